@@ -1,0 +1,1 @@
+"""chainbook: a decentralized ledger with Tendermint-style BFT consensus."""

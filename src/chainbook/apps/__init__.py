@@ -1,0 +1,1 @@
+"""Application modules: one package per use case (see apps/registry.py)."""

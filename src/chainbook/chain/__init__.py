@@ -1,0 +1,1 @@
+"""Transactions, blocks, votes, commit certificates and their verification (pure)."""

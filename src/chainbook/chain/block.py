@@ -1,0 +1,86 @@
+"""Blocks and headers.
+
+A header commits to everything a verifier needs: the previous block (hash chain), the commit
+certificate of the previous block (last_commit_hash), the transactions (RFC 6962 root), the
+ledger state after this block (app_hash), the validator sets and the proposer. The block hash is
+SHA-256 of the canonical encoding of the header, so changing any transaction or any stored
+state changes the hash and breaks the chain at that height.
+
+Height 1's prev_block_hash is the genesis hash, which binds the whole chain to its genesis file.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import msgspec
+
+from chainbook import codec, merkle
+from chainbook.chain.commit import Commit
+from chainbook.chain.tx import tx_hash
+from chainbook.crypto import sha256
+from chainbook.types import Address, Hash, Height, TimeMs
+
+
+class Header(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    chain_id: str
+    height: Height
+    time_ms: TimeMs
+    prev_block_hash: Hash
+    last_commit_hash: Hash
+    txs_root: Hash
+    tx_count: int
+    app_hash: Hash
+    validators_hash: Hash
+    next_validators_hash: Hash
+    proposer: Address
+
+    @cached_property
+    def hash(self) -> Hash:
+        return sha256(codec.encode(self))
+
+
+class Block(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    header: Header
+    txs: list[bytes]
+    last_commit: Commit | None
+    """The commit certificate of the previous block (None only at height 1)."""
+
+    @property
+    def hash(self) -> Hash:
+        return self.header.hash
+
+    @property
+    def height(self) -> Height:
+        return self.header.height
+
+    @cached_property
+    def tx_hashes(self) -> list[Hash]:
+        return [tx_hash(tx) for tx in self.txs]
+
+
+def compute_txs_root(txs: list[bytes]) -> Hash:
+    """RFC 6962 root over the transactions' encoded bytes (leaf = whole signed tx)."""
+    return merkle.root(txs)
+
+
+def compute_commit_hash(commit: Commit | None) -> Hash:
+    return sha256(codec.encode(commit)) if commit is not None else merkle.EMPTY_ROOT
+
+
+def encode_block(block: Block) -> bytes:
+    return codec.encode(block)
+
+
+def decode_block(data: bytes) -> Block:
+    return codec.decode_canonical(data, Block)
+
+
+__all__ = [
+    "Block",
+    "Header",
+    "compute_commit_hash",
+    "compute_txs_root",
+    "decode_block",
+    "encode_block",
+]

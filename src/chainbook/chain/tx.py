@@ -1,0 +1,140 @@
+"""Signed transactions: the envelope, the signed bytes, and the checks done once at admission.
+
+Layout (docs/PROTOCOL.md gives the bytes):
+
+    SignedTx = [body: bin, public_key: bin(32), signature: bin(64)]
+    body     = MessagePack of TxBody = [chain_id: str, nonce: uint, action: [tag: str, ...fields]]
+    signed message = b"chainbook/tx/v1" 0x00 body
+
+The body is carried as the exact bytes that were signed, so nobody re-encodes it before checking
+the signature. The chain id (in the body) and a domain tag are inside the signed message, so a
+signature is valid on one chain and for transactions only; a transaction for another chain is
+refused as WrongChainId before its signature is even checked. The sender is the address of
+`public_key`; the per-account nonce stops replay on the same chain.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from chainbook import codec, limits
+from chainbook.crypto import (
+    PUBLIC_KEY_BYTES,
+    SIGNATURE_BYTES,
+    PrivateKey,
+    address_from_public_key,
+    sha256,
+    verify_signature,
+)
+from chainbook.errors import DecodeError, InvalidSignature, TooLarge, WrongChainId
+from chainbook.types import Address, Hash, Nonce
+
+TX_DOMAIN_TAG = b"chainbook/tx/v1"
+
+
+class TxBody(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """What the sender signs: its next nonce and one action of one app module.
+
+    `action` is kept raw here: the chain layer does not know the app modules; the ledger's
+    action registry decodes it into a typed struct (chainbook.apps.registry).
+    """
+
+    chain_id: str
+    nonce: Nonce
+    action: msgspec.Raw
+
+
+class SignedTx(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    body: bytes
+    public_key: bytes
+    signature: bytes
+
+    @property
+    def sender(self) -> Address:
+        return address_from_public_key(self.public_key)
+
+
+def signing_message(body: bytes) -> bytes:
+    """The exact bytes an Ed25519 signature of a transaction covers."""
+    return TX_DOMAIN_TAG + b"\x00" + body
+
+
+def tx_hash(tx_bytes: bytes) -> Hash:
+    """A transaction's identity: SHA-256 of its canonical encoded SignedTx bytes."""
+    return sha256(tx_bytes)
+
+
+def sign_tx(key: PrivateKey, chain_id: str, nonce: Nonce, action: msgspec.Struct) -> bytes:
+    """Build and sign a transaction; returns the encoded SignedTx bytes."""
+    body = codec.encode(
+        TxBody(chain_id=chain_id, nonce=nonce, action=msgspec.Raw(codec.encode(action)))
+    )
+    signature = key.sign(signing_message(body))
+    return codec.encode(SignedTx(body=body, public_key=key.public_key, signature=signature))
+
+
+class DecodedTx(msgspec.Struct, frozen=True):
+    """A transaction after admission: decoded once, signature checked once, hash computed once."""
+
+    tx_bytes: bytes
+    hash: Hash
+    chain_id: str
+    sender: Address
+    nonce: Nonce
+    action_bytes: bytes
+    public_key: bytes
+
+
+def decode_tx(tx_bytes: bytes) -> DecodedTx:
+    """Decode and shape-check a signed transaction, without checking the signature."""
+    if len(tx_bytes) > limits.tx_bytes_max:
+        raise TooLarge("transaction", size=len(tx_bytes), limit=limits.tx_bytes_max)
+    signed = codec.decode_canonical(tx_bytes, SignedTx)
+    if len(signed.public_key) != PUBLIC_KEY_BYTES:
+        raise DecodeError(
+            f"public_key must be {PUBLIC_KEY_BYTES} bytes, got {len(signed.public_key)}"
+        )
+    if len(signed.signature) != SIGNATURE_BYTES:
+        raise DecodeError(f"signature must be {SIGNATURE_BYTES} bytes, got {len(signed.signature)}")
+    body = codec.decode_canonical(signed.body, TxBody)
+    if body.nonce < 0:
+        raise DecodeError(f"nonce must be >= 0, got {body.nonce}")
+    return DecodedTx(
+        tx_bytes=tx_bytes,
+        hash=tx_hash(tx_bytes),
+        chain_id=body.chain_id,
+        sender=signed.sender,
+        nonce=body.nonce,
+        action_bytes=bytes(body.action),
+        public_key=signed.public_key,
+    )
+
+
+def verify_tx(chain_id: str, tx_bytes: bytes) -> DecodedTx:
+    """Decode, check the chain id, then the signature.
+
+    Raises DecodeError, TooLarge, WrongChainId or InvalidSignature. This is the one place a
+    transaction's signature is checked; everything after admission trusts a DecodedTx.
+    """
+    decoded = decode_tx(tx_bytes)
+    if decoded.chain_id != chain_id:
+        raise WrongChainId(
+            f"transaction is for chain {decoded.chain_id!r}, this is chain {chain_id!r}"
+        )
+    signed = codec.decode(tx_bytes, SignedTx)
+    if not verify_signature(signed.public_key, signing_message(signed.body), signed.signature):
+        raise InvalidSignature("signature does not verify against the public key and body")
+    return decoded
+
+
+__all__ = [
+    "TX_DOMAIN_TAG",
+    "DecodedTx",
+    "SignedTx",
+    "TxBody",
+    "decode_tx",
+    "sign_tx",
+    "signing_message",
+    "tx_hash",
+    "verify_tx",
+]

@@ -1,0 +1,128 @@
+"""Length-prefixed frames: a 4-byte big-endian unsigned length, then that many payload bytes.
+
+What this module guarantees, and why:
+
+- A peer can never make us allocate or wait for more than ``frame_bytes_max`` payload bytes:
+  the announced length is checked against the limit *before* any payload is read, and an
+  over-limit length raises ``OversizeFrame`` naming the length and the limit.
+- A zero-length frame is an error (``EmptyFrame``): no message of ours is empty, so an empty
+  frame is either a bug or a probe, and accepting it would let a peer spin us for free.
+- A stream that ends between frames is a clean end (``read_frame`` returns ``None``); a stream
+  that ends inside a frame raises ``TruncatedFrame``.
+
+Errors, all raised for bad input from the remote side (or, from ``encode_frame``, from a local
+caller that tried to send what no peer would accept)::
+
+    FrameError(ValueError)
+    ├── OversizeFrame    length > limit
+    ├── EmptyFrame       length == 0
+    └── TruncatedFrame   the stream ended inside a frame
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+__all__ = [
+    "FRAME_HEADER_BYTES",
+    "FRAME_LENGTH_MAX",
+    "FrameError",
+    "OversizeFrame",
+    "EmptyFrame",
+    "TruncatedFrame",
+    "encode_frame",
+    "encode_frame_header",
+    "verify_frame_length",
+    "read_frame",
+]
+
+FRAME_HEADER_BYTES = 4
+FRAME_LENGTH_MAX = 2 ** (8 * FRAME_HEADER_BYTES) - 1  # what the header can express at all
+_BYTE_ORDER = "big"
+
+
+class FrameError(ValueError):
+    """A frame broke the framing rules."""
+
+
+class OversizeFrame(FrameError):
+    """A frame announced more payload bytes than the limit."""
+
+    def __init__(self, *, length: int, limit: int) -> None:
+        super().__init__(f"frame of {length} bytes exceeds the limit of {limit} bytes")
+        self.length = length
+        self.limit = limit
+
+
+class EmptyFrame(FrameError):
+    """A frame announced a zero-length payload; payloads have at least one byte."""
+
+    def __init__(self) -> None:
+        super().__init__("frame length is 0; a frame carries at least 1 byte")
+
+
+class TruncatedFrame(FrameError):
+    """The stream ended before a frame was complete (byte counts include the header)."""
+
+    def __init__(self, *, expected: int, received: int) -> None:
+        super().__init__(f"stream ended inside a frame: expected {expected} bytes, got {received}")
+        self.expected = expected
+        self.received = received
+
+
+def verify_frame_length(length: int, frame_bytes_max: int) -> None:
+    """Raise ``EmptyFrame`` or ``OversizeFrame`` unless ``1 <= length <= frame_bytes_max``."""
+    if length == 0:
+        raise EmptyFrame()
+    if length > frame_bytes_max:
+        raise OversizeFrame(length=length, limit=frame_bytes_max)
+
+
+def _verify_limit(frame_bytes_max: int) -> None:
+    if not 1 <= frame_bytes_max <= FRAME_LENGTH_MAX:
+        raise ValueError(
+            f"frame_bytes_max must be in [1, {FRAME_LENGTH_MAX}], got {frame_bytes_max}"
+        )
+
+
+def encode_frame_header(length: int) -> bytes:
+    """The 4-byte header announcing ``length`` payload bytes (not checked against a limit)."""
+    return length.to_bytes(FRAME_HEADER_BYTES, _BYTE_ORDER)
+
+
+def encode_frame(payload: bytes, frame_bytes_max: int) -> bytes:
+    """Header + payload. Raises ``EmptyFrame``/``OversizeFrame`` for a payload no peer accepts."""
+    _verify_limit(frame_bytes_max)
+    verify_frame_length(len(payload), frame_bytes_max)
+    return encode_frame_header(len(payload)) + payload
+
+
+async def read_frame(reader: asyncio.StreamReader, frame_bytes_max: int) -> bytes | None:
+    """Read one frame's payload; ``None`` if the stream ended cleanly between frames.
+
+    The length is verified before the payload is read, so an oversize announcement costs us
+    four bytes, never the payload.
+    """
+    _verify_limit(frame_bytes_max)
+    header = await _read_header_or_eof(reader)
+    if header is None:
+        return None
+    length = int.from_bytes(header, _BYTE_ORDER)
+    verify_frame_length(length, frame_bytes_max)
+    try:
+        return await reader.readexactly(length)
+    except asyncio.IncompleteReadError as error:
+        raise TruncatedFrame(
+            expected=FRAME_HEADER_BYTES + length,
+            received=FRAME_HEADER_BYTES + len(error.partial),
+        ) from None
+
+
+async def _read_header_or_eof(reader: asyncio.StreamReader) -> bytes | None:
+    """The 4 header bytes; ``None`` on EOF before the first byte, ``TruncatedFrame`` after it."""
+    try:
+        return await reader.readexactly(FRAME_HEADER_BYTES)
+    except asyncio.IncompleteReadError as error:
+        if not error.partial:
+            return None
+        raise TruncatedFrame(expected=FRAME_HEADER_BYTES, received=len(error.partial)) from None
