@@ -1,0 +1,122 @@
+"""What a running node offers to its API and CLI: the `NodeService` protocol and its views.
+
+The API layer (chainbook.api) depends only on this protocol, so it can be tested against an
+in-memory fake, and the node runtime (chainbook.node.runtime) implements it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+from chainbook.chain.block import Block
+from chainbook.chain.commit import Commit
+from chainbook.chain.tx import DecodedTx
+from chainbook.ledger.receipts import Receipt
+from chainbook.types import Address, Amount, Hash, Height, Nonce, Round, TimeMs
+
+
+class TxLocation(msgspec.Struct, frozen=True):
+    """Where a committed transaction is: its block height, its index there, and its receipt."""
+
+    height: Height
+    index: int
+    receipt: Receipt
+
+
+class TxProof(msgspec.Struct, frozen=True):
+    """Everything needed to check offline that a transaction is final.
+
+    The tx bytes hash (RFC 6962 leaf) up to `block.header.txs_root` through `audit_path`; the
+    header hash is what `commit` (> 2/3 of the validators' precommits) signs.
+    """
+
+    tx: bytes
+    location: TxLocation
+    audit_path: list[Hash]
+    tree_size: int
+    block: Block
+    commit: Commit
+
+
+class AccountView(msgspec.Struct, frozen=True):
+    address: Address
+    balance: Amount
+    nonce: Nonce
+    """The next nonce the account's next transaction must carry (committed state)."""
+    pending_nonce: Nonce
+    """The next nonce counting this node's mempool: what a wallet should use."""
+
+
+class PeerView(msgspec.Struct, frozen=True):
+    node_id: str
+    address: str
+    direction: str
+    connected_since_ms: TimeMs
+
+
+class ValidatorView(msgspec.Struct, frozen=True):
+    name: str
+    address: str
+    public_key: str
+    power: int
+
+
+class NodeStatus(msgspec.Struct, frozen=True):
+    chain_id: str
+    node_id: str
+    moniker: str
+    is_validator: bool
+    height: Height
+    """Latest committed height."""
+    app_hash: str
+    latest_block_hash: str
+    latest_block_time_ms: TimeMs
+    round: Round
+    """Current consensus round at height + 1."""
+    syncing: bool
+    mempool_txs: int
+    peers: list[PeerView]
+    validators: list[ValidatorView]
+    book_repairs: int
+    """How many times this node found its stored book damaged and repaired it from peers."""
+
+
+class NodeService(Protocol):
+    chain_id: str
+
+    def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
+        """Admit into the mempool and gossip; raises chainbook.errors.InvalidTransaction."""
+        ...
+
+    async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
+        """Wait until the transaction is committed; None on timeout."""
+        ...
+
+    def get_tx(self, tx_hash: Hash) -> TxLocation | None: ...
+
+    def get_tx_proof(self, tx_hash: Hash) -> TxProof | None: ...
+
+    def get_block(self, height: Height) -> Block | None: ...
+
+    def get_commit(self, height: Height) -> Commit | None: ...
+
+    def get_account(self, address: Address) -> AccountView: ...
+
+    def status(self) -> NodeStatus: ...
+
+    def metrics_text(self) -> bytes:
+        """Prometheus text exposition of the node's metrics."""
+        ...
+
+
+__all__ = [
+    "AccountView",
+    "NodeService",
+    "NodeStatus",
+    "PeerView",
+    "TxLocation",
+    "TxProof",
+    "ValidatorView",
+]
