@@ -22,7 +22,9 @@ from chainbook.crypto import sha256
 from chainbook.types import Address, Hash, Height, TimeMs
 
 
-class Header(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class Header(
+    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, dict=True
+):
     chain_id: str
     height: Height
     time_ms: TimeMs
@@ -40,7 +42,9 @@ class Header(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
         return sha256(codec.encode(self))
 
 
-class Block(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class Block(
+    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, dict=True
+):
     header: Header
     txs: list[bytes]
     last_commit: Commit | None

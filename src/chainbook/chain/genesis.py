@@ -67,7 +67,7 @@ class ConsensusParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A proposed block time further ahead of the local clock than this is refused."""
 
 
-class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True, dict=True):
     chain_id: str
     genesis_time_ms: int
     validators: list[GenesisValidator]

@@ -22,6 +22,7 @@ caller that tried to send what no peer would accept)::
 from __future__ import annotations
 
 import asyncio
+from typing import Final
 
 __all__ = [
     "FRAME_HEADER_BYTES",
@@ -38,7 +39,7 @@ __all__ = [
 
 FRAME_HEADER_BYTES = 4
 FRAME_LENGTH_MAX = 2 ** (8 * FRAME_HEADER_BYTES) - 1  # what the header can express at all
-_BYTE_ORDER = "big"
+_BYTE_ORDER: Final = "big"
 
 
 class FrameError(ValueError):
