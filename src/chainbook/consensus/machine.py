@@ -380,7 +380,9 @@ class ConsensusMachine:
             self.counters["commit_invalid"] += 1
             return
         self.blocks[block.hash] = block
-        self._decide(block, commit)
+        # A synced block needs no pause to gather late precommits: move on at once, so a
+        # node catching up runs at the speed of verification, not of timeout_commit.
+        self._decide(block, commit, commit_pause_ms=0)
 
     def _on_resend(self) -> None:
         """Re-broadcast what we signed at this height, so lost messages are recovered."""
@@ -524,7 +526,7 @@ class ConsensusMachine:
 
     # ------------------------------------------------------------------ actions
 
-    def _decide(self, block: Block, commit: Commit) -> None:
+    def _decide(self, block: Block, commit: Commit, commit_pause_ms: int | None = None) -> None:
         try:
             self.app.verify_block(block, None)
         except InvalidBlock as exc:
@@ -536,8 +538,10 @@ class ConsensusMachine:
         self.step_ = Step.COMMIT
         self._effects.append(CommitBlock(block=block, commit=commit))
         self._effects.append(
-            ScheduleTimeout(TimeoutKind.COMMIT, self.height, self.round,
-                            self.params.timeout_commit_ms)
+            ScheduleTimeout(
+                TimeoutKind.COMMIT, self.height, self.round,
+                self.params.timeout_commit_ms if commit_pause_ms is None else commit_pause_ms,
+            )
         )
 
     def _prevote(self, block_hash: Hash) -> None:

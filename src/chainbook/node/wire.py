@@ -1,0 +1,87 @@
+"""The node-to-node wire protocol: one MessagePack-encoded message per p2p frame.
+
+Every message is a tagged array (`[tag, ...fields]`) decoded strictly into one of the types
+below; anything else is a protocol violation by the peer (PeerMisbehaved), which drops the
+peer's connection with a log line. Gossip is one hop: a node sends its own transactions and
+consensus messages to every peer it is connected to (testnets are a full mesh); nothing is
+relayed further.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from chainbook import codec, limits
+from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.errors import DecodeError, PeerMisbehaved
+from chainbook.types import Height
+
+
+class TxsMessage(msgspec.Struct, array_like=True, frozen=True, tag="txs"):
+    """A batch of signed transactions admitted by the sender's mempool."""
+
+    txs: list[bytes]
+
+
+class StatusMessage(msgspec.Struct, array_like=True, frozen=True, tag="status"):
+    """Announced periodically: lets a peer that is behind know it should sync."""
+
+    height: Height
+
+
+class SyncRequest(msgspec.Struct, array_like=True, frozen=True, tag="sync_request"):
+    from_height: Height
+    count: int
+
+
+class SyncResponse(msgspec.Struct, array_like=True, frozen=True, tag="sync_response"):
+    """Consecutive committed blocks, each with its commit certificate (both encoded)."""
+
+    blocks: list[tuple[bytes, bytes]]
+
+
+WireMessage = ProposalMessage | VoteMessage | TxsMessage | StatusMessage | SyncRequest | SyncResponse
+
+
+def encode_message(message: WireMessage) -> bytes:
+    return codec.encode(message)
+
+
+def decode_message(payload: bytes) -> WireMessage:
+    """Decode a peer's frame; any malformed or out-of-bounds message raises PeerMisbehaved."""
+    try:
+        message = codec.decode(payload, WireMessage)  # type: ignore[arg-type]
+    except DecodeError as exc:
+        raise PeerMisbehaved(str(exc)) from None
+    verify_message_bounds(message)
+    return message  # type: ignore[no-any-return]
+
+
+def verify_message_bounds(message: WireMessage) -> None:
+    match message:
+        case TxsMessage(txs=txs) if len(txs) > limits.gossip_txs_per_frame_max:
+            raise PeerMisbehaved(
+                f"txs message with {len(txs)} transactions, limit {limits.gossip_txs_per_frame_max}"
+            )
+        case SyncRequest(from_height=h, count=n) if h < 1 or not 1 <= n <= limits.sync_blocks_per_response_max:
+            raise PeerMisbehaved(
+                f"sync request from {h} count {n}: heights start at 1, "
+                f"count 1..{limits.sync_blocks_per_response_max}"
+            )
+        case SyncResponse(blocks=blocks) if len(blocks) > limits.sync_blocks_per_response_max:
+            raise PeerMisbehaved(f"sync response with {len(blocks)} blocks")
+        case ProposalMessage(block=block) if len(block.txs) > limits.block_txs_max:
+            raise PeerMisbehaved(f"proposal with {len(block.txs)} transactions")
+        case _:
+            pass
+
+
+__all__ = [
+    "StatusMessage",
+    "SyncRequest",
+    "SyncResponse",
+    "TxsMessage",
+    "WireMessage",
+    "decode_message",
+    "encode_message",
+]
