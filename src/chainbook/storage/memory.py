@@ -1,0 +1,285 @@
+"""MemoryBlockStore: the BlockStore contract in dicts, for the simulator and tests.
+
+It keeps the same guarantees as SqliteBlockStore, in the simulator's terms:
+- save_block is atomic: every check and every encoding happens before the first dict is
+  touched, and the mutations that follow cannot fail, so an exception leaves nothing behind.
+- It holds only bytes (encoded commits and receipts, block bytes as given), never objects that
+  a node could still mutate or reference, and nothing in it refers to the node that wrote it.
+  A simulated crash is: drop the node, keep this object, build a new node on it -- exactly what
+  a restarted process finds in its SQLite file.
+- Everything stored is "durable" at once (save_consensus_state included); to simulate disk
+  faults, wrap it in FaultyBlockStore.
+Loads decode as the SQLite store does (canonical, CorruptBook on bad bytes), so a test that
+tampers with `blocks` here sees the same reports as one that edits the SQLite file.
+"""
+
+from __future__ import annotations
+
+from chainbook import codec
+from chainbook.chain.block import Block, decode_block
+from chainbook.chain.commit import Commit
+from chainbook.chain.verify import compute_header_hash
+from chainbook.errors import CorruptBook, DecodeError, StorageError
+from chainbook.ledger.receipts import Receipt
+from chainbook.storage.base import (
+    BlockStore,
+    StateMeta,
+    TxLocation,
+    check_save_block_args,
+    take_contiguous,
+)
+from chainbook.types import Hash, Height
+
+
+class MemoryBlockStore:
+    """A BlockStore in dicts. The tables are public attributes so tests can tamper with them."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[Height, tuple[Hash, bytes, bytes]] = {}
+        """height -> (block hash, block bytes, commit bytes)."""
+        self.txs: dict[Hash, tuple[Height, int, bytes]] = {}
+        """tx hash -> (height, index, receipt bytes)."""
+        self.state: dict[bytes, bytes] = {}
+        self.consensus_record: bytes | None = None
+        self._latest_height: Height = 0
+        self._state_meta = StateMeta(height=0, app_hash=b"")
+        self.closed = False
+
+    def save_block(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        receipts: list[Receipt],
+        state_changes: dict[bytes, bytes | None],
+        app_hash: Hash,
+    ) -> None:
+        assert not self.closed, "store is closed"
+        check_save_block_args(
+            self._latest_height, self._state_meta.height, block_bytes, block, commit, receipts
+        )
+        height = block.header.height
+        # Everything that can fail, first.
+        row = (compute_header_hash(block.header), bytes(block_bytes), codec.encode(commit))
+        tx_rows = [(r.tx_hash, (height, r.index, codec.encode(r))) for r in receipts]
+        changes = [(bytes(k), None if v is None else bytes(v)) for k, v in state_changes.items()]
+        # Then the mutations, which cannot fail.
+        self.blocks[height] = row
+        for tx_hash, tx_row in tx_rows:
+            self.txs.setdefault(tx_hash, tx_row)
+        for key, value in changes:
+            if value is None:
+                self.state.pop(key, None)
+            else:
+                self.state[key] = value
+        self._latest_height = height
+        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
+        assert 0 <= height <= self._latest_height, (
+            f"replace_state at {height}, blocks end at {self._latest_height}"
+        )
+        self.state = {bytes(k): bytes(v) for k, v in kv.items()}
+        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def truncate_from(self, height: Height) -> None:
+        assert height >= 1, f"truncate_from({height}): heights start at 1"
+        for h in [h for h in self.blocks if h >= height]:
+            del self.blocks[h]
+        self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
+        self._latest_height = min(self._latest_height, height - 1)
+
+    def save_consensus_state(self, record: bytes) -> None:
+        self.consensus_record = bytes(record)
+
+    def load_consensus_state(self) -> bytes | None:
+        return self.consensus_record
+
+    def latest_height(self) -> Height:
+        return self._latest_height
+
+    def load_state_meta(self) -> StateMeta:
+        return self._state_meta
+
+    def load_block_bytes(self, height: Height) -> bytes | None:
+        row = self.blocks.get(height)
+        return None if row is None else row[1]
+
+    def load_block(self, height: Height) -> Block | None:
+        data = self.load_block_bytes(height)
+        if data is None:
+            return None
+        try:
+            block = decode_block(data)
+        except DecodeError as exc:
+            raise CorruptBook(
+                f"stored block {height} does not decode: {exc}", height=height
+            ) from None
+        if block.header.height != height:
+            raise CorruptBook(
+                f"stored block {height} says height {block.header.height}", height=height
+            )
+        return block
+
+    def load_commit(self, height: Height) -> Commit | None:
+        row = self.blocks.get(height)
+        if row is None:
+            return None
+        try:
+            return codec.decode_canonical(row[2], Commit)
+        except DecodeError as exc:
+            raise CorruptBook(
+                f"stored commit of block {height} does not decode: {exc}", height=height
+            ) from None
+
+    def load_blocks_bytes(
+        self, from_height: Height, count_max: int, bytes_max: int
+    ) -> list[tuple[bytes, bytes]]:
+        if from_height < 1 or count_max < 1 or bytes_max < 1:
+            raise ValueError(
+                f"load_blocks_bytes(from_height={from_height}, count_max={count_max}, "
+                f"bytes_max={bytes_max}): each must be >= 1"
+            )
+        heights = range(from_height, min(from_height + count_max, self._latest_height + 1))
+        rows = [(h, self.blocks[h][1], self.blocks[h][2]) for h in heights if h in self.blocks]
+        return take_contiguous(rows, from_height, bytes_max)
+
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        for height in sorted(self.blocks):
+            if self.blocks[height][0] == block_hash:
+                return height
+        return None
+
+    def load_tx(self, tx_hash: Hash) -> TxLocation | None:
+        row = self.txs.get(tx_hash)
+        if row is None:
+            return None
+        height, index, receipt_bytes = row
+        try:
+            receipt = codec.decode_canonical(receipt_bytes, Receipt)
+        except DecodeError as exc:
+            raise CorruptBook(
+                f"stored receipt of tx {tx_hash.hex()} does not decode: {exc}", height=height
+            ) from None
+        return TxLocation(height=height, index=index, receipt=receipt)
+
+    def load_state(self) -> dict[bytes, bytes]:
+        return dict(self.state)
+
+    def get_state(self, key: bytes) -> bytes | None:
+        return self.state.get(key)
+
+    def close(self) -> None:
+        """Marks the store closed for writes; the contents stay (a crash does not erase them)."""
+        self.closed = True
+
+    def reopen(self) -> MemoryBlockStore:
+        """What a restarted node finds: the same contents, writable again."""
+        self.closed = False
+        return self
+
+
+class FaultyBlockStore:
+    """A BlockStore wrapper that fails chosen operations, for the simulator's disk faults.
+
+    `arm(operation, count)` makes the next `count` calls of that method raise StorageError
+    *before* reaching the inner store, so a failed call writes nothing (the atomicity the real
+    store guarantees). The simulator decides when to arm from its own seeded random source;
+    this class draws no randomness. `failures` counts the injected faults per operation.
+    """
+
+    _OPERATIONS = frozenset(
+        {"save_block", "save_consensus_state", "replace_state", "truncate_from"}
+        | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
+        | {"load_state", "get_state", "load_consensus_state"}
+    )
+
+    def __init__(self, inner: BlockStore) -> None:
+        self.inner = inner
+        self._armed: dict[str, int] = {}
+        self.failures: dict[str, int] = {}
+
+    def arm(self, operation: str, count: int = 1) -> None:
+        if operation not in self._OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {sorted(self._OPERATIONS)}")
+        self._armed[operation] = self._armed.get(operation, 0) + count
+
+    def _maybe_fail(self, operation: str) -> None:
+        left = self._armed.get(operation, 0)
+        if left > 0:
+            self._armed[operation] = left - 1
+            self.failures[operation] = self.failures.get(operation, 0) + 1
+            raise StorageError(f"injected fault in {operation}")
+
+    def latest_height(self) -> Height:
+        return self.inner.latest_height()
+
+    def save_block(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        receipts: list[Receipt],
+        state_changes: dict[bytes, bytes | None],
+        app_hash: Hash,
+    ) -> None:
+        self._maybe_fail("save_block")
+        self.inner.save_block(block_bytes, block, commit, receipts, state_changes, app_hash)
+
+    def load_block(self, height: Height) -> Block | None:
+        self._maybe_fail("load_block")
+        return self.inner.load_block(height)
+
+    def load_block_bytes(self, height: Height) -> bytes | None:
+        self._maybe_fail("load_block_bytes")
+        return self.inner.load_block_bytes(height)
+
+    def load_commit(self, height: Height) -> Commit | None:
+        self._maybe_fail("load_commit")
+        return self.inner.load_commit(height)
+
+    def load_blocks_bytes(
+        self, from_height: Height, count_max: int, bytes_max: int
+    ) -> list[tuple[bytes, bytes]]:
+        self._maybe_fail("load_blocks_bytes")
+        return self.inner.load_blocks_bytes(from_height, count_max, bytes_max)
+
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        return self.inner.find_block_height(block_hash)
+
+    def load_tx(self, tx_hash: Hash) -> TxLocation | None:
+        self._maybe_fail("load_tx")
+        return self.inner.load_tx(tx_hash)
+
+    def load_state(self) -> dict[bytes, bytes]:
+        self._maybe_fail("load_state")
+        return self.inner.load_state()
+
+    def get_state(self, key: bytes) -> bytes | None:
+        self._maybe_fail("get_state")
+        return self.inner.get_state(key)
+
+    def load_state_meta(self) -> StateMeta:
+        return self.inner.load_state_meta()
+
+    def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
+        self._maybe_fail("replace_state")
+        self.inner.replace_state(kv, height, app_hash)
+
+    def truncate_from(self, height: Height) -> None:
+        self._maybe_fail("truncate_from")
+        self.inner.truncate_from(height)
+
+    def save_consensus_state(self, record: bytes) -> None:
+        self._maybe_fail("save_consensus_state")
+        self.inner.save_consensus_state(record)
+
+    def load_consensus_state(self) -> bytes | None:
+        self._maybe_fail("load_consensus_state")
+        return self.inner.load_consensus_state()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+__all__ = ["FaultyBlockStore", "MemoryBlockStore"]

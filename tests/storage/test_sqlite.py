@@ -1,0 +1,149 @@
+"""What only the SQLite store has: a schema, a file others can open, and kill -9 safety."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from storage_chain import CHAIN_ID, GENESIS, build_chain, save
+
+from chainbook.chain.verify import verify_stored_chain
+from chainbook.errors import StorageError
+from chainbook.storage import SCHEMA_VERSION, SqliteBlockStore
+
+HERE = Path(__file__).parent
+
+
+def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "book.sqlite"
+    chain = build_chain(3)
+    with SqliteBlockStore(path) as store:
+        for saved in chain:
+            save(store, saved)
+        store.save_consensus_state(b"rec")
+        db = sqlite3.connect(path)  # a reader beside the open writer (WAL)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert tables == {"meta", "blocks", "txs", "state", "consensus_wal"}
+        assert db.execute("SELECT max(height), count(*) FROM blocks").fetchone() == (3, 3)
+        assert db.execute("SELECT count(*) FROM txs").fetchone() == (9,)
+        assert dict(db.execute("SELECT key, value FROM meta")) == {
+            "schema_version": SCHEMA_VERSION,
+            "latest_height": 3,
+            "state_height": 3,
+            "app_hash": chain[-1].app_hash,
+        }
+        assert db.execute("SELECT hash, block FROM blocks WHERE height = 2").fetchone() == (
+            chain[1].hash,
+            chain[1].block_bytes,
+        )
+        db.close()
+
+
+def test_refuses_an_unknown_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "book.sqlite"
+    SqliteBlockStore(path).close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(StorageError, match="has schema version 99; this chainbook reads version 1"):
+        SqliteBlockStore(path)
+
+
+def test_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (x)")
+    db.close()
+    with pytest.raises(StorageError, match="not a chainbook store"):
+        SqliteBlockStore(path)
+
+
+def test_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="not a usable chainbook store"):
+        SqliteBlockStore(path)
+
+
+KILL_BLOCKS = 200
+KILL_TXS_PER_BLOCK = 30
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    kill_after = rng.randrange(3, 60)
+    path = tmp_path / "book.sqlite"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "kill_writer.py"),
+            str(path),
+            str(KILL_BLOCKS),
+            str(KILL_TXS_PER_BLOCK),
+        ],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    durable = 0
+    try:
+        assert child.stdout.readline() == b"ready\n"
+        while durable < kill_after:
+            line = child.stdout.readline()
+            assert line, "the writer stopped before it was killed"
+            durable = int(line)
+        # Seeded jitter places the kill at a different point inside the next save_block; the
+        # progress line above, not the sleep, is what guarantees `durable` blocks are on disk.
+        time.sleep(rng.uniform(0, 0.004))
+        child.send_signal(signal.SIGKILL)
+        # Every height the child printed before it died had returned from save_block.
+        for line in child.stdout.read().split():
+            assert line != b"done", "the writer finished before it was killed"
+            durable = int(line)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+
+    expected = build_chain(KILL_BLOCKS, KILL_TXS_PER_BLOCK)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
+    with SqliteBlockStore(path) as store:
+        latest = store.latest_height()
+        # Durable blocks survived; at most one more (saved, killed before printing) is whole.
+        assert durable <= latest <= durable + 1, (durable, latest)
+        report = verify_stored_chain(store, CHAIN_ID, GENESIS)
+        assert report.ok and report.verified_count == latest
+        assert store.load_block_bytes(latest + 1) is None
+        for saved in expected[:latest]:
+            assert store.load_block_bytes(saved.height) == saved.block_bytes
+            assert store.load_commit(saved.height) == saved.commit
+            for receipt in saved.receipts:
+                location = store.load_tx(receipt.tx_hash)
+                assert location is not None and location.receipt == receipt
+        for saved in expected[latest : latest + 1]:
+            assert all(store.load_tx(r.tx_hash) is None for r in saved.receipts)
+        assert store.get_state(b"height") == str(latest).encode()
+        assert store.load_state_meta().height == latest
+        record = store.load_consensus_state()
+        assert record in (b"height=%d" % latest, b"height=%d" % (latest + 1))
+        # The restarted node carries on from where the killed one stopped.
+        for saved in expected[latest : latest + 2]:
+            save(store, saved)
+        assert verify_stored_chain(store, CHAIN_ID, GENESIS).ok
