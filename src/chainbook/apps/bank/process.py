@@ -1,0 +1,296 @@
+"""Bank state transitions: the native coin's balances, transfers and issuance.
+
+State (keys relative to the module prefix b"bank/"; values canonical MessagePack):
+
+    balance/<address 20 bytes>  uint   the account's balance; present iff the account exists
+    supply                      uint   total supply: genesis allocation + everything minted
+    minted                      uint   everything minted by block rewards
+    params                      BankParams, fixed at genesis
+
+Rules kept:
+- Amounts are integers in the coin's smallest unit; every amount moved is > 0.
+- An account exists once it has been credited (genesis allocation, transfer or block reward);
+  its balance key is kept even at 0. A sender without a balance key is refused as
+  UnknownAccount (it has never been funded), a known sender without enough as
+  InsufficientFunds(needed, available).
+- A transfer to oneself is allowed: it is checked like any other (the sender must hold the
+  amount) and changes nothing but the nonce. Refusing it would add a rule with no safety gain.
+- A multi-transfer has 1..limits.multi_transfer_recipients_max outputs and is all or nothing:
+  the sender must hold the sum of the outputs. Recipients may repeat.
+- Memos are at most limits.memo_bytes_max bytes of UTF-8.
+- Issuance: the proposer of block h (h >= 1) is paid
+      reward(h) = block_reward >> ((h - 1) // halving_interval_blocks)   (no halving if 0)
+  minted as min(reward(h), supply_max - supply), so the supply reaches supply_max exactly and
+  never passes it. Only minting changes the supply: the sum of balance changes in a block
+  equals the supply change (asserted at every commit).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from chainbook import codec, limits
+from chainbook.apps.bank.actions import MultiTransfer, Output, Transfer
+from chainbook.apps.base import (
+    BlockContext,
+    InvalidAction,
+    KVReader,
+    KVStore,
+    TxContext,
+    decode_int,
+    encode_int,
+)
+from chainbook.chain.genesis import Genesis
+from chainbook.errors import ConfigError, InsufficientFunds, UnknownAccount
+from chainbook.ledger.receipts import Event
+from chainbook.types import Address, Amount, Height
+
+MODULE_NAME = "bank"
+BALANCE_PREFIX = b"balance/"
+SUPPLY_KEY = b"supply"
+MINTED_KEY = b"minted"
+PARAMS_KEY = b"params"
+AMOUNT_STORED_MAX = 2**64 - 1
+"""MessagePack's largest unsigned integer: the supply (hence every balance) stays below it."""
+
+
+class BankParams(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """The coin and its issuance schedule, copied from genesis into state so that execution
+    needs no input besides the state and the block (a node restored from a state snapshot
+    executes the same way)."""
+
+    symbol: str
+    decimals: int
+    block_reward: Amount
+    halving_interval_blocks: Height
+    supply_max: Amount
+    """0 means uncapped, allowed only with block_reward 0 (verify_genesis)."""
+
+
+# --- pure accessors -------------------------------------------------------------------------
+
+
+def balance_key(address: Address) -> bytes:
+    return BALANCE_PREFIX + address
+
+
+def get_balance(view: KVReader, address: Address) -> Amount | None:
+    """The balance of `address`, or None when the account does not exist."""
+    raw = view.get(BALANCE_PREFIX + address)
+    return None if raw is None else decode_int(raw)
+
+
+def get_params(view: KVReader) -> BankParams:
+    raw = view.get(PARAMS_KEY)
+    assert raw is not None, "bank params missing: state not initialised from genesis"
+    return codec.decode(raw, BankParams)
+
+
+def get_supply(view: KVReader) -> Amount:
+    raw = view.get(SUPPLY_KEY)
+    return 0 if raw is None else decode_int(raw)
+
+
+def get_minted(view: KVReader) -> Amount:
+    raw = view.get(MINTED_KEY)
+    return 0 if raw is None else decode_int(raw)
+
+
+def compute_block_reward(params: BankParams, height: Height) -> Amount:
+    """The scheduled reward of block `height`, before the supply cap."""
+    if height < 1 or params.block_reward <= 0:
+        return 0
+    if params.halving_interval_blocks <= 0:
+        return params.block_reward
+    return params.block_reward >> ((height - 1) // params.halving_interval_blocks)
+
+
+def compute_mint_amount(params: BankParams, height: Height, supply: Amount) -> Amount:
+    """What block `height` actually mints: the reward, clipped so supply <= supply_max."""
+    reward = compute_block_reward(params, height)
+    if reward == 0:
+        return 0
+    return max(0, min(reward, params.supply_max - supply))
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def verify_amount(amount: Amount, what: str = "amount") -> None:
+    if amount <= 0:
+        raise InvalidAction(f"{what} must be a positive integer, got {amount}")
+
+
+def verify_memo(memo: str) -> None:
+    size = len(memo.encode())
+    if size > limits.memo_bytes_max:
+        raise InvalidAction(
+            f"memo is {size} bytes of UTF-8, limit {limits.memo_bytes_max} bytes"
+        )
+
+
+def verify_outputs(outputs: list[Output]) -> None:
+    count = len(outputs)
+    if not 1 <= count <= limits.multi_transfer_recipients_max:
+        raise InvalidAction(
+            f"multi_transfer has {count} outputs, accepted 1 to "
+            f"{limits.multi_transfer_recipients_max}"
+        )
+    for i, output in enumerate(outputs):
+        verify_amount(output.amount, f"outputs[{i}].amount")
+
+
+def verify_sender_funds(view: KVReader, sender: Address, needed: Amount) -> Amount:
+    """Check the sender exists and holds `needed`; returns its balance."""
+    available = get_balance(view, sender)
+    if available is None:
+        raise UnknownAccount(
+            f"account {sender.hex()} is unknown: it has never received coins, "
+            "so it cannot send any; fund it first"
+        )
+    if available < needed:
+        raise InsufficientFunds(needed=needed, available=available)
+    return available
+
+
+# --- state changes --------------------------------------------------------------------------
+
+
+def process_credit(view: KVStore, address: Address, amount: Amount) -> None:
+    """Add to a balance, creating the account on its first credit."""
+    key = BALANCE_PREFIX + address
+    raw = view.get(key)
+    view.set(key, encode_int(amount if raw is None else decode_int(raw) + amount))
+
+
+def process_debit(view: KVStore, address: Address, balance: Amount, amount: Amount) -> None:
+    """Subtract from a balance already read and checked by verify_sender_funds."""
+    assert 0 < amount <= balance
+    view.set(BALANCE_PREFIX + address, encode_int(balance - amount))
+
+
+def transfer_event(sender: Address, to: Address, amount: Amount) -> Event:
+    return Event(
+        MODULE_NAME,
+        "transfer",
+        [("from", sender.hex()), ("to", to.hex()), ("amount", str(amount))],
+    )
+
+
+def process_transfer(view: KVStore, ctx: TxContext, action: Transfer) -> list[Event]:
+    verify_memo(action.memo)
+    verify_amount(action.amount)
+    balance = verify_sender_funds(view, ctx.sender, action.amount)
+    process_debit(view, ctx.sender, balance, action.amount)
+    process_credit(view, action.to, action.amount)
+    return [transfer_event(ctx.sender, action.to, action.amount)]
+
+
+def process_multi_transfer(view: KVStore, ctx: TxContext, action: MultiTransfer) -> list[Event]:
+    verify_memo(action.memo)
+    verify_outputs(action.outputs)
+    total = sum(output.amount for output in action.outputs)
+    balance = verify_sender_funds(view, ctx.sender, total)
+    process_debit(view, ctx.sender, balance, total)
+    events = []
+    for output in action.outputs:
+        process_credit(view, output.to, output.amount)
+        events.append(transfer_event(ctx.sender, output.to, output.amount))
+    return events
+
+
+def process(view: KVStore, ctx: TxContext, action: msgspec.Struct) -> list[Event]:
+    """The bank's entry point: dispatch on the action type."""
+    match action:
+        case Transfer():
+            return process_transfer(view, ctx, action)
+        case MultiTransfer():
+            return process_multi_transfer(view, ctx, action)
+    raise AssertionError(f"bank received a foreign action {type(action).__name__}")
+
+
+def process_mint(view: KVStore, ctx: BlockContext) -> list[Event]:
+    """begin_block: pay the block reward to the proposer, within the supply cap."""
+    params = get_params(view)
+    supply = get_supply(view)
+    amount = compute_mint_amount(params, ctx.height, supply)
+    if amount == 0:
+        return []
+    process_credit(view, ctx.proposer, amount)
+    view.set(SUPPLY_KEY, encode_int(supply + amount))
+    view.set(MINTED_KEY, encode_int(get_minted(view) + amount))
+    return [Event(MODULE_NAME, "mint", [("to", ctx.proposer.hex()), ("amount", str(amount))])]
+
+
+def process_genesis(view: KVStore, genesis: Genesis) -> None:
+    """init_genesis: store the params, the initial balances and the initial supply."""
+    issuance = genesis.issuance
+    params = BankParams(
+        symbol=genesis.coin.symbol,
+        decimals=genesis.coin.decimals,
+        block_reward=issuance.block_reward,
+        halving_interval_blocks=issuance.halving_interval_blocks,
+        supply_max=issuance.supply_max,
+    )
+    supply = 0
+    for address, amount in genesis.allocations():
+        process_credit(view, address, amount)
+        supply += amount
+    ceiling = params.supply_max or supply
+    if max(ceiling, supply) > AMOUNT_STORED_MAX:
+        raise ConfigError(f"genesis: supply must stay below 2**64, got {max(ceiling, supply)}")
+    view.set(PARAMS_KEY, codec.encode(params))
+    view.set(SUPPLY_KEY, encode_int(supply))
+    view.set(MINTED_KEY, encode_int(0))
+
+
+# --- invariants (asserted at every commit) --------------------------------------------------
+
+
+def assert_invariants(before: KVReader, after: KVReader, changed_keys: list[bytes]) -> None:
+    """No negative balance; supply within its cap; coins are neither created nor destroyed
+    except by minting (sum of balance changes == supply change == minted change)."""
+    params = get_params(after)
+    supply_before, supply_after = get_supply(before), get_supply(after)
+    if params.supply_max:
+        assert supply_after <= params.supply_max, (supply_after, params.supply_max)
+    assert supply_after - supply_before == get_minted(after) - get_minted(before)
+    delta = 0
+    for key in changed_keys:
+        if not key.startswith(BALANCE_PREFIX):
+            continue
+        raw_after, raw_before = after.get(key), before.get(key)
+        assert raw_after is not None, f"balance deleted: {key.hex()}"
+        balance_after = decode_int(raw_after)
+        assert balance_after >= 0, f"negative balance {balance_after} at {key.hex()}"
+        delta += balance_after - (0 if raw_before is None else decode_int(raw_before))
+    assert delta == supply_after - supply_before, (delta, supply_before, supply_after)
+
+
+__all__ = [
+    "BALANCE_PREFIX",
+    "MINTED_KEY",
+    "MODULE_NAME",
+    "PARAMS_KEY",
+    "SUPPLY_KEY",
+    "BankParams",
+    "assert_invariants",
+    "balance_key",
+    "compute_block_reward",
+    "compute_mint_amount",
+    "get_balance",
+    "get_minted",
+    "get_params",
+    "get_supply",
+    "process",
+    "process_credit",
+    "process_debit",
+    "process_genesis",
+    "process_mint",
+    "process_multi_transfer",
+    "process_transfer",
+    "verify_amount",
+    "verify_memo",
+    "verify_outputs",
+    "verify_sender_funds",
+]

@@ -1,0 +1,112 @@
+"""The registry of app modules and the one decoder for every action.
+
+Adding a module is one line: append it to MODULES. The registry checks at import that names,
+prefixes and action tags are unique and that each tag starts with "<module>.", then builds one
+msgspec Decoder over the tagged union of every action type.
+
+`decode_action` is strict: the bytes must decode to exactly one registered action (wrong types
+and extra or missing fields are refused) and must be its canonical encoding (re-encoding gives
+the same bytes), so one action has one byte string. An unknown tag raises UnknownAction naming
+the tag and the accepted ones. The same check runs at mempool admission and in block execution,
+so an honest proposer never includes an action that execution would refuse to decode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import msgspec
+
+from chainbook import codec
+from chainbook.apps import bank
+from chainbook.apps.base import Module, get_action_tag
+from chainbook.errors import DecodeError, UnknownAction
+
+MODULES: tuple[Module, ...] = (
+    bank.MODULE,
+    # Add a module here (one line).
+)
+
+RESERVED_NAMES = frozenset({"acct"})
+"""Key prefixes the ledger keeps for itself (account nonces live under b"acct/")."""
+
+_raw_list_decoder = msgspec.msgpack.Decoder(list[msgspec.Raw])
+
+
+class Registry:
+    """Modules by name and by action type, and the union decoder of their actions."""
+
+    __slots__ = ("_by_action_type", "_by_name", "_decoder", "modules", "tags")
+
+    def __init__(self, modules: Sequence[Module]) -> None:
+        self.modules: tuple[Module, ...] = tuple(modules)
+        self._by_name: dict[str, Module] = {}
+        self._by_action_type: dict[type[Any], Module] = {}
+        self.tags: dict[str, type[msgspec.Struct]] = {}
+        for module in self.modules:
+            self._add(module)
+        types = tuple(self._by_action_type)
+        if not types:
+            raise ValueError("a registry needs at least one action")
+        self._decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(
+            Union[types]  # noqa: UP007 - a runtime union over a tuple of types
+        )
+
+    def _add(self, module: Module) -> None:
+        if module.name in self._by_name or module.name in RESERVED_NAMES:
+            raise ValueError(f"module name {module.name!r} is taken or reserved")
+        if "/" in module.name or not module.name:
+            raise ValueError(f"module name {module.name!r} must be non-empty without '/'")
+        self._by_name[module.name] = module
+        for action_type in module.actions:
+            tag = get_action_tag(action_type)
+            if not tag.startswith(module.name + "."):
+                raise ValueError(f"action tag {tag!r} must start with {module.name + '.'!r}")
+            if tag in self.tags:
+                raise ValueError(f"action tag {tag!r} registered twice")
+            config = action_type.__struct_config__
+            if not (config.array_like and config.frozen and config.forbid_unknown_fields):
+                raise ValueError(
+                    f"action {tag!r} must be array_like, frozen and forbid_unknown_fields"
+                )
+            self.tags[tag] = action_type
+            self._by_action_type[action_type] = module
+
+    def decode_action(self, action_bytes: bytes) -> msgspec.Struct:
+        """Decode one action; DecodeError or UnknownAction (both InvalidTransaction-kin)."""
+        try:
+            action: msgspec.Struct = self._decoder.decode(action_bytes)
+        except msgspec.DecodeError as exc:  # includes ValidationError
+            raise self._explain(action_bytes, exc) from None
+        if codec.encode(action) != action_bytes:
+            raise DecodeError(f"non-canonical encoding of action {get_action_tag(type(action))!r}")
+        return action
+
+    def _explain(self, action_bytes: bytes, exc: msgspec.DecodeError) -> Exception:
+        """Turn msgspec's error into UnknownAction (bad tag) or DecodeError (bad fields)."""
+        try:
+            tag = msgspec.msgpack.decode(_raw_list_decoder.decode(action_bytes)[0])
+        except (msgspec.DecodeError, IndexError):
+            return DecodeError(f"malformed action: expected [tag, ...fields]: {exc}")
+        if not isinstance(tag, str) or tag not in self.tags:
+            known = ", ".join(sorted(self.tags))
+            return UnknownAction(f"unknown action {tag!r}; known actions: {known}")
+        return DecodeError(f"invalid action {tag!r}: {exc}")
+
+    def module_for(self, action: msgspec.Struct) -> Module:
+        return self._by_action_type[type(action)]
+
+    def get_module(self, name: str) -> Module | None:
+        return self._by_name.get(name)
+
+
+REGISTRY = Registry(MODULES)
+"""The registry of this build; every node of a chain must run the same one."""
+
+
+def decode_action(action_bytes: bytes) -> msgspec.Struct:
+    return REGISTRY.decode_action(action_bytes)
+
+
+__all__ = ["MODULES", "REGISTRY", "RESERVED_NAMES", "Registry", "decode_action"]

@@ -1,0 +1,156 @@
+"""The application consensus drives: builds, verifies and commits blocks over the ledger.
+
+`LedgerApplication` implements `consensus.machine.ConsensusApp`. It is pure (no IO, no clock:
+time comes in as arguments), so the node runtime and the simulator both use it unchanged.
+
+Verify once, execute once: a proposed block is executed when it is first judged valid and the
+BlockResult is kept until the height is decided, so the commit only applies the stored result.
+Transactions the node already admitted are not re-verified (their DecodedTx comes from the
+mempool); only unseen ones have their signatures checked.
+"""
+
+from __future__ import annotations
+
+from chainbook.apps.base import BlockContext
+from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
+from chainbook.chain.commit import Commit
+from chainbook.chain.genesis import Genesis
+from chainbook.chain.validators import ValidatorSet
+from chainbook.chain.verify import verify_block_against_parent
+from chainbook.errors import InvalidBlock
+from chainbook.ledger.execute import (
+    BlockResult,
+    apply_block_result,
+    execute_block,
+    verify_block_txs,
+)
+from chainbook.ledger.state import LedgerState
+from chainbook.mempool import Mempool
+from chainbook.types import Address, Hash, Height, TimeMs
+
+
+class LedgerApplication:
+    """Ledger state + mempool + the last committed header, seen by consensus."""
+
+    def __init__(
+        self,
+        genesis: Genesis,
+        state: LedgerState,
+        last_header: Header | None,
+        mempool: Mempool,
+    ) -> None:
+        assert (last_header is None) == (state.height == 0)
+        assert last_header is None or last_header.height == state.height
+        self.genesis = genesis
+        self.chain_id = genesis.chain_id
+        self.state = state
+        self.last_header = last_header
+        self.mempool = mempool
+        self._results: dict[Hash, BlockResult] = {}
+        """Results of blocks verified at the current height, by block hash."""
+        self._rejections: dict[Hash, InvalidBlock] = {}
+
+    # --- ConsensusApp ---------------------------------------------------------------------
+
+    def get_validators(self, height: Height) -> ValidatorSet:
+        # Validator set changes are not built yet: the genesis set holds at every height.
+        return self.genesis.validator_set
+
+    def build_block(
+        self, height: Height, now_ms: TimeMs, proposer: Address, last_commit: Commit | None
+    ) -> Block:
+        assert height == self.state.height + 1
+        params = self.genesis.consensus
+        txs = self.mempool.reap(params.block_txs_max, params.block_bytes_max)
+        time_ms = max(now_ms, self.state.time_ms + 1)
+        result = execute_block(
+            self.state, self.chain_id, txs, BlockContext(height, time_ms, proposer)
+        )
+        validators = self.get_validators(height)
+        tx_bytes = [tx.tx_bytes for tx in txs]
+        header = Header(
+            chain_id=self.chain_id,
+            height=height,
+            time_ms=time_ms,
+            prev_block_hash=self._parent_hash(),
+            last_commit_hash=compute_commit_hash(last_commit),
+            txs_root=compute_txs_root(tx_bytes),
+            tx_count=len(tx_bytes),
+            app_hash=result.app_hash,
+            validators_hash=validators.hash,
+            next_validators_hash=self.get_validators(height + 1).hash,
+            proposer=proposer,
+        )
+        block = Block(header=header, txs=tx_bytes, last_commit=last_commit)
+        self._results[block.hash] = result
+        return block
+
+    def verify_block(self, block: Block, now_ms: TimeMs | None) -> None:
+        """Check the block against the chain and execute it; raise InvalidBlock if it fails."""
+        rejection = self._rejections.get(block.hash)
+        if rejection is not None:
+            raise rejection
+        try:
+            if block.hash not in self._results:
+                self._results[block.hash] = self._verify_and_execute(block)
+            if now_ms is not None:
+                self.verify_block_time(block, now_ms)
+        except InvalidBlock as exc:
+            self._rejections[block.hash] = exc
+            raise
+
+    # --- the commit -----------------------------------------------------------------------
+
+    def result_for(self, block: Block) -> BlockResult:
+        """The execution result of a decided block (computed when it was verified)."""
+        result = self._results.get(block.hash)
+        if result is None:
+            result = self._verify_and_execute(block)
+        return result
+
+    def commit(self, block: Block, result: BlockResult) -> None:
+        """Apply a decided block: the ledger state moves to its height; the mempool follows."""
+        apply_block_result(self.state, result, block.height)
+        self.last_header = block.header
+        self._results.clear()
+        self._rejections.clear()
+        self.mempool.update_after_commit(block.tx_hashes, self.state, result.changes.keys())
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def _verify_and_execute(self, block: Block) -> BlockResult:
+        header = block.header
+        if header.height != self.state.height + 1:
+            raise InvalidBlock(
+                f"block height {header.height}, expected {self.state.height + 1}"
+            )
+        verify_block_against_parent(
+            self.chain_id,
+            block,
+            self.last_header,
+            self.genesis.hash,
+            self.get_validators(header.height),
+        )
+        txs = verify_block_txs(self.chain_id, block.txs, self.mempool)
+        ctx = BlockContext(header.height, header.time_ms, header.proposer)
+        result = execute_block(self.state, self.chain_id, txs, ctx)
+        if result.app_hash != header.app_hash:
+            raise InvalidBlock(
+                f"block {header.height}: app hash {header.app_hash.hex()[:16]} in header, "
+                f"{result.app_hash.hex()[:16]} after executing it"
+            )
+        return result
+
+    def verify_block_time(self, block: Block, now_ms: TimeMs) -> None:
+        drift_ms_max = self.genesis.consensus.time_drift_ms_max
+        if block.header.time_ms > now_ms + drift_ms_max:
+            raise InvalidBlock(
+                f"block time {block.header.time_ms} is more than {drift_ms_max} ms "
+                f"ahead of the local clock {now_ms}"
+            )
+
+    def _parent_hash(self) -> Hash:
+        return self.last_header.hash if self.last_header is not None else self.genesis.hash
+
+
+__all__ = ["LedgerApplication"]

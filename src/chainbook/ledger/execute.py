@@ -1,0 +1,332 @@
+"""Block execution: the replicated state machine's transition, pure and deterministic.
+
+    execute_block(state, chain_id, txs, ctx) -> BlockResult     (reads state, never changes it)
+    apply_block_result(state, result, height)                   (the commit: changes state)
+
+Execution of block h over the committed state at h - 1:
+ 1. process_begin_block: each module's begin_block hook, in registry order (the bank mints the
+    block reward to ctx.proposer, see apps/bank/process.py).
+ 2. For each transaction, in block order:
+    a. verify_tx_nonce: its nonce must equal the sender's nonce, else the whole block is
+       invalid (InvalidBlock naming the index, expected and got). Admission enforces the same
+       rule, so an honest proposer never builds such a block.
+    b. decode_action through the registry; an undecodable or unknown action also makes the
+       block invalid (the proposer ran the same check at admission).
+    c. process_nonce_increment: the nonce advances whatever the outcome.
+    d. process_action: the module runs on a per-transaction overlay. Success merges its writes
+       and yields an ok receipt with its events; an InvalidTransaction discards its writes and
+       yields a failed receipt (ok=False, error=str(exc)).
+ 3. The app hash.
+
+Signatures are not checked here: they were checked once at admission (mempool) or by
+verify_block_txs for transactions the node had not seen; replay from the node's own book takes
+DecodedTx from chain.tx.decode_tx. That keeps execution to dict lookups and a few encodes.
+
+App hash (all integers big-endian, MessagePack as in chainbook.codec):
+
+    changes_digest  = SHA-256(MessagePack([[key, value or nil], ...] sorted by key))
+    outcome_digest  = SHA-256(MessagePack([block_events, receipts]))
+    app_hash(h)     = SHA-256(b"chainbook/app-hash/v1" 0x00 || app_hash(h-1) || uint64(h)
+                              || changes_digest || outcome_digest)
+    app_hash(0)     = SHA-256(b"chainbook/app-hash/genesis/v1" 0x00 || genesis hash)
+
+It is a hash chain over state diffs and outcomes: by induction from genesis (whose state is a
+function of the genesis file), equal app hashes at h mean equal whole states at h and equal
+receipts all the way, so two nodes that diverge in any key or any outcome disagree on the very
+block where they diverge and halt instead of forking silently. What it does not give is a proof
+for one key against the header (a light client cannot check "balance of X is 5" from the app
+hash alone): that needs a Merkle tree over the whole state (an IAVL or sparse Merkle tree),
+which costs O(log n) hashes and node writes per changed key per block, several times the cost
+of executing a transfer in Python. Transactions and receipts stay provable through the
+header's RFC 6962 txs root; a state Merkle tree can be added later behind the same app hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import msgspec
+
+from chainbook import codec
+from chainbook.apps.base import BlockContext, PrefixedReader, PrefixedView, TxContext
+from chainbook.apps.registry import REGISTRY, decode_action
+from chainbook.chain.block import Block
+from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
+from chainbook.crypto import sha256
+from chainbook.errors import CorruptBook, InvalidBlock, InvalidInput, InvalidTransaction
+from chainbook.ledger.receipts import Event, Receipt
+from chainbook.ledger.state import (
+    LedgerState,
+    StateView,
+    get_nonce,
+    merge_into_parent,
+    process_nonce_increment,
+)
+from chainbook.types import Hash, Height, TimeMs
+
+APP_HASH_TAG = b"chainbook/app-hash/v1\x00"
+
+
+class BlockResult(msgspec.Struct, frozen=True):
+    """What executing a block did; valid only on top of the state with `prev_app_hash`."""
+
+    height: Height
+    time_ms: TimeMs
+    prev_app_hash: Hash
+    changes: dict[bytes, bytes | None]
+    """Every key written by the block: its new value, or None when deleted."""
+    events: list[Event]
+    """Block-level events (begin_block hooks, e.g. the bank's mint)."""
+    receipts: list[Receipt]
+    """One per transaction, in block order."""
+    app_hash: Hash
+
+
+class TxLookup(Protocol):
+    """Transactions the node already admitted, by hash (the Mempool satisfies it)."""
+
+    def get(self, tx_hash: Hash, /) -> DecodedTx | None: ...
+
+
+# --- the transition -------------------------------------------------------------------------
+
+
+def execute_block(
+    state: LedgerState, chain_id: str, txs: Sequence[DecodedTx], ctx: BlockContext
+) -> BlockResult:
+    """Execute block ctx.height over `state` (height ctx.height - 1); `state` is not changed.
+
+    Raises InvalidBlock when the block cannot be executed (wrong nonce, undecodable action,
+    foreign chain id); a refused action only fails its own receipt.
+    """
+    assert ctx.height == state.height + 1, (ctx.height, state.height)
+    block_view = StateView(state.kv)
+    events = process_begin_block(block_view, ctx)
+    receipts = [
+        process_tx(block_view, chain_id, ctx, index, tx) for index, tx in enumerate(txs)
+    ]
+    changes = block_view.writes
+    return BlockResult(
+        height=ctx.height,
+        time_ms=ctx.time_ms,
+        prev_app_hash=state.app_hash,
+        changes=changes,
+        events=events,
+        receipts=receipts,
+        app_hash=compute_app_hash(state.app_hash, ctx.height, changes, events, receipts),
+    )
+
+
+def process_begin_block(view: StateView, ctx: BlockContext) -> list[Event]:
+    events: list[Event] = []
+    for module in REGISTRY.modules:
+        if module.begin_block is not None:
+            events.extend(module.begin_block(PrefixedView(view, module.prefix), ctx))
+    return events
+
+
+def process_tx(
+    view: StateView, chain_id: str, ctx: BlockContext, index: int, tx: DecodedTx
+) -> Receipt:
+    verify_tx_chain_id(chain_id, index, tx)
+    nonce = verify_tx_nonce(view, index, tx)
+    action = decode_block_action(index, tx)
+    process_nonce_increment(view, tx.sender, nonce)
+    tx_ctx = TxContext(
+        chain_id=chain_id,
+        height=ctx.height,
+        time_ms=ctx.time_ms,
+        sender=tx.sender,
+        nonce=nonce,
+        tx_hash=tx.hash,
+    )
+    try:
+        events = process_action(view, tx_ctx, action)
+    except InvalidTransaction as exc:
+        return Receipt(tx.hash, ctx.height, index, False, str(exc), [])
+    return Receipt(tx.hash, ctx.height, index, True, "", events)
+
+
+def process_action(view: StateView, ctx: TxContext, action: msgspec.Struct) -> list[Event]:
+    """Run the action's module on a sub-overlay of `view`; merge its writes only on success.
+
+    Raises the module's InvalidTransaction unchanged (and `view` is then untouched). Shared by
+    execution and the mempool's speculative admission, so both apply the same rules.
+    """
+    module = REGISTRY.module_for(action)
+    tx_view = StateView(view)
+    events = module.process(PrefixedView(tx_view, module.prefix), ctx, action)
+    merge_into_parent(tx_view, view)
+    return events
+
+
+def verify_tx_chain_id(chain_id: str, index: int, tx: DecodedTx) -> None:
+    if tx.chain_id != chain_id:
+        raise InvalidBlock(
+            f"tx {index} ({tx.hash.hex()}) is for chain {tx.chain_id!r}, this is {chain_id!r}"
+        )
+
+
+def verify_tx_nonce(view: StateView, index: int, tx: DecodedTx) -> int:
+    expected = get_nonce(view, tx.sender)
+    if tx.nonce != expected:
+        raise InvalidBlock(
+            f"tx {index} ({tx.hash.hex()}): invalid nonce for sender {tx.sender.hex()}: "
+            f"expected {expected}, got {tx.nonce}"
+        )
+    return expected
+
+
+def decode_block_action(index: int, tx: DecodedTx) -> msgspec.Struct:
+    try:
+        return decode_action(tx.action_bytes)
+    except InvalidInput as exc:
+        raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
+
+
+# --- the app hash ---------------------------------------------------------------------------
+
+
+def compute_changes_digest(changes: dict[bytes, bytes | None]) -> Hash:
+    return sha256(codec.encode(sorted(changes.items())))
+
+
+def compute_outcome_digest(events: list[Event], receipts: list[Receipt]) -> Hash:
+    return sha256(codec.encode((events, receipts)))
+
+
+def compute_app_hash(
+    prev_app_hash: Hash,
+    height: Height,
+    changes: dict[bytes, bytes | None],
+    events: list[Event],
+    receipts: list[Receipt],
+) -> Hash:
+    return sha256(
+        APP_HASH_TAG
+        + prev_app_hash
+        + height.to_bytes(8, "big")
+        + compute_changes_digest(changes)
+        + compute_outcome_digest(events, receipts)
+    )
+
+
+# --- the commit -----------------------------------------------------------------------------
+
+
+def apply_block_result(state: LedgerState, result: BlockResult, height: Height) -> None:
+    """Commit: write `result` into `state` in place. Call only for a committed block.
+
+    Invariants (a violation is a bug and stops the node): the height grows by one, the result
+    was computed on this very state, and every module's invariants hold (the bank: supply
+    within its cap, no negative balance, coins only created by minting).
+    """
+    assert height == result.height == state.height + 1, (height, result.height, state.height)
+    assert result.prev_app_hash == state.app_hash, "block result computed on another state"
+    assert_module_invariants(state, result)
+    kv = state.kv
+    for key, value in result.changes.items():
+        if value is None:
+            kv.pop(key, None)
+        else:
+            kv[key] = value
+    state.height = height
+    state.app_hash = result.app_hash
+    state.time_ms = result.time_ms
+    assert all(kv.get(key) == value for key, value in result.changes.items())
+
+
+def assert_module_invariants(state: LedgerState, result: BlockResult) -> None:
+    after = StateView(state.kv)
+    after.writes = result.changes
+    for module in REGISTRY.modules:
+        if module.assert_invariants is None:
+            continue
+        prefix = module.prefix
+        size = len(prefix)
+        changed = [key[size:] for key in result.changes if key.startswith(prefix)]
+        module.assert_invariants(
+            PrefixedReader(state.kv, prefix), PrefixedReader(after, prefix), changed
+        )
+
+
+# --- transactions of a block ----------------------------------------------------------------
+
+
+def verify_block_txs(
+    chain_id: str, txs: Sequence[bytes], lookup: TxLookup | None = None
+) -> list[DecodedTx]:
+    """Decode a proposed block's transactions, verifying each signature once.
+
+    A transaction the node already admitted (found in `lookup`, e.g. its Mempool) is reused
+    as is; any other is verified now (chain id and signature). Raises InvalidBlock naming the
+    transaction's index and the reason.
+    """
+    decoded: list[DecodedTx] = []
+    for index, tx_bytes in enumerate(txs):
+        known = lookup.get(tx_hash(tx_bytes)) if lookup is not None else None
+        if known is not None:
+            decoded.append(known)
+            continue
+        try:
+            decoded.append(verify_tx(chain_id, tx_bytes))
+        except InvalidInput as exc:
+            raise InvalidBlock(f"tx {index}: {exc}") from None
+    return decoded
+
+
+def decode_block_txs(txs: Sequence[bytes]) -> list[DecodedTx]:
+    """Decode without checking signatures: for replaying the node's own verified book."""
+    decoded: list[DecodedTx] = []
+    for index, tx_bytes in enumerate(txs):
+        try:
+            decoded.append(decode_tx(tx_bytes))
+        except InvalidInput as exc:
+            raise InvalidBlock(f"tx {index}: {exc}") from None
+    return decoded
+
+
+def replay_block(state: LedgerState, block: Block) -> BlockResult:
+    """Re-execute a block of the node's own committed book and commit it (startup rebuild).
+
+    Signatures are not re-checked (the book's blocks carry commit certificates verified when
+    stored). The recomputed app hash must equal the header's, else the book is corrupt.
+    """
+    header = block.header
+    try:
+        txs = decode_block_txs(block.txs)
+        ctx = BlockContext(height=header.height, time_ms=header.time_ms, proposer=header.proposer)
+        result = execute_block(state, header.chain_id, txs, ctx)
+    except InvalidBlock as exc:
+        message = f"block {header.height} does not execute: {exc}"
+        raise CorruptBook(message, height=header.height) from None
+    if result.app_hash != header.app_hash:
+        raise CorruptBook(
+            f"block {header.height}: app hash {result.app_hash.hex()} recomputed, "
+            f"header has {header.app_hash.hex()}",
+            height=header.height,
+        )
+    apply_block_result(state, result, header.height)
+    return result
+
+
+__all__ = [
+    "APP_HASH_TAG",
+    "BlockContext",
+    "BlockResult",
+    "TxContext",
+    "TxLookup",
+    "apply_block_result",
+    "compute_app_hash",
+    "compute_changes_digest",
+    "compute_outcome_digest",
+    "decode_block_txs",
+    "execute_block",
+    "process_action",
+    "process_tx",
+    "replay_block",
+    "verify_block_txs",
+    "verify_tx_chain_id",
+    "verify_tx_nonce",
+]

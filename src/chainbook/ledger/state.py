@@ -1,0 +1,200 @@
+"""The ledger state: what a node holds in memory after each commit, and overlays on it.
+
+Rules kept:
+- `LedgerState` is the committed state at `height`: a flat map of byte keys to canonical
+  MessagePack values, the `app_hash` that commits to it (see ledger/execute.py), and the time
+  of the block that produced it. Only `apply_block_result` (execute.py) changes it, once per
+  committed block; everything else reads it or stacks a `StateView` on it.
+- Keys are namespaced: b"acct/" belongs to the ledger (account nonces), b"<module>/" to each app
+  module, which sees only its own keys (apps/base.py PrefixedView).
+- Everything execution needs is in `kv`, including the issuance parameters (the bank stores them
+  under b"bank/params" at genesis). So a state restored from storage executes exactly like one
+  rebuilt from genesis, and `execute_block` takes no other input than the state and the block.
+- Genesis state is height 0, its time is genesis_time_ms, and its app hash is
+      SHA-256(b"chainbook/app-hash/genesis/v1" 0x00 || genesis.hash)
+  The genesis state is a deterministic function of the genesis file, so committing to the
+  genesis hash commits to the whole genesis state.
+- Account nonces: b"acct/nonce/" + address -> uint, absent means 0; the next transaction of an
+  account must carry exactly its nonce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainbook.apps.bank import process as bank
+from chainbook.apps.base import (
+    KVReader,
+    KVStore,
+    PrefixedReader,
+    PrefixedView,
+    QueryContext,
+    decode_int,
+    encode_int,
+)
+from chainbook.apps.registry import REGISTRY
+from chainbook.chain.genesis import Genesis, verify_genesis
+from chainbook.crypto import HASH_BYTES, sha256
+from chainbook.errors import InvalidInput
+from chainbook.types import Address, Amount, Hash, Height, Nonce, TimeMs
+
+GENESIS_APP_HASH_TAG = b"chainbook/app-hash/genesis/v1\x00"
+NONCE_PREFIX = b"acct/nonce/"
+
+_MISSING: Any = object()
+
+
+class StateView:
+    """An overlay on `base`: writes are recorded in `writes` (None = deleted), reads see them.
+
+    The base is never changed. Overlays stack (a per-transaction view over a per-block view
+    over the committed kv); `merge_into_parent` folds a child's writes into its parent.
+    """
+
+    __slots__ = ("base", "writes")
+
+    def __init__(self, base: KVReader) -> None:
+        self.base = base
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes, /) -> bytes | None:
+        value = self.writes.get(key, _MISSING)
+        if value is _MISSING:
+            return self.base.get(key)
+        return value  # type: ignore[no-any-return]
+
+    def set(self, key: bytes, value: bytes, /) -> None:
+        self.writes[key] = value
+
+    def delete(self, key: bytes, /) -> None:
+        self.writes[key] = None
+
+
+class TrackedView(StateView):
+    """A StateView that also remembers the first value it read from its base for each key.
+
+    The mempool uses it for a sender's speculative state: the speculation stays valid as long
+    as every recorded base value is unchanged (an optimistic-concurrency read set).
+    """
+
+    __slots__ = ("reads",)
+
+    def __init__(self, base: KVReader) -> None:
+        super().__init__(base)
+        self.reads: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes, /) -> bytes | None:
+        value = self.writes.get(key, _MISSING)
+        if value is not _MISSING:
+            return value  # type: ignore[no-any-return]
+        base_value = self.base.get(key)
+        self.reads.setdefault(key, base_value)
+        return base_value
+
+    def is_stale(self, base: KVReader) -> bool:
+        """True when `base` no longer holds a value this view read."""
+        return any(base.get(key) != value for key, value in self.reads.items())
+
+
+def merge_into_parent(child: StateView, parent: StateView) -> None:
+    parent.writes.update(child.writes)
+
+
+class LedgerState:
+    """The committed state of the ledger at `height`."""
+
+    __slots__ = ("app_hash", "height", "kv", "time_ms")
+
+    def __init__(self, height: Height, app_hash: Hash, time_ms: TimeMs, kv: dict[bytes, bytes]):
+        assert height >= 0 and len(app_hash) == HASH_BYTES
+        self.height: Height = height
+        """The height of the last committed block (0 = genesis)."""
+        self.app_hash: Hash = app_hash
+        """Commits to `kv` and its whole history (ledger/execute.py)."""
+        self.time_ms: TimeMs = time_ms
+        """Time of the last committed block (genesis_time_ms at height 0)."""
+        self.kv: dict[bytes, bytes] = kv
+        """The state itself; a deleted key is absent, never None."""
+
+    @classmethod
+    def from_genesis(cls, genesis: Genesis) -> LedgerState:
+        """Height 0: each module writes its initial state (the bank: params and allocation)."""
+        verify_genesis(genesis)
+        view = StateView({})
+        for module in REGISTRY.modules:
+            if module.init_genesis is not None:
+                module.init_genesis(PrefixedView(view, module.prefix), genesis)
+        kv = {key: value for key, value in view.writes.items() if value is not None}
+        return cls(0, compute_genesis_app_hash(genesis), genesis.genesis_time_ms, kv)
+
+    def __repr__(self) -> str:
+        return (
+            f"LedgerState(height={self.height}, app_hash={self.app_hash.hex()}, "
+            f"keys={len(self.kv)})"
+        )
+
+
+def compute_genesis_app_hash(genesis: Genesis) -> Hash:
+    return sha256(GENESIS_APP_HASH_TAG + genesis.hash)
+
+
+# --- account nonces (owned by the ledger) ---------------------------------------------------
+
+
+def nonce_key(address: Address) -> bytes:
+    return NONCE_PREFIX + address
+
+
+def get_nonce(view: KVReader, address: Address) -> Nonce:
+    raw = view.get(NONCE_PREFIX + address)
+    return 0 if raw is None else decode_int(raw)
+
+
+def process_nonce_increment(view: KVStore, address: Address, nonce: Nonce) -> None:
+    view.set(NONCE_PREFIX + address, encode_int(nonce + 1))
+
+
+# --- convenience accessors over any state or view -------------------------------------------
+
+
+def get_balance(view: KVReader, address: Address) -> Amount:
+    """The bank balance of `address` (0 for an account that does not exist)."""
+    return bank.get_balance(PrefixedReader(view, b"bank/"), address) or 0
+
+
+def get_supply(view: KVReader) -> Amount:
+    return bank.get_supply(PrefixedReader(view, b"bank/"))
+
+
+def query(state: LedgerState, module_name: str, query_name: str, **params: Any) -> Any:
+    """Run a module's read-only query on the committed state."""
+    module = REGISTRY.get_module(module_name)
+    if module is None:
+        raise InvalidInput(f"unknown module {module_name!r}")
+    fn = module.queries.get(query_name)
+    if fn is None:
+        known = ", ".join(sorted(module.queries))
+        raise InvalidInput(f"unknown query {module_name}.{query_name}; known: {known}")
+    ctx = QueryContext(
+        view=PrefixedReader(state.kv, module.prefix),
+        height=state.height,
+        get_nonce=lambda address: get_nonce(state.kv, address),
+    )
+    return fn(ctx, **params)
+
+
+__all__ = [
+    "GENESIS_APP_HASH_TAG",
+    "NONCE_PREFIX",
+    "LedgerState",
+    "StateView",
+    "TrackedView",
+    "compute_genesis_app_hash",
+    "get_balance",
+    "get_nonce",
+    "get_supply",
+    "merge_into_parent",
+    "nonce_key",
+    "process_nonce_increment",
+    "query",
+]

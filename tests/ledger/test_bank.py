@@ -1,0 +1,188 @@
+"""Bank rules, each refusal with its error type and message (through execute_block)."""
+
+import pytest
+
+from chainbook import limits
+from chainbook.apps.bank import AccountInfo, MultiTransfer, Output, Transfer
+from chainbook.apps.base import InvalidAction
+from chainbook.chain.tx import DecodedTx
+from chainbook.errors import InsufficientFunds, InvalidInput, UnknownAccount
+from chainbook.ledger.state import get_balance, get_nonce, get_supply, query
+
+from .ledger_support import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    make_state,
+    multi,
+    run_block,
+    transfer,
+    tx,
+)
+
+
+def test_transfer_moves_coins_and_emits_event() -> None:
+    state = make_state()
+    result = run_block(state, [transfer(ALICE, 0, BOB, 300, memo="rent")])
+    receipt = result.receipts[0]
+    assert receipt.ok and receipt.error == ""
+    assert get_balance(state.kv, ALICE.address) == 700
+    assert get_balance(state.kv, BOB.address) == 800
+    assert get_supply(state.kv) == 1_500
+    event = receipt.events[0]
+    assert (event.module, event.kind) == ("bank", "transfer")
+    assert event.attributes == [
+        ("from", ALICE.address.hex()),
+        ("to", BOB.address.hex()),
+        ("amount", "300"),
+    ]
+
+
+def test_recipient_is_created_on_first_credit() -> None:
+    state = make_state()
+    assert query(state, "bank", "account", address=CAROL.address) == AccountInfo(
+        address=CAROL.address.hex(), balance=0, nonce=0
+    )
+    run_block(state, [transfer(ALICE, 0, CAROL, 1)])
+    assert get_balance(state.kv, CAROL.address) == 1
+    run_block(state, [transfer(CAROL, 0, BOB, 1)])  # a funded account can send
+    assert query(state, "bank", "account", address=CAROL.address) == AccountInfo(
+        address=CAROL.address.hex(), balance=0, nonce=1
+    )
+
+
+def test_spending_everything_is_allowed_and_account_stays_known() -> None:
+    state = make_state()
+    run_block(state, [transfer(BOB, 0, ALICE, 500)])
+    assert get_balance(state.kv, BOB.address) == 0
+    result = run_block(state, [transfer(BOB, 1, ALICE, 1)])
+    assert result.receipts[0].error == "insufficient funds: needed 1, available 0"
+
+
+def test_transfer_to_self_is_allowed_and_changes_only_the_nonce() -> None:
+    state = make_state()
+    result = run_block(state, [transfer(ALICE, 0, ALICE, 1_000)])
+    assert result.receipts[0].ok
+    assert get_balance(state.kv, ALICE.address) == 1_000
+    assert get_nonce(state.kv, ALICE.address) == 1
+
+
+def refusal(state_tx: DecodedTx) -> str:
+    state = make_state()
+    result = run_block(state, [state_tx])
+    receipt = result.receipts[0]
+    assert not receipt.ok and receipt.events == []
+    return receipt.error
+
+
+def test_overdraft_is_refused_with_needed_and_available() -> None:
+    assert refusal(transfer(ALICE, 0, BOB, 1_001)) == (
+        "insufficient funds: needed 1001, available 1000"
+    )
+
+
+@pytest.mark.parametrize("amount", [0, -5])
+def test_non_positive_amount_is_refused(amount: int) -> None:
+    assert refusal(transfer(ALICE, 0, BOB, amount)) == (
+        f"amount must be a positive integer, got {amount}"
+    )
+
+
+def test_unknown_sender_is_refused_with_a_clear_message() -> None:
+    error = refusal(transfer(DAVE, 0, BOB, 1))
+    assert error.startswith(f"account {DAVE.address.hex()} is unknown")
+    assert "never received coins" in error
+
+
+def test_memo_at_limit_is_accepted_and_beyond_refused() -> None:
+    state = make_state()
+    ok = run_block(state, [transfer(ALICE, 0, BOB, 1, memo="é" * (limits.memo_bytes_max // 2))])
+    assert ok.receipts[0].ok
+    error = refusal(transfer(ALICE, 0, BOB, 1, memo="x" * (limits.memo_bytes_max + 1)))
+    assert error == f"memo is {limits.memo_bytes_max + 1} bytes of UTF-8, limit 256 bytes"
+
+
+def test_multi_transfer_pays_every_output() -> None:
+    state = make_state()
+    result = run_block(state, [multi(ALICE, 0, [(BOB, 100), (CAROL, 50), (CAROL, 25)])])
+    assert result.receipts[0].ok
+    assert len(result.receipts[0].events) == 3
+    assert get_balance(state.kv, ALICE.address) == 825
+    assert get_balance(state.kv, BOB.address) == 600
+    assert get_balance(state.kv, CAROL.address) == 75
+
+
+def test_multi_transfer_is_all_or_nothing() -> None:
+    state = make_state()
+    result = run_block(state, [multi(ALICE, 0, [(BOB, 600), (CAROL, 401)])])
+    assert result.receipts[0].error == "insufficient funds: needed 1001, available 1000"
+    assert get_balance(state.kv, ALICE.address) == 1_000
+    assert get_balance(state.kv, CAROL.address) == 0
+    assert get_nonce(state.kv, ALICE.address) == 1
+
+
+def test_multi_transfer_output_count_limits() -> None:
+    most = limits.multi_transfer_recipients_max
+    state = make_state()
+    result = run_block(state, [multi(ALICE, 0, [(BOB, 1)] * most)])
+    assert result.receipts[0].ok
+    for count in (0, most + 1):
+        assert refusal(multi(ALICE, 0, [(BOB, 1)] * count)) == (
+            f"multi_transfer has {count} outputs, accepted 1 to {most}"
+        )
+
+
+def test_multi_transfer_output_amount_must_be_positive() -> None:
+    assert refusal(multi(ALICE, 0, [(BOB, 1), (CAROL, 0)])) == (
+        "outputs[1].amount must be a positive integer, got 0"
+    )
+
+
+def test_refusal_error_types() -> None:
+    from chainbook.apps.bank import process as bank
+    from chainbook.apps.base import PrefixedView, TxContext
+    from chainbook.ledger.state import StateView
+
+    state = make_state()
+    view = PrefixedView(StateView(state.kv), b"bank/")
+
+    def run(sender: bytes, action: object) -> None:
+        ctx = TxContext("test-chain", 1, 0, sender, 0, b"\0" * 32)
+        bank.process(view, ctx, action)  # type: ignore[arg-type]
+
+    with pytest.raises(InsufficientFunds) as info:
+        run(ALICE.address, Transfer(BOB.address, 1_001))
+    assert (info.value.needed, info.value.available) == (1_001, 1_000)
+    with pytest.raises(UnknownAccount):
+        run(DAVE.address, Transfer(BOB.address, 1))
+    with pytest.raises(InvalidAction):
+        run(ALICE.address, Transfer(BOB.address, 0))
+    with pytest.raises(InvalidAction):
+        run(ALICE.address, MultiTransfer([]))
+    with pytest.raises(InsufficientFunds):
+        run(ALICE.address, MultiTransfer([Output(BOB.address, 1_000), Output(BOB.address, 1)]))
+
+
+def test_queries() -> None:
+    state = make_state(block_reward=10, supply_max=2_000)
+    run_block(state, [])
+    assert query(state, "bank", "balance", address=ALICE.address) == 1_000
+    supply = query(state, "bank", "supply")
+    assert (supply.total, supply.max, supply.minted) == (1_510, 2_000, 10)
+    assert (supply.symbol, supply.decimals) == ("CBK", 6)
+    with pytest.raises(InvalidInput, match="unknown query bank.nope"):
+        query(state, "bank", "nope")
+    with pytest.raises(InvalidInput, match="unknown module"):
+        query(state, "nope", "balance")
+
+
+def test_bad_address_length_is_a_decode_error() -> None:
+    from chainbook import codec
+    from chainbook.apps.registry import decode_action
+    from chainbook.errors import DecodeError
+
+    raw = codec.encode(["bank.transfer", b"x" * 19, 1, ""])
+    with pytest.raises(DecodeError, match="length >= 20"):
+        decode_action(raw)
+    _ = tx  # keep the helper import used

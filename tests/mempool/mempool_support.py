@@ -1,0 +1,62 @@
+"""Builders for the mempool tests (deterministic keys and a small genesis)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from chainbook.apps.bank import MultiTransfer, Output, Transfer
+from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
+from chainbook.chain.tx import sign_tx
+from chainbook.crypto import PrivateKey
+from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_result, execute_block
+from chainbook.ledger.state import LedgerState
+from chainbook.mempool import Mempool
+
+CHAIN_ID = "test-chain"
+ALICE = PrivateKey.from_label("alice")
+BOB = PrivateKey.from_label("bob")
+CAROL = PrivateKey.from_label("carol")
+DAVE = PrivateKey.from_label("dave")  # never funded
+VALIDATOR = PrivateKey.from_label("validator")
+
+
+def make_state() -> LedgerState:
+    genesis = Genesis(
+        chain_id=CHAIN_ID,
+        genesis_time_ms=0,
+        validators=[GenesisValidator(name="v", public_key=VALIDATOR.public_key.hex(), power=1)],
+        accounts=[
+            GenesisAccount(address=ALICE.address.hex(), amount=1_000),
+            GenesisAccount(address=BOB.address.hex(), amount=500),
+            GenesisAccount(address=CAROL.address.hex(), amount=500),
+        ],
+    )
+    return LedgerState.from_genesis(genesis)
+
+
+def make_pool(state: LedgerState | None = None, **limits: int) -> Mempool:
+    return Mempool(CHAIN_ID, state if state is not None else make_state(), **limits)
+
+
+def pay(
+    key: PrivateKey, nonce: int, to: PrivateKey, amount: int, chain_id: str = CHAIN_ID
+) -> bytes:
+    return sign_tx(key, chain_id, nonce, Transfer(to=to.address, amount=amount))
+
+
+def sign(key: PrivateKey, nonce: int, action: msgspec.Struct) -> bytes:
+    return sign_tx(key, CHAIN_ID, nonce, action)
+
+
+def big_multi(key: PrivateKey, nonce: int, outputs: int) -> bytes:
+    return sign(key, nonce, MultiTransfer([Output(BOB.address, 1)] * outputs))
+
+
+def commit(state: LedgerState, txs_bytes: list[bytes]) -> BlockResult:
+    from chainbook.chain.tx import decode_tx
+
+    height = state.height + 1
+    ctx = BlockContext(height=height, time_ms=height, proposer=VALIDATOR.address)
+    result = execute_block(state, CHAIN_ID, [decode_tx(t) for t in txs_bytes], ctx)
+    apply_block_result(state, result, height)
+    return result
