@@ -1,0 +1,90 @@
+"""Opening a node's book: re-verify the stored chain, rebuild the ledger state, repair damage.
+
+The blocks (with their commit certificates) are the book; the state table is a derived cache.
+At every start the node:
+1. walks the hash chain from genesis (chain.verify.verify_stored_chain): header links, the
+   RFC 6962 txs root of every block, every stored commit certificate;
+2. replays every block from the genesis state and compares each recomputed app hash with the
+   header's (a tampered state or receipt shows up here even if the blocks are intact);
+3. rewrites the state table if it differs from the replayed state.
+Damage found in step 1 or 2 truncates the book at the first bad height; block sync then
+fetches the missing blocks from peers, verifying each commit certificate on the way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from chainbook.chain.block import Header
+from chainbook.chain.genesis import Genesis
+from chainbook.chain.verify import verify_stored_chain
+from chainbook.errors import CorruptBook
+from chainbook.ledger.execute import replay_block
+from chainbook.ledger.state import LedgerState
+from chainbook.storage.base import BlockStore
+
+log = logging.getLogger("chainbook.node.book")
+
+
+class BookReport(msgspec.Struct, frozen=True):
+    height: int
+    """Height of the (possibly truncated) book after opening."""
+    app_hash: bytes
+    verified_blocks: int
+    corrupt_height: int | None
+    reason: str
+    state_table_rewritten: bool
+
+
+class OpenedBook(msgspec.Struct):
+    state: LedgerState
+    last_header: Header | None
+    report: BookReport
+
+
+def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> OpenedBook:
+    """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
+    chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
+    corrupt_height = chain_report.bad_height
+    reason = chain_report.reason or ""
+    last_good = chain_report.latest_height if corrupt_height is None else corrupt_height - 1
+    state = LedgerState.from_genesis(genesis)
+    last_header: Header | None = None
+    for height in range(1, last_good + 1):
+        block = store.load_block(height)
+        assert block is not None, "verify_stored_chain walked this height"
+        try:
+            replay_block(state, block)
+        except CorruptBook as exc:
+            corrupt_height, reason = height, str(exc)
+            break
+        last_header = block.header
+    if corrupt_height is not None:
+        log.error("book_corrupt", extra={"height": corrupt_height, "reason": reason,
+                                         "repair": repair})
+        if repair:
+            store.truncate_from(corrupt_height)
+    rewritten = False
+    if repair:
+        meta = store.load_state_meta()
+        if (meta.height, meta.app_hash) != (state.height, state.app_hash) or (
+            store.load_state() != state.kv
+        ):
+            store.replace_state(dict(state.kv), state.height, state.app_hash)
+            rewritten = meta.height > 0 or corrupt_height is not None
+            if rewritten:
+                log.warning("state_table_rewritten", extra={"height": state.height})
+    report = BookReport(
+        height=state.height,
+        app_hash=state.app_hash,
+        verified_blocks=state.height,
+        corrupt_height=corrupt_height,
+        reason=reason,
+        state_table_rewritten=rewritten,
+    )
+    return OpenedBook(state=state, last_header=last_header, report=report)
+
+
+__all__ = ["BookReport", "OpenedBook", "open_book"]

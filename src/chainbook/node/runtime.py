@@ -1,0 +1,551 @@
+"""The node runtime: feeds the pure core with events and carries out its effects.
+
+This is the only module with a clock, sockets and disk handles. One asyncio event loop runs
+everything: the p2p transport, the HTTP API (uvicorn in the same loop) and the consensus
+machine. Rules kept:
+- Effects are performed strictly in the order the machine returns them (consensus/effects.py):
+  the consensus record is durable before the vote it covers is sent; a decided block is saved
+  (one SQLite transaction, fsync) before the ledger state and the mempool move on.
+- A zero-length timeout (a block decided through sync) is fed back at once, so a node that
+  catches up runs at the speed of verification.
+- A StateDivergence (our ledger disagrees with a block > 2/3 of the validators committed)
+  stops the node with a critical log line rather than letting it fork.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from collections import deque
+from pathlib import Path
+
+import uvicorn
+
+from chainbook import codec, limits, merkle
+from chainbook.apps.bank.process import get_balance
+from chainbook.chain.block import Block, decode_block, encode_block
+from chainbook.chain.commit import Commit
+from chainbook.chain.tx import DecodedTx
+from chainbook.consensus.effects import (
+    Broadcast,
+    CommitBlock,
+    Effect,
+    EvidenceFound,
+    FallenBehind,
+    PersistState,
+    ScheduleTimeout,
+)
+from chainbook.consensus.events import (
+    CommitReceived,
+    Event,
+    ProposalReceived,
+    Resend,
+    TimeoutElapsed,
+    VoteReceived,
+)
+from chainbook.consensus.machine import ConsensusMachine, StateDivergence
+from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.errors import DecodeError, InvalidTransaction, PeerMisbehaved
+from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.state import get_nonce
+from chainbook.mempool import Mempool
+from chainbook.node.book import BookReport, open_book
+from chainbook.node.home import Home, configure_logging
+from chainbook.node.metrics import NodeMetrics
+from chainbook.node.service import (
+    AccountView,
+    NodeStatus,
+    PeerView,
+    TxLocation,
+    TxProof,
+    ValidatorView,
+)
+from chainbook.node.wire import (
+    StatusMessage,
+    SyncRequest,
+    SyncResponse,
+    TxsMessage,
+    WireMessage,
+    decode_message,
+    encode_message,
+)
+from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
+from chainbook.p2p import Transport, TransportConfig
+from chainbook.storage.sqlite import SqliteBlockStore
+from chainbook.types import Address, Hash, Height
+
+log = logging.getLogger("chainbook.node")
+
+RESEND_INTERVAL_S = 1.0
+"""How often our own latest votes and proposal are re-sent (recovers lost messages)."""
+STATUS_INTERVAL_S = 1.0
+"""How often our height is announced to peers (tells laggards to sync)."""
+GOSSIP_FLUSH_S = 0.01
+"""Admitted transactions are batched this long before being sent to peers."""
+SYNC_RETRY_S = 2.0
+"""A sync request without an answer after this long may be sent again (to another peer)."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Node:
+    """One chainbook node: book, ledger, mempool, consensus, p2p and API."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.config = home.load_config()
+        self.key = home.load_key()
+        self.genesis = home.load_genesis()
+        self.chain_id = self.genesis.chain_id
+        self.metrics = NodeMetrics()
+        self.store = SqliteBlockStore(home.book_path)
+        opened = open_book(self.store, self.genesis)
+        self.book_report: BookReport = opened.report
+        self.book_repairs = 1 if opened.report.corrupt_height is not None else 0
+        if self.book_repairs:
+            self.metrics.book_repairs.inc()
+        self.mempool = Mempool(self.chain_id, opened.state)
+        self.app = LedgerApplication(self.genesis, opened.state, opened.last_header, self.mempool)
+        height = opened.state.height
+        is_validator = self.genesis.validator_set.is_validator(self.key.address)
+        self.machine = ConsensusMachine(
+            chain_id=self.chain_id,
+            app=self.app,
+            params=self.genesis.consensus,
+            key=self.key if is_validator else None,
+            height=height + 1,
+            last_commit=self.store.load_commit(height) if height else None,
+            record=self.store.load_consensus_state() if is_validator else None,
+        )
+        self.transport: Transport | None = None
+        self._random = random.Random(self.key.seed)
+        self._waiters: dict[Hash, list[asyncio.Future[TxLocation]]] = {}
+        self._gossip_buffer: list[bytes] = []
+        self._peer_heights: dict[bytes, Height] = {}
+        self._sync_requested_at = 0.0
+        self._stopping: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._failure: BaseException | None = None
+        self._last_block_time_ms = opened.last_header.time_ms if opened.last_header else 0
+        log.info(
+            "node_opened",
+            extra={"height": height, "app_hash": opened.state.app_hash.hex(),
+                   "validator": is_validator, "corrupt_height": opened.report.corrupt_height},
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> None:
+        """Run until stop() (or SIGTERM/SIGINT); raises if the node had to halt."""
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop)
+        ca_pem, cert_pem = self.home.load_tls()
+        self.transport = Transport(
+            TransportConfig(
+                node_seed=self.key.seed,
+                ca_cert_pem=ca_pem,
+                node_cert_pem=cert_pem,
+                chain_id=self.chain_id,
+                frame_bytes_max=limits.frame_bytes_max,
+                peers_max=limits.peers_max,
+                peer_send_queue_max=limits.peer_send_queue_max,
+                listen_host=self.config.p2p_host,
+                listen_port=self.config.p2p_port,
+                peer_addresses=tuple(_parse_peers(self.config.peers)),
+            ),
+            on_message=self._on_peer_message,
+            on_peer_connected=self._on_peer_connected,
+        )
+        await self.transport.start()
+        server = self._make_api_server()
+        self._tasks = [
+            asyncio.create_task(server.serve(), name="api"),
+            asyncio.create_task(self._every(RESEND_INTERVAL_S, self._resend), name="resend"),
+            asyncio.create_task(self._every(STATUS_INTERVAL_S, self._announce), name="status"),
+            asyncio.create_task(self._every(GOSSIP_FLUSH_S, self._flush_gossip), name="gossip"),
+        ]
+        log.info("node_started", extra={"p2p": self.config.p2p_address,
+                                        "api": self.config.api_url})
+        self._perform(self.machine.start(now_ms()))
+        await self._stopping.wait()
+        server.should_exit = True
+        await self.transport.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.store.close()
+        log.info("node_stopped", extra={"height": self.app.state.height})
+        if self._failure is not None:
+            raise self._failure
+
+    def stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def _make_api_server(self) -> uvicorn.Server:
+        from chainbook.api import create_app
+
+        config = uvicorn.Config(
+            create_app(self),
+            host=self.config.api_host,
+            port=self.config.api_port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        # The node owns the signals (graceful stop of p2p, store and API together).
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        return server
+
+    async def _every(self, interval_s: float, action: object) -> None:
+        assert callable(action)
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                action()
+            except Exception:
+                name = getattr(action, "__name__", "")
+                log.exception("periodic_task_failed", extra={"task": name})
+
+    # ------------------------------------------------------------------ consensus driving
+
+    def _step(self, event: Event) -> None:
+        """Feed one event, perform the effects; zero-length timeouts are fed back at once."""
+        pending: deque[Event] = deque([event])
+        while pending:
+            if self._failure is not None:
+                return
+            try:
+                effects = self.machine.step(pending.popleft(), now_ms())
+            except StateDivergence as exc:
+                self._halt(exc)
+                return
+            pending.extend(self._perform(effects))
+
+    def _perform(self, effects: list[Effect]) -> list[Event]:
+        """Carry out effects in order; returns the timeouts that are due immediately."""
+        immediate: list[Event] = []
+        for effect in effects:
+            match effect:
+                case PersistState(record=record):
+                    self.store.save_consensus_state(record)
+                case Broadcast(message=message):
+                    assert self.transport is not None
+                    self.transport.broadcast(encode_message(message))
+                case ScheduleTimeout(kind=kind, height=height, round=round_, duration_ms=ms):
+                    timeout = TimeoutElapsed(kind, height, round_)
+                    if ms <= 0:
+                        immediate.append(timeout)
+                    else:
+                        asyncio.get_running_loop().call_later(ms / 1000, self._step, timeout)
+                case CommitBlock(block=block, commit=commit):
+                    self._commit(block, commit)
+                case FallenBehind(height=height):
+                    self._request_sync(target_height=height)
+                case EvidenceFound(first=first, second=second):
+                    log.warning(
+                        "equivocation_evidence",
+                        extra={"validator": first.validator.hex(), "height": first.vote.height,
+                               "round": first.vote.round,
+                               "first": first.vote.block_hash.hex(),
+                               "second": second.vote.block_hash.hex()},
+                    )
+        return immediate
+
+    def _commit(self, block: Block, commit: Commit) -> None:
+        result = self.app.result_for(block)
+        self.store.save_block(
+            encode_block(block), block, commit, result.receipts, result.changes, result.app_hash
+        )
+        self.app.commit(block, result)
+        self._record_commit_metrics(block)
+        log.info("block_committed", extra={"height": block.height, "txs": len(block.txs),
+                                           "hash": block.hash.hex(), "round": commit.round})
+        for index, (tx_hash, receipt) in enumerate(zip(block.tx_hashes, result.receipts, strict=True)):
+            waiters = self._waiters.pop(tx_hash, None)
+            if waiters:
+                location = TxLocation(height=block.height, index=index, receipt=receipt)
+                for future in waiters:
+                    if not future.done():
+                        future.set_result(location)
+
+    def _record_commit_metrics(self, block: Block) -> None:
+        self.metrics.blocks.inc()
+        self.metrics.txs.inc(len(block.txs))
+        if self._last_block_time_ms:
+            interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
+            self.metrics.block_interval.observe(max(interval_s, 0.0))
+        self._last_block_time_ms = block.header.time_ms
+
+    def _halt(self, exc: BaseException) -> None:
+        log.critical("state_divergence", extra={"reason": str(exc)})
+        self._failure = exc
+        self.stop()
+
+    def _resend(self) -> None:
+        self._step(Resend())
+
+    # ------------------------------------------------------------------ peers
+
+    def _on_peer_connected(self, peer_id: bytes) -> None:
+        assert self.transport is not None
+        self.transport.send(peer_id, encode_message(StatusMessage(height=self.app.state.height)))
+
+    def _on_peer_message(self, peer_id: bytes, payload: bytes) -> None:
+        """Called by the transport for each frame; a protocol violation drops the peer."""
+        try:
+            message = decode_message(payload)
+        except PeerMisbehaved as exc:
+            self.metrics.peer_messages_dropped.labels("malformed").inc()
+            raise TransportPeerMisbehaved(f"malformed message: {exc}") from None
+        self._dispatch(peer_id, message)
+
+    def _dispatch(self, peer_id: bytes, message: WireMessage) -> None:
+        match message:
+            case ProposalMessage(proposal=proposal, block=block):
+                self._step(ProposalReceived(proposal, block))
+            case VoteMessage(vote=vote):
+                self._step(VoteReceived(vote))
+            case TxsMessage(txs=txs):
+                for tx in txs:
+                    self._admit_gossiped(tx)
+            case StatusMessage(height=height):
+                self._peer_heights[peer_id] = height
+                if height > self.app.state.height + 1:
+                    self._request_sync(target_height=height, peer_id=peer_id)
+            case SyncRequest(from_height=from_height, count=count):
+                self._serve_sync(peer_id, from_height, count)
+            case SyncResponse(blocks=blocks):
+                self._apply_sync(peer_id, blocks)
+
+    def _admit_gossiped(self, tx_bytes: bytes) -> None:
+        try:
+            result = self.mempool.add(tx_bytes)
+        except InvalidTransaction as exc:
+            # Normal under races (e.g. a nonce already committed here); not the peer's fault.
+            self.metrics.txs_refused.labels(exc.code).inc()
+            return
+        if not result.duplicate:
+            self.metrics.txs_admitted.inc()
+
+    def _request_sync(self, target_height: Height, peer_id: bytes | None = None) -> None:
+        """Ask one peer for the blocks we miss; at most one request in flight."""
+        assert self.transport is not None
+        if time.monotonic() - self._sync_requested_at < SYNC_RETRY_S:
+            return
+        if peer_id is None:
+            ahead = [p for p, h in self._peer_heights.items()
+                     if h >= self.machine.height and self.transport.is_connected(p)]
+            candidates = ahead or [p.peer_id for p in self.transport.connected_peers()]
+            if not candidates:
+                return
+            peer_id = self._random.choice(sorted(candidates))
+        self._sync_requested_at = time.monotonic()
+        request = SyncRequest(from_height=self.machine.height,
+                              count=limits.sync_blocks_per_response_max)
+        self.transport.send(peer_id, encode_message(request))
+        log.info("sync_requested", extra={"peer": peer_id.hex()[:16],
+                                          "from_height": self.machine.height,
+                                          "target_height": target_height})
+
+    def _serve_sync(self, peer_id: bytes, from_height: Height, count: int) -> None:
+        assert self.transport is not None
+        blocks = self.store.load_blocks_bytes(
+            from_height, min(count, limits.sync_blocks_per_response_max),
+            limits.sync_response_bytes_max,
+        )
+        if blocks:
+            self.transport.send(peer_id, encode_message(SyncResponse(blocks=blocks)))
+
+    def _apply_sync(self, peer_id: bytes, blocks: list[tuple[bytes, bytes]]) -> None:
+        """Feed synced blocks to consensus; each is decided only if its commit verifies."""
+        for block_bytes, commit_bytes in blocks:
+            try:
+                block = decode_block(block_bytes)
+                commit = codec.decode(commit_bytes, Commit)
+            except DecodeError as exc:
+                self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
+                log.warning("sync_block_malformed", extra={"peer": peer_id.hex()[:16],
+                                                           "reason": str(exc)})
+                return
+            if block.height != self.machine.height:
+                continue
+            self._step(CommitReceived(block, commit))
+            if self.machine.height == block.height:
+                # Not decided: the commit or the block did not verify.
+                self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
+                log.warning("sync_block_refused", extra={"peer": peer_id.hex()[:16],
+                                                         "height": block.height})
+                return
+        self._sync_requested_at = 0.0
+        if self._peer_heights.get(peer_id, 0) > self.app.state.height:
+            self._request_sync(self._peer_heights[peer_id], peer_id)
+
+    def _announce(self) -> None:
+        assert self.transport is not None
+        self.transport.broadcast(encode_message(StatusMessage(height=self.app.state.height)))
+
+    def _flush_gossip(self) -> None:
+        if not self._gossip_buffer:
+            return
+        assert self.transport is not None
+        batch_max = limits.gossip_txs_per_frame_max
+        buffer, self._gossip_buffer = self._gossip_buffer, []
+        for start in range(0, len(buffer), batch_max):
+            txs = buffer[start:start + batch_max]
+            self.transport.broadcast(encode_message(TxsMessage(txs=txs)))
+
+    # ------------------------------------------------------------------ NodeService
+
+    def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
+        try:
+            result = self.mempool.add(tx_bytes)
+        except InvalidTransaction as exc:
+            self.metrics.txs_refused.labels(exc.code).inc()
+            raise
+        if not result.duplicate:
+            self.metrics.txs_admitted.inc()
+            self._gossip_buffer.append(tx_bytes)
+        return result.tx
+
+    async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
+        location = self.get_tx(tx_hash)
+        if location is not None:
+            return location
+        future: asyncio.Future[TxLocation] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(tx_hash, []).append(future)
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        except TimeoutError:
+            return None
+        finally:
+            waiters = self._waiters.get(tx_hash)
+            if waiters and future in waiters:
+                waiters.remove(future)
+                if not waiters:
+                    del self._waiters[tx_hash]
+
+    def get_tx(self, tx_hash: Hash) -> TxLocation | None:
+        stored = self.store.load_tx(tx_hash)
+        if stored is None:
+            return None
+        return TxLocation(height=stored.height, index=stored.index, receipt=stored.receipt)
+
+    def get_tx_proof(self, tx_hash: Hash) -> TxProof | None:
+        location = self.get_tx(tx_hash)
+        if location is None:
+            return None
+        block = self.store.load_block(location.height)
+        commit = self.store.load_commit(location.height)
+        assert block is not None and commit is not None
+        leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
+        return TxProof(
+            tx=block.txs[location.index],
+            location=location,
+            audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
+            tree_size=len(block.txs),
+            block=block,
+            commit=commit,
+        )
+
+    def get_block(self, height: Height) -> Block | None:
+        return self.store.load_block(height)
+
+    def get_commit(self, height: Height) -> Commit | None:
+        return self.store.load_commit(height)
+
+    def get_account(self, address: Address) -> AccountView:
+        kv = self.app.state.kv
+        return AccountView(
+            address=address,
+            balance=get_balance(kv, address) or 0,
+            nonce=get_nonce(kv, address),
+            pending_nonce=self.mempool.get_pending_nonce(address),
+        )
+
+    def status(self) -> NodeStatus:
+        state = self.app.state
+        last = self.app.last_header
+        peers = self.transport.connected_peers() if self.transport is not None else []
+        ahead = max(self._peer_heights.values(), default=0)
+        return NodeStatus(
+            chain_id=self.chain_id,
+            node_id=self.key.public_key.hex(),
+            moniker=self.config.moniker,
+            is_validator=self.machine.is_validator,
+            height=state.height,
+            app_hash=state.app_hash.hex(),
+            latest_block_hash=last.hash.hex() if last is not None else "",
+            latest_block_time_ms=last.time_ms if last is not None else 0,
+            round=self.machine.round,
+            syncing=ahead > state.height + 1,
+            mempool_txs=len(self.mempool),
+            peers=[
+                PeerView(
+                    node_id=p.peer_id.hex(),
+                    address=f"{p.address[0]}:{p.address[1]}" if isinstance(p.address, tuple)
+                    else str(p.address),
+                    direction=str(p.direction),
+                    connected_since_ms=int(p.connected_since_unix_s * 1000),
+                )
+                for p in peers
+            ],
+            validators=[
+                ValidatorView(name=v.name, address=v.address.hex(),
+                              public_key=v.public_key.hex(), power=v.power)
+                for v in self.machine.validators.validators
+            ],
+            book_repairs=self.book_repairs,
+        )
+
+    def metrics_text(self) -> bytes:
+        self.metrics.height.set(self.app.state.height)
+        self.metrics.round.set(self.machine.round)
+        self.metrics.mempool_txs.set(len(self.mempool))
+        if self.transport is not None:
+            self.metrics.peers.set(len(self.transport.connected_peers()))
+        return self.metrics.text()
+
+
+def _parse_peers(peers: list[str]) -> list[tuple[str, int]]:
+    from chainbook.node.config import parse_peer
+
+    return [parse_peer(p) for p in peers]
+
+
+def run_node(home: Path) -> None:
+    """Entry point of `chainbook node start --home H` (blocking until stopped)."""
+    home_ = Home(Path(home))
+    config = home_.load_config()
+    configure_logging(home_, config.log_level)
+    node = Node(home_)
+    try:
+        import uvloop
+
+        uvloop.run(node.run())
+    except ImportError:
+        asyncio.run(node.run())
+
+
+def verify_home(home: Path) -> BookReport:
+    """`chainbook verify`: re-verify a stopped node's whole book without changing it."""
+    home_ = Home(Path(home))
+    genesis = home_.load_genesis()
+    store = SqliteBlockStore(home_.book_path)
+    try:
+        return open_book(store, genesis, repair=False).report
+    finally:
+        store.close()
+
+
+__all__ = ["Node", "run_node", "verify_home"]
