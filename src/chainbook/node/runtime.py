@@ -26,7 +26,6 @@ from pathlib import Path
 import uvicorn
 
 from chainbook import codec, limits, merkle
-from chainbook.apps.bank.process import get_balance
 from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
@@ -51,7 +50,7 @@ from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.errors import DecodeError, InvalidTransaction, PeerMisbehaved
 from chainbook.ledger.application import LedgerApplication
-from chainbook.ledger.state import get_nonce
+from chainbook.ledger.state import get_balance, get_nonce
 from chainbook.mempool import Mempool
 from chainbook.node.book import BookReport, open_book
 from chainbook.node.home import Home, configure_logging
