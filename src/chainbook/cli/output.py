@@ -1,0 +1,111 @@
+"""How the CLI talks to a person: errors without tracebacks, amounts without floats, tables."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from chainbook.client.http import ApiError, ClientError, NodeUnreachable
+from chainbook.client.verify import ProofError
+from chainbook.errors import ChainbookError
+
+
+class _FreshConsole:
+    """A rich Console made at each use, so the terminal width (or COLUMNS, when the output is
+    a pipe or a test runner) is read when printing rather than once at import."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(Console(stderr=self._stderr), name)
+
+
+console: Console = _FreshConsole()  # type: ignore[assignment]
+err_console: Console = _FreshConsole(stderr=True)  # type: ignore[assignment]
+COIN_DECIMALS = 6
+COIN_SYMBOL = "CBK"
+
+
+class UserError(Exception):
+    """A mistake a person can fix (bad argument, missing file); printed without a traceback."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn the errors a user can act on into one red line and exit code 1 (2 for the node
+    refusing a request, 3 when no node answered), instead of a traceback."""
+    try:
+        yield
+    except NodeUnreachable as exc:
+        hint = "is the node running? (`chainbook testnet up`, or pass --node URL)"
+        raise fail(f"{exc}\n  {hint}", 3) from None
+    except ApiError as exc:
+        raise fail(f"the node refused: {exc.message} [{exc.code}, HTTP {exc.status}]", 2) from None
+    except (ChainbookError, ClientError, ProofError, UserError, TimeoutError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise fail(f"{exc.strerror or exc}{where}") from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", 130) from None
+
+
+def format_amount(amount: int, decimals: int = COIN_DECIMALS) -> str:
+    """12_500_000 -> "12.5 CBK" with integer arithmetic (no float ever touches an amount)."""
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**decimals)
+    fraction_text = f"{fraction:0{decimals}d}".rstrip("0")
+    return f"{sign}{whole:,}{'.' + fraction_text if fraction_text else ''} {COIN_SYMBOL}"
+
+
+def key_value_table(title: str, rows: list[tuple[str, Any]]) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold cyan")
+    table.add_column(overflow="fold")
+    for key, value in rows:
+        table.add_row(key, str(value))
+    return table
+
+
+def import_optional(module: str, attribute: str, what: str) -> Callable[..., Any]:
+    """Import `module.attribute` at the moment it is needed, so a part that is not built yet
+    (or whose dependency is missing) breaks only its own command, with a clear message."""
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing == module or module.startswith(missing + "."):
+            raise UserError(
+                f"{what} is not available in this build: module {module} is missing "
+                "(it is being written separately; see the project's issue tracker)"
+            ) from None
+        raise
+    function = getattr(loaded, attribute, None)
+    if not callable(function):
+        raise UserError(f"{what} is not available: {module}.{attribute} is missing")
+    return function  # type: ignore[no-any-return]
+
+
+__all__ = [
+    "UserError",
+    "console",
+    "err_console",
+    "fail",
+    "format_amount",
+    "friendly_errors",
+    "import_optional",
+    "key_value_table",
+]

@@ -1,0 +1,139 @@
+"""`Client`: a small synchronous SDK for one node's HTTP API.
+
+Errors, drawn once:
+
+    ClientError                 anything this SDK raises on purpose
+    ├── ApiError                the node answered with an error: .status, .code, .message
+    └── NodeUnreachable         no answer at all (connection refused, timeout, bad URL)
+
+Answers are decoded strictly into the views of chainbook.api.views, the same classes the node
+encodes, so a field that changes on one side fails loudly on the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from chainbook.api import views
+from chainbook.node.service import NodeStatus
+
+T = TypeVar("T")
+
+TIMEOUT_S_DEFAULT = 10.0
+"""Timeout of one request; a submit with wait=True adds its own wait on top."""
+
+
+class ClientError(Exception):
+    """Base of the errors of the client SDK."""
+
+
+class ApiError(ClientError):
+    """The node refused a request; `code` is the API's stable error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{message} (HTTP {status}, {code})")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class NodeUnreachable(ClientError):
+    """The node did not answer (not running, wrong URL, or too slow)."""
+
+
+class Client:
+    """Talk to one node. `http` may be given to reuse a session or to test against an app."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:26700",
+        *,
+        timeout_s: float = TIMEOUT_S_DEFAULT,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._http = http if http is not None else httpx.Client(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def submit_tx(
+        self, tx_bytes: bytes, wait: bool = False, timeout_s: float = 10.0
+    ) -> views.SubmitTxView:
+        """Submit signed tx bytes. With wait=True, block until committed (status "committed",
+        receipt set) or until `timeout_s` (status "pending")."""
+        extra: dict[str, Any] = {}
+        if wait:  # the node holds the answer up to timeout_s: give the request that much more
+            extra["params"] = {"wait": "true", "timeout": timeout_s}
+            extra["timeout"] = self.timeout_s + timeout_s
+        answer = self._request("POST", "/txs", json={"tx": tx_bytes.hex()}, **extra)
+        return _decode(answer, views.SubmitTxView)
+
+    def get_tx(self, tx_hash: bytes | str) -> views.TxView:
+        return _decode(self._request("GET", f"/txs/{_hex(tx_hash)}"), views.TxView)
+
+    def get_block(self, height: int | str = "latest") -> views.BlockView:
+        return _decode(self._request("GET", f"/blocks/{height}"), views.BlockView)
+
+    def get_account(self, address: bytes | str) -> views.AccountInfoView:
+        return _decode(self._request("GET", f"/accounts/{_hex(address)}"), views.AccountInfoView)
+
+    def status(self) -> NodeStatus:
+        return _decode(self._request("GET", "/status"), NodeStatus)
+
+    def validators(self) -> views.ValidatorsView:
+        return _decode(self._request("GET", "/validators"), views.ValidatorsView)
+
+    def metrics(self) -> str:
+        return self._request("GET", "/metrics").text
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        url = self.base_url + path
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise NodeUnreachable(f"{method} {url}: no answer in time") from None
+        except httpx.HTTPError as exc:
+            raise NodeUnreachable(f"{method} {url}: {exc or type(exc).__name__}") from None
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
+
+def _api_error(response: httpx.Response) -> ApiError:
+    try:
+        error = msgspec.json.decode(response.content, type=views.ErrorView)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        text = response.text.strip()[:200] or response.reason_phrase
+        return ApiError(response.status_code, "http_error", text)
+    return ApiError(response.status_code, error.error, error.message)
+
+
+def _decode(response: httpx.Response, type_: type[T]) -> T:
+    try:
+        return msgspec.json.decode(response.content, type=type_)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ApiError(
+            response.status_code, "bad_response", f"unexpected answer from the node: {exc}"
+        ) from None
+
+
+def _hex(value: bytes | str) -> str:
+    return value.hex() if isinstance(value, bytes) else value
+
+
+__all__ = ["ApiError", "Client", "ClientError", "NodeUnreachable"]

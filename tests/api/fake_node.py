@@ -1,0 +1,234 @@
+"""An in-memory NodeService for API, SDK and CLI tests: real transactions, blocks, Merkle trees
+and commit certificates signed by deterministic validator keys, no consensus and no disk.
+
+`submit_tx` checks what a node checks at admission (chain id, signature, nonce, duplicates,
+mempool capacity); `commit_pending` makes one block of the mempool, as if consensus had run;
+`wait_for_tx` commits at once when `auto_commit` is on (the default), else times out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from chainbook import merkle
+from chainbook.apps.bank.actions import Transfer
+from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
+from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
+from chainbook.chain.tx import DecodedTx, verify_tx
+from chainbook.chain.validators import Validator, ValidatorSet
+from chainbook.chain.verify import compute_header_hash
+from chainbook.codec import decode
+from chainbook.crypto import PrivateKey, sha256
+from chainbook.errors import InvalidNonce, InvalidTransaction, MempoolFull
+from chainbook.ledger.receipts import Event, Receipt
+from chainbook.node.service import (
+    AccountView,
+    NodeStatus,
+    PeerView,
+    TxLocation,
+    TxProof,
+    ValidatorView,
+)
+from chainbook.types import Address, Hash, Height
+
+CHAIN_ID = "test-chain"
+VALIDATOR_KEYS = [PrivateKey.from_label(f"validator{i}") for i in range(4)]
+VALIDATORS = ValidatorSet(
+    [
+        Validator(public_key=k.public_key, power=10, name=f"v{i}")
+        for i, k in enumerate(VALIDATOR_KEYS)
+    ]
+)
+GENESIS_HASH = sha256(b"fake genesis")
+ALICE = PrivateKey.from_label("alice")
+BOB = PrivateKey.from_label("bob")
+INITIAL_BALANCE = 1_000_000
+
+
+class AlreadyKnown(InvalidTransaction):
+    """What a mempool raises for a transaction it already holds (code in api CONFLICT_CODES)."""
+
+    code = "already_known"
+
+
+def sign_commit(header: Header, keys: list[PrivateKey] = VALIDATOR_KEYS, round_: int = 0) -> Commit:
+    """A commit certificate for `header`, signed by `keys` (all four validators by default)."""
+    vote = Vote(
+        type=VoteType.PRECOMMIT,
+        height=header.height,
+        round=round_,
+        block_hash=compute_header_hash(header),
+    )
+    return make_commit(VALIDATORS, [sign_vote(k, CHAIN_ID, vote) for k in keys])
+
+
+def make_block(
+    height: Height, txs: list[bytes], prev_hash: Hash, last_commit: Commit | None
+) -> Block:
+    header = Header(
+        chain_id=CHAIN_ID,
+        height=height,
+        time_ms=1_700_000_000_000 + height * 1000,
+        prev_block_hash=prev_hash,
+        last_commit_hash=compute_commit_hash(last_commit),
+        txs_root=compute_txs_root(txs),
+        tx_count=len(txs),
+        app_hash=sha256(b"app" + height.to_bytes(8, "big")),
+        validators_hash=VALIDATORS.hash,
+        next_validators_hash=VALIDATORS.hash,
+        proposer=VALIDATORS.validators[height % 4].address,
+    )
+    return Block(header=header, txs=txs, last_commit=last_commit)
+
+
+class FakeNode:
+    """Implements chainbook.node.service.NodeService in memory."""
+
+    def __init__(self, chain_id: str = CHAIN_ID) -> None:
+        self.chain_id = chain_id
+        self.blocks: dict[Height, Block] = {}
+        self.commits: dict[Height, Commit] = {}
+        self.locations: dict[Hash, TxLocation] = {}
+        self.mempool: dict[Hash, DecodedTx] = {}
+        self.balances: dict[Address, int] = {ALICE.address: INITIAL_BALANCE}
+        self.nonces: dict[Address, int] = {}
+        self.mempool_full = False
+        self.auto_commit = True
+        self.book_repairs = 0
+
+    # --- NodeService ---------------------------------------------------------------------------
+
+    def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
+        if self.mempool_full:
+            raise MempoolFull("mempool holds 100000 transactions, limit 100000")
+        decoded = verify_tx(self.chain_id, tx_bytes)
+        if decoded.hash in self.mempool or decoded.hash in self.locations:
+            raise AlreadyKnown(f"transaction {decoded.hash.hex()} is already known")
+        expected = self.pending_nonce(decoded.sender)
+        if decoded.nonce != expected:
+            raise InvalidNonce(expected=expected, got=decoded.nonce)
+        self.mempool[decoded.hash] = decoded
+        return decoded
+
+    async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
+        if tx_hash not in self.locations and self.auto_commit and tx_hash in self.mempool:
+            self.commit_pending()
+        if tx_hash not in self.locations:
+            await asyncio.sleep(min(timeout_s, 0.01))
+        return self.locations.get(tx_hash)
+
+    def get_tx(self, tx_hash: Hash) -> TxLocation | None:
+        return self.locations.get(tx_hash)
+
+    def get_tx_proof(self, tx_hash: Hash) -> TxProof | None:
+        location = self.locations.get(tx_hash)
+        if location is None:
+            return None
+        block = self.blocks[location.height]
+        leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
+        return TxProof(
+            tx=block.txs[location.index],
+            location=location,
+            audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
+            tree_size=len(block.txs),
+            block=block,
+            commit=self.commits[location.height],
+        )
+
+    def get_block(self, height: Height) -> Block | None:
+        return self.blocks.get(height)
+
+    def get_commit(self, height: Height) -> Commit | None:
+        return self.commits.get(height)
+
+    def get_account(self, address: Address) -> AccountView:
+        return AccountView(
+            address=address,
+            balance=self.balances.get(address, 0),
+            nonce=self.nonces.get(address, 0),
+            pending_nonce=self.pending_nonce(address),
+        )
+
+    def status(self) -> NodeStatus:
+        height = self.height
+        block = self.blocks.get(height)
+        return NodeStatus(
+            chain_id=self.chain_id,
+            node_id=VALIDATOR_KEYS[0].public_key.hex(),
+            moniker="fake0",
+            is_validator=True,
+            height=height,
+            app_hash=block.header.app_hash.hex() if block else "",
+            latest_block_hash=compute_header_hash(block.header).hex() if block else "",
+            latest_block_time_ms=block.header.time_ms if block else 0,
+            round=0,
+            syncing=False,
+            mempool_txs=len(self.mempool),
+            peers=[
+                PeerView(
+                    node_id="ab" * 32, address="127.0.0.1:1", direction="out", connected_since_ms=1
+                )
+            ],
+            validators=[
+                ValidatorView(
+                    name=v.name,
+                    address=v.address.hex(),
+                    public_key=v.public_key.hex(),
+                    power=v.power,
+                )
+                for v in VALIDATORS.validators
+            ],
+            book_repairs=self.book_repairs,
+        )
+
+    def metrics_text(self) -> bytes:
+        return f"# TYPE chainbook_height gauge\nchainbook_height {self.height}\n".encode()
+
+    # --- test controls -------------------------------------------------------------------------
+
+    @property
+    def height(self) -> Height:
+        return max(self.blocks, default=0)
+
+    def pending_nonce(self, address: Address) -> int:
+        queued = sum(1 for tx in self.mempool.values() if tx.sender == address)
+        return self.nonces.get(address, 0) + queued
+
+    def commit_pending(self) -> Block:
+        """Commit the whole mempool as the next block (applying bank transfers naively)."""
+        txs = sorted(self.mempool.values(), key=lambda tx: (tx.sender, tx.nonce))
+        height = self.height + 1
+        previous = self.blocks.get(height - 1)
+        prev_hash = compute_header_hash(previous.header) if previous else GENESIS_HASH
+        block = make_block(
+            height, [tx.tx_bytes for tx in txs], prev_hash, self.commits.get(height - 1)
+        )
+        self.blocks[height] = block
+        self.commits[height] = sign_commit(block.header)
+        for index, tx in enumerate(txs):
+            self.locations[tx.hash] = TxLocation(
+                height=height, index=index, receipt=self.apply(tx, height, index)
+            )
+        self.mempool.clear()
+        return block
+
+    def apply(self, tx: DecodedTx, height: Height, index: int) -> Receipt:
+        self.nonces[tx.sender] = tx.nonce + 1
+        action = decode(tx.action_bytes, Transfer)
+        ok = self.balances.get(tx.sender, 0) >= action.amount
+        if ok:
+            self.balances[tx.sender] -= action.amount
+            self.balances[action.to] = self.balances.get(action.to, 0) + action.amount
+        events = (
+            [Event(module="bank", kind="transfer", attributes=[("to", action.to.hex())])]
+            if ok
+            else []
+        )
+        return Receipt(
+            tx_hash=tx.hash,
+            height=height,
+            index=index,
+            ok=ok,
+            error="" if ok else "insufficient funds",
+            events=events,
+        )
