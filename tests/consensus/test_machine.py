@@ -79,15 +79,23 @@ def test_invalid_proposal_gets_nil_prevotes_and_a_new_round() -> None:
     assert committed.header.proposer == cluster.validators.get_proposer(1, 1).address
 
 
-def test_equivocating_vote_is_reported_and_not_counted() -> None:
+def test_equivocating_vote_is_reported_and_counted_once_per_value() -> None:
     cluster = Cluster(4)
     byzantine = cluster.keys[3]
     first = sign_vote(byzantine, CHAIN_ID, Vote(VoteType.PREVOTE, 1, 0, b"\x01" * 32))
     second = sign_vote(byzantine, CHAIN_ID, Vote(VoteType.PREVOTE, 1, 0, b"\x02" * 32))
     cluster.deliver(0, VoteReceived(first))
     cluster.deliver(0, VoteReceived(second))
-    assert len(cluster.nodes[0].evidence) == 1
-    assert cluster.nodes[0].machine.prevotes[0].power_for(b"\x02" * 32) == 0
+    third = sign_vote(byzantine, CHAIN_ID, Vote(VoteType.PREVOTE, 1, 0, b"\x03" * 32))
+    cluster.deliver(0, VoteReceived(third))
+    assert len(cluster.nodes[0].evidence) == 2
+    prevotes = cluster.nodes[0].machine.prevotes[0]
+    # Each value is tallied as the paper does (distinct senders of that message), but one
+    # validator adds at most one conflicting vote and counts once towards "any".
+    assert prevotes.power_for(b"\x01" * 32) == 10
+    assert prevotes.power_for(b"\x02" * 32) == 10
+    assert prevotes.power_for(b"\x03" * 32) == 0
+    assert prevotes.power_any == 10
 
 
 def test_votes_with_bad_signatures_or_from_strangers_are_dropped() -> None:
