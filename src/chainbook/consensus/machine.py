@@ -393,6 +393,12 @@ class ConsensusMachine:
         for signed in self._signed_votes:
             if signed.vote.height == self.height:
                 self._broadcast(VoteMessage(vote=signed))
+        # The polka behind our valid block (L36-L43): peers that lost those prevotes could
+        # never accept its re-proposal (L28 needs the polka), so the height could stall.
+        polka = self.prevotes.get(self.valid_round)
+        if self.valid_block is not None and polka is not None:
+            for signed in polka.votes_for(self.valid_block.hash):
+                self._broadcast(VoteMessage(vote=signed))
 
     # ------------------------------------------------------------------ the upon rules
 

@@ -1,7 +1,15 @@
 """Votes of one type for one (height, round), tallied by voting power.
 
-A validator's first vote counts; a second, different vote for the same slot is equivocation:
-it is not counted (so it cannot tip a tally) and is reported as evidence.
+A validator's first vote counts; a second, different vote for the same slot is equivocation,
+reported as evidence -- and also counted for its own block hash (once per validator per set),
+because the paper tallies each value separately: `2f+1 <PREVOTE, h, r, id(v)>` means 2f+1
+distinct senders of that message. Counting only the first vote breaks liveness: an honest node
+that saw a polka including the equivocator's vote for B locks on B, while peers that received
+the equivocator's other vote first could never count that polka and never accept B's
+re-proposal (found by the simulator, `chainbook simulate --seed 33`). Safety is unchanged: two
+quorums for different values in one round still share f+1 validators, one of them honest.
+At most one conflicting vote per validator is counted, which bounds memory; `power_any` still
+counts each validator once.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ class AddResult(enum.Enum):
 class VoteSet:
     __slots__ = (
         "_by_validator",
+        "_conflicting",
         "_power_by_block",
         "height",
         "power_any",
@@ -38,6 +47,8 @@ class VoteSet:
         self.height = height
         self.round = round_
         self._by_validator: dict[Address, SignedVote] = {}
+        self._conflicting: dict[Address, SignedVote] = {}
+        """A validator's second, different vote (equivocation), counted for its own hash."""
         self._power_by_block: dict[Hash, Power] = {}
         self.power_any: Power = 0
         """Power of all validators that voted, for anything (the paper's `*`)."""
@@ -50,15 +61,21 @@ class VoteSet:
         if existing is not None:
             if existing.vote.block_hash == signed.vote.block_hash:
                 return AddResult.DUPLICATE, existing
+            if signed.validator not in self._conflicting:
+                self._conflicting[signed.validator] = signed
+                self._add_power(signed)
             return AddResult.CONFLICT, existing
+        self._by_validator[signed.validator] = signed
+        self.power_any += self._add_power(signed)
+        return AddResult.ADDED, None
+
+    def _add_power(self, signed: SignedVote) -> Power:
         index = self.validators.index_of(signed.validator)
         assert index is not None, "only validators' votes reach a vote set"
         power = self.validators.validators[index].power
-        self._by_validator[signed.validator] = signed
         block_hash = signed.vote.block_hash
         self._power_by_block[block_hash] = self._power_by_block.get(block_hash, 0) + power
-        self.power_any += power
-        return AddResult.ADDED, None
+        return power
 
     def power_for(self, block_hash: Hash) -> Power:
         return self._power_by_block.get(block_hash, 0)
@@ -77,7 +94,10 @@ class VoteSet:
         return None
 
     def votes_for(self, block_hash: Hash) -> list[SignedVote]:
-        return [v for v in self._by_validator.values() if v.vote.block_hash == block_hash]
+        """Every counted vote for `block_hash`, at most one per validator."""
+        votes = [v for v in self._by_validator.values() if v.vote.block_hash == block_hash]
+        votes += [v for v in self._conflicting.values() if v.vote.block_hash == block_hash]
+        return votes
 
     def all_votes(self) -> list[SignedVote]:
         return list(self._by_validator.values())
