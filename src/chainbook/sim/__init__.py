@@ -1,0 +1,35 @@
+"""Deterministic simulation of a chainbook cluster (TigerBeetle's VOPR, FoundationDB's simulator).
+
+Many nodes run in one process -- the real ConsensusMachine, LedgerApplication, ledger, bank
+module, Mempool and MemoryBlockStore -- on a simulated clock and network, under faults drawn
+from one seed: message loss, delay and reordering, partitions, crash and restart (clean or in
+the middle of a step), clock skew and one equivocating validator. Checkers assert agreement,
+validity, no double-signing, no lost transaction and equal app hashes after every step, and
+liveness once the faults heal. A failure names its seed, and `replay(seed)` reproduces it.
+
+Modules: config (SimConfig, fault plans), clock (event queue), network, node (one simulated
+node), byzantine (the equivocator), workload (bank transfers), checkers, trace, simulator
+(one seed), runner (many seeds, replay, command line).
+"""
+
+from chainbook.sim.checkers import Checkers, InvariantViolation
+from chainbook.sim.config import SIM_CONSENSUS_PARAMS, FaultKind, FaultPlan, SimConfig
+from chainbook.sim.runner import Summary, main, replay, run_seeds
+from chainbook.sim.simulator import SeedResult, Simulation, SimulationFailure, run_seed
+
+__all__ = [
+    "SIM_CONSENSUS_PARAMS",
+    "Checkers",
+    "FaultKind",
+    "FaultPlan",
+    "InvariantViolation",
+    "SeedResult",
+    "SimConfig",
+    "Simulation",
+    "SimulationFailure",
+    "Summary",
+    "main",
+    "replay",
+    "run_seed",
+    "run_seeds",
+]

@@ -1,0 +1,115 @@
+"""The Byzantine validator: it runs the real machine, then equivocates on everything it sends.
+
+Rules kept:
+- It signs with its own key, outside the machine's never-double-sign guard, a second message
+  for every vote and proposal the machine signs, and sends the original to one half of the
+  other nodes and the conflict to the other half (the halves are redrawn at every height):
+      vote for block B      -> conflict: the same vote for nil
+      vote for nil          -> conflict: a vote for the other proposal of that round if it
+                               made one, else for a block nobody has (a random hash)
+      proposal of block B   -> conflict: a proposal of a different block B' built for the
+                               same height (another block time), pol_round -1
+- Its own commits and votes are never checked by the safety checkers (it is not honest),
+  and it never crashes: together with crashed validators it stays within f.
+"""
+
+from __future__ import annotations
+
+import random
+
+from chainbook.chain.commit import NIL, Proposal, SignedVote, Vote, sign_proposal, sign_vote
+from chainbook.consensus.machine import ConsensusApp
+from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
+from chainbook.crypto import PrivateKey
+from chainbook.types import Hash, Height, Round, TimeMs
+
+
+class Equivocator:
+    def __init__(self, key: PrivateKey, chain_id: str, rng: random.Random) -> None:
+        self.key = key
+        self.chain_id = chain_id
+        self.rng = rng
+        self._halves_height: Height = -1
+        self._half_a: frozenset[int] = frozenset()
+        self._second_proposals: dict[tuple[Height, Round], Hash] = {}
+        self._twins: dict[bytes, ConsensusMessage | None] = {}
+        """Original signature -> its twin, so a re-sent message gets the same twin."""
+        self.votes_equivocated = 0
+        self.proposals_equivocated = 0
+
+    def half_a(self, height: Height, peers: list[int]) -> frozenset[int]:
+        """The peers that get the machine's own message at this height (redrawn per height)."""
+        if height != self._halves_height:
+            shuffled = list(peers)
+            self.rng.shuffle(shuffled)
+            self._half_a = frozenset(shuffled[: len(shuffled) // 2])
+            self._halves_height = height
+        return self._half_a
+
+    def conflict(
+        self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs
+    ) -> ConsensusMessage | None:
+        """The conflicting twin of a message the machine signed, or None if it cannot make one."""
+        signature = _signature_of(message)
+        if signature not in self._twins:
+            self._twins[signature] = self._make_conflict(message, app, now_ms)
+        return self._twins[signature]
+
+    def _make_conflict(
+        self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs
+    ) -> ConsensusMessage | None:
+        match message:
+            case VoteMessage(vote=signed):
+                return self._conflicting_vote(signed)
+            case ProposalMessage():
+                return self._conflicting_proposal(message, app, now_ms)
+        return None
+
+    def _conflicting_vote(self, signed: SignedVote) -> VoteMessage | None:
+        if signed.validator != self.key.address:
+            return None
+        vote = signed.vote
+        other = self._conflicting_hash(vote.height, vote.round, vote.block_hash)
+        twin = Vote(type=vote.type, height=vote.height, round=vote.round, block_hash=other)
+        self.votes_equivocated += 1
+        return VoteMessage(vote=sign_vote(self.key, self.chain_id, twin))
+
+    def _conflicting_hash(self, height: Height, round_: Round, block_hash: Hash) -> Hash:
+        if block_hash != NIL:
+            return NIL
+        second = self._second_proposals.get((height, round_))
+        if second is not None:
+            return second
+        return self.rng.randbytes(32)
+
+    def _conflicting_proposal(
+        self, message: ProposalMessage, app: ConsensusApp, now_ms: TimeMs
+    ) -> ProposalMessage | None:
+        proposal = message.proposal.proposal
+        original = message.block
+        block = app.build_block(
+            original.height,
+            max(now_ms, original.header.time_ms) + 1 + self.rng.randrange(50),
+            self.key.address,
+            original.last_commit,
+        )
+        if block.hash == original.hash:
+            return None
+        twin = Proposal(
+            height=proposal.height, round=proposal.round, pol_round=-1, block_hash=block.hash
+        )
+        self._second_proposals[(proposal.height, proposal.round)] = block.hash
+        self.proposals_equivocated += 1
+        return ProposalMessage(proposal=sign_proposal(self.key, self.chain_id, twin), block=block)
+
+
+def _signature_of(message: ConsensusMessage) -> bytes:
+    match message:
+        case VoteMessage(vote=signed):
+            return signed.signature
+        case ProposalMessage(proposal=signed):
+            return signed.signature
+    raise AssertionError(f"unknown consensus message {type(message).__name__}")
+
+
+__all__ = ["Equivocator"]

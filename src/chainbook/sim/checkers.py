@@ -1,0 +1,219 @@
+"""Invariant checkers: what must hold after every step of every seed.
+
+The simulator reports to `Checkers` what honest nodes do (sign, persist, send, commit, restart)
+and each report is checked at once; a broken rule raises `InvariantViolation` naming the rule.
+
+    agreement        no two honest nodes commit different blocks at one height
+    validity         a committed block's commit certificate is valid for it (verify_commit),
+                     and the block's last_commit is a valid certificate for the agreed parent
+    app_hash         every honest node computes the same app hash after each height, and a
+                     restarted node recomputes the same one by replaying its stored blocks
+    no_double_sign   an honest validator never signs two different votes for one
+                     (height, round, type), nor two different proposals for one (height,
+                     round) -- tracked across its crashes, since the checker outlives nodes
+    persist_first    a vote or proposal an honest node sends is already covered by its durable
+                     consensus record (the WAL rule of effects.py)
+    no_lost_tx       every transaction once committed stays committed at the same height, in
+                     the durable store of every honest node that reached that height, across
+                     restarts
+    store_matches    an honest node's durable store holds exactly the agreed blocks
+    liveness         (checked by the simulator) after heal, every honest node reaches the
+                     target height within the bound
+
+Signing rules are checked for honest validators only. Commits are checked on every node,
+the equivocator's too: it runs the real machine, so a valid certificate it commits for a
+block other than the agreed one is a fork as much as an honest node's would be.
+"""
+
+from __future__ import annotations
+
+from chainbook import codec
+from chainbook.chain.block import Block
+from chainbook.chain.commit import Commit, SignedProposal, SignedVote, VoteType, verify_commit
+from chainbook.chain.validators import ValidatorSet
+from chainbook.consensus.machine import ConsensusRecord
+from chainbook.errors import InvalidBlock
+from chainbook.storage.base import BlockStore
+from chainbook.types import Address, Hash, Height, Round
+
+_SIGN_STEP_BY_VOTE = {VoteType.PREVOTE: 1, VoteType.PRECOMMIT: 2}
+_PROPOSAL_SIGN_STEP = 0
+
+
+class InvariantViolation(AssertionError):
+    """A safety or liveness rule of the simulation was broken."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(f"{rule}: {detail}")
+        self.rule = rule
+        self.detail = detail
+
+
+def _short(value: bytes) -> str:
+    return value.hex()[:12] if value else "nil"
+
+
+class Checkers:
+    """The cluster-wide record of what honest nodes did, checked as it grows."""
+
+    def __init__(self, chain_id: str, validators: ValidatorSet) -> None:
+        self.chain_id = chain_id
+        self.validators = validators
+        self.committed: dict[Height, tuple[Hash, str]] = {}
+        """height -> (agreed block hash, name of the first honest node that committed it)."""
+        self.app_hashes: dict[Height, tuple[Hash, str]] = {}
+        self.tx_heights: dict[Hash, Height] = {}
+        """Every transaction ever committed -> its height."""
+        self.votes_signed: dict[tuple[Address, Height, Round, VoteType], Hash] = {}
+        self.proposals_signed: dict[tuple[Address, Height, Round], Hash] = {}
+        self.checks = 0
+
+    # ------------------------------------------------------------------ signing
+
+    def on_vote_signed(self, node: str, signed: SignedVote) -> None:
+        """no_double_sign, for a vote an honest node signed (seen in its record or sent)."""
+        self.checks += 1
+        vote = signed.vote
+        key = (signed.validator, vote.height, vote.round, vote.type)
+        first = self.votes_signed.setdefault(key, vote.block_hash)
+        if first != vote.block_hash:
+            raise InvariantViolation(
+                "no_double_sign",
+                f"{node} signed {vote.type.name} h{vote.height} r{vote.round} for "
+                f"{_short(first)} and for {_short(vote.block_hash)}",
+            )
+
+    def on_proposal_signed(self, node: str, signed: SignedProposal) -> None:
+        self.checks += 1
+        proposal = signed.proposal
+        key = (signed.proposer, proposal.height, proposal.round)
+        first = self.proposals_signed.setdefault(key, proposal.block_hash)
+        if first != proposal.block_hash:
+            raise InvariantViolation(
+                "no_double_sign",
+                f"{node} signed proposals h{proposal.height} r{proposal.round} for "
+                f"{_short(first)} and for {_short(proposal.block_hash)}",
+            )
+
+    def on_record_persisted(self, node: str, record: ConsensusRecord) -> None:
+        for signed in record.signed_votes:
+            self.on_vote_signed(node, signed)
+        if record.signed_proposal is not None:
+            self.on_proposal_signed(node, record.signed_proposal)
+
+    def on_signed_message_sent(
+        self, node: str, position: tuple[int, int, int], durable: ConsensusRecord | None
+    ) -> None:
+        """persist_first: what is sent at (height, round, step) is at or below the durable
+        record's signed position (the record is written before the message leaves)."""
+        self.checks += 1
+        if durable is None or position > tuple(durable.signed_position):
+            stored = None if durable is None else tuple(durable.signed_position)
+            raise InvariantViolation(
+                "persist_first",
+                f"{node} sent a message signed at {position}, durable record is at {stored}",
+            )
+
+    # ------------------------------------------------------------------ commits
+
+    def on_commit(self, node: str, block: Block, commit: Commit) -> None:
+        """validity and agreement, for a block a node commits."""
+        self.checks += 1
+        height = block.height
+        self._verify_certificate(node, height, block.hash, commit)
+        self._verify_last_commit(node, block)
+        agreed = self.committed.setdefault(height, (block.hash, node))
+        if agreed[0] != block.hash:
+            raise InvariantViolation(
+                "agreement",
+                f"height {height}: {agreed[1]} committed {_short(agreed[0])}, "
+                f"{node} committed {_short(block.hash)}",
+            )
+        for tx_hash in block.tx_hashes:
+            self.tx_heights.setdefault(tx_hash, height)
+
+    def on_app_hash(self, node: str, height: Height, app_hash: Hash) -> None:
+        self.checks += 1
+        agreed = self.app_hashes.setdefault(height, (app_hash, node))
+        if agreed[0] != app_hash:
+            raise InvariantViolation(
+                "app_hash",
+                f"height {height}: {agreed[1]} has app hash {_short(agreed[0])}, "
+                f"{node} has {_short(app_hash)}",
+            )
+
+    def _verify_certificate(
+        self, node: str, height: Height, block_hash: Hash, commit: Commit
+    ) -> None:
+        try:
+            verify_commit(self.chain_id, self.validators, commit, height, block_hash)
+        except InvalidBlock as exc:
+            raise InvariantViolation(
+                "validity", f"{node} committed block {height} with a bad certificate: {exc}"
+            ) from None
+
+    def _verify_last_commit(self, node: str, block: Block) -> None:
+        height = block.height
+        if height == 1 or height - 1 not in self.committed:
+            return
+        if block.last_commit is None:
+            raise InvariantViolation(
+                "validity", f"{node} committed block {height} without last_commit"
+            )
+        parent_hash = self.committed[height - 1][0]
+        try:
+            verify_commit(
+                self.chain_id, self.validators, block.last_commit, height - 1, parent_hash
+            )
+        except InvalidBlock as exc:
+            raise InvariantViolation(
+                "validity", f"{node} committed block {height} whose last_commit is bad: {exc}"
+            ) from None
+
+    # ------------------------------------------------------------------ durable stores
+
+    def check_store(self, node: str, store: BlockStore) -> None:
+        """store_matches and no_lost_tx, for an honest node's durable store."""
+        self.checks += 1
+        latest = store.latest_height()
+        for height in range(1, latest + 1):
+            block = store.load_block(height)
+            agreed = self.committed.get(height)
+            if block is None or agreed is None or block.hash != agreed[0]:
+                found = "nothing" if block is None else _short(block.hash)
+                raise InvariantViolation(
+                    "store_matches", f"{node} stores {found} at height {height}, agreed {agreed}"
+                )
+        for tx_hash, height in self.tx_heights.items():
+            if height > latest:
+                continue
+            location = store.load_tx(tx_hash)
+            if location is None or location.height != height:
+                stored_at = None if location is None else location.height
+                raise InvariantViolation(
+                    "no_lost_tx",
+                    f"{node}: tx {_short(tx_hash)} committed at {height}, store has {stored_at}",
+                )
+
+
+def decode_record(record_bytes: bytes) -> ConsensusRecord:
+    return codec.decode(record_bytes, ConsensusRecord)
+
+
+def vote_position(signed: SignedVote) -> tuple[int, int, int]:
+    vote = signed.vote
+    return (vote.height, vote.round, _SIGN_STEP_BY_VOTE[vote.type])
+
+
+def proposal_position(signed: SignedProposal) -> tuple[int, int, int]:
+    proposal = signed.proposal
+    return (proposal.height, proposal.round, _PROPOSAL_SIGN_STEP)
+
+
+__all__ = [
+    "Checkers",
+    "InvariantViolation",
+    "decode_record",
+    "proposal_position",
+    "vote_position",
+]

@@ -1,0 +1,196 @@
+"""Running many seeds, replaying one, and the command line (`chainbook simulate`).
+
+    run_seeds(range(300))                -> Summary (failures are collected, not raised)
+    replay(seed)                         -> SeedResult, or raises the same SimulationFailure
+    main(["--seeds", "300"])             -> exit status 0 when every seed passed, 1 otherwise
+
+A failing seed prints one line with its reason and the command that replays it; `--verbose`
+prints every trace line of a run (use it with `--seed`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from chainbook.sim.config import SimConfig
+from chainbook.sim.simulator import SeedResult, SimulationFailure, run_seed
+
+
+@dataclass(slots=True)
+class Summary:
+    seeds: int = 0
+    passed: int = 0
+    failures: list[SimulationFailure] = field(default_factory=list)
+    heights_committed: int = 0
+    """Sum over seeds of the height every honest node reached."""
+    txs_committed: int = 0
+    events: int = 0
+    sim_time_ms: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    """Faults injected, by kind, over all seeds."""
+    fault_kinds: Counter[str] = field(default_factory=Counter)
+    """How many seeds had each kind of fault in their plan."""
+    wall_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def seeds_per_s(self) -> float:
+        return self.seeds / self.wall_s if self.wall_s > 0 else 0.0
+
+    def add(self, result: SeedResult) -> None:
+        self.seeds += 1
+        self.passed += 1
+        self.heights_committed += result.height_min
+        self.txs_committed += result.txs_committed
+        self.events += result.events
+        self.sim_time_ms += result.sim_time_ms
+        self.faults.update(result.faults)
+        self.fault_kinds.update(result.fault_kinds)
+
+    def add_failure(self, failure: SimulationFailure) -> None:
+        self.seeds += 1
+        self.failures.append(failure)
+
+    def render(self) -> str:
+        faults = ", ".join(f"{kind}={count}" for kind, count in sorted(self.faults.items()))
+        plans = ", ".join(f"{kind}={count}" for kind, count in sorted(self.fault_kinds.items()))
+        return "\n".join([
+            f"seeds: {self.seeds} run, {self.passed} passed, {len(self.failures)} failed",
+            f"heights committed: {self.heights_committed}, txs committed: {self.txs_committed}, "
+            f"events: {self.events}, simulated time: {self.sim_time_ms / 1000:.1f} s",
+            f"seeds with fault kind: {plans or 'none'}",
+            f"faults injected: {faults or 'none'}",
+            f"wall time: {self.wall_s:.1f} s ({self.seeds_per_s:.1f} seeds/s)",
+        ])
+
+
+Outcome = SeedResult | SimulationFailure
+
+
+def run_seeds(
+    seeds: Iterable[int],
+    config: SimConfig | None = None,
+    on_result: Callable[[int, Outcome], None] | None = None,
+    jobs: int = 1,
+) -> Summary:
+    """Run every seed; a failing seed is recorded in the summary and the run goes on.
+
+    With jobs > 1 the seeds run in that many worker processes. Each seed is independent and
+    deterministic, so the outcomes are the same as with jobs=1, reported in seed order.
+    """
+    config = config or SimConfig()
+    summary = Summary()
+    started = time.perf_counter()
+    seed_list = list(seeds)
+    for seed, outcome in zip(seed_list, _outcomes(seed_list, config, jobs), strict=True):
+        if isinstance(outcome, SimulationFailure):
+            summary.add_failure(outcome)
+        else:
+            summary.add(outcome)
+        if on_result is not None:
+            on_result(seed, outcome)
+    summary.wall_s = time.perf_counter() - started
+    return summary
+
+
+def run_seed_outcome(seed: int, config: SimConfig) -> Outcome:
+    """One seed's result or failure, as a value (what a worker process sends back)."""
+    try:
+        return run_seed(seed, config)
+    except SimulationFailure as failure:
+        return failure
+
+
+def _outcomes(seeds: list[int], config: SimConfig, jobs: int) -> Iterator[Outcome]:
+    if jobs <= 1 or len(seeds) < 2:
+        return (run_seed_outcome(seed, config) for seed in seeds)
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    chunk = max(1, len(seeds) // (jobs * 8))
+    outcomes = pool.map(run_seed_outcome, seeds, [config] * len(seeds), chunksize=chunk)
+    return _closing(outcomes, pool)
+
+
+def _closing(outcomes: Iterator[Outcome], pool: ProcessPoolExecutor) -> Iterator[Outcome]:
+    with pool:
+        yield from outcomes
+
+
+def replay(seed: int, config: SimConfig | None = None, verbose: bool = False) -> SeedResult:
+    """Run one seed again, exactly as before; raises its SimulationFailure if it fails."""
+    return run_seed(seed, config, verbose=verbose)
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chainbook simulate",
+        description="Deterministic simulation of a chainbook cluster under seeded faults.",
+    )
+    parser.add_argument("--seeds", type=int, default=100, help="how many seeds to run")
+    parser.add_argument("--first-seed", type=int, default=0, help="first seed of the range")
+    parser.add_argument("--seed", type=int, default=None, help="run (replay) this one seed")
+    parser.add_argument("--validators", type=int, default=4, help="cluster size (n >= 4)")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for --seeds")
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="with --seed: print every trace line; with --seeds: one line per seed",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.validators < 4:
+        print(f"--validators {args.validators}: the simulator needs n >= 4 (f >= 1)")
+        return 2
+    config = SimConfig(validators=args.validators)
+    if args.seed is not None:
+        return _main_one(args.seed, config, args.verbose)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    report = _print_outcome if args.verbose else _print_failure
+    summary = run_seeds(seeds, config, on_result=report, jobs=args.jobs)
+    print(summary.render())
+    return 0 if summary.ok else 1
+
+
+def _main_one(seed: int, config: SimConfig, verbose: bool) -> int:
+    try:
+        result = replay(seed, config, verbose=verbose)
+    except SimulationFailure as failure:
+        print(failure.report())
+        return 1
+    print(
+        f"seed {seed} passed: height {result.height_min}, {result.txs_committed} txs, "
+        f"faults {result.fault_kinds or 'none'}, {result.events} events, "
+        f"trace {result.trace_digest[:16]}"
+    )
+    return 0
+
+
+def _print_outcome(seed: int, outcome: Outcome) -> None:
+    if isinstance(outcome, SimulationFailure):
+        _print_failure(seed, outcome)
+        return
+    print(
+        f"ok   seed {seed}: height {outcome.height_min}, {outcome.txs_committed} txs, "
+        f"faults {','.join(outcome.fault_kinds) or 'none'}, {outcome.events} events"
+    )
+
+
+def _print_failure(seed: int, outcome: Outcome) -> None:
+    if isinstance(outcome, SimulationFailure):
+        reason = outcome.reason.splitlines()[0][:160]
+        print(f"FAIL seed {seed}: {reason}  -> replay: {outcome.replay_command}")
+
+
+__all__ = ["Outcome", "Summary", "build_parser", "main", "replay", "run_seed_outcome", "run_seeds"]

@@ -1,0 +1,706 @@
+"""The simulation of one seed: a cluster of real nodes on a simulated clock and network.
+
+Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
+- Determinism: one `random.Random(seed)` is the only source of randomness, simulated time the
+  only clock, and every iteration is over lists or dicts built in a deterministic order. A
+  seed replays exactly: the same trace, line for line (`SeedResult.trace_digest`).
+- The nodes run the real code: ConsensusMachine, LedgerApplication, LedgerState, the bank
+  module, Mempool and MemoryBlockStore. The driver carries out each step's effects strictly
+  in order, as the node runtime does (effects.py):
+      PersistState    -> the node's store, before any later effect
+      Broadcast       -> the simulated network (split in two by the equivocator)
+      ScheduleTimeout -> the event queue
+      CommitBlock     -> LedgerApplication.commit, then store.save_block
+      FallenBehind    -> a SyncRequest to a random peer, answered with stored (block, commit)
+                         pairs that become CommitReceived events, one height at a time
+      EvidenceFound   -> counted
+- Faults (config.py decides which per seed): message loss, partitions that heal, crashes
+  (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
+  and one equivocating validator; never more than f faulty validators at once, and none at
+  or after heal_ms.
+- Checks (checkers.py) run as each step's effects are carried out, plus a driver-consistency
+  check after every step, a store check after every restart and on every honest node at the
+  end, and liveness: after heal every honest node reaches the target height in time.
+- Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
+  run with a SimulationFailure that names the seed, the rule and the last trace lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from chainbook import codec, limits
+from chainbook.chain.block import decode_block
+from chainbook.chain.commit import Commit
+from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
+from chainbook.consensus.effects import (
+    Broadcast,
+    CommitBlock,
+    Effect,
+    EvidenceFound,
+    FallenBehind,
+    PersistState,
+    ScheduleTimeout,
+)
+from chainbook.consensus.events import (
+    CommitReceived,
+    Event,
+    ProposalReceived,
+    Resend,
+    TimeoutElapsed,
+    VoteReceived,
+)
+from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
+from chainbook.crypto import PrivateKey
+from chainbook.errors import InvalidInput
+from chainbook.sim.byzantine import Equivocator
+from chainbook.sim.checkers import (
+    Checkers,
+    InvariantViolation,
+    proposal_position,
+    vote_position,
+)
+from chainbook.sim.clock import EventQueue
+from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
+from chainbook.sim.network import (
+    DelayModel,
+    Delivery,
+    Payload,
+    SimNetwork,
+    SyncRequest,
+    SyncResponse,
+    TxGossip,
+)
+from chainbook.sim.node import SimNode
+from chainbook.sim.trace import Trace
+from chainbook.sim.workload import BankWorkload, genesis_accounts
+from chainbook.types import Height, TimeMs
+
+CHAIN_ID = "chainbook-sim"
+GENESIS_TIME_MS = 1_700_000_000_000
+
+
+# ---------------------------------------------------------------------- scheduled events
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    node: int
+    incarnation: int
+    timeout: TimeoutElapsed
+
+
+@dataclass(frozen=True, slots=True)
+class ResendTick:
+    node: int
+    incarnation: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadTick:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class FaultTick:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    node: int
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionHeal:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Heal:
+    """GST: faults stop, every node is up; the liveness clock starts."""
+
+
+Scheduled = (
+    Delivery | Timer | ResendTick | WorkloadTick | FaultTick | Restart | PartitionHeal | Heal
+)
+
+
+# ---------------------------------------------------------------------- results
+
+
+class SimulationFailure(Exception):
+    """A seed broke a rule. `str()` names the seed, the rule and how to replay it."""
+
+    def __init__(self, seed: int, validators: int, reason: str, trace: list[str]) -> None:
+        self.seed = seed
+        self.validators = validators
+        self.reason = reason
+        self.trace = trace
+        super().__init__(self.report())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Picklable, so that seeds can run in worker processes (runner.run_seeds(jobs=...))."""
+        return (SimulationFailure, (self.seed, self.validators, self.reason, self.trace))
+
+    @property
+    def replay_command(self) -> str:
+        return f"chainbook simulate --seed {self.seed} --validators {self.validators} --verbose"
+
+    def report(self) -> str:
+        lines = [f"seed {self.seed} failed: {self.reason}", "last events:"]
+        lines += [f"  {line}" for line in self.trace]
+        lines.append(f"replay: {self.replay_command}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedResult:
+    seed: int
+    fault_kinds: list[str]
+    height_min: Height
+    """The lowest height every honest node committed."""
+    height_max: Height
+    txs_committed: int
+    faults: dict[str, int]
+    sim_time_ms: TimeMs
+    events: int
+    trace_digest: str
+    chain_digest: str
+    """SHA-256 over the agreed block hashes and app hashes, height by height."""
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- genesis
+
+
+def validator_key(index: int) -> PrivateKey:
+    return PrivateKey.from_label(f"sim-validator-{index}")
+
+
+@lru_cache(maxsize=8)
+def make_genesis(validators: int, accounts: int, params: ConsensusParams) -> Genesis:
+    """The cluster's genesis: `validators` of power 1, `accounts` funded accounts."""
+    return Genesis(
+        chain_id=CHAIN_ID,
+        genesis_time_ms=GENESIS_TIME_MS,
+        validators=[
+            GenesisValidator(name=f"n{i}", public_key=validator_key(i).public_key.hex(), power=1)
+            for i in range(validators)
+        ],
+        accounts=genesis_accounts(accounts),
+        consensus=params,
+    )
+
+
+# ---------------------------------------------------------------------- the simulation
+
+
+class Simulation:
+    def __init__(self, seed: int, config: SimConfig, verbose: bool = False) -> None:
+        self.seed = seed
+        self.config = config
+        self.rng = random.Random(seed)
+        self.plan: FaultPlan = draw_fault_plan(self.rng, config)
+        self.genesis = make_genesis(config.validators, config.accounts, config.params)
+        self.queue: EventQueue[Scheduled] = EventQueue()
+        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)  # type: ignore[arg-type]
+        self.trace = Trace(config.trace_lines_max, verbose=verbose)
+        self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
+        self.workload = BankWorkload(
+            CHAIN_ID,
+            config.accounts,
+            config.txs_in_flight_per_account_max,
+            config.tx_resubmit_after_ms,
+        )
+        self.nodes = [
+            SimNode(i, validator_key(i), self.genesis, config, byzantine=i == self.plan.equivocator)
+            for i in range(config.validators)
+        ]
+        self.equivocator: Equivocator | None = None
+        if self.plan.equivocator is not None:
+            self.equivocator = Equivocator(validator_key(self.plan.equivocator), CHAIN_ID, self.rng)
+        self.faults: Counter[str] = Counter()
+        self.counters: Counter[str] = Counter()
+        self.events = 0
+        self.stepping: SimNode | None = None
+        """The node whose step is running (named in a failure)."""
+        self.healed = False
+        self.target_height: Height | None = None
+        self.deadline_ms: TimeMs = config.heal_ms + config.liveness_ms_max
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> SeedResult:
+        try:
+            self._start()
+            while not self._is_done():
+                self._run_next_event()
+            self._check_final()
+        except SimulationFailure:
+            raise
+        except Exception as exc:  # every failure of a step is the seed's failure
+            where = "" if self.stepping is None else f" (stepping {self.stepping.name}" + (
+                ", the equivocator)" if self.stepping.byzantine else ")"
+            )
+            raise self._failure(f"{type(exc).__name__}{where}: {exc}") from exc
+        return self._result()
+
+    def _start(self) -> None:
+        plan = self._plan_text()
+        self.trace.record(0, f"seed {self.seed} n={self.config.validators} plan={plan}")
+        if self.plan.clock_skew:
+            for node in self.nodes:
+                node.clock_skew_ms = self.rng.randint(
+                    -self.config.clock_skew_ms_max, self.config.clock_skew_ms_max
+                )
+                self.faults["clock_skew"] += node.clock_skew_ms != 0
+        for node in self.nodes:
+            self._boot(node)
+        self.queue.push_at(self._next_interval(self.config.tx_interval_ms_min,
+                                               self.config.tx_interval_ms_max), WorkloadTick())
+        self.queue.push_at(self.config.heal_ms, Heal())
+        if self.plan.partitions or self.plan.crashes:
+            self.queue.push_at(self._next_fault_delay_ms(), FaultTick())
+
+    def _is_done(self) -> bool:
+        if self.target_height is None:
+            return False
+        return all(node.height >= self.target_height for node in self._honest_nodes())
+
+    def _run_next_event(self) -> None:
+        next_ms = self.queue.peek_time_ms()
+        if next_ms is None or next_ms > self.deadline_ms:
+            self._fail_liveness()
+        item = self.queue.pop()
+        self.events += 1
+        self._dispatch(item)
+
+    def _dispatch(self, item: Scheduled) -> None:
+        match item:
+            case Delivery():
+                self._on_delivery(item)
+            case Timer(node=index, incarnation=incarnation, timeout=timeout):
+                node = self.nodes[index]
+                if node.up and node.incarnation == incarnation:
+                    self._trace(node, f"timeout {timeout.kind.name} "
+                                      f"h{timeout.height} r{timeout.round}")
+                    self._step(node, timeout)
+            case ResendTick():
+                self._on_resend_tick(item)
+            case WorkloadTick():
+                self._on_workload_tick()
+            case FaultTick():
+                self._on_fault_tick()
+            case Restart(node=index):
+                self._on_restart(self.nodes[index])
+            case PartitionHeal():
+                self.network.heal_partition()
+                self.trace.record(self.queue.now_ms, "partition healed")
+            case Heal():
+                self._on_heal()
+
+    # ------------------------------------------------------------------ one node's step
+
+    def _step(self, node: SimNode, event: Event) -> None:
+        assert node.machine is not None
+        self.stepping = node
+        effects = node.machine.step(event, node.local_time_ms(self.queue.now_ms))
+        self._perform(node, effects)
+        self._feed_sync_blocks(node)
+        self._check_driver_consistency(node)
+
+    def _boot(self, node: SimNode) -> None:
+        effects = node.boot(self.queue.now_ms)
+        self._trace(node, f"boot #{node.boots} at stored height {node.height}")
+        self.queue.push_after(self._resend_interval_ms(), ResendTick(node.index, node.incarnation))
+        if node.boots > 1 and not node.byzantine:
+            self._check_restarted(node)
+        self._perform(node, effects)
+        self._check_driver_consistency(node)
+
+    def _perform(self, node: SimNode, effects: list[Effect]) -> None:
+        """Carry out effects strictly in order; a torn crash stops part way."""
+        for index, effect in enumerate(effects):
+            if node.crash_after_effects is not None and index >= node.crash_after_effects:
+                self._crash(node, f"torn after {index} of {len(effects)} effects")
+                return
+            self._perform_one(node, effect)
+        if node.crash_after_effects is not None:
+            node.crash_after_effects -= len(effects)
+
+    def _perform_one(self, node: SimNode, effect: Effect) -> None:
+        match effect:
+            case PersistState(record=record_bytes):
+                record = node.persist_record(record_bytes)
+                if not node.byzantine:
+                    self.checkers.on_record_persisted(node.name, record)
+            case Broadcast(message=message):
+                self._broadcast(node, message)
+            case ScheduleTimeout(kind=kind, height=height, round=round_, duration_ms=duration_ms):
+                timeout = TimeoutElapsed(kind=kind, height=height, round=round_)
+                self.queue.push_after(duration_ms, Timer(node.index, node.incarnation, timeout))
+            case CommitBlock(block=block, commit=commit):
+                app_hash = node.commit_block(block, commit)
+                self._trace(node, f"COMMIT h{block.height} {block.hash.hex()[:8]} "
+                                  f"txs={len(block.txs)} app={app_hash.hex()[:8]}")
+                # The equivocator's own machine is the real one and sees every message it
+                # gets; a valid certificate for a different block anywhere is a fork.
+                self.checkers.on_commit(node.name, block, commit)
+                self.checkers.on_app_hash(node.name, block.height, app_hash)
+                for tx_hash in block.tx_hashes:
+                    self.workload.on_committed(tx_hash)
+            case FallenBehind(height=height):
+                self._request_sync(node, height)
+            case EvidenceFound():
+                self.counters["evidence_found"] += 1
+
+    # ------------------------------------------------------------------ network
+
+    def _broadcast(self, node: SimNode, message: ConsensusMessage) -> None:
+        if not node.byzantine:
+            self._check_signed_message(node, message)
+        peers = self._peers_of(node)
+        if self.equivocator is None or not node.byzantine:
+            for peer in peers:
+                self.network.send(node.index, peer, message)
+            return
+        assert node.app is not None
+        twin = self.equivocator.conflict(message, node.app, node.local_time_ms(self.queue.now_ms))
+        half_a = self.equivocator.half_a(_message_height(message), peers)
+        for peer in peers:
+            self.network.send(node.index, peer, message if peer in half_a or twin is None else twin)
+
+    def _check_signed_message(self, node: SimNode, message: ConsensusMessage) -> None:
+        """no_double_sign and persist_first, for what an honest node sends under its key."""
+        match message:
+            case VoteMessage(vote=signed) if signed.validator == node.key.address:
+                self.checkers.on_vote_signed(node.name, signed)
+                self.checkers.on_signed_message_sent(
+                    node.name, vote_position(signed), node.durable_record
+                )
+            case ProposalMessage(proposal=signed) if signed.proposer == node.key.address:
+                self.checkers.on_proposal_signed(node.name, signed)
+                self.checkers.on_signed_message_sent(
+                    node.name, proposal_position(signed), node.durable_record
+                )
+
+    def _on_delivery(self, delivery: Delivery) -> None:
+        node = self.nodes[delivery.dst]
+        if not node.up:
+            self.network.counters["dropped_node_down"] += 1
+            return
+        self._trace(node, f"<- n{delivery.src} {_describe(delivery.payload)}")
+        match delivery.payload:
+            case ProposalMessage(proposal=proposal, block=block):
+                self._step(node, ProposalReceived(proposal=proposal, block=block))
+            case VoteMessage(vote=vote):
+                self._step(node, VoteReceived(vote=vote))
+            case TxGossip(tx=tx):
+                self._admit_tx(node, tx, gossip=False)
+            case SyncRequest(from_height=from_height):
+                self._answer_sync(node, delivery.src, from_height)
+            case SyncResponse(pairs=pairs):
+                self._on_sync_response(node, pairs)
+
+    def _peers_of(self, node: SimNode) -> list[int]:
+        return [peer.index for peer in self.nodes if peer.index != node.index]
+
+    # ------------------------------------------------------------------ block sync
+
+    def _request_sync(self, node: SimNode, height: Height) -> None:
+        peer = self.rng.choice(self._peers_of(node))
+        self.counters["sync_requests"] += 1
+        self.network.send(node.index, peer, SyncRequest(from_height=node.height + 1))
+
+    def _answer_sync(self, node: SimNode, requester: int, from_height: Height) -> None:
+        if from_height > node.height:
+            self.counters["sync_nothing_to_send"] += 1
+            return
+        pairs = node.store.load_blocks_bytes(
+            from_height, limits.sync_blocks_per_response_max, limits.sync_response_bytes_max
+        )
+        self.network.send(node.index, requester, SyncResponse(pairs=pairs))
+
+    def _on_sync_response(self, node: SimNode, pairs: list[tuple[bytes, bytes]]) -> None:
+        for block_bytes, commit_bytes in pairs:
+            block = decode_block(block_bytes)
+            if block.height > node.height:
+                commit = codec.decode_canonical(commit_bytes, Commit)
+                node.sync_blocks[block.height] = (block, commit)
+        self._feed_sync_blocks(node)
+
+    def _feed_sync_blocks(self, node: SimNode) -> None:
+        """Hand the machine the synced block for its height, once it is ready for one."""
+        while node.up and node.machine is not None and node.sync_blocks:
+            for height in [h for h in node.sync_blocks if h <= node.height]:
+                del node.sync_blocks[height]
+            machine = node.machine
+            entry = node.sync_blocks.get(machine.height)
+            if entry is None or machine.decided is not None:
+                return
+            del node.sync_blocks[machine.height]
+            self.counters["sync_blocks_fed"] += 1
+            self._trace(node, f"synced block h{entry[0].height}")
+            self._step(node, CommitReceived(block=entry[0], commit=entry[1]))
+
+    # ------------------------------------------------------------------ workload
+
+    def _on_workload_tick(self) -> None:
+        tx = self.workload.next_transaction(self.rng, self.queue.now_ms)
+        up = [node for node in self.nodes if node.up]
+        if tx is not None and up:
+            node = self.rng.choice(up)
+            self._admit_tx(node, tx)
+        self.queue.push_after(
+            self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
+            WorkloadTick(),
+        )
+
+    def _admit_tx(self, node: SimNode, tx: bytes, gossip: bool = True) -> None:
+        """Mempool admission; a client's transaction is then gossiped one hop (node/wire.py:
+        nothing is relayed further)."""
+        assert node.mempool is not None
+        try:
+            result = node.mempool.add(tx)
+        except InvalidInput as exc:
+            self.counters[f"tx_refused_{getattr(exc, 'code', 'invalid')}"] += 1
+            return
+        if result.duplicate:
+            return
+        self.counters["tx_admitted"] += 1
+        if not gossip:
+            return
+        for peer in self._peers_of(node):
+            self.network.send(node.index, peer, TxGossip(tx=tx))
+
+    # ------------------------------------------------------------------ resend
+
+    def _on_resend_tick(self, tick: ResendTick) -> None:
+        node = self.nodes[tick.node]
+        if not node.up or node.incarnation != tick.incarnation:
+            return
+        self._step(node, Resend())
+        self.queue.push_after(self._resend_interval_ms(), tick)
+
+    def _resend_interval_ms(self) -> int:
+        return self._next_interval(
+            self.config.resend_interval_ms_min, self.config.resend_interval_ms_max
+        )
+
+    # ------------------------------------------------------------------ faults
+
+    def _on_fault_tick(self) -> None:
+        now = self.queue.now_ms
+        if now >= self.config.heal_ms:
+            return
+        if self.plan.partitions and self.network.partition is None and self.rng.random() < 0.3:
+            self._start_partition()
+        crash_fits = self._faulty_count() < self.config.faults_max
+        if self.plan.crashes and crash_fits and self.rng.random() < 0.4:
+            self._inject_crash()
+        next_ms = now + self._next_fault_delay_ms()
+        if next_ms < self.config.heal_ms:
+            self.queue.push_at(next_ms, FaultTick())
+
+    def _start_partition(self) -> None:
+        indexes = list(range(len(self.nodes)))
+        self.rng.shuffle(indexes)
+        cut = self.rng.randint(1, len(indexes) - 1)
+        side_a, side_b = frozenset(indexes[:cut]), frozenset(indexes[cut:])
+        self.network.start_partition(side_a, side_b)
+        duration = self.rng.randint(self.config.partition_ms_min, self.config.partition_ms_max)
+        self.queue.push_at(min(self.queue.now_ms + duration, self.config.heal_ms), PartitionHeal())
+        self.faults["partition"] += 1
+        self.trace.record(self.queue.now_ms, f"partition {sorted(side_a)} | {sorted(side_b)}")
+
+    def _inject_crash(self) -> None:
+        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_effects is None]
+        if not candidates:
+            return
+        node = self.rng.choice(candidates)
+        if self.rng.random() < self.config.torn_crash_chance:
+            node.crash_after_effects = self.rng.randrange(0, 4)
+            self.faults["torn_crash_armed"] += 1
+            self._trace(node, f"torn crash armed after {node.crash_after_effects} effects")
+        else:
+            self._crash(node, "clean")
+        downtime = self.rng.randint(self.config.downtime_ms_min, self.config.downtime_ms_max)
+        restart_ms = min(self.queue.now_ms + downtime, self.config.heal_ms)
+        self.queue.push_at(restart_ms, Restart(node.index))
+
+    def _crash(self, node: SimNode, how: str) -> None:
+        node.crash()
+        self.faults["crash_torn" if how.startswith("torn") else "crash"] += 1
+        self._trace(node, f"CRASH ({how})")
+
+    def _on_restart(self, node: SimNode) -> None:
+        if node.up:
+            node.crash_after_effects = None  # the torn crash never struck
+            return
+        self._boot(node)
+
+    def _on_heal(self) -> None:
+        self.healed = True
+        self.network.heal()
+        for node in self.nodes:
+            node.crash_after_effects = None
+            if not node.up:
+                self._boot(node)
+        honest_max = max(node.height for node in self._honest_nodes())
+        self.target_height = max(
+            honest_max + self.config.heights_after_heal, self.config.target_height_min
+        )
+        self.trace.record(self.queue.now_ms, f"HEAL: target height {self.target_height}")
+
+    def _faulty_count(self) -> int:
+        crashed = sum(
+            1 for n in self._honest_nodes() if not n.up or n.crash_after_effects is not None
+        )
+        return crashed + (self.plan.equivocator is not None)
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_driver_consistency(self, node: SimNode) -> None:
+        """The machine works on the height after the stored one, or has just decided it."""
+        if not node.up or node.machine is None:
+            return
+        machine, stored = node.machine, node.height
+        if machine.height == stored + 1:
+            return
+        if machine.height == stored and machine.decided is not None:
+            return
+        raise InvariantViolation(
+            "driver_consistency", f"{node.name}: machine at h{machine.height}, stored {stored}"
+        )
+
+    def _check_restarted(self, node: SimNode) -> None:
+        """A restarted node rebuilt the agreed chain and app hash from its store alone."""
+        self.checkers.check_store(node.name, node.store)
+        assert node.app is not None
+        height = node.height
+        if height >= 1:
+            self.checkers.on_app_hash(node.name, height, node.app.state.app_hash)
+
+    def _check_final(self) -> None:
+        for node in self._honest_nodes():
+            self.checkers.check_store(node.name, node.store)
+        faulty = self._faulty_count() - (self.plan.equivocator is not None)
+        assert faulty == 0, "every node is up after heal"
+
+    def _fail_liveness(self) -> None:
+        heights = {n.name: n.height for n in self._honest_nodes()}
+        raise self._failure(
+            f"liveness: by {self.deadline_ms} ms honest heights are {heights}, "
+            f"target {self.target_height}; {self._nodes_text()}"
+        )
+
+    def _failure(self, reason: str) -> SimulationFailure:
+        return SimulationFailure(self.seed, self.config.validators, reason, self.trace.recent)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _honest_nodes(self) -> list[SimNode]:
+        return [node for node in self.nodes if not node.byzantine]
+
+    def _next_interval(self, low_ms: int, high_ms: int) -> int:
+        return self.rng.randint(low_ms, high_ms)
+
+    def _next_fault_delay_ms(self) -> int:
+        return self._next_interval(self.config.fault_interval_ms_min,
+                                   self.config.fault_interval_ms_max)
+
+    def _delay_model(self) -> DelayModel:
+        c = self.config
+        return DelayModel(c.delay_ms_min, c.delay_ms_typical_max, c.delay_ms_max,
+                          c.slow_message_chance)
+
+    def _trace(self, node: SimNode, text: str) -> None:
+        self.trace.record(self.queue.now_ms, f"{node.name} {text}")
+
+    def _plan_text(self) -> str:
+        return ",".join(self.plan.kinds) or "none" + (
+            f" loss={self.plan.loss:.2f}" if self.plan.loss else ""
+        )
+
+    def _nodes_text(self) -> str:
+        return "; ".join(node.describe() for node in self.nodes)
+
+    def _result(self) -> SeedResult:
+        honest_heights = [node.height for node in self._honest_nodes()]
+        faults = dict(self.faults)
+        faults["equivocation"] = (
+            self.equivocator.votes_equivocated + self.equivocator.proposals_equivocated
+            if self.equivocator is not None else 0
+        )
+        faults["dropped_loss"] = self.network.counters["dropped_loss"]
+        faults["dropped_partition"] = self.network.counters["dropped_partition"]
+        return SeedResult(
+            seed=self.seed,
+            fault_kinds=self.plan.kinds,
+            height_min=min(honest_heights),
+            height_max=max(honest_heights),
+            txs_committed=len(self.checkers.tx_heights),
+            faults={k: v for k, v in sorted(faults.items()) if v},
+            sim_time_ms=self.queue.now_ms,
+            events=self.events,
+            trace_digest=self.trace.hexdigest(),
+            chain_digest=self._chain_digest(),
+            counters=dict(sorted(self.counters.items())),
+        )
+
+    def _chain_digest(self) -> str:
+        digest = hashlib.sha256()
+        for height in sorted(self.checkers.committed):
+            digest.update(self.checkers.committed[height][0])
+            app = self.checkers.app_hashes.get(height)
+            digest.update(app[0] if app is not None else b"")
+        return digest.hexdigest()
+
+
+def _message_height(message: ConsensusMessage) -> Height:
+    match message:
+        case VoteMessage(vote=signed):
+            return signed.vote.height
+        case ProposalMessage(proposal=signed):
+            return signed.proposal.height
+    raise AssertionError(f"unknown consensus message {type(message).__name__}")
+
+
+def _describe(payload: Payload) -> str:
+    match payload:
+        case VoteMessage(vote=signed):
+            v = signed.vote
+            target = v.block_hash.hex()[:8] if v.block_hash else "nil"
+            voter = signed.validator.hex()[:6]
+            return f"{v.type.name.lower()} h{v.height} r{v.round} {target} by {voter}"
+        case ProposalMessage(proposal=signed, block=block):
+            p = signed.proposal
+            return f"proposal h{p.height} r{p.round} pol{p.pol_round} {block.hash.hex()[:8]}"
+        case TxGossip(tx=tx):
+            return f"tx {hashlib.sha256(tx).hexdigest()[:8]}"
+        case SyncRequest(from_height=from_height):
+            return f"sync request from h{from_height}"
+        case SyncResponse(pairs=pairs):
+            return f"sync response {len(pairs)} blocks"
+    return type(payload).__name__
+
+
+def run_seed(seed: int, config: SimConfig | None = None, verbose: bool = False) -> SeedResult:
+    """Run one seed; raises SimulationFailure if any rule breaks."""
+    return Simulation(seed, config or SimConfig(), verbose=verbose).run()
+
+
+__all__ = [
+    "CHAIN_ID",
+    "SeedResult",
+    "Simulation",
+    "SimulationFailure",
+    "make_genesis",
+    "run_seed",
+    "validator_key",
+]
