@@ -83,7 +83,9 @@ def parse_address(text: str) -> Address:
     try:
         address = bytes.fromhex(raw)
     except ValueError:
-        raise ValueError(f"address must be {ADDRESS_BYTES * 2} hex characters, got {text!r}") from None
+        raise ValueError(
+            f"address must be {ADDRESS_BYTES * 2} hex characters, got {text!r}"
+        ) from None
     if len(address) != ADDRESS_BYTES:
         raise ValueError(f"address must be {ADDRESS_BYTES * 2} hex characters, got {text!r}")
     return address

@@ -31,8 +31,12 @@ from chainbook.errors import InvalidBlock
 
 CHAIN_ID = "test-chain"
 PARAMS = ConsensusParams(
-    timeout_propose_ms=100, timeout_propose_delta_ms=50, timeout_prevote_ms=50,
-    timeout_prevote_delta_ms=50, timeout_precommit_ms=50, timeout_precommit_delta_ms=50,
+    timeout_propose_ms=100,
+    timeout_propose_delta_ms=50,
+    timeout_prevote_ms=50,
+    timeout_prevote_delta_ms=50,
+    timeout_precommit_ms=50,
+    timeout_precommit_delta_ms=50,
     timeout_commit_ms=10,
 )
 
@@ -51,14 +55,20 @@ class FakeApp:
     def get_validators(self, height: int) -> ValidatorSet:
         return self.validators
 
-    def build_block(self, height: int, now_ms: int, proposer: bytes,
-                    last_commit: Commit | None) -> Block:
+    def build_block(
+        self, height: int, now_ms: int, proposer: bytes, last_commit: Commit | None
+    ) -> Block:
         header = Header(
-            chain_id=CHAIN_ID, height=height, time_ms=now_ms + 1,
+            chain_id=CHAIN_ID,
+            height=height,
+            time_ms=now_ms + 1,
             prev_block_hash=self.committed[-1].hash if self.committed else b"\0" * 32,
-            last_commit_hash=compute_commit_hash(last_commit), txs_root=merkle.EMPTY_ROOT,
-            tx_count=0, app_hash=b"\1" * 31 + self.tag[:1].rjust(1, b"\0"),
-            validators_hash=self.validators.hash, next_validators_hash=self.validators.hash,
+            last_commit_hash=compute_commit_hash(last_commit),
+            txs_root=merkle.EMPTY_ROOT,
+            tx_count=0,
+            app_hash=b"\1" * 31 + self.tag[:1].rjust(1, b"\0"),
+            validators_hash=self.validators.hash,
+            next_validators_hash=self.validators.hash,
             proposer=proposer,
         )
         return Block(header=header, txs=[], last_commit=last_commit)
@@ -86,8 +96,9 @@ class Cluster:
 
     def __init__(self, n: int = 4) -> None:
         self.keys = make_keys(n)
-        self.validators = ValidatorSet([Validator(k.public_key, 10, f"v{i}")
-                                        for i, k in enumerate(self.keys)])
+        self.validators = ValidatorSet(
+            [Validator(k.public_key, 10, f"v{i}") for i, k in enumerate(self.keys)]
+        )
         self.now_ms = 0
         self._timers: list[tuple[int, int, int, TimeoutElapsed]] = []
         self._seq = 0
@@ -95,12 +106,20 @@ class Cluster:
         self.nodes = [self._make_node(k) for k in self.keys]
         self.log: list[str] = []
 
-    def _make_node(self, key: PrivateKey, record: bytes | None = None,
-                   app: FakeApp | None = None) -> TestNode:
+    def _make_node(
+        self, key: PrivateKey, record: bytes | None = None, app: FakeApp | None = None
+    ) -> TestNode:
         app = app or FakeApp(self.validators)
         height = len(app.committed) + 1
-        machine = ConsensusMachine(chain_id=CHAIN_ID, app=app, params=PARAMS, key=key,
-                                   height=height, last_commit=None, record=record)
+        machine = ConsensusMachine(
+            chain_id=CHAIN_ID,
+            app=app,
+            params=PARAMS,
+            key=key,
+            height=height,
+            last_commit=None,
+            record=record,
+        )
         return TestNode(key=key, app=app, machine=machine)
 
     def index_of(self, address: bytes) -> int:
@@ -129,8 +148,9 @@ class Cluster:
                             self.deliver(j, self._as_event(message))
                 case ScheduleTimeout(kind=kind, height=h, round=r, duration_ms=d):
                     self._seq += 1
-                    heapq.heappush(self._timers, (self.now_ms + d, self._seq, i,
-                                                  TimeoutElapsed(kind, h, r)))
+                    heapq.heappush(
+                        self._timers, (self.now_ms + d, self._seq, i, TimeoutElapsed(kind, h, r))
+                    )
                 case CommitBlock(block=block):
                     node.app.committed.append(block)
                     self.log.append(f"node{i} commit h={block.height} {block.hash.hex()[:8]}")

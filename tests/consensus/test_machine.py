@@ -13,7 +13,7 @@ from .harness import CHAIN_ID, PARAMS, Cluster, FakeApp
 
 
 def all_reach(cluster: Cluster, height: int):  # type: ignore[no-untyped-def]
-    return lambda: all(h >= height for h, n in zip(cluster.heights(), cluster.nodes) if n.up)
+    return lambda: all(h >= height for h, n in zip(cluster.heights(), cluster.nodes, strict=True) if n.up)
 
 
 def test_four_validators_commit_the_same_blocks() -> None:
@@ -23,8 +23,10 @@ def test_four_validators_commit_the_same_blocks() -> None:
     chains = [[b.hash for b in n.app.committed[:5]] for n in cluster.nodes]
     assert all(chain == chains[0] for chain in chains)
     # Every commit was decided in round 0: nobody timed out on a healthy network.
-    assert all(b.last_commit is None or b.last_commit.round == 0
-               for b in cluster.nodes[0].app.committed[:5])
+    assert all(
+        b.last_commit is None or b.last_commit.round == 0
+        for b in cluster.nodes[0].app.committed[:5]
+    )
 
 
 def test_one_crashed_validator_does_not_stop_the_others() -> None:
@@ -114,6 +116,7 @@ def test_votes_with_bad_signatures_or_from_strangers_are_dropped() -> None:
 
 def make_stranger():  # type: ignore[no-untyped-def]
     from chainbook.crypto import PrivateKey
+
     return PrivateKey.from_label("stranger")
 
 
@@ -123,10 +126,14 @@ def test_own_vote_is_persisted_before_it_is_sent() -> None:
     effects = machine.start(0)
     effects += machine.step(Resend(), 0)
     from chainbook.consensus.events import TimeoutElapsed, TimeoutKind
+
     effects += machine.step(TimeoutElapsed(TimeoutKind.PROPOSE, 1, 0), 1000)
     kinds = [type(e).__name__ for e in effects]
-    first_vote = next(i for i, e in enumerate(effects)
-                      if isinstance(e, Broadcast) and isinstance(e.message, VoteMessage))
+    first_vote = next(
+        i
+        for i, e in enumerate(effects)
+        if isinstance(e, Broadcast) and isinstance(e.message, VoteMessage)
+    )
     assert "PersistState" in kinds[:first_vote]
 
 
@@ -135,23 +142,34 @@ def test_restarted_validator_never_signs_a_conflicting_vote() -> None:
     node = cluster.nodes[0]
     node.machine.start(0)
     from chainbook.consensus.events import TimeoutElapsed, TimeoutKind
+
     effects = node.machine.step(TimeoutElapsed(TimeoutKind.PROPOSE, 1, 0), 1000)
     record = [e.record for e in effects if isinstance(e, PersistState)][-1]
     decoded = codec.decode(record, ConsensusRecord)
     assert decoded.signed_votes[-1].vote.block_hash == NIL
     # Restart from the record: a proposal arrives for round 0; prevoting it would conflict.
-    restarted = ConsensusMachine(chain_id=CHAIN_ID, app=FakeApp(cluster.validators),
-                                 params=PARAMS, key=node.key, height=1, last_commit=None,
-                                 record=record)
+    restarted = ConsensusMachine(
+        chain_id=CHAIN_ID,
+        app=FakeApp(cluster.validators),
+        params=PARAMS,
+        key=node.key,
+        height=1,
+        last_commit=None,
+        record=record,
+    )
     restarted.start(2000)
     block = restarted.app.build_block(1, 0, cluster.validators.get_proposer(1, 0).address, None)
     proposer_key = cluster.keys[cluster.index_of(block.header.proposer)]
     from chainbook.chain.commit import Proposal, sign_proposal
     from chainbook.consensus.events import ProposalReceived
+
     signed = sign_proposal(proposer_key, CHAIN_ID, Proposal(1, 0, -1, block.hash))
     effects = restarted.step(ProposalReceived(signed, block), 2001)
-    sent = [e.message.vote for e in effects
-            if isinstance(e, Broadcast) and isinstance(e.message, VoteMessage)]
+    sent = [
+        e.message.vote
+        for e in effects
+        if isinstance(e, Broadcast) and isinstance(e.message, VoteMessage)
+    ]
     assert all(v.block_hash == NIL for v in sent if v.round == 0 and v.type == VoteType.PREVOTE)
     assert restarted.counters["sign_refused"] >= 0
 
@@ -174,7 +192,9 @@ def test_locked_validator_does_not_prevote_another_block_without_polka() -> None
     p0 = sign_proposal(key_of(block_a.header.proposer), CHAIN_ID, Proposal(1, 0, -1, block_a.hash))
     machine.step(ProposalReceived(p0, block_a), 1)
     for k in cluster.keys[1:3]:
-        machine.step(VoteReceived(sign_vote(k, CHAIN_ID, Vote(VoteType.PREVOTE, 1, 0, block_a.hash))), 2)
+        machine.step(
+            VoteReceived(sign_vote(k, CHAIN_ID, Vote(VoteType.PREVOTE, 1, 0, block_a.hash))), 2
+        )
     assert machine.locked_round == 0 and machine.locked_hash == block_a.hash
     # Round 1: nobody precommitted, timeouts move us on; a different block is proposed fresh.
     for k in cluster.keys[1:3]:
@@ -185,8 +205,13 @@ def test_locked_validator_does_not_prevote_another_block_without_polka() -> None
     block_b = node.app.build_block(1, 5, r1_proposer, None)
     p1 = sign_proposal(key_of(r1_proposer), CHAIN_ID, Proposal(1, 1, -1, block_b.hash))
     effects = machine.step(ProposalReceived(p1, block_b), 101)
-    prevotes = [e.message.vote.vote for e in effects if isinstance(e, Broadcast)
-                and isinstance(e.message, VoteMessage) and e.message.vote.vote.type == VoteType.PREVOTE]
+    prevotes = [
+        e.message.vote.vote
+        for e in effects
+        if isinstance(e, Broadcast)
+        and isinstance(e.message, VoteMessage)
+        and e.message.vote.vote.type == VoteType.PREVOTE
+    ]
     if machine.proposer(1) != node.key.address:
         assert prevotes and prevotes[0].block_hash == NIL
 
@@ -196,13 +221,15 @@ def test_commit_from_sync_decides_and_a_forged_commit_does_not() -> None:
     node = cluster.nodes[0]
     node.machine.start(0)
     block = node.app.build_block(1, 0, cluster.validators.get_proposer(1, 0).address, None)
-    precommits = [sign_vote(k, CHAIN_ID, Vote(VoteType.PRECOMMIT, 1, 0, block.hash))
-                  for k in cluster.keys[:2]]
+    precommits = [
+        sign_vote(k, CHAIN_ID, Vote(VoteType.PRECOMMIT, 1, 0, block.hash)) for k in cluster.keys[:2]
+    ]
     weak = make_commit(cluster.validators, precommits)
     node.machine.step(CommitReceived(block, weak), 1)
     assert node.machine.decided is None and node.machine.counters["commit_invalid"] == 1
-    precommits.append(sign_vote(cluster.keys[2], CHAIN_ID,
-                                Vote(VoteType.PRECOMMIT, 1, 0, block.hash)))
+    precommits.append(
+        sign_vote(cluster.keys[2], CHAIN_ID, Vote(VoteType.PRECOMMIT, 1, 0, block.hash))
+    )
     strong = make_commit(cluster.validators, precommits)
     node.machine.step(CommitReceived(block, strong), 2)
     assert node.machine.decided == block
@@ -214,8 +241,12 @@ def test_decided_block_that_fails_local_validation_halts_the_node() -> None:
     node.machine.start(0)
     block = node.app.build_block(1, 0, cluster.validators.get_proposer(1, 0).address, None)
     node.app.invalid.add(block.hash)
-    commit = make_commit(cluster.validators, [
-        sign_vote(k, CHAIN_ID, Vote(VoteType.PRECOMMIT, 1, 0, block.hash)) for k in cluster.keys[:3]
-    ])
+    commit = make_commit(
+        cluster.validators,
+        [
+            sign_vote(k, CHAIN_ID, Vote(VoteType.PRECOMMIT, 1, 0, block.hash))
+            for k in cluster.keys[:3]
+        ],
+    )
     with pytest.raises(StateDivergence, match="fails local validation"):
         node.machine.step(CommitReceived(block, commit), 1)

@@ -76,7 +76,9 @@ def test_api_refuses_bad_transactions_with_named_reasons(network: Path) -> None:
     cases.append(("nonce gap", future.hex(), 400, "invalid_nonce"))
     overdraft = sign_tx(key, chain, nonce, Transfer(to=bob_address(network), amount=10**18))
     cases.append(("overdraft", overdraft.hex(), 400, "insufficient_funds"))
-    oversize = b"\x93" + b"\xc5" + (limits.tx_bytes_max).to_bytes(2, "big") + bytes(limits.tx_bytes_max)
+    oversize = (
+        b"\x93" + b"\xc5" + (limits.tx_bytes_max).to_bytes(2, "big") + bytes(limits.tx_bytes_max)
+    )
     cases.append(("oversize tx", oversize.hex(), 400, "too_large"))
 
     for what, tx_hex, status, code in cases:
@@ -97,18 +99,25 @@ def test_api_refuses_bad_transactions_with_named_reasons(network: Path) -> None:
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_nonce"
     assert "expected" in answer.json()["message"]
 
-    too_big = httpx.post(f"{api_url(network)}/txs", content=b"x" * (limits.api_request_bytes_max + 1),
-                         headers={"content-type": "application/json"}, timeout=30)
+    too_big = httpx.post(
+        f"{api_url(network)}/txs",
+        content=b"x" * (limits.api_request_bytes_max + 1),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert too_big.status_code == 413
-    unknown_field = httpx.post(f"{api_url(network)}/txs", json={"tx": good.hex(), "x": 1}, timeout=10)
+    unknown_field = httpx.post(
+        f"{api_url(network)}/txs", json={"tx": good.hex(), "x": 1}, timeout=10
+    )
     assert unknown_field.status_code in (400, 422)
 
     assert httpx.get(f"{api_url(network)}/status", timeout=10).status_code == 200
     assert committed_fingerprint(network) == before
 
 
-async def _raw_peer(root: Path, port: int, seed: bytes, ca_key_pem: bytes | None,
-                    chain: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def _raw_peer(
+    root: Path, port: int, seed: bytes, ca_key_pem: bytes | None, chain: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A hand-driven peer: TLS with a certificate for `seed`, then our Hello."""
     ca_cert_pem = (root / "ca" / "ca.pem").read_bytes()
     if ca_key_pem is None:  # a certificate from a CA the network does not trust
@@ -158,8 +167,11 @@ def test_wire_drops_misbehaving_peers_and_keeps_running(network: Path) -> None:
             await _raw_peer(network, entry.p2p_port, bytes([9]) * 32, None, chain)
 
     asyncio.run(scenario())
-    log_lines = [json.loads(line) for line in (network / "node1" / "node.log").read_text().splitlines()
-                 if line.startswith("{")]
+    log_lines = [
+        json.loads(line)
+        for line in (network / "node1" / "node.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     events = " ".join(str(line.get("event", "")) for line in log_lines)
     assert "malformed" in events
     assert "oversize" in events

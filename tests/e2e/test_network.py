@@ -48,8 +48,7 @@ def test_transfers_commit_with_a_verifiable_proof(network: Path) -> None:
     alice = wallet(network, "alice", "node0")
     bob_address = load_key_file(network / "accounts" / "bob.json").address
     answers = [alice.transfer(bob_address, 1_000 + i, wait=True) for i in range(3)]
-    assert all(a.status == "committed" and a.receipt is not None and a.receipt.ok
-               for a in answers)
+    assert all(a.status == "committed" and a.receipt is not None and a.receipt.ok for a in answers)
     with client_for(network, "node2") as other:
         tx = other.get_tx(answers[-1].hash)
         validators = load_genesis((network / "genesis.json").read_bytes()).validator_set

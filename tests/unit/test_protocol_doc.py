@@ -26,7 +26,9 @@ def test_generic_msgpack_builds_the_same_bytes() -> None:
     """What a client in another language does: encode plain arrays, sign, encode again."""
     key = PrivateKey(bytes(range(32)))
     to = PrivateKey(bytes(range(1, 33))).address
-    body = msgspec.msgpack.encode(["chainbook-local", 0, ["bank.transfer", to, 1_500_000, "coffee"]])
+    body = msgspec.msgpack.encode(
+        ["chainbook-local", 0, ["bank.transfer", to, 1_500_000, "coffee"]]
+    )
     signature = key.sign(b"chainbook/tx/v1\x00" + body)
     tx = msgspec.msgpack.encode([body, key.public_key, signature])
     assert sha256(tx).hex() == EXPECTED_TX_HASH

@@ -11,8 +11,12 @@ from chainbook.crypto import PrivateKey
 
 
 def make_set(powers: list[int]) -> ValidatorSet:
-    return ValidatorSet([Validator(PrivateKey.from_label(f"v{i}").public_key, p, f"v{i}")
-                         for i, p in enumerate(powers)])
+    return ValidatorSet(
+        [
+            Validator(PrivateKey.from_label(f"v{i}").public_key, p, f"v{i}")
+            for i, p in enumerate(powers)
+        ]
+    )
 
 
 @given(st.lists(st.integers(1, 50), min_size=1, max_size=12))
@@ -46,11 +50,18 @@ def test_next_round_moves_to_the_next_proposer() -> None:
     assert len(set(proposers)) == 4
 
 
-@pytest.mark.parametrize(("powers", "quorum", "one_third"), [
-    ([1, 1, 1, 1], 3, 2), ([10, 10, 10, 10], 27, 14), ([1], 1, 1), ([1, 1, 1, 1, 1, 1, 1], 5, 3),
-])
-def test_quorum_is_strictly_more_than_two_thirds(powers: list[int], quorum: int,
-                                                 one_third: int) -> None:
+@pytest.mark.parametrize(
+    ("powers", "quorum", "one_third"),
+    [
+        ([1, 1, 1, 1], 3, 2),
+        ([10, 10, 10, 10], 27, 14),
+        ([1], 1, 1),
+        ([1, 1, 1, 1, 1, 1, 1], 5, 3),
+    ],
+)
+def test_quorum_is_strictly_more_than_two_thirds(
+    powers: list[int], quorum: int, one_third: int
+) -> None:
     validators = make_set(powers)
     assert validators.quorum_power == quorum
     assert validators.one_third_power == one_third

@@ -3,8 +3,10 @@
 Signed messages, each prefixed by its own domain tag so that no signature can be reused as
 another kind (docs/PROTOCOL.md):
 
-    vote      b"chainbook/vote/v1"     0x00 chain_id 0x00 MessagePack([type, height, round, block_hash])
-    proposal  b"chainbook/proposal/v1" 0x00 chain_id 0x00 MessagePack([height, round, pol_round, block_hash])
+    vote      b"chainbook/vote/v1" 0x00 chain_id 0x00
+              MessagePack([type, height, round, block_hash])
+    proposal  b"chainbook/proposal/v1" 0x00 chain_id 0x00
+              MessagePack([height, round, pol_round, block_hash])
 
 A commit certificate for block B at height h is a set of precommits for (h, r, B) whose signers
 hold strictly more than 2/3 of the voting power. With it, anyone holding the validator set can
@@ -160,7 +162,9 @@ def verify_commit(
         previous_index = sig.validator_index
         validator = validators.get_by_index(sig.validator_index)
         if validator is None:
-            raise InvalidBlock(f"commit names validator index {sig.validator_index}, not in the set")
+            raise InvalidBlock(
+                f"commit names validator index {sig.validator_index}, not in the set"
+            )
         if not verify_signature(validator.public_key, message, sig.signature):
             raise InvalidBlock(f"commit signature of validator {sig.validator_index} is invalid")
         power += validator.power

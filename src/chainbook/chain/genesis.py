@@ -95,7 +95,10 @@ class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True, dict=True
 
 def verify_genesis(genesis: Genesis) -> None:
     """Refuse a genesis that could not run: each reason names the field and the value."""
-    if not CHAIN_ID_PATTERN.match(genesis.chain_id) or len(genesis.chain_id) > limits.chain_id_chars_max:
+    if (
+        not CHAIN_ID_PATTERN.match(genesis.chain_id)
+        or len(genesis.chain_id) > limits.chain_id_chars_max
+    ):
         raise ConfigError(
             f"chain_id {genesis.chain_id!r}: use lowercase letters, digits and '-', "
             f"at most {limits.chain_id_chars_max} characters"

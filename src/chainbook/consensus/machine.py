@@ -120,7 +120,10 @@ class ConsensusRecord(msgspec.Struct, array_like=True, frozen=True):
     locked_round: Round
     locked_hash: Hash
     valid_round: Round
-    valid_hash: Hash
+    valid_block: Block | None
+    """The block of the latest polka we saw (it is also the locked block when we locked)."""
+    valid_polka: list[SignedVote]
+    """The > 2/3 prevotes for valid_block in valid_round: the proof a re-proposal needs."""
     signed_position: tuple[int, int, int]
     """(height, round, step) of the last message this node signed; steps: 0 proposal,
     1 prevote, 2 precommit. Nothing at or below it may be signed again differently."""
@@ -235,8 +238,11 @@ class ConsensusMachine:
         self.step_ = Step.PROPOSE
         if self.is_validator and self.proposer() == self._address():
             self._propose()
-        self._schedule(TimeoutKind.PROPOSE, self.params.timeout_propose_ms,
-                       self.params.timeout_propose_delta_ms)
+        self._schedule(
+            TimeoutKind.PROPOSE,
+            self.params.timeout_propose_ms,
+            self.params.timeout_propose_delta_ms,
+        )
 
     def _propose(self) -> None:
         """L14-L19: propose the valid block if there is one, else a new block."""
@@ -386,7 +392,10 @@ class ConsensusMachine:
 
     def _on_resend(self) -> None:
         """Re-broadcast what we signed at this height, so lost messages are recovered."""
-        if self._signed_proposal is not None and self._signed_proposal.proposal.height == self.height:
+        if (
+            self._signed_proposal is not None
+            and self._signed_proposal.proposal.height == self.height
+        ):
             entry = self.proposals.get(self._signed_proposal.proposal.round)
             if entry is not None and entry[0] == self._signed_proposal:
                 self._broadcast(ProposalMessage(proposal=entry[0], block=entry[1]))
@@ -425,7 +434,7 @@ class ConsensusMachine:
                     break
 
     def _rule_prevote_on_proposal(self) -> bool:
-        """L22-L27: a fresh proposal (pol_round -1): prevote it if valid and not locked elsewhere."""
+        """L22-L27: a fresh proposal (pol_round -1): prevote it if valid and not locked on another."""
         entry = self.proposals.get(self.round)
         if self.step_ != Step.PROPOSE or entry is None or entry[0].proposal.pol_round != -1:
             return False
@@ -460,8 +469,11 @@ class ConsensusMachine:
             return False
         if not self._fire_once("prevote_timeout", self.round):
             return False
-        self._schedule(TimeoutKind.PREVOTE, self.params.timeout_prevote_ms,
-                       self.params.timeout_prevote_delta_ms)
+        self._schedule(
+            TimeoutKind.PREVOTE,
+            self.params.timeout_prevote_ms,
+            self.params.timeout_prevote_delta_ms,
+        )
         return True
 
     def _rule_lock_on_polka(self) -> bool:
@@ -477,10 +489,12 @@ class ConsensusMachine:
             return False
         if not self._fire_once("polka", self.round):
             return False
+        # valid is set before the precommit is signed, so the record persisted with that
+        # precommit carries the locked block and its polka (see _persist).
+        self.valid_round, self.valid_block = self.round, block
         if self.step_ == Step.PREVOTE:
             self.locked_round, self.locked_hash = self.round, block_hash
             self._precommit(block_hash)
-        self.valid_round, self.valid_block = self.round, block
         return True
 
     def _rule_precommit_nil_on_nil_polka(self) -> bool:
@@ -498,8 +512,11 @@ class ConsensusMachine:
             return False
         if not self._fire_once("precommit_timeout", self.round):
             return False
-        self._schedule(TimeoutKind.PRECOMMIT, self.params.timeout_precommit_ms,
-                       self.params.timeout_precommit_delta_ms)
+        self._schedule(
+            TimeoutKind.PRECOMMIT,
+            self.params.timeout_precommit_ms,
+            self.params.timeout_precommit_delta_ms,
+        )
         return True
 
     def _rule_decide(self) -> bool:
@@ -522,7 +539,8 @@ class ConsensusMachine:
     def _rule_skip_to_later_round(self) -> bool:
         """L55-L56: f+1 power sent messages for a later round: jump to it."""
         later = [
-            r for r, voters in self._round_voter_power.items()
+            r
+            for r, voters in self._round_voter_power.items()
             if r > self.round and sum(voters.values()) >= self.validators.one_third_power
         ]
         if not later:
@@ -545,7 +563,9 @@ class ConsensusMachine:
         self._effects.append(CommitBlock(block=block, commit=commit))
         self._effects.append(
             ScheduleTimeout(
-                TimeoutKind.COMMIT, self.height, self.round,
+                TimeoutKind.COMMIT,
+                self.height,
+                self.round,
                 self.params.timeout_commit_ms if commit_pause_ms is None else commit_pause_ms,
             )
         )
@@ -609,7 +629,8 @@ class ConsensusMachine:
             locked_round=self.locked_round,
             locked_hash=self.locked_hash,
             valid_round=self.valid_round,
-            valid_hash=self.valid_block.hash if self.valid_block is not None else NIL,
+            valid_block=self.valid_block,
+            valid_polka=self._valid_polka(),
             signed_position=self._signed_position,
             signed_votes=list(self._signed_votes),
             signed_proposal=self._signed_proposal,
@@ -625,11 +646,24 @@ class ConsensusMachine:
             return
         self.round = record.round
         self.locked_round, self.locked_hash = record.locked_round, record.locked_hash
-        # The valid block itself is not in the record; without it we propose a new block,
-        # which only affects liveness, never safety (the lock is what keeps safety).
+        # The lock alone keeps safety; the valid block and its polka keep liveness: without
+        # them, validators locked on a block nobody else holds would veto every other block
+        # forever (simulator seed 395: two locked validators restarted).
+        if record.valid_block is not None:
+            self.valid_round, self.valid_block = record.valid_round, record.valid_block
+            self.blocks[record.valid_block.hash] = record.valid_block
+            for signed in record.valid_polka:
+                self._add_vote(signed)
         for signed in self._signed_votes:
             if signed.vote.height == self.height:
                 self._add_vote(signed)
+
+    def _valid_polka(self) -> list[SignedVote]:
+        if self.valid_block is None:
+            return []
+        prevotes = self.prevotes.get(self.valid_round)
+        assert prevotes is not None and prevotes.has_quorum_for(self.valid_block.hash)
+        return prevotes.votes_for(self.valid_block.hash)
 
     def _broadcast(self, message: ConsensusMessage) -> None:
         self._effects.append(Broadcast(message=message))

@@ -134,8 +134,12 @@ class Node:
         self._last_block_time_ms = opened.last_header.time_ms if opened.last_header else 0
         log.info(
             "node_opened",
-            extra={"height": height, "app_hash": opened.state.app_hash.hex(),
-                   "validator": is_validator, "corrupt_height": opened.report.corrupt_height},
+            extra={
+                "height": height,
+                "app_hash": opened.state.app_hash.hex(),
+                "validator": is_validator,
+                "corrupt_height": opened.report.corrupt_height,
+            },
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -172,8 +176,7 @@ class Node:
             asyncio.create_task(self._every(STATUS_INTERVAL_S, self._announce), name="status"),
             asyncio.create_task(self._every(GOSSIP_FLUSH_S, self._flush_gossip), name="gossip"),
         ]
-        log.info("node_started", extra={"p2p": self.config.p2p_address,
-                                        "api": self.config.api_url})
+        log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
         self._perform(self.machine.start(now_ms()))
         await self._stopping.wait()
         server.should_exit = True
@@ -254,10 +257,13 @@ class Node:
                 case EvidenceFound(first=first, second=second):
                     log.warning(
                         "equivocation_evidence",
-                        extra={"validator": first.validator.hex(), "height": first.vote.height,
-                               "round": first.vote.round,
-                               "first": first.vote.block_hash.hex(),
-                               "second": second.vote.block_hash.hex()},
+                        extra={
+                            "validator": first.validator.hex(),
+                            "height": first.vote.height,
+                            "round": first.vote.round,
+                            "first": first.vote.block_hash.hex(),
+                            "second": second.vote.block_hash.hex(),
+                        },
                     )
         return immediate
 
@@ -268,9 +274,18 @@ class Node:
         )
         self.app.commit(block, result)
         self._record_commit_metrics(block)
-        log.info("block_committed", extra={"height": block.height, "txs": len(block.txs),
-                                           "hash": block.hash.hex(), "round": commit.round})
-        for index, (tx_hash, receipt) in enumerate(zip(block.tx_hashes, result.receipts, strict=True)):
+        log.info(
+            "block_committed",
+            extra={
+                "height": block.height,
+                "txs": len(block.txs),
+                "hash": block.hash.hex(),
+                "round": commit.round,
+            },
+        )
+        for index, (tx_hash, receipt) in enumerate(
+            zip(block.tx_hashes, result.receipts, strict=True)
+        ):
             waiters = self._waiters.pop(tx_hash, None)
             if waiters:
                 location = TxLocation(height=block.height, index=index, receipt=receipt)
@@ -343,24 +358,34 @@ class Node:
         if time.monotonic() - self._sync_requested_at < SYNC_RETRY_S:
             return
         if peer_id is None:
-            ahead = [p for p, h in self._peer_heights.items()
-                     if h >= self.machine.height and self.transport.is_connected(p)]
+            ahead = [
+                p
+                for p, h in self._peer_heights.items()
+                if h >= self.machine.height and self.transport.is_connected(p)
+            ]
             candidates = ahead or [p.peer_id for p in self.transport.connected_peers()]
             if not candidates:
                 return
             peer_id = self._random.choice(sorted(candidates))
         self._sync_requested_at = time.monotonic()
-        request = SyncRequest(from_height=self.machine.height,
-                              count=limits.sync_blocks_per_response_max)
+        request = SyncRequest(
+            from_height=self.machine.height, count=limits.sync_blocks_per_response_max
+        )
         self.transport.send(peer_id, encode_message(request))
-        log.info("sync_requested", extra={"peer": peer_id.hex()[:16],
-                                          "from_height": self.machine.height,
-                                          "target_height": target_height})
+        log.info(
+            "sync_requested",
+            extra={
+                "peer": peer_id.hex()[:16],
+                "from_height": self.machine.height,
+                "target_height": target_height,
+            },
+        )
 
     def _serve_sync(self, peer_id: bytes, from_height: Height, count: int) -> None:
         assert self.transport is not None
         blocks = self.store.load_blocks_bytes(
-            from_height, min(count, limits.sync_blocks_per_response_max),
+            from_height,
+            min(count, limits.sync_blocks_per_response_max),
             limits.sync_response_bytes_max,
         )
         if blocks:
@@ -374,8 +399,9 @@ class Node:
                 commit = codec.decode(commit_bytes, Commit)
             except DecodeError as exc:
                 self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
-                log.warning("sync_block_malformed", extra={"peer": peer_id.hex()[:16],
-                                                           "reason": str(exc)})
+                log.warning(
+                    "sync_block_malformed", extra={"peer": peer_id.hex()[:16], "reason": str(exc)}
+                )
                 return
             if block.height != self.machine.height:
                 continue
@@ -383,8 +409,9 @@ class Node:
             if self.machine.height == block.height:
                 # Not decided: the commit or the block did not verify.
                 self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
-                log.warning("sync_block_refused", extra={"peer": peer_id.hex()[:16],
-                                                         "height": block.height})
+                log.warning(
+                    "sync_block_refused", extra={"peer": peer_id.hex()[:16], "height": block.height}
+                )
                 return
         self._sync_requested_at = 0.0
         if self._peer_heights.get(peer_id, 0) > self.app.state.height:
@@ -401,7 +428,7 @@ class Node:
         batch_max = limits.gossip_txs_per_frame_max
         buffer, self._gossip_buffer = self._gossip_buffer, []
         for start in range(0, len(buffer), batch_max):
-            txs = buffer[start:start + batch_max]
+            txs = buffer[start : start + batch_max]
             self.transport.broadcast(encode_message(TxsMessage(txs=txs)))
 
     # ------------------------------------------------------------------ NodeService
@@ -492,7 +519,8 @@ class Node:
             peers=[
                 PeerView(
                     node_id=p.peer_id.hex(),
-                    address=f"{p.address[0]}:{p.address[1]}" if isinstance(p.address, tuple)
+                    address=f"{p.address[0]}:{p.address[1]}"
+                    if isinstance(p.address, tuple)
                     else str(p.address),
                     direction=str(p.direction),
                     connected_since_ms=int(p.connected_since_unix_s * 1000),
@@ -500,8 +528,12 @@ class Node:
                 for p in peers
             ],
             validators=[
-                ValidatorView(name=v.name, address=v.address.hex(),
-                              public_key=v.public_key.hex(), power=v.power)
+                ValidatorView(
+                    name=v.name,
+                    address=v.address.hex(),
+                    public_key=v.public_key.hex(),
+                    power=v.power,
+                )
                 for v in self.machine.validators.validators
             ],
             book_repairs=self.book_repairs,

@@ -40,7 +40,9 @@ class SyncResponse(msgspec.Struct, array_like=True, frozen=True, tag="sync_respo
     blocks: list[tuple[bytes, bytes]]
 
 
-WireMessage = ProposalMessage | VoteMessage | TxsMessage | StatusMessage | SyncRequest | SyncResponse
+WireMessage = (
+    ProposalMessage | VoteMessage | TxsMessage | StatusMessage | SyncRequest | SyncResponse
+)
 
 
 def encode_message(message: WireMessage) -> bytes:
@@ -63,7 +65,9 @@ def verify_message_bounds(message: WireMessage) -> None:
             raise PeerMisbehaved(
                 f"txs message with {len(txs)} transactions, limit {limits.gossip_txs_per_frame_max}"
             )
-        case SyncRequest(from_height=h, count=n) if h < 1 or not 1 <= n <= limits.sync_blocks_per_response_max:
+        case SyncRequest(from_height=h, count=n) if (
+            h < 1 or not 1 <= n <= limits.sync_blocks_per_response_max
+        ):
             raise PeerMisbehaved(
                 f"sync request from {h} count {n}: heights start at 1, "
                 f"count 1..{limits.sync_blocks_per_response_max}"
