@@ -13,7 +13,9 @@ from .harness import CHAIN_ID, PARAMS, Cluster, FakeApp
 
 
 def all_reach(cluster: Cluster, height: int):  # type: ignore[no-untyped-def]
-    return lambda: all(h >= height for h, n in zip(cluster.heights(), cluster.nodes, strict=True) if n.up)
+    return lambda: all(
+        h >= height for h, n in zip(cluster.heights(), cluster.nodes, strict=True) if n.up
+    )
 
 
 def test_four_validators_commit_the_same_blocks() -> None:

@@ -434,7 +434,7 @@ class ConsensusMachine:
                     break
 
     def _rule_prevote_on_proposal(self) -> bool:
-        """L22-L27: a fresh proposal (pol_round -1): prevote it if valid and not locked on another."""
+        """L22-L27: a fresh proposal (pol_round -1): prevote it unless invalid or locked."""
         entry = self.proposals.get(self.round)
         if self.step_ != Step.PROPOSE or entry is None or entry[0].proposal.pol_round != -1:
             return False
