@@ -410,21 +410,20 @@ def demo(
         run_demo(dir)
 
 
-@app.command("simulate")
-def simulate(
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="How many seeded runs.")] = 100,
-    seed: Annotated[int | None, typer.Option("--seed", help="Replay this one seed.")] = None,
-    validators: Annotated[int | None, typer.Option("--validators", min=1)] = None,
-) -> None:
-    """Deterministic simulation of many nodes in one process (chainbook.sim)."""
+@app.command(
+    "simulate",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def simulate(ctx: typer.Context) -> None:
+    """Deterministic simulation of many nodes in one process (chainbook.sim).
+
+    Arguments are passed through: --seeds N [--first-seed K] | --seed S, --validators N,
+    --jobs J, --verbose (see `chainbook simulate --help`).
+    """
     with friendly_errors():
-        argv = ["--seeds", str(seeds)]
-        if seed is not None:
-            argv += ["--seed", str(seed)]
-        if validators is not None:
-            argv += ["--validators", str(validators)]
         sim_main = import_optional("chainbook.sim", "main", "the simulator")
-        code = sim_main(argv)
+        code = sim_main(list(ctx.args))
     raise typer.Exit(code if isinstance(code, int) else 0)
 
 
