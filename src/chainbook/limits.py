@@ -44,6 +44,8 @@ future_rounds_buffered_max = 64
 # API.
 api_request_bytes_max = 1 * 1024 * 1024
 api_wait_commit_s_max = 30.0
+api_batch_txs_max = 2_000
+"""Most transactions in one POST /txs/batch (each still admitted one by one)."""
 api_block_range_max = 100
 
 __all__ = [name for name in dir() if name.endswith("_max")]

@@ -163,6 +163,38 @@ def parse_height(text: str) -> Height:
     return int(text)
 
 
+def decode_batch_body(body: bytes) -> list[str]:
+    """The hex transactions of a POST /txs/batch body, at most limits.api_batch_txs_max."""
+    try:
+        request = msgspec.json.decode(body, type=views.SubmitBatchRequest)
+    except msgspec.ValidationError as exc:
+        raise ApiProblem(400, "invalid_request", f"request body: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise ApiProblem(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
+    if len(request.txs) > limits.api_batch_txs_max:
+        raise ApiProblem(
+            400,
+            "too_many_transactions",
+            f"{len(request.txs)} transactions in one batch, limit {limits.api_batch_txs_max}",
+        )
+    return request.txs
+
+
+def submit_one(service: NodeService, tx_hex: str) -> views.BatchItemView:
+    """Admit one transaction of a batch; a refusal is reported in place, not raised."""
+    try:
+        tx_bytes = bytes.fromhex(tx_hex[2:] if tx_hex.startswith("0x") else tx_hex)
+    except ValueError:
+        error = views.ErrorView(error="invalid_hex", message="transaction is not hex")
+        return views.BatchItemView(hash=None, error=error)
+    try:
+        decoded = service.submit_tx(tx_bytes)
+    except InvalidInput as exc:
+        error = views.ErrorView(error=get_error_code(exc), message=str(exc))
+        return views.BatchItemView(hash=None, error=error)
+    return views.BatchItemView(hash=decoded.hash.hex())
+
+
 def decode_submit_body(body: bytes) -> bytes:
     """The tx bytes of a POST /txs body; each failure names the field and what is accepted."""
     try:
@@ -231,6 +263,16 @@ def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
             location = await service.wait_for_tx(decoded.hash, timeout)
         status = 200 if location is not None else 202
         return JSONView(views.view_submitted(decoded.hash, location), status)
+
+    @app.post(
+        "/txs/batch",
+        summary="Submit many signed transactions; each is admitted (or refused) on its own",
+        responses=_responses({200: views.SubmitBatchView}, 400, 413),
+        openapi_extra=_request_body(views.SubmitBatchRequest),
+    )
+    async def submit_batch(request: Request) -> Response:
+        txs = decode_batch_body(await request.body())
+        return JSONView(views.SubmitBatchView(results=[submit_one(service, tx) for tx in txs]))
 
     @app.get(
         "/txs/{tx_hash}",

@@ -31,6 +31,11 @@ class SubmitTxRequest(View, frozen=True, forbid_unknown_fields=True):
     """Hex of the encoded SignedTx bytes (chain/tx.py, docs/PROTOCOL.md)."""
 
 
+class SubmitBatchRequest(View, frozen=True, forbid_unknown_fields=True):
+    txs: list[str]
+    """Hex of each encoded SignedTx, at most limits.api_batch_txs_max."""
+
+
 # --- responses --------------------------------------------------------------------------------
 
 
@@ -62,6 +67,17 @@ class SubmitTxView(View, frozen=True, forbid_unknown_fields=True):
     height: int | None = None
     index: int | None = None
     receipt: ReceiptView | None = None
+
+
+class BatchItemView(View, frozen=True, forbid_unknown_fields=True):
+    hash: str | None
+    """The transaction's hash when admitted (or already pending); None when refused."""
+    error: ErrorView | None = None
+
+
+class SubmitBatchView(View, frozen=True, forbid_unknown_fields=True):
+    results: list[BatchItemView]
+    """One per submitted transaction, in order."""
 
 
 class CommitSigView(View, frozen=True, forbid_unknown_fields=True):
