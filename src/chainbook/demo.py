@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.panel import Panel
+from rich.status import Status
 from rich.table import Table
 
 from chainbook import testnet
@@ -86,7 +87,7 @@ def heights_text(rows: dict[str, testnet.NodeRow]) -> str:
 
 def progress(
     console: Console, what: str
-) -> tuple[Callable[[dict[str, testnet.NodeRow]], None], object]:
+) -> tuple[Callable[[dict[str, testnet.NodeRow]], None], Status]:
     spinner = console.status(what)
 
     def on_progress(rows: dict[str, testnet.NodeRow]) -> None:
@@ -100,7 +101,7 @@ def wait_for_height(
 ) -> dict[str, int]:
     what = f"waiting for height {height}"
     on_progress, spinner = progress(console, what)
-    with spinner:  # type: ignore[attr-defined]
+    with spinner:
         try:
             return testnet.wait_until_height(root, height, nodes, timeout_s, on_progress)
         except TimeoutError as exc:
@@ -264,7 +265,7 @@ def tamper_and_repair(console: Console, root: Path, height: int) -> None:
     console.print(f"stopped {VICTIM}; in {home.book_path} changed {what}")
     testnet.up(root, [VICTIM])
     on_progress, spinner = progress(console, f"waiting for {VICTIM} to detect and repair")
-    with spinner:  # type: ignore[attr-defined]
+    with spinner:
         try:
             testnet.wait_until(
                 root,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
-import psutil  # type: ignore[import-untyped]  # dev: add types-psutil, then drop this
+import psutil
 
 from chainbook.chain.genesis import (
     Genesis,

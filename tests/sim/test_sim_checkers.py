@@ -15,6 +15,7 @@ from chainbook.chain.commit import (
     Commit,
     CommitSig,
     Proposal,
+    SignedProposal,
     Vote,
     VoteType,
     make_commit,
@@ -117,6 +118,25 @@ def test_no_double_sign_fires_on_two_votes_for_one_slot(finished: Simulation) ->
     assert _rule(excinfo) == "no_double_sign"
 
 
+def _record(
+    signed_position: tuple[int, int, int], signed_proposal: SignedProposal | None = None
+) -> ConsensusRecord:
+    """A record of a node that has signed up to `signed_position` and locked nothing."""
+    height, round_, _ = signed_position
+    return ConsensusRecord(
+        height=height,
+        round=round_,
+        locked_round=-1,
+        locked_hash=b"",
+        valid_round=-1,
+        valid_block=None,
+        valid_polka=[],
+        signed_position=signed_position,
+        signed_votes=[],
+        signed_proposal=signed_proposal,
+    )
+
+
 def test_no_double_sign_fires_on_two_proposals_in_a_record(finished: Simulation) -> None:
     checkers = _fresh_checkers(finished)
     key = validator_key(2)
@@ -124,9 +144,7 @@ def test_no_double_sign_fires_on_two_proposals_in_a_record(finished: Simulation)
         sign_proposal(key, CHAIN_ID, Proposal(height=2, round=0, pol_round=-1, block_hash=h))
         for h in (b"\x01" * 32, b"\x02" * 32)
     ]
-    records = [
-        ConsensusRecord(2, 0, -1, b"", -1, b"", (2, 0, 0), [], proposal) for proposal in proposals
-    ]
+    records = [_record((2, 0, 0), signed_proposal=proposal) for proposal in proposals]
     checkers.on_record_persisted("n2", records[0])
     with pytest.raises(InvariantViolation) as excinfo:
         checkers.on_record_persisted("n2", records[1])
@@ -135,7 +153,7 @@ def test_no_double_sign_fires_on_two_proposals_in_a_record(finished: Simulation)
 
 def test_persist_first_fires_when_a_vote_leaves_before_its_record(finished: Simulation) -> None:
     checkers = _fresh_checkers(finished)
-    record = ConsensusRecord(5, 0, -1, b"", -1, b"", (5, 0, 1), [], None)
+    record = _record((5, 0, 1))
     checkers.on_signed_message_sent("n0", (5, 0, 1), record)
     with pytest.raises(InvariantViolation) as excinfo:
         checkers.on_signed_message_sent("n0", (5, 0, 2), record)

@@ -30,7 +30,6 @@ return its query methods must be quick (they are SQLite point reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -218,7 +217,7 @@ def decode_submit_body(body: bytes) -> bytes:
 
 def create_app(service: NodeService) -> FastAPI:
     """Build the API of one node. The app holds no state of its own besides `service`."""
-    app = FastAPI(
+    app = _NodeApi(
         title="chainbook node API",
         version="1",
         description=__doc__,
@@ -232,7 +231,6 @@ def create_app(service: NodeService) -> FastAPI:
     _add_tx_routes(app, service)
     _add_block_routes(app, service)
     _add_node_routes(app, service)
-    app.openapi = _openapi_with_msgspec_schemas(app)  # type: ignore[method-assign]
     return app
 
 
@@ -404,23 +402,21 @@ _DOCUMENTED_TYPES: tuple[type, ...] = (
 )
 
 
-def _openapi_with_msgspec_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
+class _NodeApi(FastAPI):
     """FastAPI derives schemas from pydantic; ours are msgspec Structs, so add them here."""
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
             schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
+                title=self.title,
+                version=self.version,
+                description=self.description,
+                routes=self.routes,
             )
             _, components = msgspec.json.schema_components(_DOCUMENTED_TYPES, ref_template=_REF)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    return openapi
+            self.openapi_schema = schema
+        return self.openapi_schema
 
 
 __all__ = [

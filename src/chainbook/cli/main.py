@@ -18,6 +18,7 @@ import msgspec
 import typer
 from rich.table import Table
 
+from chainbook.api.views import TxView
 from chainbook.cli.output import (
     UserError,
     console,
@@ -350,7 +351,7 @@ def tx(
             _verify_tx(view, genesis, client)
 
 
-def _verify_tx(view: object, genesis_path: Path | None, client: Client) -> None:
+def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
     from chainbook.chain.genesis import load_genesis
     from chainbook.chain.validators import Validator, ValidatorSet
     from chainbook.chain.verify import get_genesis_validators
@@ -365,7 +366,7 @@ def _verify_tx(view: object, genesis_path: Path | None, client: Client) -> None:
             [Validator(bytes.fromhex(v.public_key), v.power, v.name) for v in answer.validators]
         )
         source = "the node's /validators (pass --genesis to trust a file instead)"
-    check_tx_proof(view, validators)  # type: ignore[arg-type]
+    check_tx_proof(view, validators)
     console.print(f"[bold green]proof verified[/]: final under the validators of {source}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,20 +16,36 @@ from chainbook.client.http import ApiError, ClientError, NodeUnreachable
 from chainbook.client.verify import ProofError
 from chainbook.errors import ChainbookError
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _fresh(
+    method: Callable[Concatenate[Console, P], R],
+) -> Callable[Concatenate[_FreshConsole, P], R]:
+    """`method` of a rich Console made for this one call, with the method's own signature."""
+
+    def call(self: _FreshConsole, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(Console(stderr=self.stderr), *args, **kwargs)
+
+    return call
+
 
 class _FreshConsole:
     """A rich Console made at each use, so the terminal width (or COLUMNS, when the output is
-    a pipe or a test runner) is read when printing rather than once at import."""
+    a pipe or a test runner) is read when printing rather than once at import. Only the
+    methods the CLI uses are offered, each with rich's signature, so mypy checks every call."""
 
     def __init__(self, stderr: bool = False) -> None:
-        self._stderr = stderr
+        self.stderr = stderr
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(Console(stderr=self._stderr), name)
+    print = _fresh(Console.print)
+    status = _fresh(Console.status)
 
 
-console: Console = _FreshConsole()  # type: ignore[assignment]
-err_console: Console = _FreshConsole(stderr=True)  # type: ignore[assignment]
+console = _FreshConsole()
+err_console = _FreshConsole(stderr=True)
+
 COIN_DECIMALS = 6
 COIN_SYMBOL = "CBK"
 
@@ -93,10 +109,10 @@ def import_optional(module: str, attribute: str, what: str) -> Callable[..., Any
                 "(it is being written separately; see the project's issue tracker)"
             ) from None
         raise
-    function = getattr(loaded, attribute, None)
+    function: object = getattr(loaded, attribute, None)
     if not callable(function):
         raise UserError(f"{what} is not available: {module}.{attribute} is missing")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 __all__ = [

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+
 from chainbook.api import views
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
@@ -59,11 +61,11 @@ class Wallet:
         return self.send_action(Transfer(to=recipient, amount=amount, memo=memo), wait, timeout_s)
 
     def send_action(
-        self, action: object, wait: bool = False, timeout_s: float = 10.0
+        self, action: msgspec.Struct, wait: bool = False, timeout_s: float = 10.0
     ) -> views.SubmitTxView:
         """Sign any app action with the next nonce and submit it."""
         nonce = self.next_nonce()
-        tx_bytes = sign_tx(self.private_key, self.chain_id, nonce, action)  # type: ignore[arg-type]
+        tx_bytes = sign_tx(self.private_key, self.chain_id, nonce, action)
         try:
             submitted = self.client.submit_tx(tx_bytes, wait=wait, timeout_s=timeout_s)
         except ApiError as exc:

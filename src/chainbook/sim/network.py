@@ -15,9 +15,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 from chainbook.consensus.messages import ConsensusMessage
-from chainbook.sim.clock import EventQueue
 from chainbook.types import Height
 
 
@@ -57,11 +57,18 @@ class DelayModel:
     slow_message_chance: float
 
 
+class DeliveryQueue(Protocol):
+    """Where the network schedules its deliveries: the simulator's EventQueue, whose items
+    include Delivery among other kinds (a queue of any wider item type fits)."""
+
+    def push_after(self, delay_ms: int, item: Delivery, /) -> None: ...
+
+
 class SimNetwork:
     """Point-to-point links between node indexes, feeding deliveries into the event queue."""
 
     def __init__(
-        self, rng: random.Random, queue: EventQueue[object], delays: DelayModel, loss: float
+        self, rng: random.Random, queue: DeliveryQueue, delays: DelayModel, loss: float
     ) -> None:
         self.rng = rng
         self.queue = queue
@@ -109,6 +116,7 @@ class SimNetwork:
 __all__ = [
     "DelayModel",
     "Delivery",
+    "DeliveryQueue",
     "Payload",
     "SimNetwork",
     "SyncRequest",

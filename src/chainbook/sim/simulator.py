@@ -208,7 +208,7 @@ class Simulation:
         self.plan: FaultPlan = draw_fault_plan(self.rng, config)
         self.genesis = make_genesis(config.validators, config.accounts, config.params)
         self.queue: EventQueue[Scheduled] = EventQueue()
-        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)  # type: ignore[arg-type]
+        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
         self.trace = Trace(config.trace_lines_max, verbose=verbose)
         self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
         self.workload = BankWorkload(

@@ -45,9 +45,11 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
-from chainbook.chain.block import Block, encode_block
+from chainbook import codec
+from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit
 from chainbook.chain.verify import compute_header_hash
+from chainbook.errors import CorruptBook, DecodeError
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Hash, Height
 
@@ -185,6 +187,51 @@ def check_save_block_args(
         )
 
 
+def check_load_blocks_bytes_args(from_height: Height, count_max: int, bytes_max: int) -> None:
+    """Refuse a load_blocks_bytes request outside its bounds (a caller's bad input: ValueError)."""
+    if from_height < 1 or count_max < 1 or bytes_max < 1:
+        raise ValueError(
+            f"load_blocks_bytes(from_height={from_height}, count_max={count_max}, "
+            f"bytes_max={bytes_max}): each must be >= 1"
+        )
+
+
+def decode_stored_block(data: bytes, height: Height) -> Block:
+    """The block stored at `height`, decoded; CorruptBook (naming the height) if it does not
+    decode canonically or says another height (guarantee 4)."""
+    try:
+        block = decode_block(data)
+    except DecodeError as exc:
+        raise CorruptBook(f"stored block {height} does not decode: {exc}", height=height) from None
+    if block.header.height != height:
+        raise CorruptBook(f"stored block {height} says height {block.header.height}", height=height)
+    return block
+
+
+def decode_stored_commit(data: bytes, height: Height) -> Commit:
+    """The commit stored with the block at `height`, decoded; CorruptBook if it does not."""
+    try:
+        return codec.decode_canonical(data, Commit)
+    except DecodeError as exc:
+        raise CorruptBook(
+            f"stored commit of block {height} does not decode: {exc}", height=height
+        ) from None
+
+
+def decode_stored_tx_location(
+    tx_hash: Hash, height: Height, index: int, receipt_bytes: bytes
+) -> TxLocation:
+    """A tx index row read back; CorruptBook (naming the tx and its height) if the stored
+    receipt does not decode."""
+    try:
+        receipt = codec.decode_canonical(receipt_bytes, Receipt)
+    except DecodeError as exc:
+        raise CorruptBook(
+            f"stored receipt of tx {tx_hash.hex()} does not decode: {exc}", height=height
+        ) from None
+    return TxLocation(height=height, index=index, receipt=receipt)
+
+
 def take_contiguous(
     rows: Iterable[tuple[int, bytes, bytes]], from_height: Height, bytes_max: int
 ) -> list[tuple[bytes, bytes]]:
@@ -206,6 +253,10 @@ __all__ = [
     "BlockStore",
     "StateMeta",
     "TxLocation",
+    "check_load_blocks_bytes_args",
     "check_save_block_args",
+    "decode_stored_block",
+    "decode_stored_commit",
+    "decode_stored_tx_location",
     "take_contiguous",
 ]

@@ -16,16 +16,20 @@ tampers with `blocks` here sees the same reports as one that edits the SQLite fi
 from __future__ import annotations
 
 from chainbook import codec
-from chainbook.chain.block import Block, decode_block
+from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.verify import compute_header_hash
-from chainbook.errors import CorruptBook, DecodeError, StorageError
+from chainbook.errors import StorageError
 from chainbook.ledger.receipts import Receipt
 from chainbook.storage.base import (
     BlockStore,
     StateMeta,
     TxLocation,
+    check_load_blocks_bytes_args,
     check_save_block_args,
+    decode_stored_block,
+    decode_stored_commit,
+    decode_stored_tx_location,
     take_contiguous,
 )
 from chainbook.types import Hash, Height
@@ -109,37 +113,18 @@ class MemoryBlockStore:
         data = self.load_block_bytes(height)
         if data is None:
             return None
-        try:
-            block = decode_block(data)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored block {height} does not decode: {exc}", height=height
-            ) from None
-        if block.header.height != height:
-            raise CorruptBook(
-                f"stored block {height} says height {block.header.height}", height=height
-            )
-        return block
+        return decode_stored_block(data, height)
 
     def load_commit(self, height: Height) -> Commit | None:
         row = self.blocks.get(height)
         if row is None:
             return None
-        try:
-            return codec.decode_canonical(row[2], Commit)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored commit of block {height} does not decode: {exc}", height=height
-            ) from None
+        return decode_stored_commit(row[2], height)
 
     def load_blocks_bytes(
         self, from_height: Height, count_max: int, bytes_max: int
     ) -> list[tuple[bytes, bytes]]:
-        if from_height < 1 or count_max < 1 or bytes_max < 1:
-            raise ValueError(
-                f"load_blocks_bytes(from_height={from_height}, count_max={count_max}, "
-                f"bytes_max={bytes_max}): each must be >= 1"
-            )
+        check_load_blocks_bytes_args(from_height, count_max, bytes_max)
         heights = range(from_height, min(from_height + count_max, self._latest_height + 1))
         rows = [(h, self.blocks[h][1], self.blocks[h][2]) for h in heights if h in self.blocks]
         return take_contiguous(rows, from_height, bytes_max)
@@ -155,13 +140,7 @@ class MemoryBlockStore:
         if row is None:
             return None
         height, index, receipt_bytes = row
-        try:
-            receipt = codec.decode_canonical(receipt_bytes, Receipt)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored receipt of tx {tx_hash.hex()} does not decode: {exc}", height=height
-            ) from None
-        return TxLocation(height=height, index=index, receipt=receipt)
+        return decode_stored_tx_location(tx_hash, height, index, receipt_bytes)
 
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self.state)

@@ -36,15 +36,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from chainbook import codec
-from chainbook.chain.block import Block, decode_block
+from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.verify import compute_header_hash
-from chainbook.errors import CorruptBook, DecodeError, StorageError
+from chainbook.errors import CorruptBook, StorageError
 from chainbook.ledger.receipts import Receipt
 from chainbook.storage.base import (
     StateMeta,
     TxLocation,
+    check_load_blocks_bytes_args,
     check_save_block_args,
+    decode_stored_block,
+    decode_stored_commit,
+    decode_stored_tx_location,
     take_contiguous,
 )
 from chainbook.types import Hash, Height
@@ -264,17 +268,7 @@ class SqliteBlockStore:
         data = self.load_block_bytes(height)
         if data is None:
             return None
-        try:
-            block = decode_block(data)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored block {height} does not decode: {exc}", height=height
-            ) from None
-        if block.header.height != height:
-            raise CorruptBook(
-                f"stored block {height} says height {block.header.height}", height=height
-            )
-        return block
+        return decode_stored_block(data, height)
 
     def load_commit(self, height: Height) -> Commit | None:
         data = _blob(
@@ -282,21 +276,12 @@ class SqliteBlockStore:
         )
         if data is None:
             return None
-        try:
-            return codec.decode_canonical(data, Commit)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored commit of block {height} does not decode: {exc}", height=height
-            ) from None
+        return decode_stored_commit(data, height)
 
     def load_blocks_bytes(
         self, from_height: Height, count_max: int, bytes_max: int
     ) -> list[tuple[bytes, bytes]]:
-        if from_height < 1 or count_max < 1 or bytes_max < 1:
-            raise ValueError(
-                f"load_blocks_bytes(from_height={from_height}, count_max={count_max}, "
-                f"bytes_max={bytes_max}): each must be >= 1"
-            )
+        check_load_blocks_bytes_args(from_height, count_max, bytes_max)
         with self._lock:
             rows = self._db.execute(
                 'SELECT height, block, "commit" FROM blocks WHERE height >= ? '
@@ -320,13 +305,7 @@ class SqliteBlockStore:
         if row is None:
             return None
         height, index, receipt_bytes = row
-        try:
-            receipt = codec.decode_canonical(receipt_bytes, Receipt)
-        except DecodeError as exc:
-            raise CorruptBook(
-                f"stored receipt of tx {tx_hash.hex()} does not decode: {exc}", height=height
-            ) from None
-        return TxLocation(height=height, index=index, receipt=receipt)
+        return decode_stored_tx_location(tx_hash, height, index, receipt_bytes)
 
     def load_state(self) -> dict[bytes, bytes]:
         with self._lock:
