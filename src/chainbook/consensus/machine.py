@@ -639,7 +639,8 @@ class ConsensusMachine:
 
     def _restore(self, record: ConsensusRecord) -> None:
         """Resume after a restart: the signing guard always, the round and lock if same height."""
-        self._signed_position = tuple(record.signed_position)  # type: ignore[assignment]
+        height, round_, step = record.signed_position
+        self._signed_position = (height, round_, step)
         self._signed_votes = list(record.signed_votes)
         self._signed_proposal = record.signed_proposal
         if record.height != self.height:

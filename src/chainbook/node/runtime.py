@@ -21,6 +21,7 @@ import random
 import signal
 import time
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -206,7 +207,7 @@ class Node:
         )
         server = uvicorn.Server(config)
         # The node owns the signals (graceful stop of p2p, store and API together).
-        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+        server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
         return server
 
     async def _every(self, interval_s: float, action: object) -> None:
@@ -546,6 +547,11 @@ class Node:
         if self.transport is not None:
             self.metrics.peers.set(len(self.transport.connected_peers()))
         return self.metrics.text()
+
+
+@contextlib.contextmanager
+def _no_signal_capture() -> Iterator[None]:
+    yield
 
 
 def _parse_peers(peers: list[str]) -> list[tuple[str, int]]:

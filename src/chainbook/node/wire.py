@@ -13,7 +13,7 @@ import msgspec
 
 from chainbook import codec, limits
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
-from chainbook.errors import DecodeError, PeerMisbehaved
+from chainbook.errors import PeerMisbehaved
 from chainbook.types import Height
 
 
@@ -45,6 +45,9 @@ WireMessage = (
 )
 
 
+_decoder: msgspec.msgpack.Decoder[WireMessage] = msgspec.msgpack.Decoder(WireMessage)
+
+
 def encode_message(message: WireMessage) -> bytes:
     return codec.encode(message)
 
@@ -52,11 +55,11 @@ def encode_message(message: WireMessage) -> bytes:
 def decode_message(payload: bytes) -> WireMessage:
     """Decode a peer's frame; any malformed or out-of-bounds message raises PeerMisbehaved."""
     try:
-        message = codec.decode(payload, WireMessage)  # type: ignore[arg-type]
-    except DecodeError as exc:
-        raise PeerMisbehaved(str(exc)) from None
+        message: WireMessage = _decoder.decode(payload)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise PeerMisbehaved(f"invalid wire message: {exc}") from None
     verify_message_bounds(message)
-    return message  # type: ignore[no-any-return]
+    return message
 
 
 def verify_message_bounds(message: WireMessage) -> None:
