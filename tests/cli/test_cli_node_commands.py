@@ -127,12 +127,14 @@ def test_unreachable_node_exits_3_with_a_hint(runner: CliRunner) -> None:
     assert "is the node running" in result.output and "Traceback" not in result.output
 
 
-def test_optional_parts_fail_cleanly(runner: CliRunner, tmp_path: Path) -> None:
-    """`bench` may not be built yet; `verify` on an empty folder is a user mistake. Either way:
-    a message and exit code 1, never a traceback."""
-    for args in (["bench"], ["verify", "--home", str(tmp_path)]):
-        result = invoke(runner, *args)
-        assert result.exit_code in (0, 1), result.output
-        assert "Traceback" not in result.output
-        if result.exit_code == 1:
-            assert result.output.startswith("error:"), result.output
+def test_user_mistakes_fail_cleanly(runner: CliRunner, tmp_path: Path) -> None:
+    """`verify` on an empty folder is a user mistake: a message and exit code 1; `bench`
+    without a scenario is a usage error: its usage and exit code 2. Never a traceback."""
+    result = invoke(runner, "verify", "--home", str(tmp_path))
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error:"), result.output
+    result = invoke(runner, "bench")
+    assert result.exit_code == 2, result.output
+    assert "usage" in result.output.lower()
+    for output in (result.output,):
+        assert "Traceback" not in output

@@ -444,6 +444,7 @@ def verify(home: Annotated[Path, typer.Option("--home", help="The node's home fo
 @app.command(
     "bench",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
 )
 def bench(ctx: typer.Context) -> None:
     """Benchmarks (chainbook.bench); arguments are passed through."""
