@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from bank_chain import build_bank_chain
 from storage_chain import CHAIN_ID, GENESIS, build_chain, save
 
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.errors import StorageError
+from chainbook.ledger.state import LedgerState
 from chainbook.storage import SCHEMA_VERSION, SqliteBlockStore
 
 HERE = Path(__file__).parent
@@ -34,6 +36,17 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
         assert tables == {"meta", "blocks", "txs", "state", "consensus_wal"}
         assert db.execute("SELECT max(height), count(*) FROM blocks").fetchone() == (3, 3)
         assert db.execute("SELECT count(*) FROM txs").fetchone() == (9,)
+        columns = {
+            table: [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+            for table in ("blocks", "txs")
+        }
+        assert columns == {
+            "blocks": ["height", "hash", "commit", "receipts", "block"],
+            "txs": ["hash", "height", "idx"],
+        }, "receipts once per block; the tx index is (hash, height, idx) only"
+        assert db.execute(
+            "SELECT height, idx FROM txs WHERE hash = ?", (chain[1].receipts[2].tx_hash,)
+        ).fetchone() == (2, 2)
         assert dict(db.execute("SELECT key, value FROM meta")) == {
             "schema_version": SCHEMA_VERSION,
             "latest_height": 3,
@@ -47,14 +60,19 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
         db.close()
 
 
-def test_refuses_an_unknown_schema_version(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 99])
+def test_refuses_another_schema_version(tmp_path: Path, version: int) -> None:
+    """Version 1 (a receipt per tx index row) included: nothing was deployed, so no migration."""
     path = tmp_path / "book.sqlite"
     SqliteBlockStore(path).close()
     db = sqlite3.connect(path)
     with db:
-        db.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
     db.close()
-    with pytest.raises(StorageError, match="has schema version 99; this chainbook reads version 1"):
+    with pytest.raises(
+        StorageError,
+        match=f"has schema version {version}; this chainbook reads version {SCHEMA_VERSION} only",
+    ):
         SqliteBlockStore(path)
 
 
@@ -147,3 +165,36 @@ def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
         for saved in expected[latest : latest + 2]:
             save(store, saved)
         assert verify_stored_chain(store, CHAIN_ID, GENESIS).ok
+
+
+BYTES_PER_TX_MAX = 300
+"""Issue #5's budget for a ~170-byte signed transfer (block, tx index, receipts, commits)."""
+
+
+def test_bytes_on_disk_per_transfer_within_budget(tmp_path: Path) -> None:
+    """Growth of the used pages (what docs/BENCHMARKS.md reports) per committed transfer, on
+    real bank transfers executed by the ledger. bench_save_block.py measures it on a larger
+    chain (20 x 3,000 txs: ~243 bytes)."""
+    genesis, chain = build_bank_chain(4, txs_per_block=1_000, accounts=500)
+    path = tmp_path / "book.sqlite"
+    genesis_state = LedgerState.from_genesis(genesis)
+    with SqliteBlockStore(path) as store:
+        store.replace_state(genesis_state.kv, 0, genesis_state.app_hash)
+        empty = used_page_bytes(path)
+        for saved in chain:
+            save(store, saved)
+        full = used_page_bytes(path)
+    txs = sum(len(saved.block.txs) for saved in chain)
+    tx_bytes = sum(len(tx) for saved in chain for tx in saved.block.txs) / txs
+    assert 165 <= tx_bytes <= 175
+    assert (full - empty) / txs <= BYTES_PER_TX_MAX, (full - empty) / txs
+
+
+def used_page_bytes(path: Path) -> int:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # sees the -wal too
+    try:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        free = db.execute("PRAGMA freelist_count").fetchone()[0]
+        return int((pages - free) * db.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        db.close()

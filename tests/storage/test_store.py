@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
+from bank_chain import build_bank_chain
 from storage_chain import (
     CHAIN_ID,
     GENESIS,
@@ -15,10 +18,22 @@ from storage_chain import (
 from chainbook import codec
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.errors import StorageError
-from chainbook.ledger.receipts import Receipt
-from chainbook.storage import BlockStore, FaultyBlockStore, MemoryBlockStore, StateMeta
+from chainbook.ledger.receipts import Event, Receipt
+from chainbook.storage import (
+    BlockStore,
+    FaultyBlockStore,
+    MemoryBlockStore,
+    StateMeta,
+    TxLocation,
+)
 
 CHAIN = build_chain(6, txs_per_block=3)
+
+
+@cache
+def bank_chain() -> list[SavedBlock]:
+    """Blocks of real bank transfers executed by the ledger (built on first use)."""
+    return build_bank_chain(3, txs_per_block=40, accounts=25)[1]
 
 
 def save_all(store: BlockStore, chain: list[SavedBlock] = CHAIN) -> None:
@@ -86,8 +101,8 @@ def test_save_block_refuses_a_commit_for_another_block(store: BlockStore) -> Non
 
 def _broken_receipt(saved: SavedBlock) -> list[Receipt]:
     last = saved.receipts[-1]
-    # msgspec does not validate at construction, so this fails only when encoded: midway
-    # through the save, after the block row and the first tx rows.
+    # msgspec does not validate at construction, so this fails only when the block's receipts
+    # are encoded (before the SQLite transaction opens; the state_value fault fails inside it).
     unencodable = Receipt(last.tx_hash, last.height, last.index, True, "", [object()])  # type: ignore[list-item]
     return [*saved.receipts[:-1], unencodable]
 
@@ -199,3 +214,51 @@ def test_faulty_store_fails_before_writing() -> None:
     assert faulty.latest_height() == 0
     save(faulty, CHAIN[0])
     assert faulty.latest_height() == 1 and faulty.failures == {"save_block": 1}
+
+
+def test_receipts_of_real_transfers_round_trip(store_and_reopen) -> None:  # type: ignore[no-untyped-def]
+    """Receipts are stored once per block, without tx hash, height and index: load_tx rebuilds
+    each one equal to the receipt saved (the read-back side of check_save_block_args)."""
+    store, reopen = store_and_reopen
+    save_all(store, bank_chain())
+    store = reopen()
+    for saved in bank_chain():
+        for receipt in saved.receipts:
+            location = store.load_tx(receipt.tx_hash)
+            assert location == TxLocation(saved.height, receipt.index, receipt)
+
+
+def test_receipts_of_every_shape_round_trip(store: BlockStore) -> None:
+    """Failed receipts, no events, several events, events without attributes, repeated and
+    non-ASCII strings: all come back as saved."""
+    (saved,) = build_chain(1, txs_per_block=5)
+    shapes = [
+        (False, "insufficient funds: 3 < 5", []),
+        (True, "", [Event("bank", "transfer", [("from", "a"), ("to", "b"), ("amount", "1")])]),
+        (True, "", [Event("x", "y", []), Event("x", "y", [("k", "é€"), ("k", "é€")])]),
+        (True, "", []),
+        (False, "é€", [Event("", "", [("", "")])]),
+    ]
+    receipts = [
+        Receipt(r.tx_hash, r.height, r.index, ok, error, events)
+        for r, (ok, error, events) in zip(saved.receipts, shapes, strict=True)
+    ]
+    store.save_block(
+        saved.block_bytes, saved.block, saved.commit, receipts, saved.state_changes, b"a"
+    )
+    for receipt in receipts:
+        assert store.load_tx(receipt.tx_hash) == TxLocation(1, receipt.index, receipt)
+
+
+def test_save_block_refuses_a_receipt_for_another_tx(store: BlockStore) -> None:
+    saved = CHAIN[0]
+    first, second = saved.receipts[:2]
+    swapped = [
+        Receipt(second.tx_hash, first.height, first.index, first.ok, first.error, first.events),
+        *saved.receipts[1:],
+    ]
+    with pytest.raises(AssertionError, match="receipt 0 names"):
+        store.save_block(
+            saved.block_bytes, saved.block, saved.commit, swapped, saved.state_changes, b"a"
+        )
+    assert store.latest_height() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,8 +32,9 @@ from chainbook.chain.verify import (
     verify_stored_chain,
 )
 from chainbook.crypto import PrivateKey
-from chainbook.errors import InvalidBlock
-from chainbook.storage import MemoryBlockStore, SqliteBlockStore
+from chainbook.errors import CorruptBook, InvalidBlock
+from chainbook.storage import MemoryBlockStore, SqliteBlockStore, TxLocation
+from chainbook.storage.base import BlockReceipts
 
 CHAIN = build_chain(6, txs_per_block=4)
 
@@ -249,3 +251,79 @@ def test_a_block_from_another_chain_does_not_verify() -> None:
     store._latest_height = 3  # noqa: SLF001 - building a tampered book directly
     report = verify_stored_chain(store, CHAIN_ID, GENESIS)
     assert report.bad_height == 2 and "prev_block_hash" in str(report.reason)
+
+
+# ----------------------------------------------------------------- tampering with receipts
+
+
+def _receipts_blob(path: Path, height: int) -> bytes:
+    db = sqlite3.connect(path)
+    try:
+        (blob,) = db.execute("SELECT receipts FROM blocks WHERE height = ?", (height,)).fetchone()
+        return bytes(blob)
+    finally:
+        db.close()
+
+
+def load_tx_of(path: Path, tx_hash: bytes) -> TxLocation | None:
+    store = SqliteBlockStore(path)
+    try:
+        return store.load_tx(tx_hash)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda blob: b"\xc1garbage", "do not decompress"),
+        (lambda blob: blob[:-3], "truncated"),
+        (lambda blob: blob + b"x", "trailed by garbage"),
+        (lambda blob: zlib.compress(b"\x93\x90\x90\x90"), "the block has 0 receipts"),
+        (lambda blob: zlib.compress(b"\xc1"), "do not decode"),
+        (
+            # the same shapes, but every reference points past the string table
+            lambda blob: zlib.compress(
+                codec.encode(
+                    msgspec.structs.replace(
+                        stored := codec.decode(zlib.decompress(blob), BlockReceipts),
+                        refs=[len(stored.strings)] * len(stored.refs),
+                    )
+                )
+            ),
+            "the references do not match the table",
+        ),
+    ],
+)
+def test_a_damaged_receipts_cell_is_a_corrupt_book(
+    book: Path, tamper: Callable[[bytes], bytes], reason: str
+) -> None:
+    """Receipts are derived data (verify_stored_chain does not read them), but a load that
+    meets damaged ones says so, naming the height, instead of returning a wrong receipt."""
+    edit(book, "UPDATE blocks SET receipts = ? WHERE height = 3", tamper(_receipts_blob(book, 3)))
+    with pytest.raises(CorruptBook, match=reason) as info:
+        load_tx_of(book, CHAIN[2].receipts[1].tx_hash)
+    assert info.value.height == 3
+    location = load_tx_of(book, CHAIN[1].receipts[1].tx_hash)
+    assert location is not None and location.receipt == CHAIN[1].receipts[1]
+
+
+def test_a_tx_indexed_at_a_deleted_block_is_a_corrupt_book(book: Path) -> None:
+    edit(book, "DELETE FROM blocks WHERE height = 3")
+    with pytest.raises(CorruptBook, match="indexed at height 3, which has no block"):
+        load_tx_of(book, CHAIN[2].receipts[0].tx_hash)
+
+
+def test_truncation_removes_every_index_row_of_a_damaged_block(book: Path) -> None:
+    """The block being truncated may be the damaged one, whose bytes no longer give the tx
+    hashes that were indexed: truncate_from must not rely on them."""
+    edit(book, "UPDATE blocks SET block = ? WHERE height = 4", b"\xc1")
+    report = report_of(book)
+    assert report.bad_height == 4
+    store = SqliteBlockStore(book)
+    store.truncate_from(4)
+    store.close()
+    db = sqlite3.connect(book)
+    assert db.execute("SELECT max(height), count(*) FROM txs").fetchone() == (3, 12)
+    db.close()
+    repair_and_extend(book, report)

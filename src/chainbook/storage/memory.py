@@ -10,7 +10,9 @@ It keeps the same guarantees as SqliteBlockStore, in the simulator's terms:
 - Everything stored is "durable" at once (save_consensus_state included); to simulate disk
   faults, wrap it in FaultyBlockStore.
 Loads decode as the SQLite store does (canonical, CorruptBook on bad bytes), so a test that
-tampers with `blocks` here sees the same reports as one that edits the SQLite file.
+tampers with `blocks` here sees the same reports as one that edits the SQLite file. The layout
+is the SQLite schema's: a block's receipts once (encode_block_receipts, not compressed: memory
+is not disk, and the simulator's CPU is), and a tx index of (height, index).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from chainbook import codec
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.verify import compute_header_hash
-from chainbook.errors import StorageError
+from chainbook.errors import CorruptBook, StorageError
 from chainbook.ledger.receipts import Receipt
 from chainbook.storage.base import (
     BlockStore,
@@ -30,6 +32,7 @@ from chainbook.storage.base import (
     decode_stored_block,
     decode_stored_commit,
     decode_stored_tx_location,
+    encode_block_receipts,
     take_contiguous,
 )
 from chainbook.types import Hash, Height
@@ -41,8 +44,10 @@ class MemoryBlockStore:
     def __init__(self) -> None:
         self.blocks: dict[Height, tuple[Hash, bytes, bytes]] = {}
         """height -> (block hash, block bytes, commit bytes)."""
-        self.txs: dict[Hash, tuple[Height, int, bytes]] = {}
-        """tx hash -> (height, index, receipt bytes)."""
+        self.receipts: dict[Height, bytes] = {}
+        """height -> the block's receipts (storage/base.py encode_block_receipts)."""
+        self.txs: dict[Hash, tuple[Height, int]] = {}
+        """tx hash -> (height, index); the first location of a tx included twice."""
         self.state: dict[bytes, bytes] = {}
         self.consensus_record: bytes | None = None
         self._latest_height: Height = 0
@@ -65,10 +70,12 @@ class MemoryBlockStore:
         height = block.header.height
         # Everything that can fail, first.
         row = (compute_header_hash(block.header), bytes(block_bytes), codec.encode(commit))
-        tx_rows = [(r.tx_hash, (height, r.index, codec.encode(r))) for r in receipts]
+        receipts_bytes = encode_block_receipts(receipts)
+        tx_rows = [(r.tx_hash, (height, r.index)) for r in receipts]
         changes = [(bytes(k), None if v is None else bytes(v)) for k, v in state_changes.items()]
         # Then the mutations, which cannot fail.
         self.blocks[height] = row
+        self.receipts[height] = receipts_bytes
         for tx_hash, tx_row in tx_rows:
             self.txs.setdefault(tx_hash, tx_row)
         for key, value in changes:
@@ -90,6 +97,8 @@ class MemoryBlockStore:
         assert height >= 1, f"truncate_from({height}): heights start at 1"
         for h in [h for h in self.blocks if h >= height]:
             del self.blocks[h]
+        for h in [h for h in self.receipts if h >= height]:
+            del self.receipts[h]
         self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
         self._latest_height = min(self._latest_height, height - 1)
 
@@ -139,8 +148,14 @@ class MemoryBlockStore:
         row = self.txs.get(tx_hash)
         if row is None:
             return None
-        height, index, receipt_bytes = row
-        return decode_stored_tx_location(tx_hash, height, index, receipt_bytes)
+        height, index = row
+        receipts_bytes = self.receipts.get(height)
+        if receipts_bytes is None:
+            raise CorruptBook(
+                f"tx {tx_hash.hex()} is indexed at height {height}, which has no block",
+                height=height,
+            )
+        return decode_stored_tx_location(tx_hash, height, index, receipts_bytes)
 
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self.state)

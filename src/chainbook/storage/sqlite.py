@@ -5,10 +5,25 @@ with the `sqlite3` shell to look at the book. The schema is plain on purpose:
 
     meta(key TEXT PRIMARY KEY, value)            schema_version, latest_height, state_height,
                                                  app_hash
-    blocks(height INTEGER PRIMARY KEY, hash BLOB, block BLOB, "commit" BLOB)
-    txs(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER, receipt BLOB)
-    state(key BLOB PRIMARY KEY, value BLOB)
+    blocks(height INTEGER PRIMARY KEY, hash BLOB, "commit" BLOB, receipts BLOB, block BLOB)
+    txs(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
+    state(key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID
     consensus_wal(id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB)
+
+Bytes on disk (schema 2; tests/storage/bench_save_block.py, 170-byte bank transfers in
+3,000-tx blocks): per transaction ~173 bytes of block, ~47 of tx index (a ~42-byte row in a
+B-tree of random keys) and ~22 of receipts: ~243. Schema 1 kept every receipt, with its tx
+hash and height, in its tx index row, plus an index on height: ~463.
+- `receipts` is the block's receipts once (storage/base.py encode_block_receipts), zlib
+  compressed. `load_tx` reads the block's receipts and rebuilds the one it needs (~1 ms for a
+  3,000-tx block; the API's tx lookups pay it, the commit path does not).
+- Column order matters: SQLite reaches a column by walking the overflow pages of the columns
+  before it, so the large block blob comes last and reading a commit or receipts does not read
+  the block.
+- No index on txs.height: truncate_from (rare: a repair at start-up) scans the tx index
+  instead. Deleting by the hashes of the truncated blocks' txs would be cheaper, but the block
+  being truncated is often the damaged one, whose bytes no longer give the hashes that were
+  indexed; a scan leaves no row behind.
 
 Durability and atomicity:
 - journal_mode=WAL: readers (the API, an operator's sqlite3 shell) never block the writer.
@@ -20,7 +35,10 @@ Durability and atomicity:
   instant leaves the file with the block wholly present or wholly absent.
 
 Speed: a 3,000-transaction block is one transaction with `executemany` for the tx index and
-state rows (the statements are prepared once and cached by sqlite3), and one fsync.
+state rows (the statements are prepared once and cached by sqlite3), and one fsync. Encoding
+and compressing the receipts happens before the lock and the transaction. (Inserting rows
+sorted by key measured no faster with the 64 MiB page cache, so they go in block order.)
+- wal_autocheckpoint: see _WAL_AUTOCHECKPOINT_PAGES; journal_size_limit: _WAL_BYTES_LIMIT.
 
 One connection, used from one thread at a time (a lock serialises callers, so the node may call
 it from a worker thread). A file written by another schema version is refused with a
@@ -46,14 +64,18 @@ from chainbook.storage.base import (
     TxLocation,
     check_load_blocks_bytes_args,
     check_save_block_args,
+    compress_block_receipts,
     decode_stored_block,
     decode_stored_commit,
     decode_stored_tx_location,
+    decompress_block_receipts,
+    encode_block_receipts,
     take_contiguous,
 )
 from chainbook.types import Hash, Height
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts."""
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -63,17 +85,16 @@ CREATE TABLE meta (
 CREATE TABLE blocks (
     height   INTEGER PRIMARY KEY,
     hash     BLOB NOT NULL,
-    block    BLOB NOT NULL,
-    "commit" BLOB NOT NULL
+    "commit" BLOB NOT NULL,
+    receipts BLOB NOT NULL,
+    block    BLOB NOT NULL
 );
 CREATE INDEX blocks_by_hash ON blocks(hash);
 CREATE TABLE txs (
-    hash    BLOB PRIMARY KEY,
-    height  INTEGER NOT NULL,
-    idx     INTEGER NOT NULL,
-    receipt BLOB NOT NULL
+    hash   BLOB PRIMARY KEY,
+    height INTEGER NOT NULL,
+    idx    INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX txs_by_height ON txs(height);
 CREATE TABLE state (
     key   BLOB PRIMARY KEY,
     value BLOB NOT NULL
@@ -92,6 +113,19 @@ _UPSERT_STATE = (
     "INSERT INTO state(key, value) VALUES (?, ?) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
+
+
+_WAL_AUTOCHECKPOINT_PAGES = 1000
+"""SQLite's default, kept: a 3,000-tx block's transaction already writes ~1,700 pages (the
+-wal peaks at 6.7 MiB in bench_save_block.py), so each such commit checkpoints anyway. A
+larger value would batch checkpoints over several blocks at the price of a larger -wal file;
+not measured yet."""
+
+_WAL_BYTES_LIMIT = 16 * 2**20
+"""After a checkpoint, the -wal file is cut back to this size, so one exceptionally large
+block does not leave a large -wal file behind for good. Not smaller: a file cut below the size
+of a usual block's transaction regrows every block, and growing a file costs a metadata fsync
+on top of the data fsync."""
 
 
 class SqliteBlockStore:
@@ -125,6 +159,8 @@ class SqliteBlockStore:
         # 64 MiB of page cache (default 2 MiB): the tx index and state B-trees take random
         # keys (hashes), so a block's inserts touch pages all over them.
         self._db.execute("PRAGMA cache_size=-65536")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={_WAL_AUTOCHECKPOINT_PAGES}")
+        self._db.execute(f"PRAGMA journal_size_limit={_WAL_BYTES_LIMIT}")
 
     def _open_schema(self) -> None:
         with self._transaction():
@@ -195,23 +231,33 @@ class SqliteBlockStore:
         state_changes: dict[bytes, bytes | None],
         app_hash: Hash,
     ) -> None:
+        # Everything that does not need the store first, outside the lock (API reads wait
+        # on it) and the transaction; an exception here writes nothing.
+        receipts_blob = compress_block_receipts(encode_block_receipts(receipts))
+        commit_bytes = codec.encode(commit)
+        height = block.header.height
+        tx_rows = [(r.tx_hash, height, r.index) for r in receipts]
+        upserts = [(k, v) for k, v in state_changes.items() if v is not None]
+        deletes = [(k,) for k, v in state_changes.items() if v is None]
         with self._lock:
             check_save_block_args(
                 self._latest_height, self._state_meta.height, block_bytes, block, commit, receipts
             )
-            height = block.header.height
-            upserts = [(k, v) for k, v in state_changes.items() if v is not None]
-            deletes = [(k,) for k, v in state_changes.items() if v is None]
             with self._transaction():
                 self._db.execute(
-                    'INSERT INTO blocks(height, hash, block, "commit") VALUES (?, ?, ?, ?)',
-                    (height, compute_header_hash(block.header), block_bytes, codec.encode(commit)),
+                    'INSERT INTO blocks(height, hash, "commit", receipts, block) '
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        height,
+                        compute_header_hash(block.header),
+                        commit_bytes,
+                        receipts_blob,
+                        block_bytes,
+                    ),
                 )
-                # Receipts are encoded lazily inside the transaction: an encoding failure
-                # midway rolls back the block row too (tests/storage/ checks this).
+                # In block order: a tx included twice keeps its first location.
                 self._db.executemany(
-                    "INSERT OR IGNORE INTO txs(hash, height, idx, receipt) VALUES (?, ?, ?, ?)",
-                    ((r.tx_hash, height, r.index, codec.encode(r)) for r in receipts),
+                    "INSERT OR IGNORE INTO txs(hash, height, idx) VALUES (?, ?, ?)", tx_rows
                 )
                 self._db.executemany(_UPSERT_STATE, upserts)
                 self._db.executemany("DELETE FROM state WHERE key = ?", deletes)
@@ -239,6 +285,7 @@ class SqliteBlockStore:
             new_latest = min(self._latest_height, height - 1)
             with self._transaction():
                 self._db.execute("DELETE FROM blocks WHERE height >= ?", (height,))
+                # A scan of the tx index (no index on height; see the module docstring).
                 self._db.execute("DELETE FROM txs WHERE height >= ?", (height,))
                 self._db.execute(_SET_META, ("latest_height", new_latest))
             self._latest_height = new_latest
@@ -300,12 +347,25 @@ class SqliteBlockStore:
     def load_tx(self, tx_hash: Hash) -> TxLocation | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT height, idx, receipt FROM txs WHERE hash = ?", (tx_hash,)
+                "SELECT txs.height, txs.idx, blocks.receipts FROM txs "
+                "LEFT JOIN blocks ON blocks.height = txs.height WHERE txs.hash = ?",
+                (tx_hash,),
             ).fetchone()
         if row is None:
             return None
-        height, index, receipt_bytes = row
-        return decode_stored_tx_location(tx_hash, height, index, receipt_bytes)
+        height, index, receipts_blob = row
+        if not isinstance(height, int) or not isinstance(index, int):
+            raise CorruptBook(f"tx index row of {tx_hash.hex()} is damaged: {row[:2]!r}", height=0)
+        if receipts_blob is None:
+            raise CorruptBook(
+                f"tx {tx_hash.hex()} is indexed at height {height}, which has no block",
+                height=height,
+            )
+        data = _blob(receipts_blob, "receipts", height)
+        assert data is not None
+        return decode_stored_tx_location(
+            tx_hash, height, index, decompress_block_receipts(data, height)
+        )
 
     def load_state(self) -> dict[bytes, bytes]:
         with self._lock:
