@@ -18,6 +18,13 @@ memo_bytes_max = 256
 # Mempool.
 mempool_txs_max = 100_000
 mempool_bytes_max = 64 * 1024 * 1024
+mempool_txs_api_max = 20_000
+"""Beyond this many pending transactions the API refuses new ones (503, retry later): a node at
+capacity keeps committing at its own pace instead of queueing work without bound."""
+admission_queue_txs_max = 50_000
+"""Gossiped transactions waiting for their signature check; beyond it they are dropped, counted."""
+admission_batch_txs_max = 1_000
+"""Signatures checked per batch on the worker threads, between two turns of the event loop."""
 mempool_txs_per_sender_max = 1_000
 """A sender may queue this many transactions (consecutive nonces) ahead of the chain."""
 

@@ -5,7 +5,9 @@ Rules kept:
   capacity (MempoolFull naming the limit), decode + chain id + signature (chain.tx.verify_tx),
   action decoding (apps.registry), the sender's queue limit, the nonce, and finally the action
   itself on the sender's speculative state. After admission nothing re-checks the signature:
-  `get(hash)` hands block validation the DecodedTx (verify each signature once).
+  `get(hash)` hands block validation the DecodedTx (verify each signature once). A caller that
+  already ran verify_tx (the node does, in a thread pool) passes its result as `verified`, and
+  admission skips that step only.
 - A duplicate (same hash already pending) is an explicit, counted no-op: `add` returns
   AddResult(duplicate=True) with the pending transaction. Gossip delivers every transaction
   from several peers; raising for that would be noise.
@@ -16,9 +18,23 @@ Rules kept:
   is refused at admission even when it only appears after several pending transfers. Incoming
   transfers that are not yet committed are not counted (conservative: they might not land).
 - After a commit (update_after_commit) committed transactions leave, and a sender whose
-  speculative state read a key that changed is re-executed against the new state: stale nonces
-  and transactions that now fail are dropped (with every later one of that sender, whose
-  nonces would leave a gap), and counted. Senders untouched by the block cost nothing.
+  speculative state read a *guard* key that changed is re-executed against the new state:
+  stale nonces and transactions that now fail are dropped (with every later one of that
+  sender, whose nonces would leave a gap), and counted. Senders untouched by the block cost
+  nothing, and so do senders whose only changed reads were update reads.
+- Guards (the re-check rule). A module reads a key with `get` when the value may decide the
+  outcome, and with `get_to_update` when it only computes that same key's new value
+  (apps/base.py; the bank's credit to a recipient). The nonce is read with `get`. Only
+  guard reads are indexed and compared after a commit. Why that is sound: a pending
+  transaction's outcome on its sender's speculative state is a function of the values its
+  guards read (by the contract, an update read decides nothing), so if no guard value
+  changed, re-running it would take the same decisions and succeed again; its nonce is a
+  guard, so nonces are always exact. What may go stale is the view's own write of an
+  update-read key (a recipient's balance), which no decision reads; a later `get` of such a
+  key marks the view outdated (ledger/state.py TrackedView) and admission then rebuilds it
+  from the committed state before deciding. So "a credit can never invalidate a pending
+  payment" costs no re-check. Execution re-checks everything anyway: admission only keeps
+  blocks free of transactions that would fail.
 - reap: per-sender nonce order, round-robin across senders in order of arrival, within the
   block's count and byte limits. It does not remove anything (only a commit does).
 - Bounds: txs_max, bytes_max, txs_per_sender_max, tx_bytes_max (chainbook.limits).
@@ -103,7 +119,7 @@ class Mempool:
         self._senders: dict[Address, _SenderQueue] = {}
         """In order of arrival of each sender's oldest pending transaction (reap fairness)."""
         self._readers: dict[bytes, set[Address]] = {}
-        """State key -> senders whose speculative state read it."""
+        """Guard key -> senders whose speculative state read it as a guard (TrackedView.reads)."""
         self._bytes = 0
         self._admitted = 0
         self._duplicates = 0
@@ -117,6 +133,11 @@ class Mempool:
         return len(self._by_hash)
 
     def __contains__(self, tx_hash_: object) -> bool:
+        return tx_hash_ in self._by_hash
+
+    def contains_hash(self, tx_hash_: Hash, /) -> bool:
+        """True when a transaction with this hash is pending: a caller may skip verifying a
+        duplicate (add would only count it)."""
         return tx_hash_ in self._by_hash
 
     def get(self, tx_hash_: Hash, /) -> DecodedTx | None:
@@ -143,37 +164,74 @@ class Mempool:
 
     # --- admission --------------------------------------------------------------------------
 
-    def add(self, tx_bytes: bytes) -> AddResult:
-        """Admit a transaction, or raise the InvalidInput subclass that says why not."""
+    def add(self, tx_bytes: bytes, verified: DecodedTx | None = None) -> AddResult:
+        """Admit a transaction, or raise the InvalidInput subclass that says why not.
+
+        `verified`, when given, must be the DecodedTx that chain.tx.verify_tx(self.chain_id,
+        tx_bytes) returned: decoding, the chain id and the signature are then taken as checked
+        (the node verifies signatures in a thread pool, off its event loop). Everything else
+        (size, duplicate, capacity, action, sender limit, nonce, speculative run) is checked
+        as usual. Passing anything else is a bug in the caller, not bad input.
+        """
         try:
-            return self._admit(tx_bytes)
+            return self._admit(tx_bytes, verified)
         except InvalidInput as exc:
             self._refused[getattr(exc, "code", "decode_error")] += 1
             raise
 
-    def _admit(self, tx_bytes: bytes) -> AddResult:
-        self.verify_tx_size(len(tx_bytes))
-        existing = self._by_hash.get(tx_hash(tx_bytes))
+    def _admit(self, tx_bytes: bytes, verified: DecodedTx | None) -> AddResult:
+        size = len(tx_bytes)
+        self.verify_tx_size(size)
+        if verified is None:
+            hash_ = tx_hash(tx_bytes)
+        else:
+            assert verified.tx_bytes is tx_bytes or verified.tx_bytes == tx_bytes
+            assert verified.chain_id == self.chain_id, (verified.chain_id, self.chain_id)
+            hash_ = verified.hash
+        existing = self._by_hash.get(hash_)
         if existing is not None:
             self._duplicates += 1
             return AddResult(existing.tx, duplicate=True)
-        self.verify_capacity(len(tx_bytes))
-        tx = verify_tx(self.chain_id, tx_bytes)
-        action = decode_action(tx.action_bytes)
-        queue = self._senders.get(tx.sender)
+        self.verify_capacity(size)
+        tx = verified if verified is not None else verify_tx(self.chain_id, tx_bytes, hash_=hash_)
+        entry = _Entry(tx, decode_action(tx.action_bytes))
+        sender = tx.sender
+        queue = self._senders.get(sender)
         self.verify_sender_capacity(queue)
         view = queue.view if queue is not None else TrackedView(self._state.kv)
-        reads_before = len(view.reads)
-        entry = _Entry(tx, action)
-        self.process_speculative(view, entry)
+        guards_before = len(view.reads)
+        try:
+            self.process_speculative(view, entry)
+        except InvalidTransaction:
+            if not view.outdated:
+                raise
+            queue, view, guards_before = self._rebuild_and_retry(sender, entry)
+        else:
+            if view.outdated:
+                queue, view, guards_before = self._rebuild_and_retry(sender, entry)
         if queue is None:
-            queue = self._senders[tx.sender] = _SenderQueue(deque(), view)
+            queue = self._senders[sender] = _SenderQueue(deque(), view)
         queue.entries.append(entry)
-        self._by_hash[tx.hash] = entry
+        self._by_hash[hash_] = entry
         self._bytes += entry.size
         self._admitted += 1
-        self._index_reads(tx.sender, itertools.islice(view.reads, reads_before, None))
+        if len(view.reads) != guards_before:  # usually only a sender's first transaction
+            self._index_reads(sender, itertools.islice(view.reads, guards_before, None))
         return AddResult(tx, duplicate=False)
+
+    def _rebuild_and_retry(
+        self, sender: Address, entry: _Entry
+    ) -> tuple[_SenderQueue | None, TrackedView, int]:
+        """The sender's view was outdated (a guard promoted from a changed update read, see
+        TrackedView): rebuild it from the committed state, as a commit's re-check would
+        (dropping pending transactions that now fail), then run `entry` once more on it."""
+        self.process_sender_recheck(sender, set(), force=True)
+        queue = self._senders.get(sender)
+        view = queue.view if queue is not None else TrackedView(self._state.kv)
+        guards_before = len(view.reads)
+        self.process_speculative(view, entry)
+        assert not view.outdated, "a view built on the current state cannot be outdated"
+        return queue, view, guards_before
 
     def verify_tx_size(self, size: int) -> None:
         if size > self.tx_bytes_max:
@@ -203,13 +261,10 @@ class Mempool:
         expected = get_nonce(view, tx.sender)
         if tx.nonce != expected:
             raise InvalidNonce(expected=expected, got=tx.nonce)
+        state = self._state
+        # Positional: chain_id, height, time_ms, sender, nonce, tx_hash.
         ctx = TxContext(
-            chain_id=self.chain_id,
-            height=self._state.height + 1,
-            time_ms=self._state.time_ms,
-            sender=tx.sender,
-            nonce=tx.nonce,
-            tx_hash=tx.hash,
+            self.chain_id, state.height + 1, state.time_ms, tx.sender, tx.nonce, tx.hash
         )
         process_action(view, ctx, entry.action)
         process_nonce_increment(view, tx.sender, tx.nonce)
@@ -250,7 +305,8 @@ class Mempool:
         """Forget committed transactions and re-check the rest against the new `state`.
 
         `changed_keys` (BlockResult.changes) limits the re-check to senders whose speculative
-        state read one of them; without it every sender's read set is compared to the state.
+        state read one of them as a guard; without it every sender's guard reads are compared
+        to the state.
         """
         rebase = state.kv is not self._state.kv
         self._state = state

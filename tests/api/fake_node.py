@@ -19,7 +19,7 @@ from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
 from chainbook.codec import decode
 from chainbook.crypto import PrivateKey, sha256
-from chainbook.errors import InvalidNonce, InvalidTransaction, MempoolFull
+from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.node.service import (
     AccountView,
@@ -109,6 +109,15 @@ class FakeNode:
             raise InvalidNonce(expected=expected, got=decoded.nonce)
         self.mempool[decoded.hash] = decoded
         return decoded
+
+    async def submit_txs(self, txs: list[bytes]) -> list[DecodedTx | InvalidInput]:
+        results: list[DecodedTx | InvalidInput] = []
+        for tx in txs:
+            try:
+                results.append(self.submit_tx(tx))
+            except InvalidInput as exc:
+                results.append(exc)
+        return results
 
     async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
         if tx_hash not in self.locations and self.auto_commit and tx_hash in self.mempool:

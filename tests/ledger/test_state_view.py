@@ -1,4 +1,4 @@
-from chainbook.ledger.state import StateView, TrackedView, merge_into_parent
+from chainbook.ledger.state import StateView, TrackedView, TxOverlay, merge_into_parent
 
 
 def test_reads_fall_through_to_base() -> None:
@@ -47,3 +47,60 @@ def test_tracked_view_records_first_base_read_and_detects_staleness() -> None:
     assert not view.is_stale(base)
     assert view.is_stale({b"a": b"2"})
     assert view.is_stale({b"a": b"1", b"b": b"0"})
+
+
+def test_tracked_view_keeps_update_reads_apart_from_guards() -> None:
+    base = {b"g": b"1", b"u": b"5"}
+    view = TrackedView(base)
+    assert view.get(b"g") == b"1"
+    assert view.get_to_update(b"u") == b"5"
+    view.set(b"u", b"6")
+    assert view.reads == {b"g": b"1"} and view.update_reads == {b"u": b"5"}
+    assert not view.is_stale({b"g": b"1", b"u": b"99"})  # an update read is no guard
+    assert view.is_stale({b"g": b"2", b"u": b"5"})
+
+
+def test_tracked_view_promotes_an_update_read_to_a_guard() -> None:
+    base = {b"u": b"5"}
+    view = TrackedView(base)
+    view.get_to_update(b"u")
+    view.set(b"u", b"6")
+    assert view.get(b"u") == b"6" and view.reads == {b"u": b"5"} and not view.outdated
+    assert view.is_stale({b"u": b"7"})
+
+
+def test_tracked_view_is_outdated_when_a_promoted_key_changed_in_the_base() -> None:
+    base = {b"u": b"5"}
+    view = TrackedView(base)
+    view.get_to_update(b"u")
+    view.set(b"u", b"6")
+    base[b"u"] = b"100"  # a commit changed it; the view's b"6" derives from the old b"5"
+    view.get(b"u")
+    assert view.outdated
+
+
+def test_state_view_get_to_update_is_a_plain_read() -> None:
+    view = StateView({b"a": b"1"})
+    assert view.get_to_update(b"a") == b"1"
+    view.set(b"a", b"2")
+    assert view.get_to_update(b"a") == b"2"
+
+
+def test_tx_overlay_prefixes_keys_and_merges_like_a_state_view() -> None:
+    parent = StateView({b"bank/a": b"1", b"other/a": b"x"})
+    overlay = TxOverlay(parent, b"bank/")
+    assert overlay.get(b"a") == b"1" and overlay.get_to_update(b"b") is None
+    overlay.set(b"a", b"2")
+    overlay.delete(b"c")
+    assert overlay.get(b"a") == b"2" and overlay.get(b"c") is None
+    assert parent.get(b"bank/a") == b"1"  # untouched until merged
+    merge_into_parent(overlay, parent)
+    assert parent.writes == {b"bank/a": b"2", b"bank/c": None}
+
+
+def test_tx_overlay_routes_update_reads_to_a_tracked_parent() -> None:
+    parent = TrackedView({b"bank/a": b"1", b"bank/b": b"2"})
+    overlay = TxOverlay(parent, b"bank/")
+    overlay.get(b"a")
+    overlay.get_to_update(b"b")
+    assert parent.reads == {b"bank/a": b"1"} and parent.update_reads == {b"bank/b": b"2"}

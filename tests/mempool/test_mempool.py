@@ -4,7 +4,7 @@ import msgspec
 import pytest
 
 from chainbook import codec, limits
-from chainbook.chain.tx import SignedTx, decode_tx, tx_hash
+from chainbook.chain.tx import SignedTx, decode_tx, tx_hash, verify_tx
 from chainbook.errors import (
     DecodeError,
     InsufficientFunds,
@@ -306,3 +306,131 @@ def test_block_validation_reuses_admitted_transactions() -> None:
     assert verify_block_txs(CHAIN_ID, [raw], pool)[0] is admitted
     other = pay(BOB, 0, ALICE, 1)
     assert verify_block_txs(CHAIN_ID, [other], pool)[0] == decode_tx(other)
+
+
+# --- admission of transactions verified by the caller ---------------------------------------
+
+
+def test_add_verified_admits_like_add() -> None:
+    raws = [pay(ALICE, 0, BOB, 10), pay(ALICE, 1, CAROL, 20), pay(BOB, 0, ALICE, 5)]
+    plain, pre = make_pool(), make_pool()
+    for raw in raws:
+        a = plain.add(raw)
+        b = pre.add(raw, verified=verify_tx(CHAIN_ID, raw))
+        assert a == b
+    assert plain.stats() == pre.stats()
+    assert [t.hash for t in plain.reap(10, 10**6)] == [t.hash for t in pre.reap(10, 10**6)]
+    assert pre.contains_hash(tx_hash(raws[0])) and not pre.contains_hash(bytes(32))
+
+
+def test_add_verified_counts_duplicates_and_keeps_every_refusal() -> None:
+    pool = make_pool(txs_per_sender_max=2)
+    raw = pay(ALICE, 0, BOB, 10)
+    pool.add(raw, verified=verify_tx(CHAIN_ID, raw))
+    assert pool.add(raw, verified=verify_tx(CHAIN_ID, raw)).duplicate
+    cases: list[tuple[bytes, type[Exception], str]] = [
+        (pay(ALICE, 5, BOB, 1), InvalidNonce, "expected 1, got 5"),
+        (pay(BOB, 0, ALICE, 501), InsufficientFunds, "needed 501, available 500"),
+        (pay(DAVE, 0, BOB, 1), UnknownAccount, "is unknown"),
+    ]
+    for bad, error, message in cases:
+        with pytest.raises(error, match=message):
+            pool.add(bad, verified=verify_tx(CHAIN_ID, bad))
+    pool.add(pay(ALICE, 1, BOB, 1))
+    with pytest.raises(MempoolFull, match="txs_per_sender_max=2"):
+        extra = pay(ALICE, 2, BOB, 1)
+        pool.add(extra, verified=verify_tx(CHAIN_ID, extra))
+    stats = pool.stats()
+    assert stats.duplicates == 1 and stats.admitted == 2
+    assert stats.refused == {
+        "insufficient_funds": 1, "invalid_nonce": 1, "mempool_full": 1, "unknown_account": 1,
+    }
+
+
+def test_add_verified_trusts_the_callers_signature_check() -> None:
+    # The contract: `verified` comes from verify_tx; the mempool does not check again.
+    signed = codec.decode(pay(ALICE, 0, BOB, 10), SignedTx)
+    forged = codec.encode(msgspec.structs.replace(signed, signature=bytes(64)))
+    with pytest.raises(InvalidSignature):
+        make_pool().add(forged)
+    assert not make_pool().add(forged, verified=decode_tx(forged)).duplicate
+
+
+# --- the re-check rule: only guard reads trigger it -----------------------------------------
+
+
+def test_a_credit_to_the_recipient_does_not_recheck_the_payer() -> None:
+    state = make_state()
+    pool = make_pool(state)
+    pending = pay(ALICE, 0, BOB, 10)
+    pool.add(pending)
+    alice_view = pool._senders[ALICE.address].view
+    credit = pay(CAROL, 0, BOB, 100)  # changes Bob's balance, which Alice's credit read
+    result = commit(state, [credit])
+    assert ALICE.address not in pool._readers.get(b"bank/balance/" + BOB.address, set())
+    pool.update_after_commit([tx_hash(credit)], state, result.changes)
+    assert pool._senders[ALICE.address].view is alice_view
+    assert pool.get(tx_hash(pending)) is not None
+    # The block's proposer executes it: still valid.
+    txs = pool.reap(10, 10**6)
+    block = execute_block(state, CHAIN_ID, txs, BlockContext(2, 2, VALIDATOR.address))
+    assert [r.ok for r in block.receipts] == [True]
+
+
+def test_a_credit_to_the_sender_rechecks_and_keeps_its_transactions() -> None:
+    state = make_state()
+    pool = make_pool(state)
+    pending = [pay(BOB, 0, ALICE, 300), pay(BOB, 1, ALICE, 200)]
+    for raw in pending:
+        pool.add(raw)
+    bob_view = pool._senders[BOB.address].view
+    credit = pay(CAROL, 0, BOB, 400)
+    result = commit(state, [credit])
+    pool.update_after_commit([tx_hash(credit)], state, result.changes)
+    assert pool._senders[BOB.address].view is not bob_view  # its guard (balance) changed
+    assert all(pool.get(tx_hash(raw)) is not None for raw in pending)
+    pool.add(pay(BOB, 2, ALICE, 400))  # the credit is now spendable: 900 - 500 = 400
+
+
+def test_a_sender_whose_guard_fell_has_its_failing_transactions_dropped() -> None:
+    state = make_state()
+    pool = make_pool(state)
+    ours = [pay(BOB, 0, ALICE, 100), pay(BOB, 1, ALICE, 300), pay(BOB, 2, ALICE, 50)]
+    for raw in ours:
+        pool.add(raw)
+    # A nonce-0 transaction of Bob from elsewhere spent 400: 100 left, 300 no longer fits.
+    theirs = pay(BOB, 0, CAROL, 400)
+    result = commit(state, [theirs])
+    pool.update_after_commit([tx_hash(theirs)], state, result.changes)
+    assert [pool.get(tx_hash(r)) is not None for r in ours] == [False, False, False]
+    assert pool.stats().dropped_invalid == 3 and pool.get_pending_nonce(BOB.address) == 1
+
+
+def test_an_outdated_view_is_rebuilt_before_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module that reads with `get` a key it earlier read with `get_to_update`: the view's
+    value derives from a base value a commit has since changed, so admission rebuilds it."""
+    import chainbook.mempool as mempool_module
+    from chainbook.errors import InvalidTransaction
+
+    key = b"test/k"
+    calls: list[int] = []
+
+    def process_action(view, ctx, action):  # type: ignore[no-untyped-def]
+        calls.append(ctx.nonce)
+        if ctx.nonce == 0:  # update the key from what it holds
+            view.set(key, (view.get_to_update(key) or b"") + b"+")
+        elif view.get(key) != b"new+":  # a guard on the derived value
+            raise InvalidTransaction(f"saw {view.get(key)!r}")
+        return []
+
+    monkeypatch.setattr(mempool_module, "process_action", process_action)
+    state = make_state()
+    state.kv[key] = b"old"
+    pool = make_pool(state)
+    pool.add(pay(ALICE, 0, BOB, 1))
+    state.kv[key] = b"new"  # as a commit would: not a guard, so no re-check
+    pool.update_after_commit([], state, [key])
+    assert calls == [0]
+    pool.add(pay(ALICE, 1, BOB, 1))  # would be refused on the outdated view (b"old+")
+    assert calls == [0, 1, 0, 1] and len(pool) == 2
+    assert pool._senders[ALICE.address].view.writes[key] == b"new+"

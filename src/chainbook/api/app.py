@@ -179,19 +179,31 @@ def decode_batch_body(body: bytes) -> list[str]:
     return request.txs
 
 
-def submit_one(service: NodeService, tx_hex: str) -> views.BatchItemView:
-    """Admit one transaction of a batch; a refusal is reported in place, not raised."""
+def parse_batch_tx(tx_hex: str) -> bytes | None:
     try:
-        tx_bytes = bytes.fromhex(tx_hex[2:] if tx_hex.startswith("0x") else tx_hex)
+        return bytes.fromhex(tx_hex[2:] if tx_hex.startswith("0x") else tx_hex)
     except ValueError:
-        error = views.ErrorView(error="invalid_hex", message="transaction is not hex")
-        return views.BatchItemView(hash=None, error=error)
-    try:
-        decoded = service.submit_tx(tx_bytes)
-    except InvalidInput as exc:
-        error = views.ErrorView(error=get_error_code(exc), message=str(exc))
-        return views.BatchItemView(hash=None, error=error)
-    return views.BatchItemView(hash=decoded.hash.hex())
+        return None
+
+
+async def submit_batch_txs(service: NodeService, txs_hex: list[str]) -> views.SubmitBatchView:
+    """Admit each transaction of a batch; a refusal is reported in place, not raised."""
+    parsed = [parse_batch_tx(tx) for tx in txs_hex]
+    results = await service.submit_txs([tx for tx in parsed if tx is not None])
+    items: list[views.BatchItemView] = []
+    answers = iter(results)
+    for tx in parsed:
+        if tx is None:
+            error = views.ErrorView(error="invalid_hex", message="transaction is not hex")
+            items.append(views.BatchItemView(hash=None, error=error))
+            continue
+        answer = next(answers)
+        if isinstance(answer, InvalidInput):
+            error = views.ErrorView(error=get_error_code(answer), message=str(answer))
+            items.append(views.BatchItemView(hash=None, error=error))
+        else:
+            items.append(views.BatchItemView(hash=answer.hash.hex()))
+    return views.SubmitBatchView(results=items)
 
 
 def decode_submit_body(body: bytes) -> bytes:
@@ -270,7 +282,7 @@ def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
     )
     async def submit_batch(request: Request) -> Response:
         txs = decode_batch_body(await request.body())
-        return JSONView(views.SubmitBatchView(results=[submit_one(service, tx) for tx in txs]))
+        return JSONView(await submit_batch_txs(service, txs))
 
     @app.get(
         "/txs/{tx_hash}",

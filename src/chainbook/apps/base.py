@@ -6,8 +6,9 @@ Rules kept:
 - An action is a msgspec Struct declared `array_like=True, frozen=True,
   forbid_unknown_fields=True, tag="<module>.<action>"`, so it encodes as [tag, ...fields].
 - A module sees state only through a key-value view (`KVStore`) whose keys are relative to its
-  own prefix `<name>/`: the ledger hands it a `PrefixedView`, so a module can neither read nor
-  clobber another module's keys or the ledger's account nonces. It never touches storage, the
+  own prefix `<name>/`: the ledger hands it a `PrefixedView` (or the equivalent fused overlay
+  of ledger/state.py), so a module can neither read nor clobber another module's keys or the
+  ledger's account nonces. It never touches storage, the
   network, a clock or a random source: everything it may depend on is in `TxContext` or
   `BlockContext`, which makes execution deterministic on every node.
 - `process(view, ctx, action)` returns the events of a successful action, or raises an
@@ -15,6 +16,13 @@ Rules kept:
   made (it ran on a per-transaction overlay) and records a failed receipt; the nonce still
   advances. Any other exception is a bug and stops the node.
 - Values are canonical MessagePack (see `encode_int` / `decode_int`); no floats.
+- Two ways to read: `get` for a value that may decide whether the action succeeds (a *guard*,
+  e.g. the sender's balance before a debit), and `get_to_update` for a value read only to
+  write the new value of that same key (e.g. the recipient's balance before a credit). The
+  contract of `get_to_update`: the value flows into no other key and into no decision (no
+  raise, no branch that changes which keys are written). Both return the same value; the
+  mempool uses the difference to re-check a pending transaction only when a guard changed
+  (mempool.py explains why that is sound). When in doubt, use `get`: it is always correct.
 """
 
 from __future__ import annotations
@@ -42,6 +50,10 @@ class KVReader(Protocol):
 class KVStore(KVReader, Protocol):
     """Read and write access to state (an overlay; nothing is committed by a module)."""
 
+    def get_to_update(self, key: bytes, /) -> bytes | None:
+        """Like `get`, for a value used only to compute this key's new value (not a guard)."""
+        ...
+
     def set(self, key: bytes, value: bytes, /) -> None: ...
 
     def delete(self, key: bytes, /) -> None: ...
@@ -67,7 +79,12 @@ class PrefixedView(PrefixedReader):
     target: KVStore
 
     def __init__(self, target: KVStore, prefix: bytes) -> None:
-        super().__init__(target, prefix)
+        # No super().__init__ call: this is built on every module call of a block.
+        self.target = target
+        self.prefix = prefix
+
+    def get_to_update(self, key: bytes, /) -> bytes | None:
+        return self.target.get_to_update(self.prefix + key)
 
     def set(self, key: bytes, value: bytes, /) -> None:
         self.target.set(self.prefix + key, value)
@@ -96,7 +113,7 @@ def decode_int(data: bytes) -> int:
 # --- contexts -------------------------------------------------------------------------------
 
 
-class BlockContext(msgspec.Struct, frozen=True):
+class BlockContext(msgspec.Struct, frozen=True, gc=False):
     """What the block being executed tells the ledger; the only source of time."""
 
     height: Height
@@ -104,8 +121,11 @@ class BlockContext(msgspec.Struct, frozen=True):
     proposer: Address
 
 
-class TxContext(msgspec.Struct, frozen=True):
-    """What a module may know about the transaction it processes."""
+class TxContext(msgspec.Struct, frozen=True, gc=False):
+    """What a module may know about the transaction it processes.
+
+    gc=False (here and on BlockContext): only bytes, str and int inside, so never in a cycle.
+    """
 
     chain_id: str
     height: Height
@@ -163,11 +183,11 @@ class Module:
     init_genesis: GenesisFn | None = None
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
+    prefix: bytes = field(init=False, repr=False, compare=False)
+    """The module's key prefix in the ledger state: `<name>/` (computed once, read per tx)."""
 
-    @property
-    def prefix(self) -> bytes:
-        """The module's key prefix in the ledger state."""
-        return self.name.encode() + b"/"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prefix", self.name.encode() + b"/")
 
 
 def get_action_tag(action_type: type[msgspec.Struct]) -> str:

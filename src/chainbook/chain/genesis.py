@@ -61,7 +61,9 @@ class ConsensusParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     timeout_precommit_delta_ms: int = 500
     timeout_commit_ms: int = 100
     """Pause after a commit before the next height, to collect the remaining precommits."""
-    block_txs_max: int = limits.block_txs_max
+    block_txs_max: int = 5_000
+    """Kept well under limits.block_txs_max so a block executes and commits in a fraction of
+    timeout_propose even on a slow machine (bigger blocks only add latency under load)."""
     block_bytes_max: int = limits.block_bytes_max
     time_drift_ms_max: int = 10_000
     """A proposed block time further ahead of the local clock than this is refused."""
@@ -119,6 +121,17 @@ def verify_genesis(genesis: Genesis) -> None:
     if issuance.supply_max and initial > issuance.supply_max:
         raise ConfigError(
             f"genesis: initial allocation {initial} exceeds supply_max {issuance.supply_max}"
+        )
+    params = genesis.consensus
+    if not 1 <= params.block_txs_max <= limits.block_txs_max:
+        raise ConfigError(
+            f"genesis: consensus.block_txs_max {params.block_txs_max}, "
+            f"accepted 1..{limits.block_txs_max}"
+        )
+    if not 1 <= params.block_bytes_max <= limits.block_bytes_max:
+        raise ConfigError(
+            f"genesis: consensus.block_bytes_max {params.block_bytes_max}, "
+            f"accepted 1..{limits.block_bytes_max}"
         )
     if issuance.block_reward and not issuance.supply_max:
         raise ConfigError("genesis: a block_reward needs a supply_max (the supply must be capped)")

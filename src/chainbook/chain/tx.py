@@ -32,7 +32,7 @@ from chainbook.types import Address, Hash, Nonce
 TX_DOMAIN_TAG = b"chainbook/tx/v1"
 
 
-class TxBody(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class TxBody(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, gc=False):
     """What the sender signs: its next nonce and one action of one app module.
 
     `action` is kept raw here: the chain layer does not know the app modules; the ledger's
@@ -44,7 +44,7 @@ class TxBody(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
     action: msgspec.Raw
 
 
-class SignedTx(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class SignedTx(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, gc=False):
     body: bytes
     public_key: bytes
     signature: bytes
@@ -73,8 +73,12 @@ def sign_tx(key: PrivateKey, chain_id: str, nonce: Nonce, action: msgspec.Struct
     return codec.encode(SignedTx(body=body, public_key=key.public_key, signature=signature))
 
 
-class DecodedTx(msgspec.Struct, frozen=True):
-    """A transaction after admission: decoded once, signature checked once, hash computed once."""
+class DecodedTx(msgspec.Struct, frozen=True, gc=False):
+    """A transaction after admission: decoded once, signature checked once, hash computed once.
+
+    gc=False: it holds only bytes, str and int, so it can never be part of a reference cycle;
+    untracked, the tens of thousands a mempool holds cost the cyclic collector nothing.
+    """
 
     tx_bytes: bytes
     hash: Hash
@@ -85,8 +89,34 @@ class DecodedTx(msgspec.Struct, frozen=True):
     public_key: bytes
 
 
-def decode_tx(tx_bytes: bytes) -> DecodedTx:
-    """Decode and shape-check a signed transaction, without checking the signature."""
+_SENDERS_CACHED_MAX = 65_536
+"""Bound of the public key -> address memo (cleared when full; about 6 MiB at most)."""
+_senders: dict[bytes, Address] = {}
+"""Memo of address_from_public_key: a sender signs many transactions, and each decode would
+otherwise hash its public key again. A pure function's memo: it changes no result. Safe
+under threads (the node may verify in a pool): each dict operation is atomic."""
+
+
+def get_sender(public_key: bytes) -> Address:
+    """The address of `public_key` (crypto.address_from_public_key), memoised."""
+    sender = _senders.get(public_key)
+    if sender is None:
+        sender = address_from_public_key(public_key)
+        if len(_senders) >= _SENDERS_CACHED_MAX:
+            _senders.clear()
+        _senders[public_key] = sender
+    return sender
+
+
+def decode_tx(tx_bytes: bytes, *, hash_: Hash | None = None) -> DecodedTx:
+    """Decode and shape-check a signed transaction, without checking the signature.
+
+    `hash_`, when given, must be tx_hash(tx_bytes) (a caller that already computed it).
+    """
+    return _decode_signed(tx_bytes, hash_)[0]
+
+
+def _decode_signed(tx_bytes: bytes, hash_: Hash | None) -> tuple[DecodedTx, SignedTx]:
     if len(tx_bytes) > limits.tx_bytes_max:
         raise TooLarge("transaction", size=len(tx_bytes), limit=limits.tx_bytes_max)
     signed = codec.decode_canonical(tx_bytes, SignedTx)
@@ -99,29 +129,31 @@ def decode_tx(tx_bytes: bytes) -> DecodedTx:
     body = codec.decode_canonical(signed.body, TxBody)
     if body.nonce < 0:
         raise DecodeError(f"nonce must be >= 0, got {body.nonce}")
-    return DecodedTx(
+    decoded = DecodedTx(
         tx_bytes=tx_bytes,
-        hash=tx_hash(tx_bytes),
+        hash=tx_hash(tx_bytes) if hash_ is None else hash_,
         chain_id=body.chain_id,
-        sender=signed.sender,
+        sender=get_sender(signed.public_key),
         nonce=body.nonce,
         action_bytes=bytes(body.action),
         public_key=signed.public_key,
     )
+    return decoded, signed
 
 
-def verify_tx(chain_id: str, tx_bytes: bytes) -> DecodedTx:
+def verify_tx(chain_id: str, tx_bytes: bytes, *, hash_: Hash | None = None) -> DecodedTx:
     """Decode, check the chain id, then the signature.
 
     Raises DecodeError, TooLarge, WrongChainId or InvalidSignature. This is the one place a
     transaction's signature is checked; everything after admission trusts a DecodedTx.
+    `hash_`, when given, must be tx_hash(tx_bytes). Pure and thread-safe: the node may run it
+    in a thread pool and hand the result to Mempool.add(tx_bytes, verified=...).
     """
-    decoded = decode_tx(tx_bytes)
+    decoded, signed = _decode_signed(tx_bytes, hash_)
     if decoded.chain_id != chain_id:
         raise WrongChainId(
             f"transaction is for chain {decoded.chain_id!r}, this is chain {chain_id!r}"
         )
-    signed = codec.decode(tx_bytes, SignedTx)
     if not verify_signature(signed.public_key, signing_message(signed.body), signed.signature):
         raise InvalidSignature("signature does not verify against the public key and body")
     return decoded
@@ -133,6 +165,7 @@ __all__ = [
     "SignedTx",
     "TxBody",
     "decode_tx",
+    "get_sender",
     "sign_tx",
     "signing_message",
     "tx_hash",

@@ -15,6 +15,7 @@ from chainbook.apps.base import BlockContext
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
+from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import ValidatorSet
 from chainbook.chain.verify import verify_block_against_parent
 from chainbook.errors import InvalidBlock
@@ -46,6 +47,9 @@ class LedgerApplication:
         self.state = state
         self.last_header = last_header
         self.mempool = mempool
+        self.preverified: dict[Hash, DecodedTx] = {}
+        """Transactions whose signatures the runtime already checked (e.g. of synced blocks,
+        verified in a thread pool); consulted after the mempool, emptied at each commit."""
         self._results: dict[Hash, BlockResult] = {}
         """Results of blocks verified at the current height, by block hash."""
         self._rejections: dict[Hash, InvalidBlock] = {}
@@ -114,9 +118,14 @@ class LedgerApplication:
         self.last_header = block.header
         self._results.clear()
         self._rejections.clear()
+        self.preverified.clear()
         self.mempool.update_after_commit(block.tx_hashes, self.state, result.changes.keys())
 
     # --- checks ---------------------------------------------------------------------------
+
+    def get(self, tx_hash: Hash, /) -> DecodedTx | None:
+        """Transactions already verified by this node: admitted ones, then preverified ones."""
+        return self.mempool.get(tx_hash) or self.preverified.get(tx_hash)
 
     def _verify_and_execute(self, block: Block) -> BlockResult:
         header = block.header
@@ -131,7 +140,7 @@ class LedgerApplication:
             self.genesis.hash,
             self.get_validators(header.height),
         )
-        txs = verify_block_txs(self.chain_id, block.txs, self.mempool)
+        txs = verify_block_txs(self.chain_id, block.txs, self)
         ctx = BlockContext(header.height, header.time_ms, header.proposer)
         result = execute_block(self.state, self.chain_id, txs, ctx)
         if result.app_hash != header.app_hash:

@@ -59,6 +59,7 @@ from chainbook.ledger.receipts import Event, Receipt
 from chainbook.ledger.state import (
     LedgerState,
     StateView,
+    TxOverlay,
     get_nonce,
     merge_into_parent,
     process_nonce_increment,
@@ -133,14 +134,8 @@ def process_tx(
     nonce = verify_tx_nonce(view, index, tx)
     action = decode_block_action(index, tx)
     process_nonce_increment(view, tx.sender, nonce)
-    tx_ctx = TxContext(
-        chain_id=chain_id,
-        height=ctx.height,
-        time_ms=ctx.time_ms,
-        sender=tx.sender,
-        nonce=nonce,
-        tx_hash=tx.hash,
-    )
+    # Positional: chain_id, height, time_ms, sender, nonce, tx_hash (cheaper than keywords).
+    tx_ctx = TxContext(chain_id, ctx.height, ctx.time_ms, tx.sender, nonce, tx.hash)
     try:
         events = process_action(view, tx_ctx, action)
     except InvalidTransaction as exc:
@@ -155,8 +150,8 @@ def process_action(view: StateView, ctx: TxContext, action: msgspec.Struct) -> l
     execution and the mempool's speculative admission, so both apply the same rules.
     """
     module = REGISTRY.module_for(action)
-    tx_view = StateView(view)
-    events = module.process(PrefixedView(tx_view, module.prefix), ctx, action)
+    tx_view = TxOverlay(view, module.prefix)
+    events = module.process(tx_view, ctx, action)
     merge_into_parent(tx_view, view)
     return events
 
@@ -265,12 +260,13 @@ def verify_block_txs(
     """
     decoded: list[DecodedTx] = []
     for index, tx_bytes in enumerate(txs):
-        known = lookup.get(tx_hash(tx_bytes)) if lookup is not None else None
+        hash_ = tx_hash(tx_bytes)
+        known = lookup.get(hash_) if lookup is not None else None
         if known is not None:
             decoded.append(known)
             continue
         try:
-            decoded.append(verify_tx(chain_id, tx_bytes))
+            decoded.append(verify_tx(chain_id, tx_bytes, hash_=hash_))
         except InvalidInput as exc:
             raise InvalidBlock(f"tx {index}: {exc}") from None
     return decoded

@@ -63,6 +63,9 @@ class StateView:
             return self.base.get(key)
         return value  # type: ignore[no-any-return]
 
+    get_to_update = get
+    """The same read; only a TrackedView tells the two apart (apps/base.py KVStore)."""
+
     def set(self, key: bytes, value: bytes, /) -> None:
         self.writes[key] = value
 
@@ -71,32 +74,99 @@ class StateView:
 
 
 class TrackedView(StateView):
-    """A StateView that also remembers the first value it read from its base for each key.
+    """A StateView that remembers the first value it read from its base for each key.
 
-    The mempool uses it for a sender's speculative state: the speculation stays valid as long
-    as every recorded base value is unchanged (an optimistic-concurrency read set).
+    The mempool uses it for a sender's speculative state, as an optimistic-concurrency read
+    set split in two:
+    - `reads`: keys read with `get` (guards). The speculation stays valid as long as every
+      one of them holds its recorded value in the base (`is_stale`).
+    - `update_reads`: keys read only with `get_to_update` (apps/base.py: the value flows only
+      into the same key's new value and decides nothing). A change of one of them in the
+      base leaves every decision of the speculation valid; the view's own write of that key
+      is then out of date, which nothing reads but a later `get_to_update` of the same key.
+    A later `get` of a key first read with `get_to_update` promotes it to a guard with its
+    recorded value; if the base no longer holds that value, the value `get` returns (derived
+    from the old one) may be wrong, so the view marks itself `outdated` and its owner must
+    rebuild it from the base before trusting what it decided.
     """
 
-    __slots__ = ("reads",)
+    __slots__ = ("outdated", "reads", "update_reads")
 
     def __init__(self, base: KVReader) -> None:
         super().__init__(base)
         self.reads: dict[bytes, bytes | None] = {}
+        """Guard key -> the base value it had when first read (insertion order = read order)."""
+        self.update_reads: dict[bytes, bytes | None] = {}
+        """Key read only to update it -> the base value it had when first read."""
+        self.outdated = False
+        """True once a guard was promoted from an update read whose base value changed since."""
 
     def get(self, key: bytes, /) -> bytes | None:
         value = self.writes.get(key, _MISSING)
-        if value is not _MISSING:
-            return value  # type: ignore[no-any-return]
-        base_value = self.base.get(key)
-        self.reads.setdefault(key, base_value)
-        return base_value
+        if value is _MISSING:
+            base_value = self.base.get(key)
+            self.reads.setdefault(key, base_value)
+            return base_value
+        if key in self.update_reads and key not in self.reads:
+            self._promote(key)
+        return value  # type: ignore[no-any-return]
+
+    def get_to_update(self, key: bytes, /) -> bytes | None:
+        value = self.writes.get(key, _MISSING)
+        if value is _MISSING:
+            base_value = self.base.get(key)
+            self.update_reads.setdefault(key, base_value)
+            return base_value
+        return value  # type: ignore[no-any-return]
+
+    def _promote(self, key: bytes) -> None:
+        recorded = self.update_reads[key]
+        self.reads[key] = recorded
+        if self.base.get(key) != recorded:
+            self.outdated = True
 
     def is_stale(self, base: KVReader) -> bool:
-        """True when `base` no longer holds a value this view read."""
+        """True when `base` no longer holds a value this view read as a guard."""
         return any(base.get(key) != value for key, value in self.reads.items())
 
 
-def merge_into_parent(child: StateView, parent: StateView) -> None:
+class TxOverlay:
+    """One action's writes over `parent`, seen through a module's key prefix.
+
+    A StateView and a PrefixedView (apps/base.py) fused into one object: one allocation per
+    transaction instead of two, and one call per read instead of two. Keys in `writes` are
+    full keys (prefix included), so `merge_into_parent` works as for a StateView.
+    """
+
+    __slots__ = ("parent", "prefix", "writes")
+
+    def __init__(self, parent: StateView, prefix: bytes) -> None:
+        self.parent = parent
+        self.prefix = prefix
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes, /) -> bytes | None:
+        full = self.prefix + key
+        value = self.writes.get(full, _MISSING)
+        if value is _MISSING:
+            return self.parent.get(full)
+        return value  # type: ignore[no-any-return]
+
+    def get_to_update(self, key: bytes, /) -> bytes | None:
+        full = self.prefix + key
+        value = self.writes.get(full, _MISSING)
+        if value is _MISSING:
+            return self.parent.get_to_update(full)
+        return value  # type: ignore[no-any-return]
+
+    def set(self, key: bytes, value: bytes, /) -> None:
+        self.writes[self.prefix + key] = value
+
+    def delete(self, key: bytes, /) -> None:
+        self.writes[self.prefix + key] = None
+
+
+def merge_into_parent(child: StateView | TxOverlay, parent: StateView) -> None:
     parent.writes.update(child.writes)
 
 
@@ -189,6 +259,7 @@ __all__ = [
     "LedgerState",
     "StateView",
     "TrackedView",
+    "TxOverlay",
     "compute_genesis_app_hash",
     "get_balance",
     "get_nonce",

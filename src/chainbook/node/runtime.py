@@ -21,15 +21,16 @@ import random
 import signal
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from chainbook import codec, limits, merkle
 from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit
-from chainbook.chain.tx import DecodedTx
+from chainbook.chain.tx import DecodedTx, tx_hash
 from chainbook.consensus.effects import (
     Broadcast,
     CommitBlock,
@@ -49,7 +50,13 @@ from chainbook.consensus.events import (
 )
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
-from chainbook.errors import DecodeError, InvalidTransaction, PeerMisbehaved
+from chainbook.errors import (
+    DecodeError,
+    InvalidInput,
+    InvalidTransaction,
+    MempoolFull,
+    PeerMisbehaved,
+)
 from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.state import get_balance, get_nonce
 from chainbook.mempool import Mempool
@@ -64,6 +71,7 @@ from chainbook.node.service import (
     TxProof,
     ValidatorView,
 )
+from chainbook.node.verifier import SignatureVerifier
 from chainbook.node.wire import (
     StatusMessage,
     SyncRequest,
@@ -124,6 +132,12 @@ class Node:
             record=self.store.load_consensus_state() if is_validator else None,
         )
         self.transport: Transport | None = None
+        self.verifier = SignatureVerifier(self.chain_id)
+        self._admission_queue: deque[bytes] = deque()
+        """Gossiped transactions waiting for their signature check (bounded)."""
+        self._admission_wakeup = asyncio.Event()
+        self._sync_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
         self._random = random.Random(self.key.seed)
         self._waiters: dict[Hash, list[asyncio.Future[TxLocation]]] = {}
         self._gossip_buffer: list[bytes] = []
@@ -176,6 +190,7 @@ class Node:
             asyncio.create_task(self._every(RESEND_INTERVAL_S, self._resend), name="resend"),
             asyncio.create_task(self._every(STATUS_INTERVAL_S, self._announce), name="status"),
             asyncio.create_task(self._every(GOSSIP_FLUSH_S, self._flush_gossip), name="gossip"),
+            asyncio.create_task(self._admit_gossip_forever(), name="admission"),
         ]
         log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
         self._perform(self.machine.start(now_ms()))
@@ -185,6 +200,7 @@ class Node:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.verifier.close()
         self.store.close()
         log.info("node_stopped", extra={"height": self.app.state.height})
         if self._failure is not None:
@@ -284,10 +300,10 @@ class Node:
                 "round": commit.round,
             },
         )
-        for index, (tx_hash, receipt) in enumerate(
+        for index, (hash_, receipt) in enumerate(
             zip(block.tx_hashes, result.receipts, strict=True)
         ):
-            waiters = self._waiters.pop(tx_hash, None)
+            waiters = self._waiters.pop(hash_, None)
             if waiters:
                 location = TxLocation(height=block.height, index=index, receipt=receipt)
                 for future in waiters:
@@ -332,8 +348,7 @@ class Node:
             case VoteMessage(vote=vote):
                 self._step(VoteReceived(vote))
             case TxsMessage(txs=txs):
-                for tx in txs:
-                    self._admit_gossiped(tx)
+                self._enqueue_gossiped(txs)
             case StatusMessage(height=height):
                 self._peer_heights[peer_id] = height
                 if height > self.app.state.height + 1:
@@ -341,17 +356,51 @@ class Node:
             case SyncRequest(from_height=from_height, count=count):
                 self._serve_sync(peer_id, from_height, count)
             case SyncResponse(blocks=blocks):
-                self._apply_sync(peer_id, blocks)
+                self._spawn(self._apply_sync(peer_id, blocks))
 
-    def _admit_gossiped(self, tx_bytes: bytes) -> None:
-        try:
-            result = self.mempool.add(tx_bytes)
-        except InvalidTransaction as exc:
-            # Normal under races (e.g. a nonce already committed here); not the peer's fault.
-            self.metrics.txs_refused.labels(exc.code).inc()
-            return
+    def _enqueue_gossiped(self, txs: list[bytes]) -> None:
+        """Queue a peer's transactions for admission; past the bound they are dropped, counted."""
+        room = limits.admission_queue_txs_max - len(self._admission_queue)
+        if room < len(txs):
+            self.metrics.peer_messages_dropped.labels("admission_queue_full").inc(len(txs) - room)
+        self._admission_queue.extend(txs[: max(room, 0)])
+        self._admission_wakeup.set()
+
+    async def _admit_gossip_forever(self) -> None:
+        """Admit queued gossip in batches; signatures are checked on worker threads, so
+        consensus messages are handled between (and during) batches."""
+        while True:
+            await self._admission_wakeup.wait()
+            self._admission_wakeup.clear()
+            while self._admission_queue:
+                count = min(len(self._admission_queue), limits.admission_batch_txs_max)
+                batch = [self._admission_queue.popleft() for _ in range(count)]
+                fresh = [tx for tx in batch if tx_hash(tx) not in self.mempool]
+                for tx, verified in zip(fresh, await self.verifier.verify(fresh), strict=True):
+                    if isinstance(verified, InvalidInput):
+                        self._count_refusal(verified)
+                        continue
+                    try:
+                        self._admit(tx, verified, gossip=False)
+                    except InvalidTransaction as exc:
+                        # Normal under races (a nonce already committed here): not a fault.
+                        self._count_refusal(exc)
+
+    def _admit(self, tx_bytes: bytes, verified: DecodedTx | None, *, gossip: bool) -> DecodedTx:
+        result = self.mempool.add(tx_bytes, verified=verified)
         if not result.duplicate:
             self.metrics.txs_admitted.inc()
+            if gossip:
+                self._gossip_buffer.append(tx_bytes)
+        return result.tx
+
+    def _count_refusal(self, exc: InvalidInput) -> None:
+        self.metrics.txs_refused.labels(getattr(exc, "code", "decode_error")).inc()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _request_sync(self, target_height: Height, peer_id: bytes | None = None) -> None:
         """Ask one peer for the blocks we miss; at most one request in flight."""
@@ -392,31 +441,40 @@ class Node:
         if blocks:
             self.transport.send(peer_id, encode_message(SyncResponse(blocks=blocks)))
 
-    def _apply_sync(self, peer_id: bytes, blocks: list[tuple[bytes, bytes]]) -> None:
-        """Feed synced blocks to consensus; each is decided only if its commit verifies."""
-        for block_bytes, commit_bytes in blocks:
-            try:
-                block = decode_block(block_bytes)
-                commit = codec.decode(commit_bytes, Commit)
-            except DecodeError as exc:
-                self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
-                log.warning(
-                    "sync_block_malformed", extra={"peer": peer_id.hex()[:16], "reason": str(exc)}
-                )
-                return
-            if block.height != self.machine.height:
-                continue
-            self._step(CommitReceived(block, commit))
-            if self.machine.height == block.height:
-                # Not decided: the commit or the block did not verify.
-                self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
-                log.warning(
-                    "sync_block_refused", extra={"peer": peer_id.hex()[:16], "height": block.height}
-                )
-                return
+    async def _apply_sync(self, peer_id: bytes, blocks: list[tuple[bytes, bytes]]) -> None:
+        """Feed synced blocks to consensus; each is decided only if its commit verifies.
+
+        The blocks' transaction signatures are checked first on the worker threads (catch-up
+        runs at the speed of verification); consensus then re-checks nothing it was told.
+        """
+        async with self._sync_lock:
+            for block_bytes, commit_bytes in blocks:
+                try:
+                    block = decode_block(block_bytes)
+                    commit = codec.decode(commit_bytes, Commit)
+                except DecodeError as exc:
+                    self._refuse_sync_block(peer_id, "malformed", str(exc))
+                    return
+                if block.height != self.machine.height:
+                    continue
+                await self._preverify(block)
+                self._step(CommitReceived(block, commit))
+                if self.machine.height == block.height:
+                    self._refuse_sync_block(peer_id, "refused", f"height {block.height}")
+                    return
         self._sync_requested_at = 0.0
         if self._peer_heights.get(peer_id, 0) > self.app.state.height:
             self._request_sync(self._peer_heights[peer_id], peer_id)
+
+    async def _preverify(self, block: Block) -> None:
+        unknown = [tx for tx in block.txs if self.app.get(tx_hash(tx)) is None]
+        for verified in await self.verifier.verify(unknown):
+            if isinstance(verified, DecodedTx):
+                self.app.preverified[verified.hash] = verified
+
+    def _refuse_sync_block(self, peer_id: bytes, what: str, detail: str) -> None:
+        self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
+        log.warning("sync_block_" + what, extra={"peer": peer_id.hex()[:16], "detail": detail})
 
     def _announce(self) -> None:
         assert self.transport is not None
@@ -436,14 +494,37 @@ class Node:
 
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
         try:
-            result = self.mempool.add(tx_bytes)
+            self._verify_api_capacity()
+            return self._admit(tx_bytes, None, gossip=True)
         except InvalidTransaction as exc:
-            self.metrics.txs_refused.labels(exc.code).inc()
+            self._count_refusal(exc)
             raise
-        if not result.duplicate:
-            self.metrics.txs_admitted.inc()
-            self._gossip_buffer.append(tx_bytes)
-        return result.tx
+
+    async def submit_txs(self, txs: list[bytes]) -> list[DecodedTx | InvalidInput]:
+        try:
+            self._verify_api_capacity()
+        except MempoolFull as exc:
+            self._count_refusal(exc)
+            return [exc] * len(txs)
+        results: list[DecodedTx | InvalidInput] = []
+        for tx, verified in zip(txs, await self.verifier.verify(txs), strict=True):
+            if isinstance(verified, InvalidInput):
+                self._count_refusal(verified)
+                results.append(verified)
+                continue
+            try:
+                results.append(self._admit(tx, verified, gossip=True))
+            except InvalidTransaction as exc:
+                self._count_refusal(exc)
+                results.append(exc)
+        return results
+
+    def _verify_api_capacity(self) -> None:
+        if len(self.mempool) >= limits.mempool_txs_api_max:
+            raise MempoolFull(
+                f"{len(self.mempool)} transactions pending, the API admits new ones below "
+                f"{limits.mempool_txs_api_max}; retry later"
+            )
 
     async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
         location = self.get_tx(tx_hash)

@@ -13,6 +13,7 @@ import msgspec
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
+from chainbook.errors import InvalidInput
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Address, Amount, Hash, Height, Nonce, Round, TimeMs
 
@@ -88,6 +89,10 @@ class NodeService(Protocol):
 
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
         """Admit into the mempool and gossip; raises chainbook.errors.InvalidTransaction."""
+        ...
+
+    async def submit_txs(self, txs: list[bytes]) -> list[DecodedTx | InvalidInput]:
+        """Admit many: each result is the admitted transaction or the error that refused it."""
         ...
 
     async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:

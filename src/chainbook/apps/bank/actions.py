@@ -5,6 +5,9 @@ Wire form (MessagePack arrays, tag first; docs/PROTOCOL.md):
     ["bank.transfer",       to: bin(20), amount: uint, memo: str]
     ["bank.multi_transfer", outputs: [[to: bin(20), amount: uint], ...], memo: str]
 
+Actions are declared gc=False: they are immutable and hold no reference back to anything, so
+they can never be part of a reference cycle (the cyclic collector need not track them).
+
 Decoding checks the shape (types, 20-byte addresses); the rules on values (amount > 0, memo
 bytes, number of outputs, funds) are checked by apps/bank/process.py, so that a refusal names
 the rule it broke and lands in a failed receipt.
@@ -27,6 +30,7 @@ class Transfer(
     array_like=True,
     frozen=True,
     forbid_unknown_fields=True,
+    gc=False,
     tag="bank.transfer",
 ):
     """Move `amount` from the sender to `to`."""
@@ -36,7 +40,7 @@ class Transfer(
     memo: str = ""
 
 
-class Output(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+class Output(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True, gc=False):
     to: AddressBytes
     amount: Amount
 
@@ -46,6 +50,7 @@ class MultiTransfer(
     array_like=True,
     frozen=True,
     forbid_unknown_fields=True,
+    gc=False,
     tag="bank.multi_transfer",
 ):
     """Pay several recipients at once, all or nothing (e.g. a payroll)."""

@@ -122,7 +122,8 @@ def verify_amount(amount: Amount, what: str = "amount") -> None:
 
 
 def verify_memo(memo: str) -> None:
-    size = len(memo.encode())
+    # str.isascii() is O(1) in CPython: an ASCII memo's UTF-8 size is its length (no copy).
+    size = len(memo) if memo.isascii() else len(memo.encode())
     if size > limits.memo_bytes_max:
         raise InvalidAction(
             f"memo is {size} bytes of UTF-8, limit {limits.memo_bytes_max} bytes"
@@ -157,9 +158,14 @@ def verify_sender_funds(view: KVReader, sender: Address, needed: Amount) -> Amou
 
 
 def process_credit(view: KVStore, address: Address, amount: Amount) -> None:
-    """Add to a balance, creating the account on its first credit."""
+    """Add to a balance, creating the account on its first credit.
+
+    The balance is read with `get_to_update`: a credit cannot fail, and the value read only
+    decides this key's new value, so a pending payment never needs a re-check because its
+    recipient's balance changed (mempool.py).
+    """
     key = BALANCE_PREFIX + address
-    raw = view.get(key)
+    raw = view.get_to_update(key)
     view.set(key, encode_int(amount if raw is None else decode_int(raw) + amount))
 
 
