@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as SyncEvent
@@ -166,6 +167,7 @@ class LoadRun:
         self.error = [""] * count
         self.index = {h: k for k, h in enumerate(batch.hashes_hex)}
         self.blocks: list[BlockSeen] = []
+        self.follow_errors: dict[int, int] = {}
         self.accepted = 0
         self.refused = 0
         self.committed = 0
@@ -300,7 +302,13 @@ class LoadRun:
                 await asyncio.sleep(self.spec.follow_poll_s)
                 continue
             if status != 200:
-                raise HttpError(f"GET /blocks/{next_height} answered {status}")
+                # Keep following: a lost follower would turn every later commit into a
+                # "not committed" and the run into a drain timeout.
+                self.follow_errors[status] = self.follow_errors.get(status, 0) + 1
+                print(f"follower: GET /blocks/{next_height} answered {status}: {answer[:200]!r}",
+                      file=sys.stderr, flush=True)
+                await asyncio.sleep(self.spec.follow_poll_s)
+                continue
             self.record_block(_block_decoder.decode(answer), time.time())
             next_height += 1
 
