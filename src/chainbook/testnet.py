@@ -289,6 +289,7 @@ def _make_node_home(
     genesis: Genesis,
     ca: tuple[bytes, bytes],
     peers: list[str],
+    nodes_on_machine: int,
 ) -> None:
     from chainbook.p2p.tls import issue_node_certificate
 
@@ -300,6 +301,7 @@ def _make_node_home(
         api_host=entry.host,
         api_port=entry.api_port,
         peers=peers,
+        verify_threads=max(1, (os.cpu_count() or 1) // nodes_on_machine),
     )
     node_cert_pem = issue_node_certificate(ca_key_pem, ca_cert_pem, key.seed, entry.name)
     create_home(
@@ -374,7 +376,7 @@ def init_testnet(
     (root / "genesis.json").write_bytes(dump_genesis(genesis))
     for entry, key in zip(entries, keys, strict=True):
         peers = [other.p2p_address for other in entries if other.name != entry.name]
-        _make_node_home(root, entry, key, genesis, ca, peers)
+        _make_node_home(root, entry, key, genesis, ca, peers, node_count)
     testnet = Testnet(
         chain_id=chain_id,
         created_ms=now_ms(),
@@ -405,7 +407,8 @@ def add_node(root: Path, validator: bool = False, seed: str | int | None = None)
         raise ConfigError(f"ports {busy} for {entry.name} are in use")
     genesis = load_genesis((testnet.path / "genesis.json").read_bytes())
     peers = [n.p2p_address for n in testnet.nodes]
-    _make_node_home(testnet.path, entry, key, genesis, _read_ca(testnet.ca_dir), peers)
+    ca = _read_ca(testnet.ca_dir)
+    _make_node_home(testnet.path, entry, key, genesis, ca, peers, len(testnet.nodes) + 1)
     testnet.nodes.append(entry)
     save_testnet(testnet)
     return entry

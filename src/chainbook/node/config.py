@@ -38,6 +38,10 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     peers: list[str] = []
     """Addresses "host:port" of the peers to dial; each must be a p2p listener of the network."""
     log_level: LogLevel = "info"
+    verify_threads: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
+    """Threads that check transaction signatures (0: one per CPU). Nodes sharing a machine
+    (a local testnet) should split the CPUs between them: more threads than cores only adds
+    contention (measured: 4 nodes on 2 cores commit ~15 % more with 1 thread each than 2)."""
 
     @property
     def p2p_address(self) -> str:

@@ -132,7 +132,7 @@ class Node:
             record=self.store.load_consensus_state() if is_validator else None,
         )
         self.transport: Transport | None = None
-        self.verifier = SignatureVerifier(self.chain_id)
+        self.verifier = SignatureVerifier(self.chain_id, self.config.verify_threads or None)
         self._admission_queue: deque[bytes] = deque()
         """Gossiped transactions waiting for their signature check (bounded)."""
         self._admission_wakeup = asyncio.Event()
