@@ -112,14 +112,21 @@ def bench_network(
 
 
 def read_cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
-    """User + system CPU seconds of each node process so far (0.0 for one that is gone)."""
+    """User + system CPU seconds of each node so far, its signature worker processes included
+    (0.0 for one that is gone)."""
     seconds = {}
     for name, process in processes.items():
         try:
-            times = process.cpu_times()
-            seconds[name] = times.user + times.system
+            family = [process, *process.children(recursive=True)]
         except psutil.Error:
             seconds[name] = 0.0
+            continue
+        total = 0.0
+        for member in family:
+            with contextlib.suppress(psutil.Error):
+                times = member.cpu_times()
+                total += times.user + times.system
+        seconds[name] = total
     return seconds
 
 

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import random
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Coroutine, Iterator
@@ -94,6 +95,8 @@ STATUS_INTERVAL_S = 1.0
 """How often our height is announced to peers (tells laggards to sync)."""
 GOSSIP_FLUSH_S = 0.01
 """Admitted transactions are batched this long before being sent to peers."""
+GIL_SWITCH_INTERVAL_S = 0.0005
+"""How long the event loop thread may hold the GIL while a signature thread waits for it."""
 SYNC_RETRY_S = 2.0
 """A sync request without an answer after this long may be sent again (to another peer)."""
 
@@ -417,11 +420,7 @@ class Node:
             if not candidates:
                 return
             peer_id = self._random.choice(sorted(candidates))
-        self._sync_requested_at = time.monotonic()
-        request = SyncRequest(
-            from_height=self.machine.height, count=limits.sync_blocks_per_response_max
-        )
-        self.transport.send(peer_id, encode_message(request))
+        self._send_sync_request(peer_id, self.machine.height)
         log.info(
             "sync_requested",
             extra={
@@ -430,6 +429,12 @@ class Node:
                 "target_height": target_height,
             },
         )
+
+    def _send_sync_request(self, peer_id: bytes, from_height: Height) -> None:
+        assert self.transport is not None
+        self._sync_requested_at = time.monotonic()
+        request = SyncRequest(from_height=from_height, count=limits.sync_blocks_per_response_max)
+        self.transport.send(peer_id, encode_message(request))
 
     def _serve_sync(self, peer_id: bytes, from_height: Height, count: int) -> None:
         assert self.transport is not None
@@ -444,33 +449,44 @@ class Node:
     async def _apply_sync(self, peer_id: bytes, blocks: list[tuple[bytes, bytes]]) -> None:
         """Feed synced blocks to consensus; each is decided only if its commit verifies.
 
-        The blocks' transaction signatures are checked first on the worker threads (catch-up
-        runs at the speed of verification); consensus then re-checks nothing it was told.
+        Catch-up is a pipeline: the next batch is requested as soon as this one arrives, and
+        the signatures of every block of the batch are checked on the worker threads while
+        the event loop executes and stores the blocks before them. Consensus then decides
+        each block only if its commit certificate verifies, and re-checks no signature.
         """
+        decoded: list[tuple[Block, Commit]] = []
+        for block_bytes, commit_bytes in blocks:
+            try:
+                decoded.append((decode_block(block_bytes), codec.decode(commit_bytes, Commit)))
+            except DecodeError as exc:
+                self._refuse_sync_block(peer_id, "malformed", str(exc))
+                return
         async with self._sync_lock:
-            for block_bytes, commit_bytes in blocks:
-                try:
-                    block = decode_block(block_bytes)
-                    commit = codec.decode(commit_bytes, Commit)
-                except DecodeError as exc:
-                    self._refuse_sync_block(peer_id, "malformed", str(exc))
-                    return
-                if block.height != self.machine.height:
-                    continue
-                await self._preverify(block)
-                self._step(CommitReceived(block, commit))
-                if self.machine.height == block.height:
-                    self._refuse_sync_block(peer_id, "refused", f"height {block.height}")
-                    return
+            fresh = [(b, c) for b, c in decoded if b.height >= self.machine.height]
+            if fresh and self._peer_heights.get(peer_id, 0) > fresh[-1][0].height:
+                self._send_sync_request(peer_id, fresh[-1][0].height + 1)
+            checks = [asyncio.ensure_future(self._verify_block_txs(b)) for b, _ in fresh]
+            try:
+                for (block, commit), check in zip(fresh, checks, strict=True):
+                    self.app.preverified.update(await check)
+                    if block.height != self.machine.height:
+                        continue
+                    self._step(CommitReceived(block, commit))
+                    if self.machine.height == block.height:
+                        self._refuse_sync_block(peer_id, "refused", f"height {block.height}")
+                        return
+            finally:
+                for check in checks:
+                    check.cancel()
         self._sync_requested_at = 0.0
-        if self._peer_heights.get(peer_id, 0) > self.app.state.height:
-            self._request_sync(self._peer_heights[peer_id], peer_id)
 
-    async def _preverify(self, block: Block) -> None:
+    async def _verify_block_txs(self, block: Block) -> dict[Hash, DecodedTx]:
         unknown = [tx for tx in block.txs if self.app.get(tx_hash(tx)) is None]
-        for verified in await self.verifier.verify(unknown):
-            if isinstance(verified, DecodedTx):
-                self.app.preverified[verified.hash] = verified
+        return {
+            verified.hash: verified
+            for verified in await self.verifier.verify(unknown)
+            if isinstance(verified, DecodedTx)
+        }
 
     def _refuse_sync_block(self, peer_id: bytes, what: str, detail: str) -> None:
         self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
@@ -646,6 +662,9 @@ def run_node(home: Path) -> None:
     home_ = Home(Path(home))
     config = home_.load_config()
     configure_logging(home_, config.log_level)
+    # Signature threads give the GIL back after every libsodium call and must get it back to
+    # start the next; with the default 5 ms switch interval a busy event loop starves them.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     node = Node(home_)
     try:
         import uvloop
