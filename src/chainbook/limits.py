@@ -23,6 +23,8 @@ mempool_txs_api_max = 20_000
 capacity keeps committing at its own pace instead of queueing work without bound."""
 admission_queue_txs_max = 50_000
 """Gossiped transactions waiting for their signature check; beyond it they are dropped, counted."""
+recent_committed_txs_max = 200_000
+"""Committed transaction hashes remembered to drop late gossip before checking signatures."""
 admission_batch_txs_max = 1_000
 """Signatures checked per batch on the worker threads, between two turns of the event loop."""
 mempool_txs_per_sender_max = 1_000
