@@ -141,6 +141,11 @@ class LedgerApplication:
             self.get_validators(header.height),
         )
         txs = verify_block_txs(self.chain_id, block.txs, self)
+        for tx in txs:
+            # Checked here for the first time (gossip often trails a proposal): remember it,
+            # so the node admitting the same transaction from gossip does not check it again.
+            if tx.hash not in self.mempool:
+                self.preverified[tx.hash] = tx
         ctx = BlockContext(header.height, header.time_ms, header.proposer)
         result = execute_block(self.state, self.chain_id, txs, ctx)
         if result.app_hash != header.app_hash:

@@ -384,16 +384,28 @@ class Node:
             while self._admission_queue:
                 count = min(len(self._admission_queue), limits.admission_batch_txs_max)
                 batch = [self._admission_queue.popleft() for _ in range(count)]
-                fresh = [tx for tx in batch if not self._is_known(tx_hash(tx))]
+                fresh = []
+                for tx in batch:
+                    hash_ = tx_hash(tx)
+                    if self._is_known(hash_):
+                        continue
+                    checked = self.app.preverified.get(hash_)
+                    if checked is not None:  # checked already, as part of a proposed block
+                        self._admit_quietly(tx, checked)
+                    else:
+                        fresh.append(tx)
                 for tx, verified in zip(fresh, await self.verifier.verify(fresh), strict=True):
                     if isinstance(verified, InvalidInput):
                         self._count_refusal(verified)
                         continue
-                    try:
-                        self._admit(tx, verified, gossip=False)
-                    except InvalidTransaction as exc:
-                        # Normal under races (a nonce already committed here): not a fault.
-                        self._count_refusal(exc)
+                    self._admit_quietly(tx, verified)
+
+    def _admit_quietly(self, tx: bytes, verified: DecodedTx) -> None:
+        try:
+            self._admit(tx, verified, gossip=False)
+        except InvalidTransaction as exc:
+            # Normal under races (a nonce already committed here): not a fault.
+            self._count_refusal(exc)
 
     def _is_known(self, hash_: Hash) -> bool:
         return hash_ in self.mempool or hash_ in self._recently_committed
