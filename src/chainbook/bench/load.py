@@ -29,7 +29,6 @@ Rules kept:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import sys
 import time
@@ -52,6 +51,7 @@ CONFLICT_CODES = frozenset(
 REQUEST_TIMEOUT_S = 30.0
 FOLLOW_TIMEOUT_S = 30.0
 BATCH_CONNECTIONS_PER_NODE = 4
+CLEANUP_TIMEOUT_S = 5.0
 READY_TIMEOUT_S = 600.0
 """Signing 200,000 transactions takes ~10 s; anything near this bound is a hang."""
 NOT_SENT = -1.0
@@ -393,16 +393,17 @@ async def run_load(spec: LoadSpec, ready: SyncEvent, go: SyncEvent, load_done: S
         t_load_end = time.time()
         load_done.set()
         drained = await run.drain()
+        # The records first: whatever happens while tearing down, the orchestrator has them.
+        Path(spec.records_path).write_bytes(
+            msgspec.msgpack.encode(run.to_records(t_go, t_load_end, drained))
+        )
     finally:
         for task in tasks:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        # Bounded: a task that does not answer its cancellation must not keep the process.
+        await asyncio.wait(tasks, timeout=CLEANUP_TIMEOUT_S)
         for connection in [*connections, follow_connection]:
             connection.close()
-    Path(spec.records_path).write_bytes(
-        msgspec.msgpack.encode(run.to_records(t_go, t_load_end, drained))
-    )
 
 
 def run_load_process(spec: LoadSpec, ready: SyncEvent, go: SyncEvent, load_done: SyncEvent) -> None:
