@@ -21,7 +21,7 @@ import random
 import signal
 import sys
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,7 @@ class Node:
         self._admission_wakeup = asyncio.Event()
         self._sync_lock = asyncio.Lock()
         self._admitted_unreported = 0
-        self._recently_committed: dict[Hash, None] = {}
+        self._recently_committed: OrderedDict[Hash, None] = OrderedDict()
         """Hashes of the latest committed transactions, oldest first (bounded)."""
         self._background: set[asyncio.Task[None]] = set()
         self._random = random.Random(self.key.seed)
@@ -411,9 +411,11 @@ class Node:
         return hash_ in self.mempool or hash_ in self._recently_committed
 
     def _remember_committed(self, hashes: list[Hash]) -> None:
+        # OrderedDict: popping the oldest is O(1). (Deleting the first key of a plain dict
+        # leaves a hole that every later next(iter(d)) walks over: quadratic once it is full.)
         self._recently_committed.update(dict.fromkeys(hashes))
         while len(self._recently_committed) > limits.recent_committed_txs_max:
-            del self._recently_committed[next(iter(self._recently_committed))]
+            self._recently_committed.popitem(last=False)
 
     def _admit(self, tx_bytes: bytes, verified: DecodedTx | None, *, gossip: bool) -> DecodedTx:
         result = self.mempool.add(tx_bytes, verified=verified)
