@@ -52,6 +52,7 @@ REQUEST_TIMEOUT_S = 30.0
 FOLLOW_TIMEOUT_S = 30.0
 BATCH_CONNECTIONS_PER_NODE = 4
 CLEANUP_TIMEOUT_S = 5.0
+ERROR_CLIENT = "client_error"
 READY_TIMEOUT_S = 600.0
 """Signing 200,000 transactions takes ~10 s; anything near this bound is a hang."""
 NOT_SENT = -1.0
@@ -224,6 +225,10 @@ class LoadRun:
                     await self.submit_batch(connection, ks)
                 else:
                     await self.submit_single(connection, ks[0])
+            except Exception as exc:  # a dead worker would hang the schedule's queue.join()
+                print(f"load worker: {len(ks)} transactions not submitted: {exc!r}",
+                      file=sys.stderr, flush=True)
+                self.record_refused(ks, ERROR_CLIENT)
             finally:
                 self.busy -= 1
                 for _ in ks:
