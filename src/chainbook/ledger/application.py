@@ -140,7 +140,7 @@ class LedgerApplication:
             self.genesis.hash,
             self.get_validators(header.height),
         )
-        txs = verify_block_txs(self.chain_id, block.txs, self)
+        txs = verify_block_txs(self.chain_id, block.txs, self, block.tx_hashes)
         for tx in txs:
             # Checked here for the first time (gossip often trails a proposal): remember it,
             # so the node admitting the same transaction from gossip does not check it again.

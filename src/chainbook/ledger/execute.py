@@ -250,17 +250,23 @@ def assert_module_invariants(state: LedgerState, result: BlockResult) -> None:
 
 
 def verify_block_txs(
-    chain_id: str, txs: Sequence[bytes], lookup: TxLookup | None = None
+    chain_id: str,
+    txs: Sequence[bytes],
+    lookup: TxLookup | None = None,
+    hashes: Sequence[Hash] | None = None,
 ) -> list[DecodedTx]:
     """Decode a proposed block's transactions, verifying each signature once.
 
     A transaction the node already admitted (found in `lookup`, e.g. its Mempool) is reused
-    as is; any other is verified now (chain id and signature). Raises InvalidBlock naming the
-    transaction's index and the reason.
+    as is; any other is verified now (chain id and signature). `hashes`, when given, are the
+    transactions' hashes already computed (Block.tx_hashes), so none is hashed twice. Raises
+    InvalidBlock naming the transaction's index and the reason.
     """
+    if hashes is None:
+        hashes = [tx_hash(tx) for tx in txs]
+    assert len(hashes) == len(txs)
     decoded: list[DecodedTx] = []
-    for index, tx_bytes in enumerate(txs):
-        hash_ = tx_hash(tx_bytes)
+    for index, (tx_bytes, hash_) in enumerate(zip(txs, hashes, strict=True)):
         known = lookup.get(hash_) if lookup is not None else None
         if known is not None:
             decoded.append(known)

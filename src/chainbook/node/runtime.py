@@ -152,7 +152,6 @@ class Node:
         self._stopping: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
-        self._last_block_time_ms = opened.last_header.time_ms if opened.last_header else 0
         log.info(
             "node_opened",
             extra={
@@ -295,9 +294,9 @@ class Node:
         self.store.save_block(
             encode_block(block), block, commit, result.receipts, result.changes, result.app_hash
         )
+        self._record_commit_metrics(block)
         self.app.commit(block, result)
         self._remember_committed(block.tx_hashes)
-        self._record_commit_metrics(block)
         log.info(
             "block_committed",
             extra={
@@ -318,12 +317,13 @@ class Node:
                         future.set_result(location)
 
     def _record_commit_metrics(self, block: Block) -> None:
+        """Called before the ledger moves on, so its state still holds the previous block."""
         self.metrics.blocks.inc()
         self.metrics.txs.inc(len(block.txs))
-        if self._last_block_time_ms:
-            interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
+        previous = self.app.state
+        if previous.height > 0:
+            interval_s = (block.header.time_ms - previous.time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
-        self._last_block_time_ms = block.header.time_ms
 
     def _halt(self, exc: BaseException) -> None:
         log.critical("state_divergence", extra={"reason": str(exc)})
@@ -384,7 +384,8 @@ class Node:
             while self._admission_queue:
                 count = min(len(self._admission_queue), limits.admission_batch_txs_max)
                 batch = [self._admission_queue.popleft() for _ in range(count)]
-                fresh = []
+                fresh: list[bytes] = []
+                fresh_hashes: list[Hash] = []
                 for tx in batch:
                     hash_ = tx_hash(tx)
                     if self._is_known(hash_):
@@ -394,7 +395,9 @@ class Node:
                         self._admit_quietly(tx, checked)
                     else:
                         fresh.append(tx)
-                for tx, verified in zip(fresh, await self.verifier.verify(fresh), strict=True):
+                        fresh_hashes.append(hash_)
+                checked_all = await self.verifier.verify(fresh, fresh_hashes)
+                for tx, verified in zip(fresh, checked_all, strict=True):
                     if isinstance(verified, InvalidInput):
                         self._count_refusal(verified)
                         continue
@@ -509,10 +512,15 @@ class Node:
         self._sync_requested_at = 0.0
 
     async def _verify_block_txs(self, block: Block) -> dict[Hash, DecodedTx]:
-        unknown = [tx for tx in block.txs if self.app.get(tx_hash(tx)) is None]
+        unknown = [
+            (tx, hash_)
+            for tx, hash_ in zip(block.txs, block.tx_hashes, strict=True)
+            if self.app.get(hash_) is None
+        ]
+        txs, hashes = [tx for tx, _ in unknown], [hash_ for _, hash_ in unknown]
         return {
             verified.hash: verified
-            for verified in await self.verifier.verify(unknown)
+            for verified in await self.verifier.verify(txs, hashes)
             if isinstance(verified, DecodedTx)
         }
 

@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from chainbook.chain.tx import DecodedTx, decode_tx, verify_tx
 from chainbook.errors import InvalidInput
+from chainbook.types import Hash
 
 VerifyResult = DecodedTx | InvalidInput
 
@@ -68,8 +69,13 @@ class SignatureVerifier:
             self.workers, mp_context=context, initializer=watch_parent, initargs=(os.getpid(),)
         )
 
-    async def verify(self, txs: list[bytes]) -> list[VerifyResult]:
-        """Results in the order of `txs`: a DecodedTx, or the error that refused it."""
+    async def verify(
+        self, txs: list[bytes], hashes: list[Hash] | None = None
+    ) -> list[VerifyResult]:
+        """Results in the order of `txs`: a DecodedTx, or the error that refused it.
+
+        `hashes`, when the caller already has them, are the transactions' hashes (tx_hash).
+        """
         if not txs:
             return []
         loop = asyncio.get_running_loop()
@@ -79,9 +85,10 @@ class SignatureVerifier:
             *(loop.run_in_executor(self._pool, verify_flags, self.chain_id, c) for c in chunks)
         )
         flags = [flag for part in parts for flag in part]
+        known = hashes if hashes is not None else [None] * len(txs)
         return [
-            decode_tx(tx) if ok else verify_inline(self.chain_id, tx)
-            for tx, ok in zip(txs, flags, strict=True)
+            decode_tx(tx, hash_=hash_) if ok else verify_inline(self.chain_id, tx)
+            for tx, hash_, ok in zip(txs, known, flags, strict=True)
         ]
 
     def close(self) -> None:
