@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from chainbook import merkle
 from chainbook.chain.block import Block, Header, compute_commit_hash
 from chainbook.chain.commit import Commit
-from chainbook.chain.genesis import ConsensusParams
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.consensus.effects import (
     Broadcast,
@@ -28,17 +27,11 @@ from chainbook.consensus.machine import ConsensusMachine
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidBlock
+from chainbook.sim.config import SIM_CONSENSUS_PARAMS
 
 CHAIN_ID = "test-chain"
-PARAMS = ConsensusParams(
-    timeout_propose_ms=100,
-    timeout_propose_delta_ms=50,
-    timeout_prevote_ms=50,
-    timeout_prevote_delta_ms=50,
-    timeout_precommit_ms=50,
-    timeout_precommit_delta_ms=50,
-    timeout_commit_ms=10,
-)
+PARAMS = SIM_CONSENSUS_PARAMS
+"""The simulator's small timeouts: the same machine, the same time scale."""
 
 
 def make_keys(n: int) -> list[PrivateKey]:

@@ -12,12 +12,15 @@ from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_resu
 from chainbook.ledger.state import LedgerState
 from chainbook.mempool import Mempool
 
-CHAIN_ID = "test-chain"
-ALICE = PrivateKey.from_label("alice")
-BOB = PrivateKey.from_label("bob")
-CAROL = PrivateKey.from_label("carol")
-DAVE = PrivateKey.from_label("dave")  # never funded
-VALIDATOR = PrivateKey.from_label("validator")
+# The same deterministic keys and chain id as the ledger tests (re-exported for the tests).
+from tests.ledger.ledger_support import (  # noqa: F401
+    ALICE,
+    BOB,
+    CAROL,
+    CHAIN_ID,
+    DAVE,
+    VALIDATOR,
+)
 
 
 def make_state() -> LedgerState:
