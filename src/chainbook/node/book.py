@@ -30,9 +30,9 @@ log = logging.getLogger("chainbook.node.book")
 
 class BookReport(msgspec.Struct, frozen=True):
     height: int
-    """Height of the (possibly truncated) book after opening."""
+    """Height of the (possibly truncated) book after opening: every block up to it verified
+    and replayed."""
     app_hash: bytes
-    verified_blocks: int
     corrupt_height: int | None
     reason: str
     state_table_rewritten: bool
@@ -79,7 +79,6 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
     report = BookReport(
         height=state.height,
         app_hash=state.app_hash,
-        verified_blocks=state.height,
         corrupt_height=corrupt_height,
         reason=reason,
         state_table_rewritten=rewritten,
