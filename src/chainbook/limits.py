@@ -25,8 +25,9 @@ admission_queue_txs_max = 50_000
 """Gossiped transactions waiting for their signature check; beyond it they are dropped, counted."""
 recent_committed_txs_max = 200_000
 """Committed transaction hashes remembered to drop late gossip before checking signatures."""
-admission_batch_txs_max = 1_000
-"""Signatures checked per batch on the worker threads, between two turns of the event loop."""
+admission_batch_txs_max = 256
+"""Gossiped transactions sent to the signature workers at a time. Small, so that a proposal
+carrying some of them waits little for the batch (node/runtime.py _receive_proposal)."""
 mempool_txs_per_sender_max = 1_000
 """A sender may queue this many transactions (consecutive nonces) ahead of the chain."""
 

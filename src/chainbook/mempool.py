@@ -323,7 +323,17 @@ class Mempool:
 
     def process_sender_recheck(self, sender: Address, committed: set[Hash], force: bool) -> None:
         queue = self._senders.get(sender)
-        if queue is None or not (force or queue.view.is_stale(self._state.kv)):
+        if queue is None:
+            return
+        if all(entry.tx.hash in committed for entry in queue.entries):
+            # The usual case under load: the block took everything the sender had pending,
+            # so there is nothing left to re-run, stale or not.
+            self._unindex_reads(sender, queue.view.reads)
+            for entry in queue.entries:
+                self.process_forget(entry, committed)
+            del self._senders[sender]
+            return
+        if not (force or queue.view.is_stale(self._state.kv)):
             return
         self._unindex_reads(sender, queue.view.reads)
         committed_nonce = get_nonce(self._state.kv, sender)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import struct
+
+import msgspec
 
 from chainbook import codec
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.tx import SignedTx, sign_tx, verify_tx
+from chainbook.chain.tx import DecodedTx, SignedTx, sign_tx, verify_tx
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidSignature, WrongChainId
-from chainbook.node.verifier import SignatureVerifier
+from chainbook.node.verifier import SignatureVerifier, serve_requests
 
 CHAIN = "verifier-test"
 
@@ -32,7 +36,7 @@ def test_results_match_inline_verification_in_order() -> None:
         try:
             return list(await verifier.verify(txs))
         finally:
-            verifier.close()
+            await verifier.aclose()
 
     results = asyncio.run(run())
     assert len(results) == len(txs)
@@ -54,6 +58,84 @@ def test_empty_batch_needs_no_worker() -> None:
         try:
             return list(await verifier.verify([]))
         finally:
-            verifier.close()
+            await verifier.aclose()
 
     assert asyncio.run(run()) == []
+
+
+def expected_flags(txs: list[bytes]) -> list[bool]:
+    flags = []
+    for tx in txs:
+        try:
+            verify_tx(CHAIN, tx)
+            flags.append(True)
+        except InvalidInput:
+            flags.append(False)
+    return flags
+
+
+def test_concurrent_calls_each_get_their_own_results() -> None:
+    """Calls made while a worker is busy share its next request; results must not mix."""
+    txs = make_txs()
+    calls = [txs[i:] for i in range(0, len(txs), 3)]
+
+    async def run() -> list[list[object]]:
+        verifier = SignatureVerifier(CHAIN, workers=1)
+        try:
+            return [list(r) for r in await asyncio.gather(*(verifier.verify(c) for c in calls))]
+        finally:
+            await verifier.aclose()
+
+    for call, results in zip(calls, asyncio.run(run()), strict=True):
+        assert [isinstance(r, DecodedTx) for r in results] == expected_flags(call)
+        assert [r.tx_bytes for r in results if isinstance(r, DecodedTx)] == [
+            tx for tx, ok in zip(call, expected_flags(call), strict=True) if ok
+        ]
+
+
+def test_a_killed_worker_is_replaced_and_no_call_fails() -> None:
+    txs = make_txs()
+
+    async def run() -> tuple[list[object], int, int]:
+        verifier = SignatureVerifier(CHAIN, workers=1)
+        try:
+            await verifier.verify(txs[:2])  # starts the worker
+            first = verifier._slots[0]
+            assert first is not None
+            first.process.kill()
+            await first.process.wait()
+            results = list(await verifier.verify(txs))
+            again = list(await verifier.verify(txs))
+            second = verifier._slots[0]
+            assert second is not None and list(map(repr, results)) == list(map(repr, again))
+            return results, first.process.pid, second.process.pid
+        finally:
+            await verifier.aclose()
+
+    results, first_pid, second_pid = asyncio.run(run())
+    assert first_pid != second_pid
+    assert [isinstance(r, DecodedTx) for r in results] == expected_flags(txs)
+
+
+def test_worker_protocol_answers_one_flag_per_transaction_and_stops_at_eof() -> None:
+    txs = make_txs()
+    body = msgspec.msgpack.encode(txs)
+    requests = io.BytesIO(struct.pack(">I", len(body)) + body + b"\x00\x00")  # torn 2nd head
+    answers = io.BytesIO()
+    serve_requests(CHAIN, requests, answers)
+    data = answers.getvalue()
+    assert struct.unpack(">I", data[:4]) == (len(txs),)
+    assert [bool(b) for b in data[4:]] == expected_flags(txs)
+
+
+def test_closing_stops_the_workers() -> None:
+    async def run() -> asyncio.subprocess.Process:
+        verifier = SignatureVerifier(CHAIN, workers=1)
+        await verifier.verify(make_txs()[:1])
+        worker = verifier._slots[0]
+        assert worker is not None
+        await verifier.aclose()
+        return worker.process
+
+    process = asyncio.run(run())
+    assert process.returncode == 0  # ended by its closed stdin, not killed

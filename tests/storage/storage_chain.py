@@ -74,12 +74,17 @@ def app_hash_at(height: Height) -> Hash:
 
 
 def build_chain(
-    blocks: int, txs_per_block: int = 3, repeat_first_tx: bool = False
+    blocks: int,
+    txs_per_block: int = 3,
+    repeat_first_tx: bool = False,
+    replay_previous_first_tx: bool = False,
 ) -> list[SavedBlock]:
     """Blocks 1..blocks. Block h+1's last_commit (3 signers) differs from h's seen commit (4).
 
     With repeat_first_tx each block ends with its first tx again (a replay the ledger refuses:
-    its receipt is not ok), which the tx index must not let overwrite the first location.
+    its receipt is not ok), which the tx index must not let overwrite the first location. With
+    replay_previous_first_tx each block after the first also carries the first tx of the block
+    before it (after its own txs, before that repeat): the same replay across blocks.
     """
     chain: list[SavedBlock] = []
     nonce = 0
@@ -89,7 +94,12 @@ def build_chain(
         for i in range(txs_per_block):
             txs.append(sign_tx(SENDER, CHAIN_ID, nonce, Note(text=f"h{height}-t{i}")))
             nonce += 1
+        replays: set[int] = set()
+        if replay_previous_first_tx and chain:
+            replays.add(len(txs))
+            txs.append(chain[-1].block.txs[0])
         if repeat_first_tx:
+            replays.add(len(txs))
             txs.append(txs[0])
         last_commit = (
             None
@@ -115,8 +125,8 @@ def build_chain(
                 tx_hash=tx_hash(tx),
                 height=height,
                 index=i,
-                ok=not (repeat_first_tx and i == len(txs) - 1),
-                error="replayed nonce" if repeat_first_tx and i == len(txs) - 1 else "",
+                ok=i not in replays,
+                error="replayed nonce" if i in replays else "",
                 events=[Event(module="note", kind="stored", attributes=[("index", str(i))])],
             )
             for i, tx in enumerate(txs)

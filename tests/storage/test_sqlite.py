@@ -33,20 +33,22 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
         db = sqlite3.connect(path)  # a reader beside the open writer (WAL)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert tables == {"meta", "blocks", "txs", "state", "consensus_wal"}
+        assert tables == {"meta", "blocks", "txs", "tx_collisions", "state", "consensus_wal"}
         assert db.execute("SELECT max(height), count(*) FROM blocks").fetchone() == (3, 3)
         assert db.execute("SELECT count(*) FROM txs").fetchone() == (9,)
+        assert db.execute("SELECT count(*) FROM tx_collisions").fetchone() == (0,)
         columns = {
             table: [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-            for table in ("blocks", "txs")
+            for table in ("blocks", "txs", "tx_collisions")
         }
         assert columns == {
             "blocks": ["height", "hash", "commit", "receipts", "block"],
-            "txs": ["hash", "height", "idx"],
-        }, "receipts once per block; the tx index is (hash, height, idx) only"
-        assert db.execute(
-            "SELECT height, idx FROM txs WHERE hash = ?", (chain[1].receipts[2].tx_hash,)
-        ).fetchone() == (2, 2)
+            "txs": ["key", "height", "idx"],
+            "tx_collisions": ["hash", "height", "idx"],
+        }, "receipts once per block; the tx index is (7-byte hash prefix, height, idx) only"
+        # What an operator types in the sqlite3 shell: the hash's first 14 hex digits.
+        sql = f"SELECT height, idx FROM txs WHERE key = 0x{chain[1].receipts[2].tx_hash[:7].hex()}"
+        assert db.execute(sql).fetchone() == (2, 2)
         assert dict(db.execute("SELECT key, value FROM meta")) == {
             "schema_version": SCHEMA_VERSION,
             "latest_height": 3,
@@ -60,9 +62,10 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
         db.close()
 
 
-@pytest.mark.parametrize("version", [1, 99])
+@pytest.mark.parametrize("version", [1, 2, 99])
 def test_refuses_another_schema_version(tmp_path: Path, version: int) -> None:
-    """Version 1 (a receipt per tx index row) included: nothing was deployed, so no migration."""
+    """Versions 1 (a receipt per tx index row) and 2 (the tx index keyed by the whole hash)
+    included: no migration, the error tells the operator to re-sync."""
     path = tmp_path / "book.sqlite"
     SqliteBlockStore(path).close()
     db = sqlite3.connect(path)
@@ -174,7 +177,7 @@ BYTES_PER_TX_MAX = 300
 def test_bytes_on_disk_per_transfer_within_budget(tmp_path: Path) -> None:
     """Growth of the used pages (what docs/BENCHMARKS.md reports) per committed transfer, on
     real bank transfers executed by the ledger. bench_save_block.py measures it on a larger
-    chain (20 x 3,000 txs: ~243 bytes)."""
+    chain (20 x 3,000 txs: ~194 bytes)."""
     genesis, chain = build_bank_chain(4, txs_per_block=1_000, accounts=500)
     path = tmp_path / "book.sqlite"
     genesis_state = LedgerState.from_genesis(genesis)

@@ -53,6 +53,9 @@ class LedgerApplication:
         self._results: dict[Hash, BlockResult] = {}
         """Results of blocks verified at the current height, by block hash."""
         self._rejections: dict[Hash, InvalidBlock] = {}
+        self.txs_checked_in_blocks = 0
+        """Transactions whose signature was first checked during block validation (not at
+        admission): what gossip trailing proposals costs; a metric, not a rule."""
 
     # --- ConsensusApp ---------------------------------------------------------------------
 
@@ -140,12 +143,14 @@ class LedgerApplication:
             self.genesis.hash,
             self.get_validators(header.height),
         )
+        known_before = len(self.preverified)
         txs = verify_block_txs(self.chain_id, block.txs, self, block.tx_hashes)
         for tx in txs:
             # Checked here for the first time (gossip often trails a proposal): remember it,
             # so the node admitting the same transaction from gossip does not check it again.
             if tx.hash not in self.mempool:
                 self.preverified[tx.hash] = tx
+        self.txs_checked_in_blocks += len(self.preverified) - known_before
         ctx = BlockContext(header.height, header.time_ms, header.proposer)
         result = execute_block(self.state, self.chain_id, txs, ctx)
         if result.app_hash != header.app_hash:

@@ -21,6 +21,11 @@ class NodeMetrics:
         self.txs_refused = Counter(
             "chainbook_txs_refused", "Transactions refused at admission", ["code"], registry=r
         )
+        self.txs_checked_in_blocks = Counter(
+            "chainbook_txs_checked_in_blocks",
+            "Transactions whose signature was first checked in a proposed or synced block",
+            registry=r,
+        )
         self.block_interval = Histogram(
             "chainbook_block_interval_seconds",
             "Time between consecutive block times",

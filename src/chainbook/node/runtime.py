@@ -30,7 +30,7 @@ import uvicorn
 
 from chainbook import codec, limits, merkle
 from chainbook.chain.block import Block, decode_block, encode_block
-from chainbook.chain.commit import Commit
+from chainbook.chain.commit import Commit, SignedProposal
 from chainbook.chain.tx import DecodedTx, tx_hash
 from chainbook.consensus.effects import (
     Broadcast,
@@ -139,8 +139,13 @@ class Node:
         self._admission_queue: deque[bytes] = deque()
         """Gossiped transactions waiting for their signature check (bounded)."""
         self._admission_wakeup = asyncio.Event()
+        no_batch = asyncio.Event()
+        no_batch.set()
+        self._gossip_checking: tuple[frozenset[Hash], asyncio.Event] = (frozenset(), no_batch)
+        """The gossip batch in the signature workers now, and its end (set once admitted)."""
         self._sync_lock = asyncio.Lock()
         self._admitted_unreported = 0
+        self._checked_in_blocks_reported = 0
         self._recently_committed: OrderedDict[Hash, None] = OrderedDict()
         """Hashes of the latest committed transactions, oldest first (bounded)."""
         self._background: set[asyncio.Task[None]] = set()
@@ -205,7 +210,7 @@ class Node:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self.verifier.close()
+        await self.verifier.aclose()
         self.store.close()
         log.info("node_stopped", extra={"height": self.app.state.height})
         if self._failure is not None:
@@ -351,7 +356,7 @@ class Node:
     def _dispatch(self, peer_id: bytes, message: WireMessage) -> None:
         match message:
             case ProposalMessage(proposal=proposal, block=block):
-                self._step(ProposalReceived(proposal, block))
+                self._receive_proposal(proposal, block)
             case VoteMessage(vote=vote):
                 self._step(VoteReceived(vote))
             case TxsMessage(txs=txs):
@@ -364,6 +369,31 @@ class Node:
                 self._serve_sync(peer_id, from_height, count)
             case SyncResponse(blocks=blocks):
                 self._spawn(self._apply_sync(peer_id, blocks))
+
+    def _receive_proposal(self, proposal: SignedProposal, block: Block) -> None:
+        """Hand a proposal to consensus, after the gossip batch in the signature workers if
+        the block carries some of its transactions.
+
+        Gossip often trails a proposal: block validation then checks the signatures of the
+        transactions this node has not admitted yet, on the event loop. Those of the batch
+        the workers hold right now would be checked twice, so the proposal waits for that
+        batch (at most admission_batch_txs_max signatures, a few ms) instead. Sending all
+        unseen ones to the workers ahead of gossip measured worse (2,354 tx/s at 3,000
+        offered): the proposal then waits behind the worker's queue, and blocks slow down.
+        """
+        gossip_hashes, gossip_done = self._gossip_checking
+        if gossip_done.is_set() or block.height != self.machine.height or not any(
+            hash_ in gossip_hashes for hash_ in block.tx_hashes
+        ):
+            self._step(ProposalReceived(proposal, block))
+            return
+        self._spawn(self._receive_after(gossip_done, proposal, block))
+
+    async def _receive_after(
+        self, batch_done: asyncio.Event, proposal: SignedProposal, block: Block
+    ) -> None:
+        await batch_done.wait()
+        self._step(ProposalReceived(proposal, block))
 
     def _enqueue_gossiped(self, txs: list[bytes]) -> None:
         """Queue a peer's transactions for admission; past the bound they are dropped, counted."""
@@ -396,12 +426,17 @@ class Node:
                     else:
                         fresh.append(tx)
                         fresh_hashes.append(hash_)
-                checked_all = await self.verifier.verify(fresh, fresh_hashes)
-                for tx, verified in zip(fresh, checked_all, strict=True):
-                    if isinstance(verified, InvalidInput):
-                        self._count_refusal(verified)
-                        continue
-                    self._admit_quietly(tx, verified)
+                batch_done = asyncio.Event()
+                self._gossip_checking = (frozenset(fresh_hashes), batch_done)
+                try:
+                    checked_all = await self.verifier.verify(fresh, fresh_hashes)
+                    for tx, verified in zip(fresh, checked_all, strict=True):
+                        if isinstance(verified, InvalidInput):
+                            self._count_refusal(verified)
+                            continue
+                        self._admit_quietly(tx, verified)
+                finally:
+                    batch_done.set()
 
     def _admit_quietly(self, tx: bytes, verified: DecodedTx) -> None:
         try:
@@ -676,6 +711,9 @@ class Node:
     def metrics_text(self) -> bytes:
         self.metrics.txs_admitted.inc(self._admitted_unreported)
         self._admitted_unreported = 0
+        checked = self.app.txs_checked_in_blocks
+        self.metrics.txs_checked_in_blocks.inc(checked - self._checked_in_blocks_reported)
+        self._checked_in_blocks_reported = checked
         self.metrics.height.set(self.app.state.height)
         self.metrics.round.set(self.machine.round)
         self.metrics.mempool_txs.set(len(self.mempool))

@@ -6,24 +6,45 @@ with the `sqlite3` shell to look at the book. The schema is plain on purpose:
     meta(key TEXT PRIMARY KEY, value)            schema_version, latest_height, state_height,
                                                  app_hash
     blocks(height INTEGER PRIMARY KEY, hash BLOB, "commit" BLOB, receipts BLOB, block BLOB)
-    txs(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
+    txs(key INTEGER PRIMARY KEY, height INTEGER, idx INTEGER)    key: tx_key(tx hash)
+    tx_collisions(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
     state(key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID
     consensus_wal(id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB)
 
-Bytes on disk (schema 2; tests/storage/bench_save_block.py, 170-byte bank transfers in
-3,000-tx blocks): per transaction ~173 bytes of block, ~47 of tx index (a ~42-byte row in a
-B-tree of random keys) and ~22 of receipts: ~243. Schema 1 kept every receipt, with its tx
-hash and height, in its tx index row, plus an index on height: ~463.
+Bytes on disk (schema 3; tests/storage/bench_save_block.py, 170-byte bank transfers in
+3,000-tx blocks, heights 1-20): per transaction ~173 bytes in `blocks` (the block; its commit
+and receipts add <1 here: these transfers emit no events) and ~20 of tx index (an ~18-byte
+row in a B-tree of random keys; ~22 at heights around a million, which take 2 more bytes):
+~194 in all. Schema 2 keyed the tx index by the whole 32-byte hash: ~47 bytes per tx, ~221 in
+all. Schema 1 kept every receipt, with its tx hash and height, in its tx index row, plus an
+index on height: ~463.
 - `receipts` is the block's receipts once (storage/base.py encode_block_receipts), zlib
   compressed. `load_tx` reads the block's receipts and rebuilds the one it needs (~1 ms for a
   3,000-tx block; the API's tx lookups pay it, the commit path does not).
 - Column order matters: SQLite reaches a column by walking the overflow pages of the columns
   before it, so the large block blob comes last and reading a commit or receipts does not read
   the block.
+- The tx index is keyed by tx_key(hash), the hash's first 7 bytes as an integer: the rowid of
+  a plain table, so a row holds no hash (`SELECT * FROM txs WHERE key = 0x` followed by the
+  hash's first 14 hex digits finds one in the sqlite3 shell). A tx whose prefix is already
+  taken by a different tx (rare by chance, or one ground by an attacker) goes to
+  tx_collisions, under its full hash. Why the index stays exact:
+  - save_block inserts the txs rows of a block in block order and keeps the row already there
+    on a conflict (rowcount tells). Only then (the rare path) it reads the tx at the location
+    that holds the key: the same hash is the same tx included again, which keeps its first
+    location as before; another hash goes to tx_collisions (there too the first location
+    wins). So every stored tx is in tx_collisions, or owns the txs row of its key.
+  - load_tx looks in tx_collisions first (exact), then in txs by key, and confirms a row found
+    by key against the hash of the tx at that location in the stored block (~0.2 ms to decode
+    a 3,000-tx block): a hash not in the book that shares a stored prefix is not found.
+  - Every row depends only on the blocks up to its height, so deleting by height from both
+    tables (truncate_from) leaves the index that saving the remaining blocks would build.
+  The cost of a collision is a read of one stored block per height in the rare path, and a
+  tx_collisions row of ~47 bytes, as every row was in schema 2.
 - No index on txs.height: truncate_from (rare: a repair at start-up) scans the tx index
   instead. Deleting by the hashes of the truncated blocks' txs would be cheaper, but the block
   being truncated is often the damaged one, whose bytes no longer give the hashes that were
-  indexed; a scan leaves no row behind.
+  indexed; a scan (of txs and of the small tx_collisions) leaves no row behind.
 
 Durability and atomicity:
 - journal_mode=WAL: readers (the API, an operator's sqlite3 shell) never block the writer.
@@ -56,6 +77,7 @@ from contextlib import contextmanager
 from chainbook import codec
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.chain.tx import tx_hash as compute_tx_hash
 from chainbook.chain.verify import compute_header_hash
 from chainbook.errors import CorruptBook, StorageError
 from chainbook.ledger.receipts import Receipt
@@ -74,8 +96,9 @@ from chainbook.storage.base import (
 )
 from chainbook.types import Hash, Height
 
-SCHEMA_VERSION = 2
-"""1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts."""
+SCHEMA_VERSION = 3
+"""1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts. 3: the tx
+index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions."""
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -91,6 +114,11 @@ CREATE TABLE blocks (
 );
 CREATE INDEX blocks_by_hash ON blocks(hash);
 CREATE TABLE txs (
+    key    INTEGER PRIMARY KEY,
+    height INTEGER NOT NULL,
+    idx    INTEGER NOT NULL
+);
+CREATE TABLE tx_collisions (
     hash   BLOB PRIMARY KEY,
     height INTEGER NOT NULL,
     idx    INTEGER NOT NULL
@@ -113,6 +141,19 @@ _UPSERT_STATE = (
     "INSERT INTO state(key, value) VALUES (?, ?) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
+# First location wins in both tables (rows go in block order).
+_INSERT_TX = "INSERT INTO txs(key, height, idx) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING"
+_INSERT_TX_COLLISION = "INSERT OR IGNORE INTO tx_collisions(hash, height, idx) VALUES (?, ?, ?)"
+
+
+def tx_key(tx_hash: Hash) -> int:
+    """The txs row key of a transaction: the first 7 bytes of its hash, as an unsigned integer.
+
+    7 bytes because SQLite stores a rowid below 2**56 in at most 8 bytes (an 8-byte or
+    negative one takes 9), and 56 bits make a shared prefix rare (~7 pairs among a billion
+    transactions); the rare pair is kept apart by tx_collisions (see the module docstring).
+    """
+    return int.from_bytes(tx_hash[:7], "big")
 
 
 _WAL_AUTOCHECKPOINT_PAGES = 1000
@@ -236,7 +277,7 @@ class SqliteBlockStore:
         receipts_blob = compress_block_receipts(encode_block_receipts(receipts))
         commit_bytes = codec.encode(commit)
         height = block.header.height
-        tx_rows = [(r.tx_hash, height, r.index) for r in receipts]
+        tx_rows = [(tx_key(r.tx_hash), height, r.index) for r in receipts]
         upserts = [(k, v) for k, v in state_changes.items() if v is not None]
         deletes = [(k,) for k, v in state_changes.items() if v is None]
         with self._lock:
@@ -255,10 +296,11 @@ class SqliteBlockStore:
                         block_bytes,
                     ),
                 )
-                # In block order: a tx included twice keeps its first location.
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO txs(hash, height, idx) VALUES (?, ?, ?)", tx_rows
-                )
+                # In block order: a tx included twice keeps its first location. A row left
+                # out had its key taken: by that same tx, or by another with the same prefix.
+                inserted = self._db.executemany(_INSERT_TX, tx_rows).rowcount
+                if inserted != len(tx_rows):
+                    self._index_collisions(block)
                 self._db.executemany(_UPSERT_STATE, upserts)
                 self._db.executemany("DELETE FROM state WHERE key = ?", deletes)
                 self._db.executemany(
@@ -267,6 +309,27 @@ class SqliteBlockStore:
                 )
             self._latest_height = height
             self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def _index_collisions(self, block: Block) -> None:
+        """save_block's rare path: put each tx of `block` whose key is held by another tx's row
+        into tx_collisions. Runs inside save_block's transaction, after its txs rows."""
+        height = block.header.height
+        txs_at = {height: block.txs}  # each stored block read and decoded once
+        for index, tx_hash in enumerate(block.tx_hashes):
+            row = self._db.execute(
+                "SELECT height, idx FROM txs WHERE key = ?", (tx_key(tx_hash),)
+            ).fetchone()
+            held_height, held_index = _check_tx_row(row, tx_hash)
+            if (held_height, held_index) == (height, index):
+                continue  # its own row went in
+            if held_height not in txs_at:
+                cell = self._db.execute(
+                    "SELECT block FROM blocks WHERE height = ?", (held_height,)
+                ).fetchone()
+                txs_at[held_height] = _stored_txs(None if cell is None else cell[0], held_height)
+            # The same hash is the same tx included again: it keeps its first location.
+            if _tx_hash_at(txs_at[held_height], held_height, held_index) != tx_hash:
+                self._db.execute(_INSERT_TX_COLLISION, (tx_hash, height, index))
 
     def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
         with self._lock:
@@ -287,6 +350,7 @@ class SqliteBlockStore:
                 self._db.execute("DELETE FROM blocks WHERE height >= ?", (height,))
                 # A scan of the tx index (no index on height; see the module docstring).
                 self._db.execute("DELETE FROM txs WHERE height >= ?", (height,))
+                self._db.execute("DELETE FROM tx_collisions WHERE height >= ?", (height,))
                 self._db.execute(_SET_META, ("latest_height", new_latest))
             self._latest_height = new_latest
 
@@ -346,21 +410,31 @@ class SqliteBlockStore:
 
     def load_tx(self, tx_hash: Hash) -> TxLocation | None:
         with self._lock:
+            # tx_collisions (keyed by the full hash, usually empty) first: there the hash is
+            # exact; a txs row found by key may be another tx's with the same prefix.
             row = self._db.execute(
-                "SELECT txs.height, txs.idx, blocks.receipts FROM txs "
-                "LEFT JOIN blocks ON blocks.height = txs.height WHERE txs.hash = ?",
+                "SELECT c.height, c.idx, b.receipts, NULL FROM tx_collisions AS c "
+                "LEFT JOIN blocks AS b ON b.height = c.height WHERE c.hash = ?",
                 (tx_hash,),
             ).fetchone()
+            by_key = row is None
+            if by_key:
+                row = self._db.execute(
+                    "SELECT t.height, t.idx, b.receipts, b.block FROM txs AS t "
+                    "LEFT JOIN blocks AS b ON b.height = t.height WHERE t.key = ?",
+                    (tx_key(tx_hash),),
+                ).fetchone()
         if row is None:
             return None
-        height, index, receipts_blob = row
-        if not isinstance(height, int) or not isinstance(index, int):
-            raise CorruptBook(f"tx index row of {tx_hash.hex()} is damaged: {row[:2]!r}", height=0)
+        height, index = _check_tx_row(row[:2], tx_hash)
+        receipts_blob, block_blob = row[2:]
         if receipts_blob is None:
             raise CorruptBook(
                 f"tx {tx_hash.hex()} is indexed at height {height}, which has no block",
                 height=height,
             )
+        if by_key and _tx_hash_at(_stored_txs(block_blob, height), height, index) != tx_hash:
+            return None  # another tx's row: the asked one is not in the book
         data = _blob(receipts_blob, "receipts", height)
         assert data is not None
         return decode_stored_tx_location(
@@ -402,4 +476,32 @@ def _blob(value: object | None, what: str, height: Height) -> bytes | None:
     )
 
 
-__all__ = ["SCHEMA_VERSION", "SqliteBlockStore"]
+def _check_tx_row(row: tuple[object, ...] | None, tx_hash: Hash) -> tuple[Height, int]:
+    """The (height, idx) of the tx index row read for `tx_hash`; CorruptBook if damaged."""
+    if row is not None:
+        height, index = row
+        if isinstance(height, int) and isinstance(index, int):
+            return height, index
+    raise CorruptBook(f"tx index row of {tx_hash.hex()} is damaged: {row!r}", height=0)
+
+
+def _stored_txs(block_cell: object | None, height: Height) -> list[bytes]:
+    """The txs of the stored block at `height` (`block_cell`: its block column, None when no
+    such row), for a tx index row there; CorruptBook if there is no such block."""
+    data = _blob(block_cell, "block", height)
+    if data is None:
+        raise CorruptBook(f"a tx is indexed at height {height}, which has no block", height=height)
+    return decode_stored_block(data, height).txs
+
+
+def _tx_hash_at(txs: list[bytes], height: Height, index: int) -> Hash:
+    """The hash of the tx a tx index row (height, index) points at; CorruptBook if none."""
+    if not 0 <= index < len(txs):
+        raise CorruptBook(
+            f"a tx is indexed at index {index} of block {height}, which has {len(txs)} txs",
+            height=height,
+        )
+    return compute_tx_hash(txs[index])
+
+
+__all__ = ["SCHEMA_VERSION", "SqliteBlockStore", "tx_key"]
