@@ -193,6 +193,7 @@ class Node:
             on_message=self._on_peer_message,
             on_peer_connected=self._on_peer_connected,
         )
+        await self.verifier.start()
         await self.transport.start()
         server = self._make_api_server()
         self._tasks = [

@@ -20,9 +20,10 @@ Why not concurrent.futures.ProcessPoolExecutor: its cost per call in the node pr
 themselves save on the small batches a loaded node sees (15-tx API and gossip batches: 27 us of
 node CPU per transaction, 3.7 us at 1,000-tx batches; measured with one worker).
 
-Coalescing: a worker has at most one request in flight. Calls made meanwhile queue up and go
-out together as its next request (up to REQUEST_TXS_MAX transactions), so under load the
-per-request cost is paid once for many calls, and an idle node sends a call at once. A large
+Coalescing: a worker holds at most REQUESTS_IN_FLIGHT_MAX requests. Calls made meanwhile
+queue up and go out together as its next request (up to REQUEST_TXS_MAX transactions), so
+under load the per-request cost is paid once for many calls, and an idle node sends a call at
+once. A large
 call is cut into pieces so that several workers share it (catch-up).
 
 A worker that dies (killed by an operator, out of memory) is started again for later calls;
@@ -52,9 +53,15 @@ log = logging.getLogger("chainbook.node.verifier")
 VerifyResult = DecodedTx | InvalidInput
 
 REQUEST_TXS_MAX = 256
-"""At most this many transactions per request: ~15 ms of work for one worker, so an urgent
-call (a proposal's unseen transactions) never waits behind much more than that; the cost of a
-request in the node (~45 us) stays under 0.2 us per transaction."""
+"""At most this many transactions per request (~15 ms of work): large calls are cut into
+pieces that several workers share; the cost of a request in the node (~45 us) stays under
+0.2 us per transaction."""
+
+REQUESTS_IN_FLIGHT_MAX = 8
+"""Requests a worker holds at once (~120 ms of work): the next ones wait in its pipe while it
+works, so it does not idle until a busy event loop reads its answers. Catch-up needs the
+depth: its event loop executes a 5,000-tx block (~200 ms) while the workers check the next
+blocks (measured: 2 requests in flight, 10,351 tx/s; see docs/BENCHMARKS.md)."""
 
 _LENGTH = struct.Struct(">I")
 WORKER_STOP_TIMEOUT_S = 2.0
@@ -147,7 +154,8 @@ class _Worker:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
-        self.in_flight: list[_Piece] = []
+        self.in_flight: deque[list[_Piece]] = deque()
+        """Requests sent and not answered yet, oldest first (answers come in order)."""
         self.reader: asyncio.Task[None] | None = None
 
 
@@ -157,17 +165,16 @@ class SignatureVerifier:
         self.workers = workers or max(os.cpu_count() or 1, 1)
         self._slots: list[_Worker | None] = [None] * self.workers
         """Started on first use (a process needs the running event loop)."""
-        self._starting: set[int] = set()
+        self._starting: dict[int, asyncio.Task[None]] = {}
         self._queue: deque[_Piece] = deque()
         self._closed = False
 
     async def verify(
-        self, txs: list[bytes], hashes: list[Hash] | None = None, *, urgent: bool = False
+        self, txs: list[bytes], hashes: list[Hash] | None = None
     ) -> list[VerifyResult]:
         """Results in the order of `txs`: a DecodedTx, or the error that refused it.
 
         `hashes`, when the caller already has them, are the transactions' hashes (tx_hash).
-        `urgent` calls go out before every queued one (a proposal waits on them).
         """
         if not txs:
             return []
@@ -175,14 +182,10 @@ class SignatureVerifier:
             raise RuntimeError("the signature verifier is closed")
         call = _Call(len(txs), asyncio.get_running_loop().create_future())
         piece_txs = max(1, min(REQUEST_TXS_MAX, -(-len(txs) // self.workers)))
-        pieces = [
+        self._queue.extend(
             _Piece(call, start, txs[start : start + piece_txs])
             for start in range(0, len(txs), piece_txs)
-        ]
-        if urgent:
-            self._queue.extendleft(reversed(pieces))
-        else:
-            self._queue.extend(pieces)
+        )
         self._start_missing_workers()
         self._dispatch()
         flags = await call.future
@@ -195,30 +198,42 @@ class SignatureVerifier:
         ]
 
     def _dispatch(self) -> None:
-        """Give every idle worker the queued pieces, up to REQUEST_TXS_MAX transactions."""
-        for worker in self._slots:
-            if worker is None or worker.in_flight or not self._queue:
+        """Keep every worker supplied: up to REQUESTS_IN_FLIGHT_MAX requests each, handed out
+        in turns so that the pieces of a large call spread over all workers."""
+        for depth in range(REQUESTS_IN_FLIGHT_MAX):
+            for worker in self._slots:
+                if worker is not None and len(worker.in_flight) <= depth and self._queue:
+                    self._send_request(worker)
+
+    def _send_request(self, worker: _Worker) -> None:
+        """Send `worker` the next queued pieces, up to REQUEST_TXS_MAX transactions."""
+        batch: list[_Piece] = []
+        size = 0
+        while self._queue and (not batch or size + len(self._queue[0].txs) <= REQUEST_TXS_MAX):
+            piece = self._queue.popleft()
+            if piece.call.future.done():  # its caller was cancelled
                 continue
-            batch: list[_Piece] = []
-            size = 0
-            while self._queue and (not batch or size + len(self._queue[0].txs) <= REQUEST_TXS_MAX):
-                piece = self._queue.popleft()
-                if piece.call.future.done():  # its caller was cancelled
-                    continue
-                batch.append(piece)
-                size += len(piece.txs)
-            if not batch:
-                continue
-            body = msgspec.msgpack.encode([tx for piece in batch for tx in piece.txs])
-            assert worker.process.stdin is not None
-            worker.process.stdin.write(_LENGTH.pack(len(body)) + body)
-            worker.in_flight = batch
+            batch.append(piece)
+            size += len(piece.txs)
+        if not batch:
+            return
+        body = msgspec.msgpack.encode([tx for piece in batch for tx in piece.txs])
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(_LENGTH.pack(len(body)) + body)
+        worker.in_flight.append(batch)
+
+    async def start(self) -> None:
+        """Start the workers now rather than at the first call (a worker takes ~0.3 s to start,
+        which a node catching up would otherwise wait for)."""
+        self._start_missing_workers()
+        await asyncio.gather(*self._starting.values())
 
     def _start_missing_workers(self) -> None:
         for index, worker in enumerate(self._slots):
             if worker is None and index not in self._starting:
-                self._starting.add(index)
-                asyncio.get_running_loop().create_task(self._start_worker(index))
+                self._starting[index] = asyncio.get_running_loop().create_task(
+                    self._start_worker(index)
+                )
 
     async def _start_worker(self, index: int) -> None:
         try:
@@ -228,10 +243,10 @@ class SignatureVerifier:
             )
         except OSError:
             log.exception("verify_worker_start_failed")
-            self._starting.discard(index)
+            self._starting.pop(index, None)
             self._check_queue_inline()
             return
-        self._starting.discard(index)
+        self._starting.pop(index, None)
         if self._closed:
             process.kill()
             await process.wait()
@@ -249,7 +264,7 @@ class SignatureVerifier:
                 (size,) = _LENGTH.unpack(await stdout.readexactly(_LENGTH.size))
                 flags = await stdout.readexactly(size)
                 offset = 0
-                pieces, worker.in_flight = worker.in_flight, []
+                pieces = worker.in_flight.popleft()
                 for piece in pieces:
                     piece.call.fill(piece.start, flags[offset : offset + len(piece.txs)])
                     offset += len(piece.txs)
@@ -261,9 +276,10 @@ class SignatureVerifier:
         # The worker died: answer what it held here, and start another for later calls.
         log.error("verify_worker_died", extra={"returncode": worker.process.returncode})
         self._slots[index] = None
-        for piece in worker.in_flight:
-            self._check_inline(piece)
-        worker.in_flight = []
+        for batch in worker.in_flight:
+            for piece in batch:
+                self._check_inline(piece)
+        worker.in_flight.clear()
         self._start_missing_workers()
 
     def _check_inline(self, piece: _Piece) -> None:
@@ -282,7 +298,8 @@ class SignatureVerifier:
         workers = [w for w in self._slots if w is not None]
         self._slots = [None] * self.workers
         closed = RuntimeError("the signature verifier was closed")
-        for piece in [*self._queue, *(p for w in workers for p in w.in_flight)]:
+        in_flight = [p for w in workers for batch in w.in_flight for p in batch]
+        for piece in [*self._queue, *in_flight]:
             if not piece.call.future.done():
                 piece.call.future.set_exception(closed)
         self._queue.clear()
