@@ -67,6 +67,7 @@ def describe_config(options: BenchOptions, network: BenchNetwork, accounts: int)
         "accounts_funded": accounts,
         "accounts_per_step": options.accounts_per_step,
         "submit_mode_requested": options.submit_mode,
+        "connections_per_node": options.connections_per_node or "automatic",
         "timeout_commit_ms": genesis.consensus.timeout_commit_ms,
         "block_txs_max": genesis.consensus.block_txs_max,
         "commit_time_method": "first GET /blocks/{h} 200 on node0, polled every 10 ms",
