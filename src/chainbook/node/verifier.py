@@ -164,7 +164,7 @@ class SignatureVerifier:
         self.chain_id = chain_id
         self.workers = workers or max(os.cpu_count() or 1, 1)
         self._slots: list[_Worker | None] = [None] * self.workers
-        """Started on first use (a process needs the running event loop)."""
+        """Started by start() or the first call (a process needs the running event loop)."""
         self._starting: dict[int, asyncio.Task[None]] = {}
         self._queue: deque[_Piece] = deque()
         self._closed = False
