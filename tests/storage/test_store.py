@@ -262,3 +262,26 @@ def test_save_block_refuses_a_receipt_for_another_tx(store: BlockStore) -> None:
             saved.block_bytes, saved.block, saved.commit, swapped, saved.state_changes, b"a"
         )
     assert store.latest_height() == 0
+
+
+def test_blocks_saved_without_state_changes_leave_the_checkpoint(store_and_reopen) -> None:  # type: ignore[no-untyped-def]
+    """state_changes None: the block is stored, the state table stays at its height; the next
+    checkpoint carries every change since and moves the table to its block."""
+    store, reopen = store_and_reopen
+    save(store, CHAIN[0])
+    for saved in CHAIN[1:3]:
+        store.save_block(
+            saved.block_bytes, saved.block, saved.commit, saved.receipts, None, saved.app_hash
+        )
+    store = reopen()
+    assert store.latest_height() == 3
+    assert store.load_state_meta() == StateMeta(height=1, app_hash=CHAIN[0].app_hash)
+    assert store.load_state() == expected_state(CHAIN[:1])
+    since = {**CHAIN[1].state_changes, **CHAIN[2].state_changes, **CHAIN[3].state_changes}
+    saved = CHAIN[3]
+    store.save_block(
+        saved.block_bytes, saved.block, saved.commit, saved.receipts, since, saved.app_hash
+    )
+    store = reopen()
+    assert store.load_state_meta() == StateMeta(height=4, app_hash=CHAIN[3].app_hash)
+    assert store.load_state() == expected_state(CHAIN[:4])

@@ -5,8 +5,10 @@ At every start the node:
 1. walks the hash chain from genesis (chain.verify.verify_stored_chain): header links, the
    RFC 6962 txs root of every block, every stored commit certificate;
 2. replays every block from the genesis state and compares each recomputed app hash with the
-   header's (a tampered state or receipt shows up here even if the blocks are intact);
-3. rewrites the state table if it differs from the replayed state.
+   header's (a tampered state or receipt shows up here even if the blocks are intact), and
+   the state table (a checkpoint, see storage/base.py) with the replayed state when the
+   replay passes the table's height: a table that disagrees there was damaged or edited;
+3. rewrites the state table at the latest height unless it holds exactly that already.
 Damage found in step 1 or 2 truncates the book at the first bad height; block sync then
 fetches the missing blocks from peers, verifying each commit certificate on the way.
 """
@@ -36,6 +38,8 @@ class BookReport(msgspec.Struct, frozen=True):
     corrupt_height: int | None
     reason: str
     state_table_rewritten: bool
+    """The stored state table did not match the replay (damaged, edited, or ahead of the
+    blocks); a table that was only behind the blocks is brought forward without this flag."""
 
 
 class OpenedBook(msgspec.Struct):
@@ -51,6 +55,9 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
     reason = chain_report.reason or ""
     last_good = chain_report.latest_height if corrupt_height is None else corrupt_height - 1
     state = LedgerState.from_genesis(genesis)
+    meta = store.load_state_meta()
+    table_matches: bool | None = None
+    """Whether the state table equals the replayed state at its own height (None: not reached)."""
     last_header: Header | None = None
     for height in range(1, last_good + 1):
         block = store.load_block(height)
@@ -61,6 +68,8 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
             corrupt_height, reason = height, str(exc)
             break
         last_header = block.header
+        if height == meta.height:
+            table_matches = meta.app_hash == state.app_hash and store.load_state() == state.kv
     if corrupt_height is not None:
         log.error("book_corrupt", extra={"height": corrupt_height, "reason": reason,
                                          "repair": repair})
@@ -68,12 +77,14 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
             store.truncate_from(corrupt_height)
     rewritten = False
     if repair:
-        meta = store.load_state_meta()
-        if (meta.height, meta.app_hash) != (state.height, state.app_hash) or (
-            store.load_state() != state.kv
-        ):
+        current = (meta.height, meta.app_hash) == (state.height, state.app_hash) and bool(
+            table_matches
+        )
+        if not current:
             store.replace_state(dict(state.kv), state.height, state.app_hash)
-            rewritten = meta.height > 0 or corrupt_height is not None
+            # A table behind the blocks is the normal checkpoint lag; anything else is damage.
+            rewritten = meta.height > 0 and not table_matches
+            rewritten = rewritten or corrupt_height is not None
             if rewritten:
                 log.warning("state_table_rewritten", extra={"height": state.height})
     report = BookReport(

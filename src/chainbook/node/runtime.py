@@ -84,6 +84,7 @@ from chainbook.node.wire import (
 )
 from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
+from chainbook.storage.base import StateCheckpoints
 from chainbook.storage.sqlite import SqliteBlockStore
 from chainbook.types import Address, Hash, Height
 
@@ -122,6 +123,7 @@ class Node:
         if self.book_repairs:
             self.metrics.book_repairs.inc()
         self.mempool = Mempool(self.chain_id, opened.state)
+        self._state_checkpoints = StateCheckpoints()
         self.app = LedgerApplication(self.genesis, opened.state, opened.last_header, self.mempool)
         height = opened.state.height
         is_validator = self.genesis.validator_set.is_validator(self.key.address)
@@ -297,8 +299,9 @@ class Node:
 
     def _commit(self, block: Block, commit: Commit) -> None:
         result = self.app.result_for(block)
+        state_changes = self._state_checkpoints.changes_to_save(block.height, result.changes)
         self.store.save_block(
-            encode_block(block), block, commit, result.receipts, result.changes, result.app_hash
+            encode_block(block), block, commit, result.receipts, state_changes, result.app_hash
         )
         self._record_commit_metrics(block)
         self.app.commit(block, result)

@@ -30,8 +30,13 @@ from chainbook.ledger.state import LedgerState
 from chainbook.mempool import Mempool
 from chainbook.sim.checkers import decode_record
 from chainbook.sim.config import SimConfig
+from chainbook.storage.base import StateCheckpoints, StateMeta
 from chainbook.storage.memory import MemoryBlockStore
 from chainbook.types import Hash, Height, TimeMs
+
+SIM_STATE_CHECKPOINT_BLOCKS = 3
+"""Simulated nodes write their state checkpoint every 3 blocks (the node: every 100), so the
+crashes of a run land before, after and in the middle of checkpoints."""
 
 
 class SimNode:
@@ -55,6 +60,7 @@ class SimNode:
         self.machine: ConsensusMachine | None = None
         self.app: LedgerApplication | None = None
         self.mempool: Mempool | None = None
+        self.state_checkpoints = StateCheckpoints(SIM_STATE_CHECKPOINT_BLOCKS)
         self.sync_blocks: dict[Height, tuple[Block, Commit]] = {}
         self.crash_after_effects: int | None = None
         self.boots = 0
@@ -66,6 +72,11 @@ class SimNode:
         assert not self.up
         self.store.reopen()
         state, last_header = self._rebuild_ledger_state()
+        # As the node's open_book: the state table moves to the replayed height, and the
+        # changes a checkpoint writes are counted from there (what was pending is lost).
+        if self.store.load_state_meta() != StateMeta(state.height, state.app_hash):
+            self.store.replace_state(dict(state.kv), state.height, state.app_hash)
+        self.state_checkpoints = StateCheckpoints(SIM_STATE_CHECKPOINT_BLOCKS)
         self.mempool = Mempool(self.genesis.chain_id, state)
         self.app = LedgerApplication(self.genesis, state, last_header, self.mempool)
         self.machine = self._build_machine(state.height)
@@ -90,12 +101,18 @@ class SimNode:
 
     def _rebuild_ledger_state(self) -> tuple[LedgerState, Header | None]:
         state = LedgerState.from_genesis(self.genesis)
+        checkpoint = self.store.load_state_meta()
         last_header: Header | None = None
         for height in range(1, self.store.latest_height() + 1):
             block = self.store.load_block(height)
             assert block is not None, f"{self.name}: stored chain has a gap at {height}"
             replay_block(state, block)
             last_header = block.header
+            if height == checkpoint.height:  # a checkpoint must be exactly the replayed state
+                assert (self.store.load_state(), checkpoint.app_hash) == (
+                    state.kv,
+                    state.app_hash,
+                ), f"{self.name}: state checkpoint at {height} differs from the replay"
         return state, last_header
 
     def _build_machine(self, latest: Height) -> ConsensusMachine:
@@ -133,8 +150,9 @@ class SimNode:
         )
         result = self.app.result_for(block)
         self.app.commit(block, result)
+        state_changes = self.state_checkpoints.changes_to_save(height, result.changes)
         self.store.save_block(
-            encode_block(block), block, commit, result.receipts, result.changes, result.app_hash
+            encode_block(block), block, commit, result.receipts, state_changes, result.app_hash
         )
         assert self.store.latest_height() == height  # read back
         return result.app_hash

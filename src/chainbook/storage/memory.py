@@ -60,7 +60,7 @@ class MemoryBlockStore:
         block: Block,
         commit: Commit,
         receipts: list[Receipt],
-        state_changes: dict[bytes, bytes | None],
+        state_changes: dict[bytes, bytes | None] | None,
         app_hash: Hash,
     ) -> None:
         assert not self.closed, "store is closed"
@@ -72,7 +72,9 @@ class MemoryBlockStore:
         row = (compute_header_hash(block.header), bytes(block_bytes), codec.encode(commit))
         receipts_bytes = encode_block_receipts(receipts)
         tx_rows = [(r.tx_hash, (height, r.index)) for r in receipts]
-        changes = [(bytes(k), None if v is None else bytes(v)) for k, v in state_changes.items()]
+        changes = [
+            (bytes(k), None if v is None else bytes(v)) for k, v in (state_changes or {}).items()
+        ]
         # Then the mutations, which cannot fail.
         self.blocks[height] = row
         self.receipts[height] = receipts_bytes
@@ -84,7 +86,8 @@ class MemoryBlockStore:
             else:
                 self.state[key] = value
         self._latest_height = height
-        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+        if state_changes is not None:
+            self._state_meta = StateMeta(height=height, app_hash=app_hash)
 
     def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
         assert 0 <= height <= self._latest_height, (
@@ -214,7 +217,7 @@ class FaultyBlockStore:
         block: Block,
         commit: Commit,
         receipts: list[Receipt],
-        state_changes: dict[bytes, bytes | None],
+        state_changes: dict[bytes, bytes | None] | None,
         app_hash: Hash,
     ) -> None:
         self._maybe_fail("save_block")

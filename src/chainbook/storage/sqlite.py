@@ -55,8 +55,9 @@ Durability and atomicity:
   COMMIT, rolled back on any exception. One save_block is one transaction: a kill -9 at any
   instant leaves the file with the block wholly present or wholly absent.
 
-Speed: a 3,000-transaction block is one transaction with `executemany` for the tx index and
-state rows (the statements are prepared once and cached by sqlite3), and one fsync. Encoding
+Speed: a 3,000-transaction block is one transaction with `executemany` for the tx index (and,
+at a state checkpoint, the state rows; storage/base.py StateCheckpoints) -- the statements are
+prepared once and cached by sqlite3 -- and one fsync. Encoding
 and compressing the receipts happens before the lock and the transaction. (Inserting rows
 sorted by key measured no faster with the 64 MiB page cache, so they go in block order.)
 - wal_autocheckpoint: see _WAL_AUTOCHECKPOINT_PAGES; journal_size_limit: _WAL_BYTES_LIMIT.
@@ -269,7 +270,7 @@ class SqliteBlockStore:
         block: Block,
         commit: Commit,
         receipts: list[Receipt],
-        state_changes: dict[bytes, bytes | None],
+        state_changes: dict[bytes, bytes | None] | None,
         app_hash: Hash,
     ) -> None:
         # Everything that does not need the store first, outside the lock (API reads wait
@@ -278,8 +279,12 @@ class SqliteBlockStore:
         commit_bytes = codec.encode(commit)
         height = block.header.height
         tx_rows = [(tx_key(r.tx_hash), height, r.index) for r in receipts]
-        upserts = [(k, v) for k, v in state_changes.items() if v is not None]
-        deletes = [(k,) for k, v in state_changes.items() if v is None]
+        changes = state_changes or {}
+        upserts = [(k, v) for k, v in changes.items() if v is not None]
+        deletes = [(k,) for k, v in changes.items() if v is None]
+        meta: list[tuple[str, object]] = [("latest_height", height)]
+        if state_changes is not None:
+            meta += [("state_height", height), ("app_hash", app_hash)]
         with self._lock:
             check_save_block_args(
                 self._latest_height, self._state_meta.height, block_bytes, block, commit, receipts
@@ -303,12 +308,10 @@ class SqliteBlockStore:
                     self._index_collisions(block)
                 self._db.executemany(_UPSERT_STATE, upserts)
                 self._db.executemany("DELETE FROM state WHERE key = ?", deletes)
-                self._db.executemany(
-                    _SET_META,
-                    [("latest_height", height), ("state_height", height), ("app_hash", app_hash)],
-                )
+                self._db.executemany(_SET_META, meta)
             self._latest_height = height
-            self._state_meta = StateMeta(height=height, app_hash=app_hash)
+            if state_changes is not None:
+                self._state_meta = StateMeta(height=height, app_hash=app_hash)
 
     def _index_collisions(self, block: Block) -> None:
         """save_block's rare path: put each tx of `block` whose key is held by another tx's row
