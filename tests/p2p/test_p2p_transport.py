@@ -471,6 +471,42 @@ def test_inbound_beyond_peers_max_is_refused() -> None:
     run(scenario)
 
 
+def test_silent_tcp_connections_hold_inbound_slots_only_until_the_handshake_timeout() -> None:
+    """Connections that never start TLS count against peers_max from their accept (no TLS
+    work is done for the ones beyond it), and each is cut off after handshake_timeout_s."""
+
+    async def scenario() -> None:
+        network = Network.create()
+        alice = await start_node(network, "alice", peers_max=2, handshake_timeout_s=2.0)
+        silent = [
+            await asyncio.open_connection("127.0.0.1", alice.transport.listen_port)
+            for _ in range(2)
+        ]
+        try:
+            await eventually(lambda: alice.transport._handshakes_inbound == 2, "2 pending")
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", alice.transport.listen_port
+            )
+            assert await is_closed_by_peer(reader), "a third pending connection is refused"
+            writer.close()
+            assert alice.transport.counters.disconnects.get("peers_max") == 1
+            for silent_reader, _ in silent:  # cut off by the handshake timeout
+                assert await is_closed_by_peer(silent_reader)
+            await eventually(lambda: alice.transport._handshakes_inbound == 0, "slots freed")
+            assert alice.transport.counters.disconnects.get("handshake_timeout") == 2
+            bob = await start_node(network, "bob", peer_addresses=(alice.address,))
+            try:
+                await eventually(lambda: is_same_connection(alice, bob), "a real peer gets in")
+            finally:
+                await bob.transport.stop()
+        finally:
+            for _, silent_writer in silent:
+                silent_writer.close()
+            await alice.transport.stop()
+
+    run(scenario)
+
+
 def test_full_send_queue_drops_and_counts_instead_of_blocking() -> None:
     async def scenario() -> None:
         network = Network.create()

@@ -12,7 +12,9 @@ What this module guarantees, and why:
   A new connection in the *same* direction as the one we hold replaces it: the peer has
   reconnected, so the old connection is most likely dead.
 - **Bounded everything.** Frames over ``frame_bytes_max`` are refused before their payload is
-  read; inbound connections beyond ``peers_max`` are refused; each peer has a send queue of
+  read; inbound connections beyond ``peers_max`` (peers plus inbound connections still in
+  their TLS or Hello handshake, each cut off after ``handshake_timeout_s``) are refused at TCP
+  accept, before any TLS work; each peer has a send queue of
   ``peer_send_queue_max`` frames, and ``send`` never waits: a full queue drops the frame and
   counts it. A slow peer can therefore never stall consensus; consensus tolerates lost
   messages by design and retransmits what matters.
@@ -38,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import ssl
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -368,13 +371,11 @@ class Transport:
         if self._server is not None or self._stopping:
             raise RuntimeError("a Transport can be started once")
         config = self._config
+        # Plain TCP first, TLS started per connection (_handle_inbound): so an inbound
+        # connection counts against peers_max from its accept, not only once its TLS handshake
+        # is done (asyncio's TLS server would run any number of handshakes unaccounted).
         self._server = await asyncio.start_server(
-            self._on_inbound_accepted,
-            config.listen_host,
-            config.listen_port,
-            ssl=self._server_ssl,
-            ssl_handshake_timeout=config.handshake_timeout_s,
-            ssl_shutdown_timeout=config.close_timeout_s,
+            self._on_inbound_accepted, config.listen_host, config.listen_port
         )
         self._listen_port = int(self._server.sockets[0].getsockname()[1])
         hello = Hello(PROTOCOL_VERSION, config.chain_id, self._public_key, self._listen_port)
@@ -459,25 +460,53 @@ class Transport:
     def _on_inbound_accepted(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        """Called by the server after a successful TLS handshake (the CA admitted the peer)."""
+        """Called by the server for each accepted TCP connection, before TLS."""
         if self._stopping:
             writer.transport.abort()
             return
-        self._spawn(self._handle_inbound(reader, writer))
-
-    async def _handle_inbound(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        self.counters.connections_inbound += 1
         address = _socket_address(writer, "peername")
         if self._is_inbound_full():
-            failure = _HandshakeFailed(
-                CloseReason.PEERS_MAX, f"peers_max={self._config.peers_max} reached"
+            # Refused before any TLS work: the slots are taken by peers and handshakes.
+            self.counters.handshakes_failed += 1
+            self._count_disconnect(CloseReason.PEERS_MAX)
+            logger.info(
+                "p2p.handshake_failed address=%s:%d direction=inbound reason=%s",
+                *address,
+                CloseReason.PEERS_MAX,
+                extra=_log_fields(None, address, Direction.INBOUND, CloseReason.PEERS_MAX),
             )
-            await self._refuse(writer, address, Direction.INBOUND, failure)
+            writer.transport.abort()
             return
-        self._handshakes_inbound += 1
+        self._handshakes_inbound += 1  # until the Hello exchange ends, TLS included
+        self._spawn(self._handle_inbound(reader, writer, address))
+
+    async def _handle_inbound(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: PeerAddress
+    ) -> None:
         try:
+            try:
+                async with asyncio.timeout(self._config.handshake_timeout_s):
+                    await writer.start_tls(self._server_ssl)
+            except (OSError, TimeoutError) as error:
+                reason = (
+                    CloseReason.HANDSHAKE_TIMEOUT
+                    if isinstance(error, TimeoutError)
+                    else CloseReason.CERTIFICATE_INVALID
+                    if isinstance(error, ssl.SSLError)  # e.g. no certificate from our CA
+                    else CloseReason.IO_ERROR
+                )
+                failure = _HandshakeFailed(reason, repr(error))
+                self.counters.handshakes_failed += 1
+                self._count_disconnect(failure.reason)
+                logger.info(
+                    "p2p.tls_failed address=%s:%d direction=inbound detail=%s",
+                    *address,
+                    failure.detail,
+                    extra=_log_fields(None, address, Direction.INBOUND, failure.reason),
+                )
+                writer.transport.abort()
+                return
+            self.counters.connections_inbound += 1
             conn = await self._handshake_or_refuse(reader, writer, Direction.INBOUND, address)
         finally:
             self._handshakes_inbound -= 1
