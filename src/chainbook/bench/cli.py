@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     catchup.add_argument("--load-rate", type=float, default=0.0,
                          help="tx/s while loading the chain; 0 = as fast as it takes them")
     _common(catchup)
+    stages = sub.add_parser("stages", help="CPU per tx of each ledger stage, one process")
+    stages.add_argument("--blocks", type=int, default=5)
+    stages.add_argument("--txs", type=int, default=3000, help="transactions per block")
+    stages.add_argument("--accounts", type=int, default=2000)
+    stages.add_argument("--tx-bytes", type=int, default=250)
+    stages.add_argument("--out", type=Path, default=Path("bench-results"))
     smoke = sub.add_parser("smoke", help="small end-to-end run for CI (< 1 minute)")
     smoke.add_argument("--out", type=Path, default=Path("bench-results"))
     smoke.add_argument("--duration", type=float, default=SMOKE_DURATION_S)
@@ -100,6 +106,20 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
     )
 
 
+def run_stages_command(args: argparse.Namespace) -> int:
+    from chainbook.bench.report import print_stages, write_json
+    from chainbook.bench.stages import run_stages
+
+    for name in ("blocks", "txs", "accounts"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"chainbook bench stages: --{name} must be >= 1")
+    result = run_stages(args.blocks, args.txs, args.accounts, args.tx_bytes)
+    args.out.mkdir(parents=True, exist_ok=True)
+    result["files"] = {"json": str(write_json(args.out / "stages.json", result))}
+    print_stages(result)
+    return 0
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     """SIGTERM unwinds like Ctrl-C, so the `finally` that stops the network runs."""
     raise KeyboardInterrupt(f"signal {signum}")
@@ -116,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     from chainbook.bench.report import console, print_result
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.scenario == "stages":
+        return run_stages_command(args)
     options = options_from_args(args)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

@@ -93,6 +93,19 @@ def print_result(result: dict[str, Any]) -> None:
         console.print(f"{name}: {path}")
 
 
+def print_stages(result: dict[str, Any]) -> None:
+    console.print(config_table(result["config"]))
+    table = Table(title="CPU per transaction, by stage (one process, no network)")
+    table.add_column("stage")
+    table.add_column("us/tx", justify="right")
+    for stage, us in result["cpu_us_per_tx"].items():
+        table.add_row(stage, f"{us:.2f}")
+    table.add_row("validator (all but propose)", f"{result['cpu_us_per_tx_validator']:.2f}")
+    console.print(table)
+    for name, path in result.get("files", {}).items():
+        console.print(f"{name}: {path}")
+
+
 def plot_steps(path: Path, title: str, steps: list[dict[str, Any]],
                timeline: dict[str, list[float]] | None) -> Path:
     """Committed vs offered tx/s and latency percentiles vs offered (a sweep); for a single
@@ -153,4 +166,11 @@ def plot_catchup(path: Path, samples: list[dict[str, float]], title: str) -> Pat
     return path
 
 
-__all__ = ["plot_catchup", "plot_steps", "print_result", "write_json", "write_tx_records"]
+__all__ = [
+    "plot_catchup",
+    "plot_steps",
+    "print_result",
+    "print_stages",
+    "write_json",
+    "write_tx_records",
+]
