@@ -152,8 +152,11 @@ def build_chain(
     return chain
 
 
-def expected_state(chain: list[SavedBlock]) -> dict[bytes, bytes]:
-    state: dict[bytes, bytes] = {}
+def expected_state(
+    chain: list[SavedBlock], initial: dict[bytes, bytes] | None = None
+) -> dict[bytes, bytes]:
+    """`initial` (empty by default) with the state changes of `chain` applied in order."""
+    state: dict[bytes, bytes] = dict(initial or {})
     for saved in chain:
         for key, value in saved.state_changes.items():
             if value is None:

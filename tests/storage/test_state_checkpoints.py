@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from bank_chain import build_bank_chain
-from storage_chain import SavedBlock
+from storage_chain import SavedBlock, expected_state
 
 from chainbook.ledger.state import LedgerState
 from chainbook.node.book import open_book
@@ -17,14 +17,7 @@ GENESIS, CHAIN = build_bank_chain(blocks=7, txs_per_block=5, accounts=10)
 
 
 def state_after(height: int) -> dict[bytes, bytes]:
-    kv = dict(LedgerState.from_genesis(GENESIS).kv)
-    for saved in CHAIN[:height]:
-        for key, value in saved.state_changes.items():
-            if value is None:
-                kv.pop(key, None)
-            else:
-                kv[key] = value
-    return kv
+    return expected_state(CHAIN[:height], LedgerState.from_genesis(GENESIS).kv)
 
 
 def save_chain(path: Path, interval: int, chain: list[SavedBlock] = CHAIN) -> None:

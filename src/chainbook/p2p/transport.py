@@ -467,15 +467,8 @@ class Transport:
         address = _socket_address(writer, "peername")
         if self._is_inbound_full():
             # Refused before any TLS work: the slots are taken by peers and handshakes.
-            self.counters.handshakes_failed += 1
-            self._count_disconnect(CloseReason.PEERS_MAX)
-            logger.info(
-                "p2p.handshake_failed address=%s:%d direction=inbound reason=%s",
-                *address,
-                CloseReason.PEERS_MAX,
-                extra=_log_fields(None, address, Direction.INBOUND, CloseReason.PEERS_MAX),
-            )
-            writer.transport.abort()
+            detail = f"peers_max={self._config.peers_max} reached"
+            self._abort_before_hello(writer, address, CloseReason.PEERS_MAX, detail)
             return
         self._handshakes_inbound += 1  # until the Hello exchange ends, TLS included
         self._spawn(self._handle_inbound(reader, writer, address))
@@ -495,16 +488,7 @@ class Transport:
                     if isinstance(error, ssl.SSLError)  # e.g. no certificate from our CA
                     else CloseReason.IO_ERROR
                 )
-                failure = _HandshakeFailed(reason, repr(error))
-                self.counters.handshakes_failed += 1
-                self._count_disconnect(failure.reason)
-                logger.info(
-                    "p2p.tls_failed address=%s:%d direction=inbound detail=%s",
-                    *address,
-                    failure.detail,
-                    extra=_log_fields(None, address, Direction.INBOUND, failure.reason),
-                )
-                writer.transport.abort()
+                self._abort_before_hello(writer, address, reason, repr(error))
                 return
             self.counters.connections_inbound += 1
             conn = await self._handshake_or_refuse(reader, writer, Direction.INBOUND, address)
@@ -512,6 +496,21 @@ class Transport:
             self._handshakes_inbound -= 1
         if conn is not None:
             await self._run_connection(conn)
+
+    def _abort_before_hello(
+        self, writer: asyncio.StreamWriter, address: PeerAddress, reason: CloseReason, detail: str
+    ) -> None:
+        """Drop an inbound connection refused before or during TLS (no peer id known yet)."""
+        self.counters.handshakes_failed += 1
+        self._count_disconnect(reason)
+        logger.info(
+            "p2p.handshake_failed address=%s:%d direction=inbound reason=%s detail=%s",
+            *address,
+            reason,
+            detail,
+            extra=_log_fields(None, address, Direction.INBOUND, reason),
+        )
+        writer.transport.abort()
 
     def _is_inbound_full(self) -> bool:
         return len(self._peers) + self._handshakes_inbound >= self._config.peers_max
