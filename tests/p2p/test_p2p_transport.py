@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import uvloop
 
 from chainbook.p2p import tls
 from chainbook.p2p.frames import encode_frame, encode_frame_header, read_frame
@@ -505,6 +506,34 @@ def test_silent_tcp_connections_hold_inbound_slots_only_until_the_handshake_time
             await alice.transport.stop()
 
     run(scenario)
+
+
+@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop])
+def test_many_clients_at_once_all_complete_tls(loop_factory: Callable[[], Any]) -> None:
+    """A client's ClientHello may arrive before the listener starts TLS on the connection; it
+    must not be lost (it once was, read into the plain stream: the handshake hung). On both
+    event loops: the node runs on uvloop, where the race showed."""
+
+    async def scenario() -> None:
+        network = Network.create()
+        alice = await start_node(network, "alice", peers_max=32, handshake_timeout_s=5.0)
+        try:
+            contexts = [
+                raw_client_context(network, seed_for(f"client-{i}"), f"client-{i}")
+                for i in range(20)
+            ]
+            async with asyncio.timeout(CONDITION_TIMEOUT_S):
+                opened = await asyncio.gather(
+                    *(open_raw_tls(alice.transport.listen_port, c) for c in contexts)
+                )
+            for _, writer in opened:
+                writer.close()
+            assert alice.transport.counters.disconnects.get("handshake_timeout") is None
+        finally:
+            await alice.transport.stop()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(asyncio.wait_for(scenario(), SCENARIO_TIMEOUT_S))
 
 
 def test_full_send_queue_drops_and_counts_instead_of_blocking() -> None:

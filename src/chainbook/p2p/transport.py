@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable, Coroutine
@@ -73,6 +74,7 @@ PROTOCOL_VERSION = 1
 HELLO_BYTES_MAX = 1024  # a Hello is read before the peer is trusted: keep its bound small
 CHAIN_ID_BYTES_MAX = 256  # so that our own Hello always fits in HELLO_BYTES_MAX
 PORT_MAX = 65535
+ACCEPT_RETRY_S = 0.5  # after a failed accept (out of file descriptors): retry, do not spin
 PEER_ID_LOG_HEX_CHARS = 16
 
 PeerAddress = tuple[str, int]
@@ -322,6 +324,15 @@ def _socket_address(writer: asyncio.StreamWriter, which: str) -> PeerAddress:
     return (str(name[0]), int(name[1]))
 
 
+def _sock_address(sock: socket.socket) -> PeerAddress:
+    """The peer address of an accepted socket; IPv6 flow and scope ids are dropped."""
+    try:
+        name = sock.getpeername()
+    except OSError:  # already reset by the peer
+        return ("?", 0)
+    return (str(name[0]), int(name[1]))
+
+
 class Transport:
     """Mutual-TLS peer connections; see the module docstring for what it guarantees."""
 
@@ -347,7 +358,7 @@ class Transport:
         self._peers: dict[bytes, _Connection] = {}  # peer id -> its one registered connection
         self._handshakes_inbound = 0  # inbound connections past TLS, Hello not yet done
         self._tasks: set[asyncio.Task[None]] = set()
-        self._server: asyncio.Server | None = None
+        self._listener: socket.socket | None = None
         self._dialers: dict[PeerAddress, _Dialer] = {}  # one per distinct configured address
         self._hello_frame = b""
         self._listen_port = 0
@@ -368,16 +379,17 @@ class Transport:
 
     async def start(self) -> None:
         """Listen, and start one dialer per configured peer address."""
-        if self._server is not None or self._stopping:
+        if self._listener is not None or self._stopping:
             raise RuntimeError("a Transport can be started once")
         config = self._config
-        # Plain TCP first, TLS started per connection (_handle_inbound): so an inbound
-        # connection counts against peers_max from its accept, not only once its TLS handshake
-        # is done (asyncio's TLS server would run any number of handshakes unaccounted).
-        self._server = await asyncio.start_server(
-            self._on_inbound_accepted, config.listen_host, config.listen_port
-        )
-        self._listen_port = int(self._server.sockets[0].getsockname()[1])
+        # We accept TCP connections ourselves and wrap each in TLS afterwards (_accept_forever):
+        # so an inbound connection counts against peers_max from its accept, not only once its
+        # TLS handshake is done (asyncio's TLS server would run any number of handshakes
+        # unaccounted).
+        self._listener = socket.create_server((config.listen_host, config.listen_port))
+        self._listener.setblocking(False)
+        self._listen_port = int(self._listener.getsockname()[1])
+        self._spawn(self._accept_forever(self._listener))
         hello = Hello(PROTOCOL_VERSION, config.chain_id, self._public_key, self._listen_port)
         self._hello_frame = frames.encode_frame(msgspec.msgpack.encode(hello), HELLO_BYTES_MAX)
         logger.info(
@@ -395,16 +407,14 @@ class Transport:
         if self._stopping:
             return
         self._stopping = True
-        if self._server is not None:
-            self._server.close()
+        if self._listener is not None:
+            self._listener.close()
         for conn in list(self._peers.values()):
             conn.request_close(CloseReason.STOPPING)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
         logger.info("p2p.stopped peer=%s", _short(self._public_key))
 
     def send(self, peer_id: bytes, payload: bytes) -> bool:
@@ -457,29 +467,30 @@ class Transport:
 
     # ------------------------------------------------------------------ inbound
 
-    def _on_inbound_accepted(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        """Called by the server for each accepted TCP connection, before TLS."""
-        if self._stopping:
-            writer.transport.abort()
-            return
-        address = _socket_address(writer, "peername")
-        if self._is_inbound_full():
-            # Refused before any TLS work: the slots are taken by peers and handshakes.
-            detail = f"peers_max={self._config.peers_max} reached"
-            self._abort_before_hello(writer, address, CloseReason.PEERS_MAX, detail)
-            return
-        self._handshakes_inbound += 1  # until the Hello exchange ends, TLS included
-        self._spawn(self._handle_inbound(reader, writer, address))
+    async def _accept_forever(self, listener: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sock, _ = await loop.sock_accept(listener)
+            except OSError:
+                if self._stopping:
+                    return
+                logger.exception("p2p.accept_failed")
+                await asyncio.sleep(ACCEPT_RETRY_S)  # e.g. out of file descriptors
+                continue
+            address = _sock_address(sock)
+            if self._is_inbound_full():
+                # Refused before any TLS work: the slots are taken by peers and handshakes.
+                detail = f"peers_max={self._config.peers_max} reached"
+                self._refuse_before_hello(sock, address, CloseReason.PEERS_MAX, detail)
+                continue
+            self._handshakes_inbound += 1  # until the Hello exchange ends, TLS included
+            self._spawn(self._handle_inbound(sock, address))
 
-    async def _handle_inbound(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: PeerAddress
-    ) -> None:
+    async def _handle_inbound(self, sock: socket.socket, address: PeerAddress) -> None:
         try:
             try:
-                async with asyncio.timeout(self._config.handshake_timeout_s):
-                    await writer.start_tls(self._server_ssl)
+                reader, writer = await self._start_server_tls(sock)
             except (OSError, TimeoutError) as error:
                 reason = (
                     CloseReason.HANDSHAKE_TIMEOUT
@@ -488,7 +499,7 @@ class Transport:
                     if isinstance(error, ssl.SSLError)  # e.g. no certificate from our CA
                     else CloseReason.IO_ERROR
                 )
-                self._abort_before_hello(writer, address, reason, repr(error))
+                self._refuse_before_hello(sock, address, reason, repr(error))
                 return
             self.counters.connections_inbound += 1
             conn = await self._handshake_or_refuse(reader, writer, Direction.INBOUND, address)
@@ -497,8 +508,23 @@ class Transport:
         if conn is not None:
             await self._run_connection(conn)
 
-    def _abort_before_hello(
-        self, writer: asyncio.StreamWriter, address: PeerAddress, reason: CloseReason, detail: str
+    async def _start_server_tls(
+        self, sock: socket.socket
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Streams over TLS on an accepted socket (what asyncio.start_server builds)."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader)
+        async with asyncio.timeout(self._config.handshake_timeout_s):
+            transport, _ = await loop.connect_accepted_socket(
+                lambda: protocol, sock, ssl=self._server_ssl,
+                ssl_handshake_timeout=self._config.handshake_timeout_s,
+                ssl_shutdown_timeout=self._config.close_timeout_s,
+            )
+        return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
+
+    def _refuse_before_hello(
+        self, sock: socket.socket, address: PeerAddress, reason: CloseReason, detail: str
     ) -> None:
         """Drop an inbound connection refused before or during TLS (no peer id known yet)."""
         self.counters.handshakes_failed += 1
@@ -510,7 +536,7 @@ class Transport:
             detail,
             extra=_log_fields(None, address, Direction.INBOUND, reason),
         )
-        writer.transport.abort()
+        sock.close()
 
     def _is_inbound_full(self) -> bool:
         return len(self._peers) + self._handshakes_inbound >= self._config.peers_max
