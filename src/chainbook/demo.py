@@ -208,7 +208,8 @@ def crash_and_restart(console: Console, root: Path) -> None:
     step(console, 4, f"restart {VICTIM}: it catches up from its peers")
     testnet.up(root, [VICTIM])
     target = max(testnet.get_heights(root, survivors).values(), key=lambda h: h or 0) or 0
-    heights = wait_for_height(console, root, target, [VICTIM], CATCH_UP_TIMEOUT_S)
+    # Every node must hold `target` before comparing: it may be one survivor's height alone.
+    heights = wait_for_height(console, root, target, [*survivors, VICTIM], CATCH_UP_TIMEOUT_S)
     compare_at(console, root, target)
     console.print(f"{VICTIM} caught up to height {heights[VICTIM]}")
 

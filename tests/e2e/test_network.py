@@ -68,7 +68,8 @@ def test_killed_validator_does_not_stop_the_network_and_catches_up(network: Path
     testnet.wait_until_height(network, start + 5, survivors, timeout_s=30)
     testnet.up(network, ["node3"])
     target = max(testnet.get_heights(network, survivors).values())  # type: ignore[type-var]
-    testnet.wait_until_height(network, target, ["node3"], timeout_s=60)
+    # Every node compared must hold `target`: the maximum may be one survivor's alone.
+    testnet.wait_until_height(network, target, VALIDATORS, timeout_s=60)
     assert_same_book(network, VALIDATORS, target)
     with client_for(network, "node3") as client:
         assert client.get_tx(answer.hash).height == answer.height
@@ -78,7 +79,7 @@ def test_late_full_node_syncs_and_verifies(network: Path) -> None:
     entry = testnet.add_node(network, validator=False)
     testnet.up(network, [entry.name])
     target = max(testnet.get_heights(network, VALIDATORS).values())  # type: ignore[type-var]
-    testnet.wait_until_height(network, target, [entry.name], timeout_s=60)
+    testnet.wait_until_height(network, target, [*VALIDATORS, entry.name], timeout_s=60)
     assert_same_book(network, [*VALIDATORS, entry.name], target)
     with client_for(network, entry.name) as client:
         status = client.status()
@@ -99,7 +100,7 @@ def test_tampered_book_is_detected_and_repaired_from_peers(network: Path) -> Non
     with client_for(network, victim) as client:
         assert client.status().book_repairs == 1
     target = max(testnet.get_heights(network, VALIDATORS).values())  # type: ignore[type-var]
-    testnet.wait_until_height(network, target, [victim], timeout_s=60)
+    testnet.wait_until_height(network, target, VALIDATORS, timeout_s=60)
     assert_same_book(network, VALIDATORS, 2)
     assert_same_book(network, VALIDATORS, target)
     log = (network / victim / "node.log").read_text()
