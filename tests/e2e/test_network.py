@@ -12,6 +12,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import psutil
 import pytest
 
 from chainbook import testnet
@@ -58,7 +59,14 @@ def test_transfers_commit_with_a_verifiable_proof(network: Path) -> None:
 
 
 def test_killed_validator_does_not_stop_the_network_and_catches_up(network: Path) -> None:
+    pid = testnet.load_testnet(network).home("node3").read_pid()
+    assert pid is not None
+    workers = psutil.Process(pid).children()  # its signature workers
+    assert workers, "a validator runs signature worker processes"
     testnet.kill(network, "node3", signal.SIGKILL)
+    # A SIGKILLed node cannot stop its workers; each exits when its pipe from the node closes.
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], f"workers outlived their SIGKILLed node: {alive}"
     survivors = VALIDATORS[:3]
     start = min(testnet.get_heights(network, survivors).values())  # type: ignore[type-var]
     alice = wallet(network, "alice", "node1")
