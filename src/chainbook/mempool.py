@@ -6,7 +6,7 @@ Rules kept:
   action decoding (apps.registry), the sender's queue limit, the nonce, and finally the action
   itself on the sender's speculative state. After admission nothing re-checks the signature:
   `get(hash)` hands block validation the DecodedTx (verify each signature once). A caller that
-  already ran verify_tx (the node does, in a thread pool) passes its result as `verified`, and
+  already ran verify_tx (the node does, in worker processes) passes its result as `verified`, and
   admission skips that step only.
 - A duplicate (same hash already pending) is an explicit, counted no-op: `add` returns
   AddResult(duplicate=True) with the pending transaction. Gossip delivers every transaction
@@ -169,7 +169,7 @@ class Mempool:
 
         `verified`, when given, must be the DecodedTx that chain.tx.verify_tx(self.chain_id,
         tx_bytes) returned: decoding, the chain id and the signature are then taken as checked
-        (the node verifies signatures in a thread pool, off its event loop). Everything else
+        (the node verifies signatures in worker processes, off its event loop). Everything else
         (size, duplicate, capacity, action, sender limit, nonce, speculative run) is checked
         as usual. Passing anything else is a bug in the caller, not bad input.
         """

@@ -144,10 +144,11 @@ def _decode_signed(tx_bytes: bytes, hash_: Hash | None) -> tuple[DecodedTx, Sign
 def verify_tx(chain_id: str, tx_bytes: bytes, *, hash_: Hash | None = None) -> DecodedTx:
     """Decode, check the chain id, then the signature.
 
-    Raises DecodeError, TooLarge, WrongChainId or InvalidSignature. This is the one place a
-    transaction's signature is checked; everything after admission trusts a DecodedTx.
-    `hash_`, when given, must be tx_hash(tx_bytes). Pure and thread-safe: the node may run it
-    in a thread pool and hand the result to Mempool.add(tx_bytes, verified=...).
+    Raises DecodeError, TooLarge, WrongChainId or InvalidSignature. This defines a valid
+    transaction; everything after admission trusts a DecodedTx. (node/verifier.py splits the
+    same checks between a worker process, the signature, and the node, decoding and chain id,
+    with exactly this outcome.) `hash_`, when given, must be tx_hash(tx_bytes). Pure and
+    thread-safe; the result may be handed to Mempool.add(tx_bytes, verified=...).
     """
     decoded, signed = _decode_signed(tx_bytes, hash_)
     if decoded.chain_id != chain_id:

@@ -49,7 +49,7 @@ class LedgerApplication:
         self.mempool = mempool
         self.preverified: dict[Hash, DecodedTx] = {}
         """Transactions whose signatures the runtime already checked (e.g. of synced blocks,
-        verified in a thread pool); consulted after the mempool, emptied at each commit."""
+        verified in the signature workers); consulted after the mempool, emptied at each commit."""
         self._results: dict[Hash, BlockResult] = {}
         """Results of blocks verified at the current height, by block hash."""
         self._rejections: dict[Hash, InvalidBlock] = {}

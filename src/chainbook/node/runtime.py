@@ -520,7 +520,7 @@ class Node:
         """Feed synced blocks to consensus; each is decided only if its commit verifies.
 
         Catch-up is a pipeline: the next batch is requested as soon as this one arrives, and
-        the signatures of every block of the batch are checked on the worker threads while
+        the signatures of every block of the batch are checked in the worker processes while
         the event loop executes and stores the blocks before them. Consensus then decides
         each block only if its commit certificate verifies, and re-checks no signature.
         """
