@@ -23,8 +23,7 @@ node CPU per transaction, 3.7 us at 1,000-tx batches; measured with one worker).
 Coalescing: a worker holds at most REQUESTS_IN_FLIGHT_MAX requests. Calls made meanwhile
 queue up and go out together as its next request (up to REQUEST_TXS_MAX transactions), so
 under load the per-request cost is paid once for many calls, and an idle node sends a call at
-once. A large
-call is cut into pieces so that several workers share it (catch-up).
+once. A large call is cut into pieces so that several workers share it (catch-up).
 
 A worker that dies (killed by an operator, out of memory) is started again for later calls;
 the transactions it held are checked inline, so no caller sees its death.
