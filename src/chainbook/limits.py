@@ -57,5 +57,8 @@ api_wait_commit_s_max = 30.0
 api_batch_txs_max = 2_000
 """Most transactions in one POST /txs/batch (each still admitted one by one)."""
 api_block_range_max = 100
+api_connections_max = 256
+"""HTTP connections (and requests in progress) the API holds at once; beyond, it answers 503.
+With api_request_bytes_max this bounds the request bodies a node holds (256 MiB at most)."""
 
 __all__ = [name for name in dir() if name.endswith("_max")]

@@ -225,15 +225,9 @@ class Node:
 
     def _make_api_server(self) -> uvicorn.Server:
         from chainbook.api import create_app
+        from chainbook.api.server import api_server_config
 
-        config = uvicorn.Config(
-            create_app(self),
-            host=self.config.api_host,
-            port=self.config.api_port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
+        config = api_server_config(create_app(self), self.config.api_host, self.config.api_port)
         server = uvicorn.Server(config)
         # The node owns the signals (graceful stop of p2p, store and API together).
         server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
