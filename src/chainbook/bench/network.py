@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import msgspec
 import psutil
 
@@ -109,6 +110,49 @@ def bench_network(
 
 
 # --- measuring the nodes from outside ------------------------------------------------------
+
+
+NODE_COUNTERS = {
+    "txs_checked_in_blocks": "chainbook_txs_checked_in_blocks",
+    "txs_refused": "chainbook_txs_refused",
+    "peer_messages_dropped": "chainbook_peer_messages_dropped",
+}
+"""Counters of each node's /metrics the bench reports per step (summed over labels)."""
+METRICS_TIMEOUT_S = 5.0
+
+
+def read_node_counters(network: BenchNetwork) -> dict[str, dict[str, float] | None]:
+    """NODE_COUNTERS of each node now (None for a node that does not answer)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    wanted = {metric: key for key, metric in NODE_COUNTERS.items()}
+    counters: dict[str, dict[str, float] | None] = {}
+    for name, url in zip(network.node_names, network.api_urls, strict=False):
+        try:
+            text = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT_S).text
+        except httpx.HTTPError:
+            counters[name] = None
+            continue
+        values = dict.fromkeys(NODE_COUNTERS, 0.0)
+        for family in text_string_to_metric_families(text):
+            key = wanted.get(family.name)
+            if key is not None:
+                values[key] += sum(s.value for s in family.samples if s.name.endswith("_total"))
+        counters[name] = values
+    return counters
+
+
+def count_node_counters(
+    before: dict[str, dict[str, float] | None], after: dict[str, dict[str, float] | None]
+) -> dict[str, dict[str, float] | None]:
+    """What each counter counted between two read_node_counters (None if either read failed)."""
+    deltas: dict[str, dict[str, float] | None] = {}
+    for name, last in after.items():
+        first = before.get(name)
+        deltas[name] = (
+            None if first is None or last is None else {k: v - first[k] for k, v in last.items()}
+        )
+    return deltas
 
 
 def read_cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:

@@ -23,8 +23,10 @@ from chainbook.bench.measure import compute_timeline, find_saturation, summarize
 from chainbook.bench.network import (
     BenchNetwork,
     bench_network,
+    count_node_counters,
     read_book_bytes,
     read_cpu_seconds,
+    read_node_counters,
 )
 from chainbook.bench.report import plot_catchup, plot_steps, write_json, write_tx_records
 from chainbook.bench.workload import TX_BYTES_DEFAULT
@@ -135,6 +137,7 @@ def run_step(
         load_process = psutil.Process(process.pid)
         load_cpu_before = sum(load_process.cpu_times()[:2])
         cpu_before, book_before = read_cpu_seconds(nodes), read_book_bytes(book)
+        counters_before = read_node_counters(network)
         if profile:
             profilers = profiling.start_profilers(
                 network.pids, min(options.profile_s, options.duration_s),
@@ -154,6 +157,7 @@ def run_step(
         elif process.exitcode != 0:
             raise RuntimeError(f"the load process failed (exit code {process.exitcode})")
         cpu_after, book_after = read_cpu_seconds(nodes), read_book_bytes(book)
+        counters_after = read_node_counters(network)
     finally:
         if process.is_alive():
             process.terminate()
@@ -168,6 +172,7 @@ def run_step(
         cpu_before=cpu_before, cpu_after=cpu_after, load_cpu_s=load_cpu_after - load_cpu_before,
         book_bytes_before=book_before, book_bytes_after=book_after,
     )
+    summary["node_counters"] = count_node_counters(counters_before, counters_after)
     profiles = {
         name: profiling.summarize_profile(raw, min(options.profile_s, options.duration_s))
         for name, raw in profiled.items()
