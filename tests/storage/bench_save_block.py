@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bank_chain import build_bank_chain  # noqa: E402
-from storage_chain import SavedBlock  # noqa: E402
+from storage_chain import SavedBlock, save  # noqa: E402
 
 from chainbook.ledger.state import LedgerState  # noqa: E402
 from chainbook.storage import BlockStore, MemoryBlockStore, SqliteBlockStore  # noqa: E402
@@ -76,14 +76,7 @@ def save_timed(
     for saved in chain:
         c0 = time.process_time()
         t0 = time.perf_counter()
-        store.save_block(
-            saved.block_bytes,
-            saved.block,
-            saved.commit,
-            saved.receipts,
-            saved.state_changes,
-            saved.app_hash,
-        )
+        save(store, saved)
         times_ms.append((time.perf_counter() - t0) * 1000)
         cpu_ms.append((time.process_time() - c0) * 1000)
         if wal is not None and wal.exists():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from bank_chain import build_bank_chain
 from storage_chain import SavedBlock, expected_state
 
@@ -29,7 +30,11 @@ def save_chain(path: Path, interval: int, chain: list[SavedBlock] = CHAIN) -> No
         for saved in chain:
             changes = checkpoints.changes_to_save(saved.height, saved.state_changes)
             store.save_block(
-                saved.block_bytes, saved.block, saved.commit, saved.receipts, changes,
+                saved.block_bytes,
+                saved.block,
+                saved.commit,
+                saved.receipts,
+                changes,
                 saved.app_hash,
             )
 
@@ -80,11 +85,18 @@ def test_an_edited_checkpoint_is_found_at_its_own_height_and_rewritten(tmp_path:
         assert store.load_state() == state_after(7)
 
 
-def test_a_table_already_at_the_latest_height_is_kept(tmp_path: Path) -> None:
+def test_a_table_already_at_the_latest_height_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "book.sqlite"
     save_chain(path, interval=7)
     with SqliteBlockStore(path) as store:
         assert store.load_state_meta().height == 7
+        rewrites: list[int] = []
+        monkeypatch.setattr(
+            store, "replace_state", lambda kv, height, app_hash: rewrites.append(height)
+        )
         opened = open_book(store, GENESIS)
         assert opened.report.state_table_rewritten is False
+        assert rewrites == [], "a current checkpoint is not written again"
         assert store.load_state() == state_after(7)

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import msgspec
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 from chainbook import testnet
 from chainbook.bench.workload import bench_key
@@ -123,11 +124,9 @@ METRICS_TIMEOUT_S = 5.0
 
 def read_node_counters(network: BenchNetwork) -> dict[str, dict[str, float] | None]:
     """NODE_COUNTERS of each node now (None for a node that does not answer)."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     wanted = {metric: key for key, metric in NODE_COUNTERS.items()}
     counters: dict[str, dict[str, float] | None] = {}
-    for name, url in zip(network.node_names, network.api_urls, strict=False):
+    for name, url in zip(network.node_names, network.api_urls, strict=True):
         try:
             text = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT_S).text
         except httpx.HTTPError:

@@ -72,8 +72,7 @@ def run_stages(
     """Time every stage over `blocks` blocks of `txs_per_block` transfers each."""
     genesis = stages_genesis(accounts)
     signed = sign_transfers(CHAIN_ID, blocks * txs_per_block, 0, accounts, accounts, tx_bytes)
-    proposer = LedgerApplication(genesis, *_fresh(genesis))
-    validator = LedgerApplication(genesis, *_fresh(genesis))
+    proposer, validator = _new_node_app(genesis), _new_node_app(genesis)
     validators = proposer.get_validators(1)
     cpu_s: dict[str, list[float]] = {stage: [] for stage in STAGES}
 
@@ -140,9 +139,10 @@ def run_stages(
     }
 
 
-def _fresh(genesis: Genesis) -> tuple[LedgerState, None, Mempool]:
+def _new_node_app(genesis: Genesis) -> LedgerApplication:
+    """A node's ledger at genesis: its state, mempool and application."""
     state = LedgerState.from_genesis(genesis)
-    return state, None, Mempool(genesis.chain_id, state)
+    return LedgerApplication(genesis, state, None, Mempool(genesis.chain_id, state))
 
 
 __all__ = ["STAGES", "run_stages", "stages_genesis"]

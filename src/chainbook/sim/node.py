@@ -18,19 +18,18 @@ Rules kept:
 
 from __future__ import annotations
 
-from chainbook.chain.block import Block, Header, encode_block
+from chainbook.chain.block import Block, encode_block
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.effects import Effect
 from chainbook.consensus.machine import ConsensusMachine, ConsensusRecord
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
-from chainbook.ledger.execute import replay_block
-from chainbook.ledger.state import LedgerState
 from chainbook.mempool import Mempool
+from chainbook.node.book import open_book
 from chainbook.sim.checkers import decode_record
 from chainbook.sim.config import SimConfig
-from chainbook.storage.base import StateCheckpoints, StateMeta
+from chainbook.storage.base import StateCheckpoints
 from chainbook.storage.memory import MemoryBlockStore
 from chainbook.types import Hash, Height, TimeMs
 
@@ -71,11 +70,16 @@ class SimNode:
         """Start (or restart) from the durable store alone; returns the machine's first effects."""
         assert not self.up
         self.store.reopen()
-        state, last_header = self._rebuild_ledger_state()
-        # As the node's open_book: the state table moves to the replayed height, and the
-        # changes a checkpoint writes are counted from there (what was pending is lost).
-        if self.store.load_state_meta() != StateMeta(state.height, state.app_hash):
-            self.store.replace_state(dict(state.kv), state.height, state.app_hash)
+        # The node's own start-up: verify and replay the book, check the state checkpoint
+        # against the replay, bring it forward. A simulated store is never damaged, so any
+        # finding is a bug (in checkpointing, or in what a crash left behind).
+        opened = open_book(self.store, self.genesis)
+        report = opened.report
+        assert report.corrupt_height is None and not report.state_table_rewritten, (
+            f"{self.name}: book at boot: {report}"
+        )
+        state, last_header = opened.state, opened.last_header
+        # Changes a checkpoint writes are counted from the replayed height (pending ones died).
         self.state_checkpoints = StateCheckpoints(SIM_STATE_CHECKPOINT_BLOCKS)
         self.mempool = Mempool(self.genesis.chain_id, state)
         self.app = LedgerApplication(self.genesis, state, last_header, self.mempool)
@@ -98,22 +102,6 @@ class SimNode:
         self.mempool = None
         self.sync_blocks = {}
         self.crash_after_effects = None
-
-    def _rebuild_ledger_state(self) -> tuple[LedgerState, Header | None]:
-        state = LedgerState.from_genesis(self.genesis)
-        checkpoint = self.store.load_state_meta()
-        last_header: Header | None = None
-        for height in range(1, self.store.latest_height() + 1):
-            block = self.store.load_block(height)
-            assert block is not None, f"{self.name}: stored chain has a gap at {height}"
-            replay_block(state, block)
-            last_header = block.header
-            if height == checkpoint.height:  # a checkpoint must be exactly the replayed state
-                assert (self.store.load_state(), checkpoint.app_hash) == (
-                    state.kv,
-                    state.app_hash,
-                ), f"{self.name}: state checkpoint at {height} differs from the replay"
-        return state, last_header
 
     def _build_machine(self, latest: Height) -> ConsensusMachine:
         assert self.app is not None
