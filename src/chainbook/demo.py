@@ -34,7 +34,7 @@ from chainbook.client.http import Client
 from chainbook.client.verify import check_tx_proof
 from chainbook.client.wallet import Wallet
 from chainbook.errors import ChainbookError
-from chainbook.node.home import read_log_events
+from chainbook.runtime.home import read_log_events
 
 START_TIMEOUT_S = 60.0
 COMMIT_TIMEOUT_S = 60.0

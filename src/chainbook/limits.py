@@ -27,7 +27,7 @@ recent_committed_txs_max = 200_000
 """Committed transaction hashes remembered to drop late gossip before checking signatures."""
 admission_batch_txs_max = 256
 """Gossiped transactions sent to the signature workers at a time. Small, so that a proposal
-carrying some of them waits little for the batch (node/runtime.py _receive_proposal)."""
+carrying some of them waits little for the batch (core/node.py)."""
 mempool_txs_per_sender_max = 1_000
 """A sender may queue this many transactions (consecutive nonces) ahead of the chain."""
 

@@ -4,7 +4,7 @@ Layout of a testnet folder D:
 
     D/testnet.json           what is in it: chain id, nodes (ports, keys' public halves), accounts
     D/ca/ca.key  ca.pem      the network CA; ca.key is mode 0600 and never leaves D/ca
-    D/node0 .. nodeN-1       validator homes (chainbook.node.home), power 10 each
+    D/node0 .. nodeN-1       validator homes (chainbook.runtime.home), power 10 each
     D/nodeN ..               full nodes (follow and verify, do not vote)
     D/accounts/<name>.json   funded demo accounts' key files (alice, bob, ...), mode 0600
 
@@ -37,6 +37,7 @@ from pathlib import Path
 import msgspec
 import psutil
 
+from chainbook.api.service import NodeStatus
 from chainbook.chain.genesis import (
     Genesis,
     GenesisAccount,
@@ -46,12 +47,11 @@ from chainbook.chain.genesis import (
     load_genesis,
 )
 from chainbook.client.http import Client, ClientError
-from chainbook.client.keyfile import KEY_FILE_MODE, write_key_file
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ChainbookError, ConfigError
-from chainbook.node.config import NodeConfig
-from chainbook.node.home import Home, create_home, now_ms
-from chainbook.node.service import NodeStatus
+from chainbook.keyfile import KEY_FILE_MODE, write_key_file
+from chainbook.runtime.config import NodeConfig
+from chainbook.runtime.home import Home, create_home, now_ms
 
 BASE_PORT_DEFAULT = 26600
 API_PORT_OFFSET = 100

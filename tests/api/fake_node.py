@@ -11,6 +11,14 @@ from __future__ import annotations
 import asyncio
 
 from chainbook import merkle
+from chainbook.api.service import (
+    AccountView,
+    NodeStatus,
+    PeerView,
+    TxLocation,
+    TxProof,
+    ValidatorView,
+)
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
@@ -21,14 +29,6 @@ from chainbook.codec import decode
 from chainbook.crypto import PrivateKey, sha256
 from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull
 from chainbook.ledger.receipts import Event, Receipt
-from chainbook.node.service import (
-    AccountView,
-    NodeStatus,
-    PeerView,
-    TxLocation,
-    TxProof,
-    ValidatorView,
-)
 from chainbook.types import Address, Hash, Height
 
 CHAIN_ID = "test-chain"
@@ -82,7 +82,7 @@ def make_block(
 
 
 class FakeNode:
-    """Implements chainbook.node.service.NodeService in memory."""
+    """Implements chainbook.api.service.NodeService in memory."""
 
     def __init__(self, chain_id: str = CHAIN_ID) -> None:
         self.chain_id = chain_id

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from chainbook.client.keyfile import load_key_file, write_key_file
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
-from chainbook.node.config import NodeConfig, decode_config, encode_config
-from chainbook.node.home import Home, JsonLinesFormatter, read_log_events
+from chainbook.keyfile import load_key_file, write_key_file
+from chainbook.runtime.config import NodeConfig, decode_config, encode_config
+from chainbook.runtime.home import Home, JsonLinesFormatter, read_log_events
 
 GOOD = b'moniker = "n0"\np2p_port = 26600\napi_port = 26700\npeers = ["127.0.0.1:26601"]\n'
 

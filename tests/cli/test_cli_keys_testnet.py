@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from chainbook.chain.genesis import load_genesis
 from chainbook.cli.main import app
-from chainbook.client.keyfile import load_key_file
-from chainbook.node.home import Home
+from chainbook.keyfile import load_key_file
+from chainbook.runtime.home import Home
 from chainbook.testnet import API_PORT_OFFSET, load_testnet
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.cli.main import app
-from chainbook.client.keyfile import write_key_file
+from chainbook.keyfile import write_key_file
 
 WIDE = 250
 

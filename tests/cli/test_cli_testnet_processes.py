@@ -17,7 +17,7 @@ from chainbook.chain.genesis import load_genesis
 from chainbook.chain.verify import get_genesis_validators
 from chainbook.client import Wallet, verify_tx_proof
 
-pytest.importorskip("chainbook.node.runtime")
+pytest.importorskip("chainbook.runtime.node")
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 

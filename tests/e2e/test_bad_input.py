@@ -18,8 +18,8 @@ import pytest
 from chainbook import codec, limits, testnet
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import SignedTx, sign_tx
-from chainbook.client.keyfile import load_key_file
 from chainbook.crypto import PrivateKey
+from chainbook.keyfile import load_key_file
 from chainbook.p2p import tls
 from chainbook.p2p.frames import encode_frame, encode_frame_header, read_frame
 from chainbook.p2p.transport import HELLO_BYTES_MAX, PROTOCOL_VERSION, Hello

@@ -18,9 +18,9 @@ import pytest
 from chainbook import testnet
 from chainbook.chain.genesis import load_genesis
 from chainbook.client.http import Client
-from chainbook.client.keyfile import load_key_file
 from chainbook.client.verify import verify_tx_proof
 from chainbook.client.wallet import Wallet
+from chainbook.keyfile import load_key_file
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import pytest
 from bank_chain import build_bank_chain
 from storage_chain import SavedBlock, expected_state
 
+from chainbook.core.book import open_book
 from chainbook.ledger.state import LedgerState
-from chainbook.node.book import open_book
 from chainbook.storage import SqliteBlockStore, StateCheckpoints, StateMeta
 
 GENESIS, CHAIN = build_bank_chain(blocks=7, txs_per_block=5, accounts=10)

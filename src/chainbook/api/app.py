@@ -42,9 +42,9 @@ from starlette.responses import Response
 from chainbook import limits
 from chainbook.api import views
 from chainbook.api.body_limit import BodySizeLimitMiddleware
+from chainbook.api.service import NodeService, TxLocation
 from chainbook.crypto import HASH_BYTES, parse_address
 from chainbook.errors import InvalidInput, MempoolFull
-from chainbook.node.service import NodeService, TxLocation
 from chainbook.types import Hash, Height
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import msgspec
 
+from chainbook.api.service import AccountView, TxLocation, TxProof
 from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit, CommitSig
 from chainbook.chain.tx import tx_hash
 from chainbook.chain.verify import compute_header_hash
 from chainbook.ledger.receipts import Event, Receipt
-from chainbook.node.service import AccountView, TxLocation, TxProof
 
 
 class View(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

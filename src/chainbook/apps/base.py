@@ -22,7 +22,7 @@ Rules kept:
   contract of `get_to_update`: the value flows into no other key and into no decision (no
   raise, no branch that changes which keys are written). Both return the same value; the
   mempool uses the difference to re-check a pending transaction only when a guard changed
-  (mempool.py explains why that is sound). When in doubt, use `get`: it is always correct.
+  (core/mempool.py explains why that is sound). When in doubt, use `get`: it is always correct.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from chainbook import testnet
 from chainbook.bench.workload import bench_key
 from chainbook.chain.genesis import GenesisAccount, dump_genesis, load_genesis
-from chainbook.node.home import Home
+from chainbook.runtime.home import Home
 
 ACCOUNT_AMOUNT = 100 * testnet.COIN_UNIT
 """Per bench account: enough for every transfer of any step (1 unit each), small enough that

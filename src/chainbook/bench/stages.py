@@ -39,11 +39,11 @@ from chainbook.chain.block import decode_block, encode_block
 from chainbook.chain.commit import Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
 from chainbook.chain.tx import decode_tx, tx_hash
+from chainbook.core.mempool import Mempool
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.state import LedgerState
-from chainbook.mempool import Mempool
-from chainbook.node.verifier import signature_flags
+from chainbook.runtime.verifier import signature_flags
 from chainbook.storage import SqliteBlockStore
 
 STAGES = ("signature", "decode", "admit", "propose", "gossip", "validate", "store", "commit")

@@ -145,7 +145,7 @@ def verify_tx(chain_id: str, tx_bytes: bytes, *, hash_: Hash | None = None) -> D
     """Decode, check the chain id, then the signature.
 
     Raises DecodeError, TooLarge, WrongChainId or InvalidSignature. This defines a valid
-    transaction; everything after admission trusts a DecodedTx. (node/verifier.py splits the
+    transaction; everything after admission trusts a DecodedTx. (runtime/verifier.py splits the
     same checks between a worker process, the signature, and the node, decoding and chain id,
     with exactly this outcome.) `hash_`, when given, must be tx_hash(tx_bytes). Pure and
     thread-safe; the result may be handed to Mempool.add(tx_bytes, verified=...).

@@ -1,9 +1,9 @@
 """The Python SDK of chainbook: a node client, a wallet, key files and offline proof checks."""
 
 from chainbook.client.http import ApiError, Client, ClientError, NodeUnreachable
-from chainbook.client.keyfile import load_key_file, write_key_file
 from chainbook.client.verify import ProofError, check_tx_proof, verify_tx_proof
 from chainbook.client.wallet import Wallet
+from chainbook.keyfile import load_key_file, write_key_file
 
 __all__ = [
     "ApiError",

@@ -18,7 +18,7 @@ import httpx
 import msgspec
 
 from chainbook.api import views
-from chainbook.node.service import NodeStatus
+from chainbook.api.service import NodeStatus
 
 T = TypeVar("T")
 

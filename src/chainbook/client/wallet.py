@@ -16,8 +16,8 @@ from chainbook.api import views
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.client.http import ApiError, Client
-from chainbook.client.keyfile import load_key_file
 from chainbook.crypto import PrivateKey, parse_address
+from chainbook.keyfile import load_key_file
 from chainbook.types import Address, Amount, Nonce
 
 NONCE_ERROR_CODES = frozenset({"invalid_nonce"})

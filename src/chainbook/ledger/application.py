@@ -18,6 +18,7 @@ from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import ValidatorSet
 from chainbook.chain.verify import verify_block_against_parent
+from chainbook.core.mempool import Mempool
 from chainbook.errors import InvalidBlock
 from chainbook.ledger.execute import (
     BlockResult,
@@ -26,7 +27,6 @@ from chainbook.ledger.execute import (
     verify_block_txs,
 )
 from chainbook.ledger.state import LedgerState
-from chainbook.mempool import Mempool
 from chainbook.types import Address, Hash, Height, TimeMs
 
 

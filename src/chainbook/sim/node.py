@@ -23,10 +23,10 @@ from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.effects import Effect
 from chainbook.consensus.machine import ConsensusMachine, ConsensusRecord
+from chainbook.core.book import open_book
+from chainbook.core.mempool import Mempool
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
-from chainbook.mempool import Mempool
-from chainbook.node.book import open_book
 from chainbook.sim.checkers import decode_record
 from chainbook.sim.config import SimConfig
 from chainbook.storage.base import StateCheckpoints

@@ -462,7 +462,7 @@ class Simulation:
         )
 
     def _admit_tx(self, node: SimNode, tx: bytes, gossip: bool = True) -> None:
-        """Mempool admission; a client's transaction is then gossiped one hop (node/wire.py:
+        """Mempool admission; a client's transaction is then gossiped one hop (core/wire.py:
         nothing is relayed further)."""
         assert node.mempool is not None
         try:

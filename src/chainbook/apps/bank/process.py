@@ -167,7 +167,7 @@ def process_credit(view: KVStore, address: Address, amount: Amount) -> None:
 
     The balance is read with `get_to_update`: a credit cannot fail, and the value read only
     decides this key's new value, so a pending payment never needs a re-check because its
-    recipient's balance changed (mempool.py).
+    recipient's balance changed (core/mempool.py).
     """
     key = BALANCE_PREFIX + address
     raw = view.get_to_update(key)

@@ -27,7 +27,7 @@ from chainbook.ledger.execute import replay_block
 from chainbook.ledger.state import LedgerState
 from chainbook.storage.base import BlockStore
 
-log = logging.getLogger("chainbook.node.book")
+log = logging.getLogger("chainbook.core.book")
 
 
 class BookReport(msgspec.Struct, frozen=True):

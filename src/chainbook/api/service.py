@@ -1,7 +1,7 @@
 """What a running node offers to its API and CLI: the `NodeService` protocol and its views.
 
 The API layer (chainbook.api) depends only on this protocol, so it can be tested against an
-in-memory fake, and the node runtime (chainbook.node.runtime) implements it.
+in-memory fake, and the node runtime (chainbook.runtime.node) implements it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A node's home folder: everything one node needs, in one place an operator can inspect.
 
     <home>/
-      config.toml        NodeConfig (node/config.py): moniker, listen addresses, peers
+      config.toml        NodeConfig (runtime/config.py): moniker, listen addresses, peers
       genesis.json       the chain's genesis (chain/genesis.py), identical on every node
       node_key.json      the node's Ed25519 identity and validator key, mode 0600
       tls/ca.pem         the network CA certificate (admission authority)
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from chainbook.chain.genesis import Genesis, dump_genesis, load_genesis
-from chainbook.client.keyfile import load_key_file, write_key_file
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
-from chainbook.node.config import NodeConfig, load_config, write_config
+from chainbook.keyfile import load_key_file, write_key_file
+from chainbook.runtime.config import NodeConfig, load_config, write_config
 
 
 @dataclass(frozen=True)

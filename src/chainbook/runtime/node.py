@@ -29,6 +29,14 @@ from typing import Any
 import uvicorn
 
 from chainbook import codec, limits, merkle
+from chainbook.api.service import (
+    AccountView,
+    NodeStatus,
+    PeerView,
+    TxLocation,
+    TxProof,
+    ValidatorView,
+)
 from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit, SignedProposal
 from chainbook.chain.tx import DecodedTx, tx_hash
@@ -51,6 +59,17 @@ from chainbook.consensus.events import (
 )
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.book import BookReport, open_book
+from chainbook.core.mempool import Mempool
+from chainbook.core.wire import (
+    StatusMessage,
+    SyncRequest,
+    SyncResponse,
+    TxsMessage,
+    WireMessage,
+    decode_message,
+    encode_message,
+)
 from chainbook.errors import (
     DecodeError,
     InvalidInput,
@@ -60,35 +79,16 @@ from chainbook.errors import (
 )
 from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.state import get_balance, get_nonce
-from chainbook.mempool import Mempool
-from chainbook.node.book import BookReport, open_book
-from chainbook.node.home import Home, configure_logging
-from chainbook.node.metrics import NodeMetrics
-from chainbook.node.service import (
-    AccountView,
-    NodeStatus,
-    PeerView,
-    TxLocation,
-    TxProof,
-    ValidatorView,
-)
-from chainbook.node.verifier import SignatureVerifier
-from chainbook.node.wire import (
-    StatusMessage,
-    SyncRequest,
-    SyncResponse,
-    TxsMessage,
-    WireMessage,
-    decode_message,
-    encode_message,
-)
 from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
+from chainbook.runtime.home import Home, configure_logging
+from chainbook.runtime.metrics import NodeMetrics
+from chainbook.runtime.verifier import SignatureVerifier
 from chainbook.storage.base import StateCheckpoints
 from chainbook.storage.sqlite import SqliteBlockStore
 from chainbook.types import Address, Hash, Height
 
-log = logging.getLogger("chainbook.node")
+log = logging.getLogger("chainbook.runtime")
 
 RESEND_INTERVAL_S = 1.0
 """How often our own latest votes and proposal are re-sent (recovers lost messages)."""
@@ -726,7 +726,7 @@ def _no_signal_capture() -> Iterator[None]:
 
 
 def _parse_peers(peers: list[str]) -> list[tuple[str, int]]:
-    from chainbook.node.config import parse_peer
+    from chainbook.runtime.config import parse_peer
 
     return [parse_peer(p) for p in peers]
 

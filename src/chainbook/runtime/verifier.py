@@ -11,7 +11,7 @@ transaction). The node then decodes the good ones itself (a few microseconds eac
 signature work) and re-runs the full check inline for any refused one, to get its exact
 error. The outcome is exactly what `verify_tx` would give inline.
 
-A worker is a child process, `python -m chainbook.node.verifier`, talking over its
+A worker is a child process, `python -m chainbook.runtime.verifier`, talking over its
 stdin and stdout: a request is a 4-byte big-endian length and the MessagePack array of the raw
 transactions; the answer is a 4-byte length and one byte per transaction (1: accepted). It
 exits when its stdin closes, so a node that stops or is killed leaves no worker behind.
@@ -47,7 +47,7 @@ from chainbook.crypto import verify_signature
 from chainbook.errors import InvalidInput
 from chainbook.types import Hash
 
-log = logging.getLogger("chainbook.node.verifier")
+log = logging.getLogger("chainbook.runtime.verifier")
 
 VerifyResult = DecodedTx | InvalidInput
 
@@ -237,7 +237,7 @@ class SignatureVerifier:
     async def _start_worker(self, index: int) -> None:
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "chainbook.node.verifier",
+                sys.executable, "-m", "chainbook.runtime.verifier",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             )
         except OSError:

@@ -7,10 +7,10 @@ import msgspec
 from chainbook.apps.bank import MultiTransfer, Output, Transfer
 from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
 from chainbook.chain.tx import sign_tx
+from chainbook.core.mempool import Mempool
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_result, execute_block
 from chainbook.ledger.state import LedgerState
-from chainbook.mempool import Mempool
 
 # The same deterministic keys and chain id as the ledger tests (re-exported for the tests).
 from tests.ledger.ledger_support import (  # noqa: F401

@@ -5,6 +5,7 @@ import pytest
 
 from chainbook import codec, limits
 from chainbook.chain.tx import SignedTx, decode_tx, tx_hash, verify_tx
+from chainbook.core.mempool import Mempool
 from chainbook.errors import (
     DecodeError,
     InsufficientFunds,
@@ -17,7 +18,6 @@ from chainbook.errors import (
     WrongChainId,
 )
 from chainbook.ledger.execute import BlockContext, execute_block, verify_block_txs
-from chainbook.mempool import Mempool
 
 from .mempool_support import (
     ALICE,
@@ -409,7 +409,7 @@ def test_a_sender_whose_guard_fell_has_its_failing_transactions_dropped() -> Non
 def test_an_outdated_view_is_rebuilt_before_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     """A module that reads with `get` a key it earlier read with `get_to_update`: the view's
     value derives from a base value a commit has since changed, so admission rebuilds it."""
-    import chainbook.mempool as mempool_module
+    import chainbook.core.mempool as mempool_module
     from chainbook.errors import InvalidTransaction
 
     key = b"test/k"

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from chainbook.node.runtime import Node
+from chainbook.runtime.node import Node
 from chainbook.testnet import init_testnet
 
 

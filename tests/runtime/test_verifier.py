@@ -13,7 +13,7 @@ from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import DecodedTx, SignedTx, sign_tx, verify_tx
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidSignature, WrongChainId
-from chainbook.node.verifier import SignatureVerifier, serve_requests
+from chainbook.runtime.verifier import SignatureVerifier, serve_requests
 
 CHAIN = "verifier-test"
 

@@ -1,0 +1,175 @@
+"""Commands that talk to a running node: send, status, account, tx, block."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+
+from chainbook.api.views import TxView
+from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
+from chainbook.cli.output import UserError, console, format_amount, friendly_errors, key_value_table
+from chainbook.client.http import Client
+from chainbook.crypto import parse_address
+
+commands = typer.Typer()
+"""Merged into the root command (cli/main.py)."""
+
+
+@commands.command("send")
+def send(
+    key: Annotated[Path, typer.Option("--key", help="The sender's key file.")],
+    to: Annotated[str, typer.Option("--to", help="Recipient address (40 hex).")],
+    amount: Annotated[
+        int, typer.Option("--amount", min=1, help="In the smallest unit: 1 CBK = 1000000.")
+    ],
+    memo: Annotated[str, typer.Option("--memo")] = "",
+    node: NodeOption = NODE_URL_DEFAULT,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for the commit and the receipt.")
+    ] = False,
+) -> None:
+    """Transfer coins from the key's account."""
+    from chainbook.client.wallet import Wallet
+
+    with friendly_errors():
+        recipient = _parse_address_arg(to)
+        with Client(node) as client:
+            wallet = Wallet.from_key_file(key, client)
+            submitted = wallet.transfer(recipient, amount, memo=memo, wait=wait)
+        rows: list[tuple[str, object]] = [("hash", submitted.hash), ("status", submitted.status)]
+        if submitted.receipt is not None:
+            receipt = submitted.receipt
+            rows += [("height", receipt.height), ("index", receipt.index), ("ok", receipt.ok)]
+            if receipt.error:
+                rows.append(("error", receipt.error))
+        console.print(key_value_table(f"transfer of {format_amount(amount)}", rows))
+        if submitted.receipt is not None and not submitted.receipt.ok:
+            raise typer.Exit(1)
+
+
+def _parse_address_arg(text: str) -> bytes:
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+@commands.command("status")
+def status(
+    node: NodeOption = NODE_URL_DEFAULT,
+    json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+) -> None:
+    """A node's view of the chain."""
+    with friendly_errors(), Client(node) as client:
+        node_status = client.status()
+        if json:
+            sys.stdout.write(msgspec.json.encode(node_status).decode() + "\n")
+            return
+        rows: list[tuple[str, object]] = [
+            ("chain id", node_status.chain_id),
+            ("moniker", node_status.moniker),
+            ("validator", node_status.is_validator),
+            ("height", node_status.height),
+            ("round", node_status.round),
+            ("app hash", node_status.app_hash),
+            ("latest block", node_status.latest_block_hash),
+            ("syncing", node_status.syncing),
+            ("mempool txs", node_status.mempool_txs),
+            ("peers", len(node_status.peers)),
+            ("book repairs", node_status.book_repairs),
+        ]
+        console.print(key_value_table(node, rows))
+
+
+@commands.command("account")
+def account(
+    address: Annotated[str, typer.Argument(help="Account address (40 hex).")],
+    node: NodeOption = NODE_URL_DEFAULT,
+) -> None:
+    """An account's balance and nonces."""
+    with friendly_errors():
+        parsed = _parse_address_arg(address)
+        with Client(node) as client:
+            view = client.get_account(parsed)
+        rows: list[tuple[str, object]] = [
+            ("balance", f"{format_amount(view.balance)} ({view.balance})"),
+            ("nonce", view.nonce),
+            ("pending nonce", view.pending_nonce),
+        ]
+        console.print(key_value_table(view.address, rows))
+
+
+@commands.command("tx")
+def tx(
+    hash: Annotated[str, typer.Argument(help="Transaction hash (64 hex).")],
+    verify: Annotated[bool, typer.Option("--verify", help="Check the proof offline.")] = False,
+    genesis: Annotated[
+        Path | None,
+        typer.Option(help="Trust the validators of this genesis file (default: ask the node)."),
+    ] = None,
+    node: NodeOption = NODE_URL_DEFAULT,
+) -> None:
+    """A committed transaction, its receipt, and (with --verify) an offline proof check."""
+    with friendly_errors(), Client(node) as client:
+        view = client.get_tx(hash)
+        receipt = view.receipt
+        rows: list[tuple[str, object]] = [
+            ("height", view.height),
+            ("index", view.index),
+            ("ok", receipt.ok),
+            ("error", receipt.error or "-"),
+        ]
+        rows += [(f"event {e.module}.{e.kind}", dict(e.attributes)) for e in receipt.events]
+        console.print(key_value_table(f"tx {view.hash}", rows))
+        if verify:
+            _verify_tx(view, genesis, client)
+
+
+def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
+    from chainbook.chain.genesis import load_genesis
+    from chainbook.chain.validators import Validator, ValidatorSet
+    from chainbook.chain.verify import get_genesis_validators
+    from chainbook.client.verify import check_tx_proof
+
+    if genesis_path is not None:
+        validators = get_genesis_validators(load_genesis(genesis_path.read_bytes()))
+        source = f"the genesis file {genesis_path}"
+    else:
+        answer = client.validators()
+        validators = ValidatorSet(
+            [Validator(bytes.fromhex(v.public_key), v.power, v.name) for v in answer.validators]
+        )
+        source = "the node's /validators (pass --genesis to trust a file instead)"
+    check_tx_proof(view, validators)
+    console.print(f"[bold green]proof verified[/]: final under the validators of {source}")
+
+
+@commands.command("block")
+def block(
+    height: Annotated[str, typer.Argument(help="A height, or 'latest'.")] = "latest",
+    node: NodeOption = NODE_URL_DEFAULT,
+) -> None:
+    """A committed block: header, transaction hashes and commit."""
+    with friendly_errors(), Client(node) as client:
+        view = client.get_block(height)
+        header = view.header
+        signers = len(view.commit.signatures) if view.commit else 0
+        rows: list[tuple[str, object]] = [
+            ("hash", view.hash),
+            ("time ms", header.time_ms),
+            ("proposer", header.proposer),
+            ("txs", header.tx_count),
+            ("txs root", header.txs_root),
+            ("app hash", header.app_hash),
+            ("prev block", header.prev_block_hash),
+            ("commit signatures", signers),
+        ]
+        rows += [(f"tx {i}", h) for i, h in enumerate(view.tx_hashes)]
+        console.print(key_value_table(f"block {header.height}", rows))
+
+
+__all__ = ["commands"]

@@ -1,0 +1,142 @@
+"""`chainbook testnet`: a local multi-node network on loopback."""
+
+from __future__ import annotations
+
+import signal as signals
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from chainbook.cli.options import TESTNET_DIR_DEFAULT, DirOption, NodesOption
+from chainbook.cli.output import UserError, console, format_amount, friendly_errors
+
+testnet_app = typer.Typer(help="A local multi-node network on loopback.", no_args_is_help=True)
+
+
+@testnet_app.command("init")
+def testnet_init(
+    validators: Annotated[int, typer.Option(min=1, help="Number of validators.")] = 4,
+    dir: DirOption = TESTNET_DIR_DEFAULT,
+    full_nodes: Annotated[int, typer.Option(min=0, help="Non-voting full nodes.")] = 0,
+    base_port: Annotated[
+        int | None, typer.Option(help="p2p port of node0; API ports are +100. Default: a free one.")
+    ] = None,
+    chain_id: Annotated[str, typer.Option(help="Chain id.")] = "chainbook-local",
+    seed: Annotated[
+        str | None, typer.Option(help="Derive keys from this seed (reproducible; tests only).")
+    ] = None,
+) -> None:
+    """Create a testnet folder: CA, node homes, shared genesis, funded demo accounts."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        net = testnet.init_testnet(
+            dir,
+            validators=validators,
+            full_nodes=full_nodes,
+            base_port=base_port,
+            chain_id=chain_id,
+            seed=seed,
+        )
+        console.print(nodes_table(net))
+        accounts = Table(title="funded accounts")
+        for column in ("name", "address", "balance", "key file"):
+            accounts.add_column(column)
+        for account in net.accounts:
+            accounts.add_row(
+                account.name, account.address, format_amount(account.amount), account.key_file
+            )
+        console.print(accounts)
+        console.print(f"next: [bold]chainbook testnet up --dir {dir}[/]")
+
+
+def nodes_table(net: object) -> Table:
+    from chainbook.testnet import Testnet
+
+    assert isinstance(net, Testnet)
+    table = Table(title=f"testnet {net.chain_id} in {net.root}")
+    for column in ("node", "role", "p2p", "api", "address"):
+        table.add_column(column)
+    for node in net.nodes:
+        role = "validator" if node.validator else "full node"
+        table.add_row(node.name, role, node.p2p_address, node.api_url, node.address)
+    return table
+
+
+@testnet_app.command("up")
+def testnet_up(
+    dir: DirOption = TESTNET_DIR_DEFAULT,
+    node: NodesOption = None,
+    wait_s: Annotated[
+        float, typer.Option("--wait-s", help="Wait this long for the APIs; 0 to not wait.")
+    ] = 30.0,
+) -> None:
+    """Start the nodes as background processes (output in <home>/node.out)."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        pids = testnet.up(dir, node)
+        for name, pid in pids.items():
+            console.print(f"{name}: pid {pid}")
+        if wait_s > 0:
+            with console.status("waiting for the nodes' APIs"):
+                testnet.wait_until_ready(dir, list(pids), timeout_s=wait_s)
+            console.print(testnet.status_table(testnet.status(dir)))
+
+
+@testnet_app.command("down")
+def testnet_down(
+    dir: DirOption = TESTNET_DIR_DEFAULT,
+    node: NodesOption = None,
+    kill: Annotated[bool, typer.Option("--kill", help="SIGKILL instead of SIGTERM.")] = False,
+) -> None:
+    """Stop the nodes (SIGTERM, then SIGKILL for any still alive after 15 s)."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        sig = signals.SIGKILL if kill else signals.SIGTERM
+        for name, outcome in testnet.down(dir, node, signal=sig).items():
+            console.print(f"{name}: {outcome}")
+
+
+@testnet_app.command("kill")
+def testnet_kill(
+    node: Annotated[str, typer.Argument(help="The node to crash, e.g. node3.")],
+    dir: DirOption = TESTNET_DIR_DEFAULT,
+) -> None:
+    """Crash one node with SIGKILL (to watch the others keep committing)."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        if not testnet.kill(dir, node):
+            raise UserError(f"{node} is not running")
+        console.print(f"{node}: killed")
+
+
+@testnet_app.command("status")
+def testnet_status(dir: DirOption = TESTNET_DIR_DEFAULT) -> None:
+    """Each node's process and /status: height, app hash, peers, round, book repairs."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        console.print(testnet.status_table(testnet.status(dir)))
+
+
+@testnet_app.command("add-node")
+def testnet_add_node(
+    dir: DirOption = TESTNET_DIR_DEFAULT,
+    start: Annotated[bool, typer.Option(help="Start it right away.")] = False,
+) -> None:
+    """Add a full node that joins late and syncs the book from its peers."""
+    from chainbook import testnet
+
+    with friendly_errors():
+        entry = testnet.add_node(dir)
+        console.print(f"{entry.name}: p2p {entry.p2p_address}, api {entry.api_url}")
+        if start:
+            pids = testnet.up(dir, [entry.name])
+            console.print(f"{entry.name}: pid {pids[entry.name]}")
+
+
+__all__ = ["nodes_table", "testnet_app"]
