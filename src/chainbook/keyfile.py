@@ -182,13 +182,14 @@ def _derive_key(passphrase: bytes, salt: bytes, kdf_cost: KdfCost) -> bytes:
 def compute_encrypted_key_file(
     key: PrivateKey,
     passphrase: bytes,
-    kdf_cost: KdfCost = KDF_COST_DEFAULT,
+    kdf_cost: KdfCost | None = None,
     *,
     salt: bytes | None = None,
     nonce: bytes | None = None,
 ) -> EncryptedKeyFile:
     """Seal `key` under `passphrase` (salt and nonce fresh unless given, for test vectors)."""
     verify_new_passphrase(passphrase)
+    kdf_cost = KDF_COST_DEFAULT if kdf_cost is None else kdf_cost
     salt = nacl.utils.random(KDF_SALT_BYTES) if salt is None else salt
     nonce = nacl.utils.random(NONCE_BYTES) if nonce is None else nonce
     associated = compute_associated_data(kdf_cost, salt, key.public_key)
@@ -402,7 +403,7 @@ def write_key_file(
     content: KeyFile | EncryptedKeyFile = (
         compute_key_file(key)
         if passphrase is None
-        else compute_encrypted_key_file(key, passphrase, kdf_cost or KDF_COST_DEFAULT)
+        else compute_encrypted_key_file(key, passphrase, kdf_cost)
     )
     _create_private_file(path, encode_key_file(content))
     return path
@@ -472,7 +473,7 @@ def encrypt_key_file(
     if isinstance(content, EncryptedKeyFile):
         raise ConfigError(f"key file {path} is already encrypted")
     key = _key_of_plaintext(str(path), content)
-    sealed = compute_encrypted_key_file(key, new_passphrase, kdf_cost or KDF_COST_DEFAULT)
+    sealed = compute_encrypted_key_file(key, new_passphrase, kdf_cost)
     # Open what we are about to write before it replaces the only copy of the seed.
     assert open_encrypted_key_file(str(path), sealed, new_passphrase).seed == key.seed
     _replace_with(path, sealed)
