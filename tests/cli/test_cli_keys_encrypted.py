@@ -271,3 +271,31 @@ def test_keys_encrypt_and_decrypt_commands(runner: CliRunner, tmp_path: Path) ->
 def test_keys_new_encrypt_without_out_is_refused(runner: CliRunner) -> None:
     result = runner.invoke(app, ["keys", "new", "--encrypt"])
     assert result.exit_code == 1 and "--out" in result.output
+
+
+def test_the_documented_format_is_what_is_written() -> None:
+    """Re-derive a file from the module docstring's recipe with libsodium directly, so another
+    implementation following the docs opens our files (and the AD layout cannot drift)."""
+    import struct
+
+    import nacl.bindings
+    import nacl.pwhash
+
+    salt, nonce = bytes(range(16)), bytes(range(24))
+    made = keyfile.compute_encrypted_key_file(KEY, PASSPHRASE, FAST, salt=salt, nonce=nonce)
+    key = nacl.pwhash.argon2id.kdf(
+        32, PASSPHRASE, salt, opslimit=FAST.opslimit, memlimit=FAST.memlimit_bytes
+    )
+    associated = (
+        b"chainbook/key-file/v1\x00"
+        + b"argon2id13\x00"
+        + struct.pack(">QQ", FAST.opslimit, FAST.memlimit_bytes)
+        + salt
+        + b"xchacha20poly1305-ietf\x00"
+        + KEY.public_key
+    )
+    expected = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        KEY.seed, associated, nonce, key
+    )
+    assert made.ciphertext == expected.hex()
+    assert (made.kdf_salt, made.nonce) == (salt.hex(), nonce.hex())
