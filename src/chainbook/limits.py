@@ -51,6 +51,16 @@ votes_per_height_max = 4 * validators_max * 64
 future_rounds_buffered_max = 64
 """Votes for rounds further ahead than this are dropped."""
 
+# Evidence of equivocation (chain/evidence.py, core/evidence.py, ledger/evidence.py).
+evidence_per_block_max = 32
+"""Pieces of evidence one block may carry (a block with more is invalid)."""
+evidence_per_message_max = 16
+"""Pieces in one gossip frame; a peer sending more is dropped (PeerMisbehaved)."""
+evidence_pool_max = 256
+"""Verified evidence a node holds before it is committed; beyond it, new pieces are dropped,
+counted. Each piece is checked before it is kept, so a peer can only fill it with real
+equivocations (which are committed and leave the pool)."""
+
 # API.
 api_request_bytes_max = 1 * 1024 * 1024
 api_wait_commit_s_max = 30.0

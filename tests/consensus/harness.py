@@ -63,6 +63,7 @@ class FakeApp:
             validators_hash=self.validators.hash,
             next_validators_hash=self.validators.hash,
             proposer=proposer,
+            evidence_hash=merkle.EMPTY_ROOT,
         )
         return Block(header=header, txs=[], last_commit=last_commit)
 

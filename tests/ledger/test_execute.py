@@ -223,6 +223,7 @@ def make_block(state: LedgerState, txs: list[bytes], app_hash: bytes) -> Block:
         validators_hash=b"\0" * 32,
         next_validators_hash=b"\0" * 32,
         proposer=VALIDATOR.address,
+        evidence_hash=b"\0" * 32,
     )
     return Block(header=header, txs=txs, last_commit=None)
 

@@ -2,7 +2,8 @@
 
 A header commits to everything a verifier needs: the previous block (hash chain), the commit
 certificate of the previous block (last_commit_hash), the transactions (RFC 6962 root), the
-ledger state after this block (app_hash), the validator sets and the proposer. The block hash is
+ledger state after this block (app_hash), the validator sets, the proposer and the evidence of
+equivocation the block carries (evidence_hash, chain/evidence.py). The block hash is
 SHA-256 of the canonical encoding of the header, so changing any transaction or any stored
 state changes the hash and breaks the chain at that height.
 
@@ -17,6 +18,7 @@ import msgspec
 
 from chainbook import codec, merkle
 from chainbook.chain.commit import Commit
+from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.chain.tx import tx_hash
 from chainbook.crypto import sha256
 from chainbook.types import Address, Hash, Height, TimeMs
@@ -35,7 +37,10 @@ class Header(
     app_hash: Hash
     validators_hash: Hash
     next_validators_hash: Hash
+    """The set of height + 1: what a light client follows from one header to the next."""
     proposer: Address
+    evidence_hash: Hash
+    """RFC 6962 root over the block's evidence (chain/evidence.py compute_evidence_hash)."""
 
     @cached_property
     def hash(self) -> Hash:
@@ -54,6 +59,9 @@ class Block(
     txs: list[bytes]
     last_commit: Commit | None
     """The commit certificate of the previous block (None only at height 1)."""
+    evidence: list[DuplicateVoteEvidence] = []
+    """Equivocations of validators seen at earlier heights (ledger/evidence.py decides which
+    are acceptable). Always encoded, also when empty (the default is for constructors)."""
 
     @property
     def hash(self) -> Hash:

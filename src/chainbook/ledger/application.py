@@ -16,6 +16,7 @@ from typing import Protocol
 from chainbook.apps.base import BlockContext
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit
+from chainbook.chain.evidence import compute_evidence_hash
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import ValidatorSet
@@ -100,6 +101,7 @@ class LedgerApplication:
             validators_hash=validators.hash,
             next_validators_hash=self.get_validators(height + 1).hash,
             proposer=proposer,
+            evidence_hash=compute_evidence_hash([]),
         )
         block = Block(header=header, txs=tx_bytes, last_commit=last_commit)
         self._results[block.hash] = result
