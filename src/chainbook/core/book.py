@@ -1,14 +1,16 @@
 """Opening a node's book: re-verify the stored chain, rebuild the ledger state, repair damage.
 
 The blocks (with their commit certificates) are the book; the state table is a derived cache.
-At every start the node:
-1. walks the hash chain from genesis (chain.verify.verify_stored_chain): header links, the
-   RFC 6962 txs root of every block, every stored commit certificate;
-2. replays every block from the genesis state and compares each recomputed app hash with the
-   header's (a tampered state or receipt shows up here even if the blocks are intact), and
-   the state table (a checkpoint, see storage/base.py) with the replayed state when the
-   replay passes the table's height: a table that disagrees there was damaged or edited;
-3. rewrites the state table at the latest height unless it holds exactly that already.
+At every start the node, in one pass from genesis, block by block:
+1. verifies the block against its parent (chain.verify.verify_stored_chain): header links, the
+   RFC 6962 txs and evidence roots, the stored commit certificates, each against the
+   validator set of its own height, which the replayed state so far gives (ledger/governed.py:
+   the set of h is known from the state at h - 2), never the node's config;
+2. replays it on the state and compares the recomputed app hash with the header's (a tampered
+   state or receipt shows up here even if the blocks are intact), and the state table (a
+   checkpoint, see storage/base.py) with the replayed state when the replay passes the table's
+   height: a table that disagrees there was damaged or edited;
+then rewrites the state table at the latest height unless it holds exactly that already.
 The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
 Damage found in step 1 or 2 truncates the book at the first bad height; block sync then
 fetches the missing blocks from peers, verifying each commit certificate on the way.
@@ -23,9 +25,10 @@ import msgspec
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import Block, Header
 from chainbook.chain.genesis import Genesis
+from chainbook.chain.validators import ValidatorSet
 from chainbook.chain.verify import StoredChain, verify_stored_chain
-from chainbook.errors import CorruptBook
 from chainbook.ledger.execute import replay_block
+from chainbook.ledger.governed import GovernedChain
 from chainbook.ledger.state import LedgerState
 from chainbook.types import Hash, Height
 
@@ -72,41 +75,57 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
+class _Replay:
+    """The state being rebuilt, as the walk's ValidatorSets source and its on_block step."""
+
+    def __init__(self, state: LedgerState, genesis: Genesis, meta: StateCheckpointMeta,
+                 store: StoredBook) -> None:
+        self.state = state
+        self.governed = GovernedChain(genesis)
+        self.meta = meta
+        self.store = store
+        self.last_header: Header | None = None
+        self.table_matches: bool | None = None
+        """Whether the state table equals the replayed state at its own height (None: not
+        reached)."""
+
+    def get_validators(self, height: Height) -> ValidatorSet:
+        return self.governed.get_validators(self.state, height)
+
+    def on_block(self, block: Block) -> None:
+        replay_block(self.state, block)  # CorruptBook stops the walk at this height
+        self.last_header = block.header
+        if block.height == self.meta.height:
+            self.table_matches = (
+                self.meta.app_hash == self.state.app_hash
+                and self.store.load_state() == self.state.kv
+            )
+
+
 def open_book(
     store: StoredBook, genesis: Genesis, *, repair: bool = True, registry: Registry = REGISTRY
 ) -> OpenedBook:
     """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
-    chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
+    meta = store.load_state_meta()
+    replay = _Replay(LedgerState.from_genesis(genesis, registry), genesis, meta, store)
+    chain_report = verify_stored_chain(
+        store, genesis.chain_id, genesis, validator_sets=replay, on_block=replay.on_block
+    )
     corrupt_height = chain_report.bad_height
     reason = chain_report.reason or ""
-    last_good = chain_report.latest_height if corrupt_height is None else corrupt_height - 1
-    state = LedgerState.from_genesis(genesis, registry)
-    meta = store.load_state_meta()
-    table_matches: bool | None = None
-    """Whether the state table equals the replayed state at its own height (None: not reached)."""
-    last_header: Header | None = None
-    for height in range(1, last_good + 1):
-        block = store.load_block(height)
-        assert block is not None, "verify_stored_chain walked this height"
-        try:
-            replay_block(state, block)
-        except CorruptBook as exc:
-            corrupt_height, reason = height, str(exc)
-            break
-        last_header = block.header
-        if height == meta.height:
-            table_matches = meta.app_hash == state.app_hash and store.load_state() == state.kv
+    state = replay.state
+    assert state.height == chain_report.verified_count
     if corrupt_height is not None and repair:
         store.truncate_from(corrupt_height)
     rewritten = False
     if repair:
         current = (meta.height, meta.app_hash) == (state.height, state.app_hash) and bool(
-            table_matches
+            replay.table_matches
         )
         if not current:
             store.replace_state(dict(state.kv), state.height, state.app_hash)
             # A table behind the blocks is the normal checkpoint lag; anything else is damage.
-            rewritten = meta.height > 0 and not table_matches
+            rewritten = meta.height > 0 and not replay.table_matches
             rewritten = rewritten or corrupt_height is not None
     report = BookReport(
         height=state.height,
@@ -115,7 +134,7 @@ def open_book(
         reason=reason,
         state_table_rewritten=rewritten,
     )
-    return OpenedBook(state=state, last_header=last_header, report=report)
+    return OpenedBook(state=state, last_header=replay.last_header, report=report)
 
 
 __all__ = ["BookReport", "OpenedBook", "StateCheckpointMeta", "StoredBook", "open_book"]

@@ -20,7 +20,14 @@ What the core owns:
 - the commit sequence: a decided block is executed into a BlockRecord, the core emits
   SaveBlock and applies the block (ledger state, mempool, waiters) only on BlockSaved. The
   commit timeout that starts the next height is held until then, so the next height never
-  starts on a state that is not durable (store before apply).
+  starts on a state that is not durable (store before apply);
+- the next height's validator role: once block h is applied and before height h + 1 starts,
+  the machine is given the consensus parameters of h + 1 and, of this node's consensus keys,
+  the one in the validator set of h + 1 (a rotated key takes over at its activation height; a
+  node voted in starts signing, one voted out stops). Both come from the ledger state;
+- evidence: an equivocation the machine reports (EvidenceFound) or a peer sends is verified
+  against the chain, kept in the evidence pool (core/evidence.py) until a block commits it,
+  gossiped when new and re-sent with the node's votes; the proposer puts it in its block.
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
@@ -35,6 +42,11 @@ from dataclasses import dataclass
 from chainbook import codec, limits
 from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit, SignedProposal
+from chainbook.chain.evidence import (
+    DuplicateVoteEvidence,
+    InvalidEvidence,
+    make_duplicate_vote_evidence,
+)
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus import effects
@@ -50,6 +62,7 @@ from chainbook.consensus.events import (
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.admission import Admission
+from chainbook.core.evidence import EvidencePool
 from chainbook.core.inputs import (
     BlockSaved,
     FrameReceived,
@@ -81,6 +94,7 @@ from chainbook.core.outputs import (
 )
 from chainbook.core.sync import BlockSync, BookReader, serve_sync
 from chainbook.core.wire import (
+    EvidenceMessage,
     StatusMessage,
     SyncRequest,
     SyncResponse,
@@ -92,6 +106,7 @@ from chainbook.core.wire import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidTransaction, PeerMisbehaved
 from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.evidence import verify_evidence
 from chainbook.ledger.execute import BlockResult
 from chainbook.types import Hash, Height, Round, TimeMs
 
@@ -142,17 +157,21 @@ class NodeCore:
         *,
         genesis: Genesis,
         key: PrivateKey,
-        is_validator: bool,
         book: BookReader,
         mempool: Mempool,
         app: LedgerApplication,
         machine: ConsensusMachine,
         settings: CoreSettings,
+        evidence: EvidencePool,
+        consensus_keys: tuple[PrivateKey, ...] = (),
     ) -> None:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self.key = key
-        self.is_validator = is_validator
+        self.consensus_keys: tuple[PrivateKey, ...] = consensus_keys or (key,)
+        """The keys this node may sign consensus messages with (the node key first); the
+        one in the validator set of a height signs at that height."""
+        self.evidence = evidence
         self.book = book
         self.mempool = mempool
         self.app = app
@@ -182,6 +201,11 @@ class NodeCore:
     def height(self) -> Height:
         """The latest height applied to the ledger state (hence durable)."""
         return self.app.state.height
+
+    @property
+    def is_validator(self) -> bool:
+        """Whether this node signs at the height its machine works on."""
+        return self.machine.is_validator
 
     @property
     def is_syncing(self) -> bool:
@@ -248,6 +272,7 @@ class NodeCore:
         if now >= due["resend"]:
             due["resend"] = now + self.settings.resend_interval_ms
             self._step_machine(Resend())
+            self._resend_evidence()
         if now >= due["status"]:
             due["status"] = now + self.settings.status_interval_ms
             self._broadcast(StatusMessage(height=self.height))
@@ -285,6 +310,9 @@ class NodeCore:
                     self.counters["sync_nothing_to_serve"] += 1
             case SyncResponse(blocks=blocks):
                 self._on_sync_response(peer_id, blocks)
+            case EvidenceMessage(evidence=evidence):
+                for piece in evidence:
+                    self._add_evidence(piece)
 
     def _on_timer(self, timeout: TimeoutElapsed) -> None:
         pending = self._pending_apply
@@ -346,6 +374,8 @@ class NodeCore:
             record.block.tx_hashes, self.app.state, pending.result.changes.keys()
         )
         self.admission.remember_committed(record.block.tx_hashes)
+        self.evidence.prune(self._is_evidence_acceptable)
+        self._prepare_next_height(height + 1)
         self._outputs.append(BlockCommitted(record, pending.round))
         if pending.commit_due:
             self._step_machine(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
@@ -412,6 +442,7 @@ class NodeCore:
                             },
                         )
                     )
+                    self._add_evidence(make_duplicate_vote_evidence(first, second))
 
     def _schedule(self, kind: TimeoutKind, height: Height, round_: Round, ms: int) -> None:
         if kind == TimeoutKind.COMMIT and ms <= 0:
@@ -437,6 +468,39 @@ class NodeCore:
         )
         self._pending_apply = _PendingApply(record, result, commit.round)
         self._outputs.append(SaveBlock(record))
+
+    # ------------------------------------------------------------------ the next height
+
+    def _prepare_next_height(self, height: Height) -> None:
+        """Between heights: the machine gets the parameters and the signing key of `height`
+        (see the module docstring). Nothing is signed in between: the machine has decided."""
+        self.machine.params = self.app.get_consensus_params(height)
+        self.machine.key = select_signing_key(self.app, height, self.consensus_keys)
+
+    # ------------------------------------------------------------------ evidence
+
+    def _add_evidence(self, evidence: DuplicateVoteEvidence) -> None:
+        """Verify and keep a piece of evidence; a new one is gossiped at once."""
+        if self.evidence.add(evidence, self._verify_evidence):
+            self._broadcast(EvidenceMessage(evidence=[evidence]))
+
+    def _verify_evidence(self, evidence: DuplicateVoteEvidence) -> None:
+        verify_evidence(self.app.state, self.chain_id, self.app.governed, evidence)
+
+    def _is_evidence_acceptable(self, evidence: DuplicateVoteEvidence) -> bool:
+        try:
+            verify_evidence(
+                self.app.state, self.chain_id, self.app.governed, evidence, check_signatures=False
+            )
+        except InvalidEvidence:
+            return False
+        return True
+
+    def _resend_evidence(self) -> None:
+        pending = self.evidence.candidates()
+        step = limits.evidence_per_message_max
+        for start in range(0, len(pending), step):
+            self._broadcast(EvidenceMessage(evidence=pending[start : start + step]))
 
     # ------------------------------------------------------------------ admission
 
@@ -622,4 +686,17 @@ class NodeCore:
         return outputs
 
 
-__all__ = ["CoreSettings", "NodeCore"]
+def select_signing_key(
+    app: LedgerApplication, height: Height, keys: tuple[PrivateKey, ...]
+) -> PrivateKey:
+    """Of `keys`, the one in the validator set of `height`; the first one if none is (the
+    node then follows as a full node). A set never holds two keys of one node: a rotation
+    replaces the old key in the same change."""
+    validators = app.get_validators(height)
+    for key in keys:
+        if validators.is_validator(key.address):
+            return key
+    return keys[0]
+
+
+__all__ = ["CoreSettings", "NodeCore", "select_signing_key"]

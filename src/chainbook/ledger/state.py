@@ -27,6 +27,7 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import Genesis
 from chainbook.crypto import HASH_BYTES, sha256
 from chainbook.ledger.genesis import verify_genesis
+from chainbook.ledger.governed import get_genesis_param_specs
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
 GENESIS_APP_HASH_TAG = b"chainbook/app-hash/genesis/v1\x00"
@@ -188,7 +189,9 @@ class LedgerState:
 
     @classmethod
     def from_genesis(cls, genesis: Genesis, registry: Registry = REGISTRY) -> LedgerState:
-        """Height 0: each module writes its initial state from its genesis section."""
+        """Height 0: each module writes its initial state from its genesis section; then the
+        module that governs the chain takes over the genesis validators and the parameters
+        (ledger/governed.py)."""
         verify_genesis(genesis, registry)
         view = StateView({})
         for module in registry.modules:
@@ -196,6 +199,13 @@ class LedgerState:
                 module.genesis.init(
                     PrefixedView(view, module.prefix), genesis.app_state[module.name]
                 )
+        governor = registry.governor
+        if governor is not None and governor.governs is not None:
+            governor.governs.init(
+                PrefixedView(view, governor.prefix),
+                genesis.validator_set.validators,
+                get_genesis_param_specs(genesis, registry),
+            )
         kv = {key: value for key, value in view.writes.items() if value is not None}
         return cls(0, compute_genesis_app_hash(genesis), genesis.genesis_time_ms, kv, registry)
 

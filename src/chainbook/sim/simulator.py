@@ -18,8 +18,14 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
       Halt                -> the seed fails (a node's ledger disagreed with a commit)
 - Faults (config.py decides which per seed): message loss, partitions that heal, crashes
   (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
-  and one equivocating validator; never more than f faulty validators at once, and none at
-  or after heal_ms.
+  and one equivocating validator; faulty validators never hold a third of the current set's
+  power, and no fault starts at or after heal_ms.
+- Validator-set changes (sim/governance.py, with config.validator_changes): the validators
+  add spare nodes, remove validators, change powers and rotate keys by governance while the
+  faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
+  An equivocation an honest node saw must end with the evidence committed and the
+  equivocator's power at zero (the run is not done before), and no evidence ever names
+  another validator.
 - Checks (checkers.py) run as each step's outputs are carried out (store_before_apply: a block
   is applied only once its record is in the store), plus a driver-consistency check after
   every step, a store check after every restart and on every honest node at the end, and
@@ -36,9 +42,11 @@ import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
+from chainbook.apps.governance.queries import EvidencePage, EvidenceRequest
 from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
-from chainbook.chain.tx import verify_tx
+from chainbook.chain.tx import tx_hash, verify_tx
+from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
 from chainbook.core.inputs import (
     BlockSaved,
@@ -80,6 +88,8 @@ from chainbook.core.wire import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, PeerMisbehaved
 from chainbook.ledger.genesis import make_genesis
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.state import get_nonce
 from chainbook.sim.byzantine import Equivocator
 from chainbook.sim.checkers import (
     Checkers,
@@ -89,6 +99,7 @@ from chainbook.sim.checkers import (
 )
 from chainbook.sim.clock import EventQueue
 from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
+from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.trace import Trace
@@ -132,6 +143,11 @@ class WorkloadTick:
 
 
 @dataclass(frozen=True, slots=True)
+class GovernanceTick:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class FaultTick:
     pass
 
@@ -157,6 +173,7 @@ Scheduled = (
     | NodeTick
     | Verified
     | WorkloadTick
+    | GovernanceTick
     | FaultTick
     | Restart
     | PartitionHeal
@@ -261,6 +278,7 @@ class Simulation:
         self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
         self.trace = Trace(config.trace_lines_max, verbose=verbose)
         self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
+        node_count = config.validators + (config.spare_nodes if config.validator_changes else 0)
         self.nodes = [
             SimNode(
                 i,
@@ -270,10 +288,17 @@ class Simulation:
                 self._draw_settings(),
                 byzantine=i == self.plan.equivocator,
             )
-            for i in range(config.validators)
+            for i in range(node_count)
         ]
         self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
         self._request_ids = itertools.count()
+        self._requests: dict[int, list[bytes]] = {}
+        """Transactions of each TxsSubmitted in progress, to learn admission refusals."""
+        self.governance = GovernanceDriver(
+            self.rng, self.workload, self, self.plan.equivocator, config.validators
+        )
+        self.evidence_seen: set[bytes] = set()
+        """Validators an honest node caught equivocating (it built evidence)."""
         self.equivocator: Equivocator | None = None
         if self.plan.equivocator is not None:
             self.equivocator = Equivocator(validator_key(self.plan.equivocator), CHAIN_ID, self.rng)
@@ -315,12 +340,14 @@ class Simulation:
                     -self.config.clock_skew_ms_max, self.config.clock_skew_ms_max
                 )
                 self.faults["clock_skew"] += node.clock_skew_ms != 0
-        for node in self.nodes:
+        for node in self.nodes[: self.config.validators]:
             self._boot(node)
         self.queue.push_at(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
+        if self.config.validator_changes:
+            self.queue.push_at(self._next_governance_delay_ms(), GovernanceTick())
         self.queue.push_at(self.config.heal_ms, Heal())
         if self.plan.partitions or self.plan.crashes:
             self.queue.push_at(self._next_fault_delay_ms(), FaultTick())
@@ -328,7 +355,9 @@ class Simulation:
     def _is_done(self) -> bool:
         if self.target_height is None:
             return False
-        return all(node.height >= self.target_height for node in self._honest_nodes())
+        if not all(node.height >= self.target_height for node in self._honest_nodes()):
+            return False
+        return not self._unpunished_equivocators()
 
     def _run_next_event(self) -> None:
         next_ms = self.queue.peek_time_ms()
@@ -362,6 +391,8 @@ class Simulation:
                     self._step(node, verified)
             case WorkloadTick():
                 self._on_workload_tick()
+            case GovernanceTick():
+                self._on_governance_tick()
             case FaultTick():
                 self._on_fault_tick()
             case Restart(node=index):
@@ -451,14 +482,22 @@ class Simulation:
                 )
             case BlockCommitted(record=record):
                 self._on_committed(node, record)
-            case TxsAdmitted(results=results):
-                for result in results:
+            case TxsAdmitted(request_id=request_id, results=results):
+                txs = self._requests.pop(request_id, [])
+                for tx, result in zip(txs, results, strict=True):
                     if isinstance(result, InvalidInput):
                         self.counters[f"tx_refused_{getattr(result, 'code', 'invalid')}"] += 1
+                        dropped = self.workload.on_refused(
+                            tx_hash(tx), result, self._agreed_nonce
+                        )
+                        if dropped is not None and dropped[0] in self.workload.signers:
+                            self.governance.on_refused(*dropped)
                     else:
                         self.counters["tx_admitted"] += 1
-            case LogEvent(event=event):
+            case LogEvent(event=event, fields=fields):
                 self.counters[f"log_{event}"] += 1
+                if event == "equivocation_evidence" and not node.byzantine:
+                    self.evidence_seen.add(bytes.fromhex(str(fields["validator"])))
             case Disconnect(reason=reason):
                 self.counters["peer_disconnected"] += 1
                 self._trace(node, f"disconnect: {reason}")
@@ -475,9 +514,16 @@ class Simulation:
             f"txs={len(block.txs)} app={app_hash.hex()[:8]}",
         )
         self.checkers.on_applied(node.name, block.height, node.store.latest_height())
+        assert node.core is not None
+        app = node.core.app
+        for height in range(max(1, block.height - 1), block.height + 2):
+            self.checkers.on_validator_set(node.name, height, app.get_validators(height))
+        first = block.height not in self.checkers.committed
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
         self.checkers.on_commit(node.name, block, commit)
+        if first:
+            self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
             self.workload.on_committed(receipt.tx_hash, receipt.ok)
@@ -506,19 +552,23 @@ class Simulation:
         assert isinstance(message, VoteMessage | ProposalMessage)
         twin_payload = encode_message(twin)
         assert self.equivocator is not None
-        half_a = self.equivocator.half_a(_message_height(message), peers)
+        height = _message_height(message)
+        half_a = self.equivocator.half_a(height, peers)
+        witness = self.equivocator.witness(height, peers)
         for peer in peers:
             self.network.send(node.index, peer, payload if peer in half_a else twin_payload)
+            if peer == witness:  # one peer gets both: an equivocator cannot hide from all
+                self.network.send(node.index, peer, twin_payload if peer in half_a else payload)
 
     def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
         match message:
-            case VoteMessage(vote=signed) if signed.validator == node.key.address:
+            case VoteMessage(vote=signed) if node.is_own_address(signed.validator):
                 self.checkers.on_vote_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, vote_position(signed), node.durable_record
                 )
-            case ProposalMessage(proposal=signed) if signed.proposer == node.key.address:
+            case ProposalMessage(proposal=signed) if node.is_own_address(signed.proposer):
                 self.checkers.on_proposal_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, proposal_position(signed), node.durable_record
@@ -543,14 +593,75 @@ class Simulation:
 
     def _on_workload_tick(self) -> None:
         tx = self.workload.next_transaction(self.rng, self.queue.now_ms)
-        up = [node for node in self.nodes if node.up]
-        if tx is not None and up:
-            node = self.rng.choice(up)
-            self._step(node, TxsSubmitted(next(self._request_ids), [tx], [_verify(tx, None)]))
+        if tx is not None:
+            self.submit(tx)
         self.queue.push_after(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
+
+    def submit(self, tx: bytes, to_most_advanced: bool = False) -> None:
+        """A client submits `tx` to a node that is up; the governance driver (a validator that
+        acts on what its own node committed) to the most advanced honest one."""
+        up = [node for node in self.nodes if node.up]
+        if not up:
+            return
+        advanced = self._most_advanced() if to_most_advanced else None
+        node = advanced if advanced is not None else self.rng.choice(up)
+        request_id = next(self._request_ids)
+        self._requests[request_id] = [tx]
+        self._step(node, TxsSubmitted(request_id, [tx], [_verify(tx, None)]))
+
+    def _on_governance_tick(self) -> None:
+        self.governance.on_tick(self.queue.now_ms, may_propose=not self.healed)
+        self.queue.push_after(self._next_governance_delay_ms(), GovernanceTick())
+
+    # ------------------------------------------------------------------ the agreed chain
+
+    def _most_advanced(self) -> SimNode | None:
+        up = [n for n in self._honest_nodes() if n.up and n.core is not None]
+        return max(up, key=lambda n: n.height, default=None)
+
+    def agreed_height(self) -> Height:
+        return max(self.checkers.committed, default=0)
+
+    def agreed_validators(self, height: Height) -> ValidatorSet:
+        node = self._most_advanced()
+        if node is None or node.core is None or height > node.core.height + 2:
+            return self.checkers.get_validator_set(min(height, max(self.checkers.validator_sets)))
+        return node.core.app.get_validators(height)
+
+    def _agreed_nonce(self, address: bytes) -> int:
+        node = self._most_advanced()
+        if node is None or node.core is None:
+            return 0
+        return get_nonce(node.core.app.state.kv, address)
+
+    def boot_spare(self, node: SimNode) -> None:
+        """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
+        if not node.up:
+            self._boot(node)
+
+    def _unpunished_equivocators(self) -> list[bytes]:
+        """Caught equivocators that still hold power or whose evidence is not committed."""
+        node = self._most_advanced()
+        if not self.evidence_seen or node is None or node.core is None:
+            return []
+        validators = node.core.app.get_validators(max(node.core.height, 1))
+        pending = []
+        for address in sorted(self.evidence_seen):
+            page = self._evidence_of(node, address)
+            if validators.is_validator(address) or not page.records:
+                pending.append(address)
+        return pending
+
+    def _evidence_of(self, node: SimNode, address: bytes) -> EvidencePage:
+        assert node.core is not None
+        answer = run_query(
+            node.core.app.state, "governance", "evidence", EvidenceRequest(validator=address)
+        )
+        assert isinstance(answer, EvidencePage)
+        return answer
 
     # ------------------------------------------------------------------ faults
 
@@ -560,8 +671,7 @@ class Simulation:
             return
         if self.plan.partitions and self.network.partition is None and self.rng.random() < 0.3:
             self._start_partition()
-        crash_fits = self._faulty_count() < self.config.faults_max
-        if self.plan.crashes and crash_fits and self.rng.random() < 0.4:
+        if self.plan.crashes and self.rng.random() < 0.4:
             self._inject_crash()
         next_ms = now + self._next_fault_delay_ms()
         if next_ms < self.config.heal_ms:
@@ -579,7 +689,11 @@ class Simulation:
         self.trace.record(self.queue.now_ms, f"partition {sorted(side_a)} | {sorted(side_b)}")
 
     def _inject_crash(self) -> None:
-        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_outputs is None]
+        candidates = [
+            n
+            for n in self._honest_nodes()
+            if n.up and n.crash_after_outputs is None and self._crash_fits(n)
+        ]
         if not candidates:
             return
         node = self.rng.choice(candidates)
@@ -612,7 +726,7 @@ class Simulation:
         self.network.heal()
         for node in self.nodes:
             node.crash_after_outputs = None
-            if not node.up:
+            if not node.up and node.boots > 0:
                 self._boot(node)
         honest_max = max(node.height for node in self._honest_nodes())
         self.target_height = max(
@@ -620,11 +734,31 @@ class Simulation:
         )
         self.trace.record(self.queue.now_ms, f"HEAL: target height {self.target_height}")
 
-    def _faulty_count(self) -> int:
-        crashed = sum(
+    def _crash_fits(self, candidate: SimNode) -> bool:
+        """Crashing `candidate` keeps the faulty validators under a third of the power of the
+        sets of the next two heights (a node that is not a validator may always crash); with
+        the genesis sets this is the f = (n - 1) // 3 of config.py."""
+        height = self.agreed_height()
+        for validators in (self.agreed_validators(height + 1), self.agreed_validators(height + 2)):
+            faulty = [
+                n
+                for n in self.nodes
+                if n.byzantine or n is candidate or not n.up or n.crash_after_outputs is not None
+            ]
+            power = {v.address: v.power for v in validators.validators}
+            if not any(candidate.is_own_address(a) for a in power):
+                continue
+            faulty_power = sum(
+                power.get(key.address, 0) for n in faulty for key in n.consensus_keys
+            )
+            if 3 * faulty_power >= validators.power_total:
+                return False
+        return True
+
+    def _down_count(self) -> int:
+        return sum(
             1 for n in self._honest_nodes() if not n.up or n.crash_after_outputs is not None
         )
-        return crashed + (self.plan.equivocator is not None)
 
     # ------------------------------------------------------------------ checks
 
@@ -635,6 +769,7 @@ class Simulation:
             return
         machine, stored = node.core.machine, node.height
         self.checkers.on_applied(node.name, node.core.height, stored)
+        self.checkers.on_validator_set(node.name, machine.height, machine.validators)
         if machine.height == stored + 1:
             return
         if machine.height == stored and machine.decided is not None:
@@ -654,8 +789,27 @@ class Simulation:
     def _check_final(self) -> None:
         for node in self._honest_nodes():
             self.checkers.check_store(node.name, node.store)
-        faulty = self._faulty_count() - (self.plan.equivocator is not None)
-        assert faulty == 0, "every node is up after heal"
+        assert self._down_count() == 0, "every node is up after heal"
+        unpunished = self._unpunished_equivocators()
+        if unpunished:
+            raise InvariantViolation(
+                "evidence_committed",
+                f"validators caught equivocating keep their power or have no evidence "
+                f"committed: {[a.hex()[:12] for a in unpunished]}",
+            )
+        advanced = self._most_advanced()
+        assert advanced is not None
+        accused = {r.offence.validator for r in self._evidence_of(advanced, b"").records}
+        equivocator = (
+            {validator_key(self.plan.equivocator).address}
+            if self.plan.equivocator is not None
+            else set()
+        )
+        if accused - equivocator:
+            raise InvariantViolation(
+                "evidence_against_honest",
+                f"committed evidence names {[a.hex()[:12] for a in accused - equivocator]}",
+            )
 
     def _fail_liveness(self) -> None:
         heights = {n.name: n.height for n in self._honest_nodes()}
@@ -680,10 +834,15 @@ class Simulation:
         )
 
     def _honest_nodes(self) -> list[SimNode]:
-        return [node for node in self.nodes if not node.byzantine]
+        """Honest nodes that ever started (a spare node runs once it is first proposed)."""
+        return [node for node in self.nodes if not node.byzantine and node.boots > 0]
 
     def _next_interval(self, low_ms: int, high_ms: int) -> int:
         return self.rng.randint(low_ms, high_ms)
+
+    def _next_governance_delay_ms(self) -> int:
+        c = self.config
+        return self._next_interval(c.governance_interval_ms_min, c.governance_interval_ms_max)
 
     def _next_fault_delay_ms(self) -> int:
         return self._next_interval(
@@ -728,8 +887,19 @@ class Simulation:
             events=self.events,
             trace_digest=self.trace.hexdigest(),
             chain_digest=self._chain_digest(),
-            counters=dict(sorted(self.counters.items())),
+            counters=dict(sorted(self._all_counters().items())),
         )
+
+    def _all_counters(self) -> Counter[str]:
+        counters = Counter(self.counters)
+        counters.update({f"governance_{k}": v for k, v in self.governance.counts.items()})
+        sizes = self.governance.sizes_seen
+        if sizes:
+            counters["validators_fewest"] = min(sizes)
+            counters["validators_most"] = max(sizes)
+        counters["evidence_caught"] = len(self.evidence_seen)
+        counters["workload_refused"] = self.workload.refused
+        return counters
 
     def _chain_digest(self) -> str:
         digest = hashlib.sha256()
