@@ -5,6 +5,8 @@ Rules kept:
   registry; apps/governance is that module). Through these hooks the ledger and consensus read
   from the ledger state, never from a node's config:
       validator_set(view, height)   the set of `height`, and the height it took effect
+      set_heights(view, up_to)      every height <= up_to from which a set took effect (1
+                                    first), for the chain of validator-set changes
       params(view, height)          every chain parameter's value at `height`
       verify_evidence(view, block_height, evidence)   refuses evidence the module would not
                                     accept (too old, an offence already punished)
@@ -58,6 +60,7 @@ class ValidatorSetEntry(msgspec.Struct, frozen=True):
 InitFn = Callable[[KVStore, Sequence[Validator], Sequence[ParamSpec]], None]
 """init(view, genesis validators, every declared parameter with its genesis value)."""
 ValidatorSetFn = Callable[[KVReader, Height], ValidatorSetEntry]
+SetHeightsFn = Callable[[KVReader, Height], list[Height]]
 ParamsFn = Callable[[KVReader, Height], dict[str, int]]
 VerifyEvidenceFn = Callable[[KVReader, Height, DuplicateVoteEvidence], None]
 """verify_evidence(view, block_height, evidence): raises chain.evidence.InvalidEvidence."""
@@ -70,6 +73,7 @@ class ChainGovernance:
     init: InitFn
     """Called once at genesis, after every module's genesis section is written."""
     validator_set: ValidatorSetFn
+    set_heights: SetHeightsFn
     params: ParamsFn
     verify_evidence: VerifyEvidenceFn
 
@@ -79,6 +83,7 @@ __all__ = [
     "InitFn",
     "ParamSpec",
     "ParamsFn",
+    "SetHeightsFn",
     "ValidatorSetEntry",
     "ValidatorSetFn",
     "VerifyEvidenceFn",

@@ -102,6 +102,13 @@ class LedgerApplication:
         """The validator set of `height` (<= committed height + 2), from the ledger state."""
         return self.governed.get_validators(self.state, height)
 
+    def get_validator_changes(self, to_height: Height) -> list[tuple[Height, ValidatorSet]]:
+        """Each (h, set) where header h announced `set` for h + 1 (next_validators_hash !=
+        validators_hash), for h < to_height, oldest first: the hops a verifier follows from
+        the genesis set. With the store's header and commit of each h, that is the chain of
+        validator-set changes of a receipt (ledger/governed.py)."""
+        return self.governed.get_validator_changes(self.state, to_height)
+
     def get_consensus_params(self, height: Height) -> ConsensusParams:
         """The consensus parameters of `height` (<= committed height + 2): genesis values with
         governance's changes applied."""

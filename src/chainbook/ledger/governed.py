@@ -76,6 +76,29 @@ class GovernedChain:
         self._sets[entry.from_height] = (entry.validators, validators)
         return validators
 
+    def get_validator_changes(
+        self, state: LedgerState, to_height: Height
+    ) -> list[tuple[Height, ValidatorSet]]:
+        """Each (h, set) where header h announces `set` as the set of h + 1 and it differs from
+        the set of h, for h < `to_height` (and h <= the committed height: a header that
+        exists), oldest first: the chain of changes a light client follows from the genesis
+        set (each hop: header h, its commit, the new set; see DESIGN.md, Proofs)."""
+        governor = state.registry.governor
+        if governor is None or governor.governs is None:
+            return []
+        last = min(to_height - 1, state.height)
+        view = PrefixedReader(state.kv, governor.prefix)
+        changes = []
+        previous = self.get_validators(state, 1)
+        for start in governor.governs.set_heights(view, last + 1):
+            if start == 1:
+                continue
+            validators = self.get_validators(state, start)
+            if validators.hash != previous.hash:
+                changes.append((start - 1, validators))
+            previous = validators
+        return changes
+
     def get_params(self, state: LedgerState, height: Height) -> dict[str, int]:
         """Every governed parameter's value at `height` (empty without a governing module)."""
         assert 1 <= height <= state.height + 2, (height, state.height)

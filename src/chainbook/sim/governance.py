@@ -163,7 +163,9 @@ class GovernanceDriver:
         deadline = height + VOTING_BLOCKS
         activation = deadline + 2 if self.rng.random() < 0.3 else 0
         action = Propose(
-            title=f"sim {kind}", change=change, deadline_height=deadline,
+            title=f"sim {kind}",
+            change=change,
+            deadline_height=deadline,
             activation_height=activation,
         )
         key = self._key_in_set(proposer, validators)
@@ -190,9 +192,11 @@ class GovernanceDriver:
             return AddValidator(public_key=key.public_key, power=1, name=node.name)
         if kind == "remove":
             proposer = validators.get_proposer(height + 1, 0).address
-            target = next(
-                (n for n in members if n.is_own_address(proposer)), None
-            ) if self.rng.random() < 0.3 else None
+            target = None
+            if self.rng.random() < 0.3:
+                target = next((n for n in members if n.is_own_address(proposer)), None)
+                if target is not None:
+                    self._count("proposed_remove_of_the_proposer")
             target = target or self.rng.choice(members)
             return RemoveValidator(address=self._key_in_set(target, validators).address)
         if kind == "power":

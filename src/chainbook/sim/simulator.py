@@ -228,6 +228,8 @@ class SeedResult:
     chain_digest: str
     """SHA-256 over the agreed block hashes and app hashes, height by height."""
     counters: dict[str, int] = field(default_factory=dict)
+    validator_set_sizes: list[int] = field(default_factory=list)
+    """The size of the agreed validator set, height by height, repeats left out."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -640,6 +642,10 @@ class Simulation:
     def boot_spare(self, node: SimNode) -> None:
         """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
         if not node.up:
+            sets = {s.hash for s, _ in self.checkers.validator_sets.values()}
+            self.counters["spare_booted"] += 1
+            if len(sets) > 1:  # it joins after the set changed: it syncs through the changes
+                self.counters["spare_joined_after_changes"] += 1
             self._boot(node)
 
     def _unpunished_equivocators(self) -> list[bytes]:
@@ -888,7 +894,17 @@ class Simulation:
             trace_digest=self.trace.hexdigest(),
             chain_digest=self._chain_digest(),
             counters=dict(sorted(self._all_counters().items())),
+            validator_set_sizes=self._set_sizes(),
         )
+
+    def _set_sizes(self) -> list[int]:
+        sizes: list[int] = []
+        sets = self.checkers.validator_sets
+        for height in sorted(sets):
+            size = len(sets[height][0])
+            if not sizes or sizes[-1] != size:
+                sizes.append(size)
+        return sizes
 
     def _all_counters(self) -> Counter[str]:
         counters = Counter(self.counters)

@@ -52,6 +52,7 @@ from chainbook.apps.governance.queries import (
 )
 from chainbook.apps.governance.roles import ROLES
 from chainbook.apps.governance.schedule import MODULE_NAME
+from chainbook.apps.governance.valset import get_set_heights as _get_set_heights
 from chainbook.apps.governance.valset import get_validator_set_entry as _get_validator_set
 from chainbook.apps.governance.workload import GovernanceWorkload
 
@@ -70,6 +71,7 @@ MODULE = Module(
     governs=ChainGovernance(
         init=_process.process_chain_init,
         validator_set=_get_validator_set,
+        set_heights=_get_set_heights,
         params=_get_param_values,
         verify_evidence=_verify_evidence,
     ),

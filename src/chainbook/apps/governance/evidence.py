@@ -147,8 +147,10 @@ def _process_punishment(
     activation = height + 2
     schedule = get_schedule(view)
     for item in schedule:
-        if item.proposal_id == 0 and isinstance(item.change, RemoveValidator) and (
-            item.change.address == offender
+        if (
+            item.proposal_id == 0
+            and isinstance(item.change, RemoveValidator)
+            and (item.change.address == offender)
         ):
             return 0, f"already being removed from height {item.activation_height}"
     next_set = get_validators_at(view, height + 1)
@@ -175,10 +177,7 @@ def _process_punishment(
         if record is not None:
             process_close_proposal(view, record, "failed", height, reason=reason)
     vote = evidence.vote_a.vote
-    note = (
-        f"equivocation at height {vote.height} round {vote.round} "
-        f"({vote.type.name.lower()})"
-    )
+    note = f"equivocation at height {vote.height} round {vote.round} ({vote.type.name.lower()})"
     process_schedule_change(view, activation, 0, removal.change, note)
     return activation, note
 

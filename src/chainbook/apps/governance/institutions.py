@@ -71,9 +71,7 @@ def verify_institution_fields(
             f"institution name is {size} bytes of UTF-8, accepted 1..{limits.name_bytes_max}"
         )
     if not 1 <= len(roles) <= limits.institution_roles_max:
-        raise InvalidProposal(
-            f"{len(roles)} roles, accepted 1..{limits.institution_roles_max}"
-        )
+        raise InvalidProposal(f"{len(roles)} roles, accepted 1..{limits.institution_roles_max}")
     for role in roles:
         if not is_known_role(role):
             raise InvalidProposal(f"unknown role {role!r}; roles: {describe_roles()}")
@@ -122,9 +120,7 @@ def verify_institution_change(view: KVReader, change: InstitutionChange) -> None
     scheduled = [c for c in _scheduled_institution_changes(view) if c.id == change.id]
     match change:
         case RegisterInstitution(id=institution_id, name=name, roles=roles, public_keys=keys):
-            if existing is not None or any(
-                isinstance(c, RegisterInstitution) for c in scheduled
-            ):
+            if existing is not None or any(isinstance(c, RegisterInstitution) for c in scheduled):
                 raise InstitutionConflict(
                     f"institution {institution_id!r} exists already (ids are never reused)"
                 )

@@ -29,9 +29,7 @@ from chainbook.types import Height
 TIMEOUT_MS_MAX = 60_000
 
 CONSENSUS_PARAMS: tuple[ParamSpec, ...] = (
-    ParamSpec(
-        "consensus.block_txs_max", 5_000, 1, limits.block_txs_max, "transactions per block"
-    ),
+    ParamSpec("consensus.block_txs_max", 5_000, 1, limits.block_txs_max, "transactions per block"),
     ParamSpec(
         "consensus.block_bytes_max",
         limits.block_bytes_max,

@@ -159,9 +159,7 @@ def get_open_proposal(view: KVReader, proposal_id: int) -> ProposalRecord:
     return record
 
 
-def compute_tally(
-    votes: list[VoteRecord], validators: list[Validator], height: Height
-) -> Tally:
+def compute_tally(votes: list[VoteRecord], validators: list[Validator], height: Height) -> Tally:
     power = {v.address: v.power for v in validators}
     totals = dict.fromkeys(CHOICES, 0)
     for vote in votes:
@@ -238,16 +236,14 @@ def process_vote(view: KVStore, ctx: TxContext, action: CastVote) -> list[Event]
     validators = get_validators_at(view, ctx.height)
     if not any(v.address == ctx.sender for v in validators):
         raise NotAValidator(
-            f"{ctx.sender.hex()} is not a validator at height {ctx.height}: only validators "
-            "vote"
+            f"{ctx.sender.hex()} is not a validator at height {ctx.height}: only validators vote"
         )
     votes = get_votes(view, record.id)
     if any(vote.voter == ctx.sender for vote in votes):
         raise AlreadyVoted(f"{ctx.sender.hex()} voted on proposal {record.id} already")
     if len(votes) >= limits.votes_per_proposal_max:
         raise InvalidProposal(
-            f"proposal {record.id} holds {len(votes)} votes, limit "
-            f"{limits.votes_per_proposal_max}"
+            f"proposal {record.id} holds {len(votes)} votes, limit {limits.votes_per_proposal_max}"
         )
     votes.append(VoteRecord(voter=ctx.sender, choice=action.choice, height=ctx.height))
     write(view, height_key(VOTES_PREFIX, record.id), votes)
@@ -290,9 +286,7 @@ def process_pass(view: KVStore, record: ProposalRecord, tally: Tally, height: He
         process_close_proposal(view, record, "failed", height, reason=str(exc), tally=tally)
         return Event(MODULE_NAME, "failed", [*attributes, ("reason", str(exc))])
     process_schedule_change(view, effective, record.id, record.change)
-    process_close_proposal(
-        view, record, "passed", height, effective_height=effective, tally=tally
-    )
+    process_close_proposal(view, record, "passed", height, effective_height=effective, tally=tally)
     return Event(MODULE_NAME, "passed", attributes)
 
 

@@ -136,8 +136,15 @@ def view_institution(record: InstitutionRecord) -> InstitutionView:
 
 
 def _find_institution(ctx: QueryContext, request: InstitutionRequest) -> InstitutionRecord | None:
-    named = [n for n, v in (("id", request.id), ("address", request.address),
-                            ("public_key", request.public_key)) if v]
+    named = [
+        n
+        for n, v in (
+            ("id", request.id),
+            ("address", request.address),
+            ("public_key", request.public_key),
+        )
+        if v
+    ]
     if len(named) != 1:
         raise InvalidField(
             "name the institution by exactly one of id, address or public_key; got "
@@ -281,7 +288,10 @@ class HistoryPage(msgspec.Struct, frozen=True):
 def query_history(ctx: QueryContext, request: HistoryRequest) -> HistoryPage:
     """The history of executed changes (validators, institutions, parameters, proposers)."""
     entries, next_seq = _page_back(
-        ctx, HISTORY_COUNT_KEY, request.before_seq, request.limit,
+        ctx,
+        HISTORY_COUNT_KEY,
+        request.before_seq,
+        request.limit,
         lambda seq: read(ctx.view, height_key(HISTORY_PREFIX, seq), HistoryEntry),
     )
     return HistoryPage(entries, next_seq)
@@ -339,9 +349,7 @@ def _resolve_height(ctx: QueryContext, height: Height) -> Height:
     return height
 
 
-def _view_set(
-    height: Height, from_height: Height, validators: list[Validator]
-) -> ValidatorSetView:
+def _view_set(height: Height, from_height: Height, validators: list[Validator]) -> ValidatorSetView:
     members = ValidatorSet(validators)
     return ValidatorSetView(
         height=height,
@@ -469,9 +477,7 @@ def query_evidence(ctx: QueryContext, request: EvidenceRequest) -> EvidencePage:
             return None
         return record
 
-    records, next_seq = _page_back(
-        ctx, EVIDENCE_COUNT_KEY, request.before_seq, request.limit, load
-    )
+    records, next_seq = _page_back(ctx, EVIDENCE_COUNT_KEY, request.before_seq, request.limit, load)
     return EvidencePage(records, next_seq)
 
 

@@ -108,9 +108,7 @@ def process_schedule_change(
 ) -> ScheduledChange:
     seq = get_next_seq(view)
     item = ScheduledChange(activation, seq, proposal_id, change, note)
-    schedule = sorted(
-        [*get_schedule(view), item], key=lambda i: (i.activation_height, i.seq)
-    )
+    schedule = sorted([*get_schedule(view), item], key=lambda i: (i.activation_height, i.seq))
     write(view, SCHEDULE_KEY, schedule)
     write_int(view, SCHEDULE_SEQ_KEY, seq)
     return item

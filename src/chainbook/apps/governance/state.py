@@ -108,9 +108,7 @@ class VoteRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fi
     height: Height
 
 
-class ScheduledChange(
-    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True
-):
+class ScheduledChange(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     """A change that takes effect at `activation_height` (then in `seq` order)."""
 
     activation_height: Height
@@ -130,9 +128,7 @@ class HistoryEntry(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_
     note: str
 
 
-class InstitutionRecord(
-    msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True
-):
+class InstitutionRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     id: str
     name: str
     roles: list[str]

@@ -209,6 +209,16 @@ def get_validator_set_entry(view: KVReader, height: Height) -> ValidatorSetEntry
     return ValidatorSetEntry(due[-1].activation_height, validators)
 
 
+def get_set_heights(view: KVReader, up_to: Height) -> list[Height]:
+    """Every height <= `up_to` from which a set is in effect: the stored ones (1 first), then
+    the scheduled ones (ChainGovernance.set_heights)."""
+    heights = [h for h in get_valset_index(view) if h <= up_to]
+    for item in get_validator_changes_due(view, up_to):
+        if item.activation_height not in heights:
+            heights.append(item.activation_height)
+    return heights
+
+
 def get_validators_at(view: KVReader, height: Height) -> list[Validator]:
     return get_validator_set_entry(view, height).validators
 
@@ -262,6 +272,7 @@ __all__ = [
     "apply_validator_change",
     "apply_validator_changes",
     "get_latest_stored_set",
+    "get_set_heights",
     "get_validator_changes_due",
     "get_validator_set_entry",
     "get_validators_at",
