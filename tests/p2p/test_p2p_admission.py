@@ -96,9 +96,7 @@ def test_an_idle_socket_flood_cannot_keep_a_reserved_peer_out(
                 await eventually(
                     lambda: alice.refusals("unauthenticated_evicted") >= 100, "flood under way"
                 )
-                validator = await start_node(
-                    network, "validator", peer_addresses=(alice.address,)
-                )
+                validator = await start_node(network, "validator", peer_addresses=(alice.address,))
                 took_s = await eventually(
                     lambda: is_same_connection(alice, validator), "reserved peer connected"
                 )
@@ -182,10 +180,10 @@ def test_refusal_lines_are_limited_per_reason_and_the_next_line_counts_the_held_
                 for n in range(1, 8):  # 6 evictions
                     opened.append(await asyncio.open_connection(HOST, port))
                     await eventually(
-                        lambda n=n: alice.transport.counters.refusals.get(
-                            "unauthenticated_evicted", 0
-                        )
-                        == n - 1,
+                        lambda n=n: (
+                            alice.transport.counters.refusals.get("unauthenticated_evicted", 0)
+                            == n - 1
+                        ),
                         f"{n - 1} evicted",
                     )
                 lines = log.matching("reason=unauthenticated_evicted")

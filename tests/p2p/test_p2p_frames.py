@@ -119,7 +119,7 @@ def read_all_kinds(stream: bytes, on_progress: Any = None) -> list[Frame]:
         reader.feed_data(stream)
         reader.feed_eof()
         found = []
-        while (frame := await read_frame_or_control(reader, LIMIT, CONTROL_LIMIT, on_progress)):
+        while frame := await read_frame_or_control(reader, LIMIT, CONTROL_LIMIT, on_progress):
             found.append(frame)
         return found
 

@@ -132,6 +132,4 @@ def _dial_addresses(
 def verify_node_ids(name: str, ids: Iterable[bytes]) -> None:
     for node_id in ids:
         if not isinstance(node_id, bytes) or len(node_id) != NODE_ID_BYTES:
-            raise ValueError(
-                f"{name}: each node id must be {NODE_ID_BYTES} bytes, got {node_id!r}"
-            )
+            raise ValueError(f"{name}: each node id must be {NODE_ID_BYTES} bytes, got {node_id!r}")

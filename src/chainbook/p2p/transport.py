@@ -373,7 +373,7 @@ class Transport:
     def _evict(self, pending: _Pending) -> None:
         max_ = self._config.unauthenticated_connections_max
         self._log.refused(
-                self._now_s(),
+            self._now_s(),
             CloseReason.UNAUTHENTICATED_EVICTED,
             f"unauthenticated_connections_max={max_} reached; the oldest pending was dropped",
             None,
@@ -390,7 +390,11 @@ class Transport:
         except HandshakeRefused as refusal:
             self._log.refused(
                 self._now_s(),
-                refusal.reason, refusal.detail, refusal.peer_id, pending.address, Direction.INBOUND
+                refusal.reason,
+                refusal.detail,
+                refusal.peer_id,
+                pending.address,
+                Direction.INBOUND,
             )
             if pending.writer is not None:
                 await close_writer(pending.writer, self._config.close_timeout_s)
@@ -489,7 +493,11 @@ class Transport:
             )
             self._log.refused(
                 self._now_s(),
-                failure.reason, failure.detail, failure.peer_id, socket_address, Direction.OUTBOUND
+                failure.reason,
+                failure.detail,
+                failure.peer_id,
+                socket_address,
+                Direction.OUTBOUND,
             )
             await close_writer(writer, config.close_timeout_s)
             return DialResult(refusal=failure.reason)
@@ -551,7 +559,11 @@ class Transport:
             conn.set_close_reason(decision.reason, decision.detail)
             self._log.refused(
                 self._now_s(),
-                decision.reason, decision.detail, conn.peer_id, conn.address, conn.direction
+                decision.reason,
+                decision.detail,
+                conn.peer_id,
+                conn.address,
+                conn.direction,
             )
             return decision
         conn.reserved = self._table.is_reserved(conn.peer_id)
