@@ -1,35 +1,31 @@
 """The transport the node uses: authenticated peer connections carrying opaque frames.
 
-It assembles the parts, each of which keeps its own rules: ``handshake`` (who the peer is and
-whether we talk to it), ``peer_table`` (slots, admission, reserved peers, bans), ``connection``
-(framing, the bounded send queue, ping and pong), ``dialer`` (reconnecting with capped backoff).
-What this module adds, and why:
+It assembles the parts, each of which keeps its own rules: ``listener`` (inbound: the pending
+pool, TLS after the first byte, one deadline), ``dialer`` (outbound, reconnecting with capped
+backoff), ``handshake`` (who the peer is and whether we talk to it), ``peer_table`` (slots,
+admission, reserved peers, bans; pure), ``connection`` (framing, the bounded send queue, ping and
+pong), ``reporting`` (counted, rate-limited log lines). What this module adds, and why:
 
-- **Accepting.** We accept TCP ourselves and start TLS on each socket only once its first byte
-  has arrived (``_wait_readable``; the byte stays in the kernel for TLS to read). Until its Hello
-  is verified a connection is *unauthenticated*: it holds a place in the peer table's small
-  pending pool (``unauthenticated_connections_max``, never a peer slot) and is cut off
-  ``handshake_timeout_s`` after its accept. So idle sockets, the cheapest attack, cost us no TLS
-  work and can never keep a peer out (see ``peer_table`` for who is pushed out of a full pool).
 - **Reserved peers** (``reserved_peer_ids`` plus every id pinned in ``peer_addresses``) are
-  never refused for capacity: the validators of a network always find a slot.
-- **Refusals are counted by reason and their log lines are limited**: at most
-  ``refusal_log_lines_max`` lines per reason per ``refusal_log_interval_s`` (the next line says
-  how many were held back), so an outsider cannot fill the disk through our log.
-- **Policy at run time.** ``ban`` (refused until it expires), ``disconnect``, ``set_revoked``
-  and ``set_reserved`` take effect at once, on connected peers too.
+  never refused for capacity: the validators of a network always find a slot, whatever the
+  number of unauthenticated sockets or of other peers.
+- **Policy at run time.** ``ban`` (refused until it expires, on accept and on dial; a dialer
+  does not even connect to a banned pinned id), ``disconnect``, ``set_revoked`` and
+  ``set_reserved`` take effect at once, on connected peers too.
 - **A bad peer costs only its own connection.** A malformed frame, a failed Hello, silence past
   ``ping_timeout_s``, or ``PeerMisbehaved`` raised by ``on_message`` disconnects that peer with a
   log line on the ``chainbook.p2p`` logger naming the peer and the reason. Any other exception
   raised by a callback is logged and counted, and the connection stays up.
+- **Callbacks.** ``on_peer_connected(peer_id)`` when a peer enters the table,
+  ``on_peer_disconnected(peer_id)`` when it leaves; a duplicate connection replacing another to
+  the same peer triggers neither. They run on the event loop and must not block.
 - **Delivery is best effort, at most once, in order per connection.** Frames queued for a
   connection that closes are lost (except when a duplicate connection is replaced: its queue
   moves to the survivor). ``send`` never waits; a slow peer never stalls the node.
 - **Clean shutdown.** ``stop()`` closes the listener and every connection and awaits every task
   the transport started; no socket outlives it.
 
-The transport knows nothing about blocks or votes: payloads are opaque bytes. Callbacks run on
-the event loop and must not block.
+The transport knows nothing about blocks or votes: payloads are opaque bytes.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import ssl
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -63,6 +58,7 @@ from chainbook.p2p.handshake import (
     verify_hello,
     verify_pinned_peer_id,
 )
+from chainbook.p2p.listener import Handle, Listener
 from chainbook.p2p.log_limit import LogLimiter
 from chainbook.p2p.peer_table import Direction, PeerTable, Refused
 from chainbook.p2p.reasons import CloseReason, short_hex
@@ -89,41 +85,12 @@ __all__ = [
     "Transport",
 ]
 
-ACCEPT_RETRY_S = 0.5  # after a failed accept (out of file descriptors): retry, do not spin
-
 OnMessage = Callable[[bytes, bytes], None]
 OnPeerEvent = Callable[[bytes], None]
 
 
 class PeerMisbehaved(Exception):
     """Raise from ``on_message`` to have the transport disconnect the peer that sent it."""
-
-
-class _Pending:
-    """An accepted socket until its handshake ends: its place in the pending pool."""
-
-    def __init__(self, sock: socket.socket, address: SocketAddress) -> None:
-        self.sock = sock
-        self.address = address
-        self.task: asyncio.Task[None] | None = None
-        self.writer: asyncio.StreamWriter | None = None  # once TLS owns the socket
-        self.evicted = False
-        self.handed_off = False  # a Connection owns the socket now
-
-    def on_task_done(self, task: asyncio.Task[None]) -> None:
-        self.release()
-
-    def release(self) -> None:
-        """Drop the socket unless a Connection owns it; safe to call more than once."""
-        if self.handed_off:
-            return
-        if self.writer is not None:
-            self.writer.transport.abort()
-        else:
-            self.sock.close()
-
-
-_Handle = Connection | _Pending
 
 
 class Transport:
@@ -149,7 +116,7 @@ class Transport:
             config.ca_cert_pem, config.node_cert_pem, config.node_seed
         )
         self._pinned_ids = frozenset(a.node_id for a in config.dial_addresses if a.node_id)
-        self._table: PeerTable[_Handle] = PeerTable(
+        self._table: PeerTable[Handle] = PeerTable(
             local_peer_id=self._public_key,
             peers_max=config.peers_max,
             unauthenticated_connections_max=config.unauthenticated_connections_max,
@@ -205,7 +172,18 @@ class Transport:
             network_id=config.network_id,
         )
         self._hello_frame = encode_hello(self._hello)
-        self._spawn(self._accept_forever(self._listener))
+        listener = Listener(
+            table=self._table,
+            log=self._log,
+            counters=self.counters,
+            server_ssl=self._server_ssl,
+            handshake_timeout_s=config.handshake_timeout_s,
+            close_timeout_s=config.close_timeout_s,
+            spawn=self._spawn,
+            authenticate=self._authenticate_inbound,
+            serve=self._run_connection,
+        )
+        self._spawn(listener.accept_forever(self._listener, lambda: self._stopping))
         logger.info(
             "p2p.listening peer=%s address=%s:%d",
             short_hex(self._public_key),
@@ -348,109 +326,6 @@ class Transport:
         """Registered connections, sorted by peer id."""
         return [c for pid in self._table.peer_ids() if (c := self._connection_of(pid))]
 
-    # ------------------------------------------------------------------ inbound
-
-    async def _accept_forever(self, listener: socket.socket) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                sock, _ = await loop.sock_accept(listener)
-            except OSError:
-                if self._stopping:
-                    return
-                logger.exception("p2p.accept_failed")
-                await asyncio.sleep(ACCEPT_RETRY_S)  # e.g. out of file descriptors
-                continue
-            pending = _Pending(sock, _sock_address(sock))
-            victim = self._table.open_unauthenticated(pending)
-            if victim is not None:
-                assert isinstance(victim, _Pending)
-                self._evict(victim)
-            pending.task = self._spawn(self._handle_inbound(pending))
-            # A task cancelled before it first runs never enters its body: release it here too.
-            pending.task.add_done_callback(pending.on_task_done)
-
-    def _evict(self, pending: _Pending) -> None:
-        max_ = self._config.unauthenticated_connections_max
-        self._log.refused(
-            self._now_s(),
-            CloseReason.UNAUTHENTICATED_EVICTED,
-            f"unauthenticated_connections_max={max_} reached; the oldest pending was dropped",
-            None,
-            pending.address,
-            Direction.INBOUND,
-        )
-        pending.evicted = True
-        assert pending.task is not None
-        pending.task.cancel()
-
-    async def _handle_inbound(self, pending: _Pending) -> None:
-        try:
-            conn = await self._inbound_handshake(pending)
-        except HandshakeRefused as refusal:
-            self._log.refused(
-                self._now_s(),
-                refusal.reason,
-                refusal.detail,
-                refusal.peer_id,
-                pending.address,
-                Direction.INBOUND,
-            )
-            if pending.writer is not None:
-                await close_writer(pending.writer, self._config.close_timeout_s)
-            return
-        except asyncio.CancelledError:
-            if not pending.evicted:
-                raise
-            task = asyncio.current_task()
-            assert task is not None
-            task.uncancel()  # the eviction is this task's normal end, counted by _evict
-            return
-        finally:
-            self._table.close_unauthenticated(pending)
-            pending.release()
-        await self._run_connection(conn)
-
-    async def _inbound_handshake(self, pending: _Pending) -> Connection:
-        """TLS once the first byte is in, then ``_authenticate``, all under one deadline."""
-        timeout_s = self._config.handshake_timeout_s
-        try:
-            async with asyncio.timeout(timeout_s):
-                await _wait_readable(pending.sock)
-                self._table.mark_unauthenticated_active(pending)
-                reader, writer = await self._start_server_tls(pending.sock)
-                pending.writer = writer
-                self.counters.connections_inbound += 1
-                conn = await self._authenticate(
-                    reader, writer, Direction.INBOUND, pending.address, pinned=None
-                )
-        except TimeoutError:
-            raise HandshakeRefused(
-                CloseReason.HANDSHAKE_TIMEOUT, f"not done within {timeout_s}s of accept"
-            ) from None
-        except ssl.SSLError as error:  # e.g. no certificate from our CA
-            raise HandshakeRefused(CloseReason.CERTIFICATE_INVALID, repr(error)) from None
-        except OSError as error:
-            raise HandshakeRefused(CloseReason.IO_ERROR, repr(error)) from None
-        pending.handed_off = True
-        return conn
-
-    async def _start_server_tls(
-        self, sock: socket.socket
-    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        """Streams over TLS on an accepted socket (what asyncio.start_server builds)."""
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        protocol = asyncio.StreamReaderProtocol(reader)
-        transport, _ = await loop.connect_accepted_socket(
-            lambda: protocol,
-            sock,
-            ssl=self._server_ssl,
-            ssl_handshake_timeout=self._config.handshake_timeout_s,
-            ssl_shutdown_timeout=self._config.close_timeout_s,
-        )
-        return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
-
     # ------------------------------------------------------------------ outbound
 
     async def _run_dialer(self, dialer: Dialer) -> None:
@@ -523,6 +398,11 @@ class Transport:
         return DialResult(connected_s=self._now_s() - connected_at_s)
 
     # ------------------------------------------------------------------ both directions
+
+    async def _authenticate_inbound(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: SocketAddress
+    ) -> Connection:
+        return await self._authenticate(reader, writer, Direction.INBOUND, address, pinned=None)
 
     async def _authenticate(
         self,
@@ -628,29 +508,3 @@ class Transport:
 
 def _ignore_close(conn: Connection) -> None:
     """``on_closed`` for a connection that never entered the peer table (counted already)."""
-
-
-async def _wait_readable(sock: socket.socket) -> None:
-    """Until ``sock`` has a byte to read (or was closed by the peer); nothing is consumed."""
-    loop = asyncio.get_running_loop()
-    readable: asyncio.Future[None] = loop.create_future()
-
-    def resolve() -> None:
-        if not readable.done():
-            readable.set_result(None)
-
-    fd = sock.fileno()
-    loop.add_reader(fd, resolve)
-    try:
-        await readable
-    finally:
-        loop.remove_reader(fd)
-
-
-def _sock_address(sock: socket.socket) -> SocketAddress:
-    """The peer address of an accepted socket; IPv6 flow and scope ids are dropped."""
-    try:
-        name = sock.getpeername()
-    except OSError:  # already reset by the peer
-        return ("?", 0)
-    return (str(name[0]), int(name[1]))
