@@ -87,7 +87,7 @@ def test_an_idle_socket_flood_cannot_keep_a_reserved_peer_out(
             await start_node(network, f"filler-{i}", peer_addresses=(alice.address,))
             for i in range(2)
         ]
-        flood = IdleFlood(alice.transport.listen_port, sockets=40)
+        flood = IdleFlood(alice.transport.listen_port, sockets=55)
         validator = carol = None
         with LogLines.installed() as log:
             try:
@@ -101,6 +101,9 @@ def test_an_idle_socket_flood_cannot_keep_a_reserved_peer_out(
                     lambda: is_same_connection(alice, validator), "reserved peer connected"
                 )
                 assert took_s < handshake_timeout_s * 0.8
+                # On its first attempt: its handshake was never the one pushed out.
+                assert validator.transport.counters.dials_failed == 0
+                assert validator.transport.dial_status()[0].failures == 0
                 carol = await start_node(network, "carol", peer_addresses=(alice.address,))
                 await eventually(lambda: alice.refusals("peers_max") >= 1, "carol refused")
                 assert carol.key not in alice.peer_ids()

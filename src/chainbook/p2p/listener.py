@@ -34,7 +34,14 @@ from chainbook.p2p.reasons import CloseReason
 from chainbook.p2p.reporting import TransportLog, logger
 from chainbook.p2p.stats import TransportCounters
 
-__all__ = ["ACCEPT_RETRY_S", "Pending", "Handle", "Listener", "wait_readable"]
+__all__ = [
+    "ACCEPT_RETRY_S",
+    "Pending",
+    "Handle",
+    "Listener",
+    "has_byte_waiting",
+    "wait_readable",
+]
 
 ACCEPT_RETRY_S = 0.5
 
@@ -111,6 +118,8 @@ class Listener:
                 await asyncio.sleep(ACCEPT_RETRY_S)  # e.g. out of file descriptors
                 continue
             pending = Pending(sock, _sock_address(sock))
+            if self._table.is_unauthenticated_full():
+                self._refresh_silent()
             victim = self._table.open_unauthenticated(pending)
             if victim is not None:
                 assert isinstance(victim, Pending)
@@ -118,6 +127,21 @@ class Listener:
             pending.task = self._spawn(self._handle(pending))
             # A task cancelled before it first runs never enters its body: release it here too.
             pending.task.add_done_callback(pending.on_task_done)
+            # An accept that is ready completes without yielding to the event loop: under a
+            # flood this loop would starve everything else, the node's consensus and the very
+            # handshakes it admitted (a dialer in this process would never get to send a byte).
+            await asyncio.sleep(0)
+
+    def _refresh_silent(self) -> None:
+        """Before one is pushed out, see which silent sockets have a byte waiting by now.
+
+        The pool's view of who is silent must not depend on whether a handshake task has run
+        yet: a peek at each silent socket settles it, and consumes nothing.
+        """
+        for pending in self._table.silent_unauthenticated():
+            assert isinstance(pending, Pending)
+            if has_byte_waiting(pending.sock):
+                self._table.mark_unauthenticated_active(pending)
 
     def _evict(self, pending: Pending, now_s: float) -> None:
         self._log.refused(
@@ -196,6 +220,20 @@ class Listener:
             ssl_shutdown_timeout=self._close_timeout_s,
         )
         return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
+
+
+def has_byte_waiting(sock: socket.socket) -> bool:
+    """Whether a byte (or the end of the stream) can be read from ``sock`` now; reads nothing.
+
+    An ended stream counts as a byte: its handshake ends at once, so it needs no protection.
+    """
+    try:
+        sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:  # reset: as good as ended
+        return True
+    return True
 
 
 async def wait_readable(sock: socket.socket) -> None:

@@ -127,6 +127,14 @@ class PeerTable(Generic[H]):
     def unauthenticated_count(self) -> int:
         return len(self._unauthenticated)
 
+    def is_unauthenticated_full(self) -> bool:
+        return len(self._unauthenticated) >= self._unauthenticated_max
+
+    def silent_unauthenticated(self) -> list[H]:
+        """Pending connections not yet seen to send a byte, oldest first (for the caller to
+        look at again before a new one pushes the oldest out)."""
+        return [handle for handle, active in self._unauthenticated.items() if not active]
+
     def _oldest_silent(self, *, other_than: H) -> H | None:
         for handle, active in self._unauthenticated.items():
             if not active and handle != other_than:
