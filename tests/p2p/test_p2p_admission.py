@@ -120,6 +120,34 @@ def test_an_idle_socket_flood_cannot_keep_a_reserved_peer_out(
     run(scenario, loop_factory)
 
 
+@pytest.mark.parametrize("loop_factory", LOOP_FACTORIES, ids=LOOP_IDS)
+def test_even_a_pending_pool_of_two_keeps_a_handshake_in_progress(
+    loop_factory: Callable[[], Any],
+) -> None:
+    """With two places, an idle socket pushes out the oldest *silent* one: the dialer's
+    connection, whose ClientHello is in but whose task may not have run yet, must be seen as
+    active at the moment of choosing (the listener peeks), or the next idle socket evicts it."""
+
+    async def scenario() -> None:
+        network = Network.create()
+        alice = await start_node(network, "alice", unauthenticated_connections_max=2)
+        flood = IdleFlood(alice.transport.listen_port, sockets=55)
+        bob = None
+        try:
+            flood.start()
+            await eventually(
+                lambda: alice.refusals("unauthenticated_evicted") >= 100, "flood under way"
+            )
+            bob = await start_node(network, "bob", peer_addresses=(alice.address,))
+            await eventually(lambda: is_same_connection(alice, bob), "connected")
+            assert bob.transport.counters.dials_failed == 0
+        finally:
+            await flood.stop()
+            await stop_all(alice, *([bob] if bob else []))
+
+    run(scenario, loop_factory)
+
+
 def test_pending_pool_holds_its_bound_and_cuts_idle_sockets_at_the_deadline() -> None:
     deadline_s = 1.0
 
