@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from chainbook.p2p.listener import has_byte_waiting
 from tests.p2p.support import (
     HOST,
     LOOP_FACTORIES,
@@ -252,7 +254,22 @@ def test_a_reserved_peer_is_admitted_inbound_beyond_peers_max_and_others_are_not
             nodes.append(carol)
             await eventually(lambda: alice.refusals("peers_max") >= 1, "carol refused")
             assert alice.peer_ids() == {bob.key, validator.key}
+            alice.transport.set_reserved({validator.key, carol.key})  # e.g. a new validator
+            await eventually(lambda: is_same_connection(alice, carol), "carol on her next dial")
         finally:
             await stop_all(*nodes)
 
     run(scenario)
+
+
+def test_peeking_a_pending_socket_consumes_nothing() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setblocking(False)
+        assert not has_byte_waiting(ours)
+        theirs.sendall(b"\x16")  # the first byte of a TLS ClientHello
+        assert has_byte_waiting(ours) and has_byte_waiting(ours)
+        assert ours.recv(8) == b"\x16"  # still there for TLS to read
+        assert not has_byte_waiting(ours)
+        theirs.close()
+        assert has_byte_waiting(ours)  # an ended stream needs no protection either

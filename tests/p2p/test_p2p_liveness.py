@@ -7,6 +7,7 @@ gave up on it: after a 2|2 partition healed, commits resumed only 20-30 s later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -226,3 +227,40 @@ def test_a_cut_is_detected_during_the_partition_and_healed_within_seconds(
             await proxy.close()
 
     run(scenario, loop_factory)
+
+
+def test_a_ping_flood_gets_a_bounded_number_of_pongs() -> None:
+    """Pongs wait in a queue of CONTROL_QUEUE_MAX: a peer that sends pings faster than the
+    writer runs gets the extra ones unanswered instead of growing our memory."""
+    pings = 1000
+
+    async def scenario() -> None:
+        network = Network.create()
+        alice = await start_node(network, "alice", **LIVENESS)
+        try:
+            reader, writer, raw_key = await raw_peer_after_hello(network, alice, "pinger")
+            burst = b"".join(
+                encode_control_frame(msgspec.msgpack.encode(Ping(n)), CONTROL_BYTES_MAX)
+                for n in range(pings)
+            )
+            writer.write(burst)
+            await writer.drain()
+            await eventually(
+                lambda: alice.transport.counters.control_frames_in >= pings, "all pings read"
+            )
+            assert raw_key in alice.peer_ids()  # a ping flood is not a fault, only wasteful
+            decode = msgspec.msgpack.Decoder(Ping | Pong).decode
+            pongs = 0
+            writer.write(encode_frame(b"marker", FRAME_BYTES_MAX))  # ask for nothing more
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.5):  # read what was queued for us
+                    while frame := await read_frame_or_control(
+                        reader, FRAME_BYTES_MAX, CONTROL_BYTES_MAX
+                    ):
+                        pongs += isinstance(decode(frame.payload), Pong)
+            assert 1 <= pongs <= pings // 10
+            writer.transport.abort()
+        finally:
+            await alice.transport.stop()
+
+    run(scenario)
