@@ -256,6 +256,8 @@ def test_a_reserved_peer_is_admitted_inbound_beyond_peers_max_and_others_are_not
             assert alice.peer_ids() == {bob.key, validator.key}
             alice.transport.set_reserved({validator.key, carol.key})  # e.g. a new validator
             await eventually(lambda: is_same_connection(alice, carol), "carol on her next dial")
+            reserved = {i.peer_id for i in alice.transport.connected_peers() if i.reserved}
+            assert reserved == {validator.key, carol.key}
         finally:
             await stop_all(*nodes)
 

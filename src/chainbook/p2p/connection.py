@@ -308,13 +308,19 @@ class Connection:
 
 
 async def close_writer(writer: asyncio.StreamWriter, close_timeout_s: float) -> None:
-    """Close politely (TLS close_notify) within close_timeout_s, then drop the socket."""
+    """Close politely (TLS close_notify) within close_timeout_s, then drop the socket.
+
+    Cancelled while waiting (the transport is stopping), it drops the socket before it goes.
+    """
     writer.close()
     try:
         async with asyncio.timeout(close_timeout_s):
             await writer.wait_closed()
     except (OSError, TimeoutError):
         writer.transport.abort()
+    except asyncio.CancelledError:
+        writer.transport.abort()
+        raise
 
 
 def _socket_address(writer: asyncio.StreamWriter, which: str) -> SocketAddress:

@@ -300,6 +300,8 @@ class Transport:
         ids = frozenset(peer_ids)
         verify_node_ids("reserved peer ids", ids)
         self._table.set_reserved(ids | self._pinned_ids)
+        for conn in self._connections():  # connected peers stay either way; PeerInfo tells
+            conn.reserved = self._table.is_reserved(conn.peer_id)
 
     # ------------------------------------------------------------------ tasks
 
