@@ -66,11 +66,15 @@ class FakeApp:
         )
         return Block(header=header, txs=[], last_commit=last_commit)
 
-    def verify_block(self, block: Block, now_ms: int | None) -> None:
+    def verify_block(self, block: Block) -> None:
         if block.hash in self.invalid:
             raise InvalidBlock("marked invalid by the test")
         if block.height != len(self.committed) + 1:
             raise InvalidBlock("wrong height")
+
+    def verify_block_time(self, block: Block, now_ms: int) -> None:
+        if block.header.time_ms > now_ms + PARAMS.time_drift_ms_max:
+            raise InvalidBlock("block time ahead of the clock")
 
 
 @dataclass
