@@ -763,7 +763,9 @@ class ConsensusMachine:
             for signed in record.valid_polka:
                 self._count_vote(signed)
         for signed in self._signed_votes:
-            if signed.vote.height == self.height:
+            vote_set = self._votes_of(signed.vote.type).get(signed.vote.round)
+            own_in_polka = vote_set is not None and vote_set.has(signed)
+            if signed.vote.height == self.height and not own_in_polka:
                 self._count_vote(signed)
 
     def _valid_polka(self) -> list[SignedVote]:
