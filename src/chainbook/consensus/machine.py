@@ -530,6 +530,7 @@ class ConsensusMachine:
             if held.signed.proposal.pol_round != -1:
                 continue
             block = held.block
+            # The lock first: it costs nothing, while valid(v) executes the block.
             acceptable = (
                 (self.locked_round == -1 or self.locked_hash == block.hash)
                 and self._is_valid(block)
