@@ -68,6 +68,10 @@ class SimConfig:
     slow_message_chance: float = 0.1
     resend_interval_ms_min: int = 200
     resend_interval_ms_max: int = 500
+    """Each node re-sends its votes (and announces its height) at an interval drawn from this."""
+    gossip_flush_ms: int = 10
+    sync_retry_ms: int = 300
+    """An unanswered sync request is sent again (to another peer) after this long."""
     tx_interval_ms_min: int = 20
     tx_interval_ms_max: int = 120
     txs_in_flight_per_account_max: int = 2
