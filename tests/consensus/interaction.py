@@ -15,6 +15,9 @@ only when the script says so; the machine's own broadcasts go nowhere. After eac
 runner prints every effect the machine returned, one short line each, in order, then each
 counter of the machine that moved (`count <reason> +n`). testdata/README.md lists the commands.
 
+One idea in one file (the script runner: parse, drive one machine, print its effects, diff
+or rewrite), longer than most because each command and each effect has its short handler.
+
 Run:  .venv/bin/python -m pytest tests/consensus/test_interaction.py
 Regenerate the expected output after an intended change (then read the diff!):
       .venv/bin/python -m tests.consensus.interaction --rewrite [script ...]
