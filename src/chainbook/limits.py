@@ -12,8 +12,6 @@ block_txs_max = 10_000
 block_bytes_max = 4 * 1024 * 1024
 """Largest sum of transaction bytes in one block."""
 chain_id_chars_max = 50
-multi_transfer_recipients_max = 100
-memo_bytes_max = 256
 
 # Mempool.
 mempool_txs_max = 100_000

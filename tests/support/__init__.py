@@ -16,6 +16,17 @@ from tests.support.chain import (
     signed,
     validator_keys,
 )
+from tests.support.ledger import (
+    ask,
+    balance_of,
+    ctx,
+    make_state,
+    multi,
+    run_block,
+    supply_of,
+    transfer,
+    tx,
+)
 
 __all__ = [
     "ALICE",
@@ -25,7 +36,16 @@ __all__ = [
     "DAVE",
     "GENESIS_TIME_MS",
     "VALIDATOR",
+    "ask",
+    "balance_of",
+    "ctx",
     "make_genesis",
+    "make_state",
+    "multi",
+    "run_block",
     "signed",
+    "supply_of",
+    "transfer",
+    "tx",
     "validator_keys",
 ]

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
-from chainbook.chain.genesis import (
-    ConsensusParams,
-    Genesis,
-    GenesisAccount,
-    GenesisValidator,
-    Issuance,
-)
+from chainbook.apps.bank import BankGenesis, GenesisAccount, Issuance
+from chainbook.apps.registry import REGISTRY, Registry
+from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
 from chainbook.chain.tx import sign_tx
 from chainbook.crypto import PrivateKey
+from chainbook.ledger.genesis import make_genesis as make_checked_genesis
 
 CHAIN_ID = "test-chain"
 GENESIS_TIME_MS = 1_700_000_000_000
@@ -41,27 +39,35 @@ def make_genesis(
     supply_max: int = 0,
     consensus: ConsensusParams | None = None,
     chain_id: str = CHAIN_ID,
+    genesis_time_ms: int = GENESIS_TIME_MS,
+    app_state: dict[str, Any] | None = None,
+    registry: Registry = REGISTRY,
 ) -> Genesis:
-    """A genesis with these validators (power 1 each unless `powers`) and balances
-    (default: ALICE 1,000 and BOB 500)."""
+    """A checked genesis with these validators (power 1 each unless `powers`), bank balances
+    (default: ALICE 1,000 and BOB 500) and issuance; other modules' sections from
+    `app_state`, or their defaults."""
     if balances is None:
         balances = {ALICE.address: 1_000, BOB.address: 500}
     if powers is None:
         powers = [1] * len(validators)
-    return Genesis(
-        chain_id=chain_id,
-        genesis_time_ms=GENESIS_TIME_MS,
-        validators=[
-            GenesisValidator(name=f"v{i}", public_key=key.public_key.hex(), power=power)
-            for i, (key, power) in enumerate(zip(validators, powers, strict=True))
-        ],
+    bank = BankGenesis(
         accounts=[GenesisAccount(address=a.hex(), amount=n) for a, n in balances.items()],
         issuance=Issuance(
             block_reward=block_reward,
             halving_interval_blocks=halving_interval_blocks,
             supply_max=supply_max,
         ),
-        consensus=consensus if consensus is not None else ConsensusParams(),
+    )
+    return make_checked_genesis(
+        chain_id=chain_id,
+        genesis_time_ms=genesis_time_ms,
+        validators=[
+            GenesisValidator(name=f"v{i}", public_key=key.public_key.hex(), power=power)
+            for i, (key, power) in enumerate(zip(validators, powers, strict=True))
+        ],
+        consensus=consensus,
+        app_state={"bank": bank, **(app_state or {})},
+        registry=registry,
     )
 
 

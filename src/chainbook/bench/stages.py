@@ -34,15 +34,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chainbook.apps.bank import BankGenesis, GenesisAccount
 from chainbook.bench.hardware import describe_machine
 from chainbook.bench.workload import TX_BYTES_DEFAULT, bench_key, sign_transfers
 from chainbook.chain.block import decode_block, encode_block
 from chainbook.chain.commit import Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
+from chainbook.chain.genesis import Genesis, GenesisValidator
 from chainbook.chain.tx import decode_tx, tx_hash
 from chainbook.core.boot import boot_core
 from chainbook.core.node import CoreSettings, NodeCore
 from chainbook.crypto import PrivateKey
+from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.state import LedgerState
 from chainbook.runtime.verifier import signature_flags
 from chainbook.storage import MemoryBlockStore, SqliteBlockStore
@@ -56,13 +58,14 @@ VALIDATOR_KEY = PrivateKey.from_label("bench-stages-validator")
 
 
 def stages_genesis(accounts: int) -> Genesis:
-    return Genesis(
+    bank = BankGenesis(
+        accounts=[GenesisAccount(bench_key(i).address.hex(), 100_000_000) for i in range(accounts)]
+    )
+    return make_genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
         validators=[GenesisValidator("v0", VALIDATOR_KEY.public_key.hex(), 1)],
-        accounts=[
-            GenesisAccount(bench_key(i).address.hex(), 100_000_000) for i in range(accounts)
-        ],
+        app_state={"bank": bank},
     )
 
 

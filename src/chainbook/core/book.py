@@ -20,6 +20,7 @@ from typing import Protocol
 
 import msgspec
 
+from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import Block, Header
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.verify import StoredChain, verify_stored_chain
@@ -71,13 +72,15 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
-def open_book(store: StoredBook, genesis: Genesis, *, repair: bool = True) -> OpenedBook:
+def open_book(
+    store: StoredBook, genesis: Genesis, *, repair: bool = True, registry: Registry = REGISTRY
+) -> OpenedBook:
     """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
     chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
     corrupt_height = chain_report.bad_height
     reason = chain_report.reason or ""
     last_good = chain_report.latest_height if corrupt_height is None else corrupt_height - 1
-    state = LedgerState.from_genesis(genesis)
+    state = LedgerState.from_genesis(genesis, registry)
     meta = store.load_state_meta()
     table_matches: bool | None = None
     """Whether the state table equals the replayed state at its own height (None: not reached)."""

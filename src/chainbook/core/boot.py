@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.machine import ConsensusMachine
@@ -58,8 +59,9 @@ def boot_core(
     repair: bool = True,
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
+    registry: Registry = REGISTRY,
 ) -> BootedCore:
-    opened = open_book(store, genesis, repair=repair)
+    opened = open_book(store, genesis, repair=repair, registry=registry)
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
     app = LedgerApplication(genesis, state, opened.last_header, mempool)

@@ -31,6 +31,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import uvicorn
 
 from chainbook import limits, merkle
@@ -75,7 +76,8 @@ from chainbook.core.outputs import (
     VerifyTxs,
 )
 from chainbook.errors import InvalidInput, InvalidTransaction, MempoolFull
-from chainbook.ledger.state import get_balance, get_nonce
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.state import get_nonce
 from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home, configure_logging
@@ -398,6 +400,9 @@ class Node:
                 if not waiters:
                     del self._waiters[tx_hash]
 
+    def is_pending(self, tx_hash: Hash) -> bool:
+        return tx_hash in self.core.mempool
+
     def get_tx(self, tx_hash: Hash) -> TxLocation | None:
         stored = self.store.load_tx(tx_hash)
         if stored is None:
@@ -428,13 +433,14 @@ class Node:
         return self.store.load_commit(height)
 
     def get_account(self, address: Address) -> AccountView:
-        kv = self.core.app.state.kv
         return AccountView(
-            address=address,
-            balance=get_balance(kv, address) or 0,
-            nonce=get_nonce(kv, address),
+            address=address.hex(),
+            nonce=get_nonce(self.core.app.state.kv, address),
             pending_nonce=self.core.mempool.get_pending_nonce(address),
         )
+
+    def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
+        return run_query(self.core.app.state, module, name, request)
 
     def status(self) -> NodeStatus:
         core = self.core

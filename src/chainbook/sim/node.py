@@ -77,6 +77,7 @@ class SimNode:
             record=self.store.load_consensus_state(),
             settings=self.settings,
             machine_factory=self.config.machine_factory,
+            registry=self.config.registry,
         )
         # A simulated store is never damaged, so any finding of the book check is a bug (in
         # checkpointing, or in what a crash left behind).

@@ -35,10 +35,8 @@ import itertools
 import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from chainbook.chain.block import Block
-from chainbook.chain.commit import Commit
+from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
 from chainbook.chain.tx import verify_tx
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
@@ -57,6 +55,7 @@ from chainbook.core.inputs import (
 from chainbook.core.node import CoreSettings
 from chainbook.core.outputs import (
     BlockCommitted,
+    BlockRecord,
     Broadcast,
     Disconnect,
     Halt,
@@ -80,6 +79,7 @@ from chainbook.core.wire import (
 )
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, PeerMisbehaved
+from chainbook.ledger.genesis import make_genesis
 from chainbook.sim.byzantine import Equivocator
 from chainbook.sim.checkers import (
     Checkers,
@@ -92,7 +92,7 @@ from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.trace import Trace
-from chainbook.sim.workload import BankWorkload, genesis_accounts
+from chainbook.sim.workload import Workload
 from chainbook.types import Hash, Height, TimeMs
 
 CHAIN_ID = "chainbook-sim"
@@ -220,18 +220,21 @@ def validator_key(index: int) -> PrivateKey:
     return PrivateKey.from_label(f"sim-validator-{index}")
 
 
-@lru_cache(maxsize=8)
-def make_genesis(validators: int, accounts: int, params: ConsensusParams) -> Genesis:
-    """The cluster's genesis: `validators` of power 1, `accounts` funded accounts."""
-    return Genesis(
+def make_sim_genesis(
+    validators: int, params: ConsensusParams, registry: Registry, workload: Workload
+) -> Genesis:
+    """The cluster's genesis: `validators` of power 1; each module's section for the
+    workload's accounts (the bank funds them)."""
+    return make_genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
         validators=[
             GenesisValidator(name=f"n{i}", public_key=validator_key(i).public_key.hex(), power=1)
             for i in range(validators)
         ],
-        accounts=genesis_accounts(accounts),
         consensus=params,
+        app_state=workload.genesis_sections(),
+        registry=registry,
     )
 
 
@@ -244,17 +247,20 @@ class Simulation:
         self.config = config
         self.rng = random.Random(seed)
         self.plan: FaultPlan = draw_fault_plan(self.rng, config)
-        self.genesis = make_genesis(config.validators, config.accounts, config.params)
-        self.queue: EventQueue[Scheduled] = EventQueue()
-        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
-        self.trace = Trace(config.trace_lines_max, verbose=verbose)
-        self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
-        self.workload = BankWorkload(
+        self.workload = Workload(
             CHAIN_ID,
+            config.registry,
             config.accounts,
             config.txs_in_flight_per_account_max,
             config.tx_resubmit_after_ms,
         )
+        self.genesis = make_sim_genesis(
+            config.validators, config.params, config.registry, self.workload
+        )
+        self.queue: EventQueue[Scheduled] = EventQueue()
+        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
+        self.trace = Trace(config.trace_lines_max, verbose=verbose)
+        self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
         self.nodes = [
             SimNode(
                 i,
@@ -444,7 +450,7 @@ class Simulation:
                     Verified(node.index, node.incarnation, TxsVerified(batch_id, results)),
                 )
             case BlockCommitted(record=record):
-                self._on_committed(node, record.block, record.commit, record.app_hash)
+                self._on_committed(node, record)
             case TxsAdmitted(results=results):
                 for result in results:
                     if isinstance(result, InvalidInput):
@@ -459,7 +465,10 @@ class Simulation:
             case Halt(reason=reason):
                 raise InvariantViolation("state_divergence", f"{node.name} halted: {reason}")
 
-    def _on_committed(self, node: SimNode, block: Block, commit: Commit, app_hash: Hash) -> None:
+    def _on_committed(self, node: SimNode, record: BlockRecord) -> None:
+        block, commit, app_hash, receipts = (
+            record.block, record.commit, record.app_hash, record.receipts
+        )
         self._trace(
             node,
             f"COMMIT h{block.height} {block.hash.hex()[:8]} "
@@ -470,8 +479,8 @@ class Simulation:
         # valid certificate for a different block anywhere is a fork.
         self.checkers.on_commit(node.name, block, commit)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
-        for tx_hash in block.tx_hashes:
-            self.workload.on_committed(tx_hash)
+        for receipt in receipts:
+            self.workload.on_committed(receipt.tx_hash, receipt.ok)
 
     # ------------------------------------------------------------------ network
 
@@ -783,7 +792,7 @@ __all__ = [
     "SeedResult",
     "Simulation",
     "SimulationFailure",
-    "make_genesis",
+    "make_sim_genesis",
     "run_seed",
     "validator_key",
 ]
