@@ -13,7 +13,7 @@ import pytest
 
 from chainbook.chain.block import Block
 from chainbook.chain.commit import NIL, Proposal, Vote, VoteType, sign_proposal, sign_vote
-from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
+from chainbook.chain.genesis import Genesis
 from chainbook.consensus.effects import Broadcast, CommitBlock, Effect
 from chainbook.consensus.events import ProposalReceived, VoteReceived
 from chainbook.consensus.machine import ConsensusMachine
@@ -23,22 +23,14 @@ from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidBlock
 from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.state import LedgerState
+from tests.support.chain import CHAIN_ID, GENESIS_TIME_MS, validator_keys
+from tests.support.chain import make_genesis as make_checked_genesis
 
-CHAIN_ID = "timeliness-chain"
-GENESIS_TIME_MS = 1_700_000_000_000
-KEYS = [PrivateKey.from_label(f"timeliness-{i}") for i in range(4)]
+KEYS = validator_keys(4)
 
 
 def make_genesis() -> Genesis:
-    return Genesis(
-        chain_id=CHAIN_ID,
-        genesis_time_ms=GENESIS_TIME_MS,
-        validators=[
-            GenesisValidator(name=f"v{i}", public_key=k.public_key.hex(), power=10)
-            for i, k in enumerate(KEYS)
-        ],
-        accounts=[GenesisAccount(address=KEYS[0].address.hex(), amount=1_000)],
-    )
+    return make_checked_genesis(validators=KEYS, powers=[10] * len(KEYS))
 
 
 def make_app(genesis: Genesis) -> LedgerApplication:
