@@ -5,15 +5,17 @@ timeout); 2 the node refused the request; 3 no node answered; 2 is also typer's 
 malformed command line. Heavy or separately built parts (node runtime, simulator, benchmarks)
 are imported only by the command that needs them.
 
-Each command group is a file of this package: keys.py, testnet.py, node.py, chain.py (commands
-that ask a node) and tools.py (demo, simulate, verify, bench).
+Each command group is a file of this package: init.py (a node's home), keys.py, ca.py (the
+network CA), node.py and node_setup.py (certificates and genesis of a home), testnet.py,
+chain.py (commands that ask a node) and tools.py (demo, simulate, verify, bench).
 """
 
 from __future__ import annotations
 
 import typer
 
-from chainbook.cli import chain, tools
+from chainbook.cli import chain, init, node_setup, tools
+from chainbook.cli.ca import ca_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.node import node_app
 from chainbook.cli.testnet import testnet_app
@@ -25,7 +27,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold key seeds
 )
+app.add_typer(init.commands)
 app.add_typer(keys_app, name="keys")
+app.add_typer(ca_app, name="ca")
+node_app.add_typer(node_setup.commands)
 app.add_typer(testnet_app, name="testnet")
 app.add_typer(node_app, name="node")
 app.add_typer(chain.commands)
