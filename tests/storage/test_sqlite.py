@@ -16,9 +16,9 @@ from bank_chain import build_bank_chain
 from storage_chain import CHAIN_ID, GENESIS, build_chain, save
 
 from chainbook.chain.verify import verify_stored_chain
-from chainbook.errors import StorageError
+from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.state import LedgerState
-from chainbook.storage import SCHEMA_VERSION, SqliteBlockStore
+from chainbook.storage import SCHEMA_VERSION, FileConsensusRecordStore, SqliteBlockStore
 
 HERE = Path(__file__).parent
 
@@ -29,7 +29,6 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
     with SqliteBlockStore(path) as store:
         for saved in chain:
             save(store, saved)
-        store.save_consensus_state(b"rec")
         db = sqlite3.connect(path)  # a reader beside the open writer (WAL)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -91,7 +90,7 @@ def test_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
 def test_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StorageError, match="not a usable chainbook store"):
+    with pytest.raises(DamagedBookFile, match="file is not a database.*chainbook verify"):
         SqliteBlockStore(path)
 
 
@@ -162,7 +161,8 @@ def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
             assert all(store.load_tx(r.tx_hash) is None for r in saved.receipts)
         assert store.get_state(b"height") == str(latest).encode()
         assert store.load_state_meta().height == latest
-        record = store.load_consensus_state()
+        # The record of a height is saved before its block, in a file of its own.
+        record = FileConsensusRecordStore(f"{path}.record").load()
         assert record in (b"height=%d" % latest, b"height=%d" % (latest + 1))
         # The restarted node carries on from where the killed one stopped.
         for saved in expected[latest : latest + 2]:
