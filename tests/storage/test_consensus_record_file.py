@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from killed_child import run_until_killed
 from record_writer import record_for
 
 from chainbook.errors import DamagedConsensusRecord, StorageError
@@ -35,7 +33,6 @@ from chainbook.storage.consensus_record_file import (
     encode_record_file,
 )
 
-HERE = Path(__file__).parent
 RECORD = b"\x9a\x05\x00\x00\xc4\x00signed-position(5,0,2)"
 
 
@@ -206,36 +203,8 @@ def test_kill_9_mid_save_leaves_the_last_record_or_the_next_whole(
     tmp_path: Path, seed: int
 ) -> None:
     rng = random.Random(seed)
-    kill_after = rng.randrange(2, 40)
     path = tmp_path / "consensus_record.bin"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen(
-        [sys.executable, str(HERE / "record_writer.py"), str(path)],
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert child.stdout is not None
-    durable = 0
-    try:
-        assert child.stdout.readline() == b"ready\n"
-        while durable < kill_after:
-            line = child.stdout.readline()
-            assert line, "the writer stopped before it was killed"
-            durable = int(line)
-        # Seeded jitter places the kill at a different point of the next save; the progress
-        # line, not the sleep, is what says record `durable` returned from save.
-        time.sleep(rng.uniform(0, 0.003))
-        child.send_signal(signal.SIGKILL)
-        for line in child.stdout.read().split():
-            durable = int(line)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
+    durable = run_until_killed("record_writer.py", [str(path)], rng.randrange(2, 40), rng, 0.003)
     record = FileConsensusRecordStore(path).load()  # never DamagedConsensusRecord, never None
     assert record in (record_for(durable), record_for(durable + 1)), (durable, record[:12])
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from bank_chain import build_bank_chain
+from killed_child import run_until_killed
 from storage_chain import CHAIN_ID, GENESIS, build_chain, save
 
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.state import LedgerState
 from chainbook.storage import SCHEMA_VERSION, FileConsensusRecordStore, SqliteBlockStore
-
-HERE = Path(__file__).parent
 
 
 def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
@@ -101,44 +95,9 @@ KILL_TXS_PER_BLOCK = 30
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    kill_after = rng.randrange(3, 60)
     path = tmp_path / "book.sqlite"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "kill_writer.py"),
-            str(path),
-            str(KILL_BLOCKS),
-            str(KILL_TXS_PER_BLOCK),
-        ],
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert child.stdout is not None
-    durable = 0
-    try:
-        assert child.stdout.readline() == b"ready\n"
-        while durable < kill_after:
-            line = child.stdout.readline()
-            assert line, "the writer stopped before it was killed"
-            durable = int(line)
-        # Seeded jitter places the kill at a different point inside the next save_block; the
-        # progress line above, not the sleep, is what guarantees `durable` blocks are on disk.
-        time.sleep(rng.uniform(0, 0.004))
-        child.send_signal(signal.SIGKILL)
-        # Every height the child printed before it died had returned from save_block.
-        for line in child.stdout.read().split():
-            assert line != b"done", "the writer finished before it was killed"
-            durable = int(line)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
+    args = [str(path), str(KILL_BLOCKS), str(KILL_TXS_PER_BLOCK)]
+    durable = run_until_killed("kill_writer.py", args, rng.randrange(3, 60), rng, 0.004)
 
     expected = build_chain(KILL_BLOCKS, KILL_TXS_PER_BLOCK)
     db = sqlite3.connect(path)

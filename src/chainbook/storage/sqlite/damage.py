@@ -10,7 +10,8 @@ Rules kept:
   disk, a read-only file, another schema version, a foreign SQLite file. Those keep their own
   errors; moving a healthy book aside on a transient error would throw away a good book.
 - check_book_file only reads (a read-only connection, no lock): safe beside a running node,
-  and it changes nothing in the file it judges.
+  and it changes nothing in the file it judges (SQLite may create the empty -wal and -shm it
+  reads through).
 
 What check_book_file looks at, and what it costs (55 MiB book, 300,000 txs, warm page cache,
 the development machine): PRAGMA quick_check, which reads every page and checks every B-tree
@@ -101,6 +102,9 @@ def check_book_file(path: str | os.PathLike[str]) -> str | None:
     """
     file = Path(path)
     if not file.exists():
+        if Path(f"{file}-wal").exists():
+            # SQLite would replay it into the new, empty book it creates there.
+            return "its -wal file is there without the book file it belongs to"
         return None
     try:
         db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)

@@ -20,7 +20,8 @@ Rules kept:
   comes back by block sync; the node re-verifies what was kept as it verifies any book
   (core/book.py). If not even the schema can be read, the fresh book is empty: a full re-sync.
 - The damaged file is only read, through a read-only connection (SQLite does not checkpoint its
-  -wal into it), so what is kept aside is what was found.
+  -wal into it), so what is kept aside is what was found. The reader sets writable_schema,
+  which lets SQLite read the pages of a file cut short instead of refusing the whole file.
 - Crash safety: each batch of copied blocks is one transaction, so a crash in the middle
   leaves a healthy, shorter book (the next start opens it as it is; the blocks not yet copied
   are still in the moved file, and come back by sync).
@@ -181,6 +182,10 @@ def _copy_readable_prefix(
         return 0, "there was no book file (only its -wal or -shm)", None, False
     try:
         reader = sqlite3.connect(f"{Path(damaged).resolve().as_uri()}?mode=ro", uri=True)
+        # A file cut short has fewer pages than its header says, and SQLite then refuses to
+        # read any of it; with writable_schema it reads the pages that are there (it writes
+        # nothing: the connection is read-only).
+        reader.execute("PRAGMA writable_schema=ON")
     except sqlite3.Error as exc:
         return 0, f"the damaged file cannot be opened: {exc}", None, False
     try:
