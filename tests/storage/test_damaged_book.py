@@ -38,6 +38,7 @@ from chainbook.storage import (
     salvage_book,
 )
 from chainbook.storage.sqlite import salvage as salvage_module
+from chainbook.storage.stored_format import compress_block_receipts, encode_block_receipts
 
 BLOCKS = 40
 TXS_PER_BLOCK = 20
@@ -369,6 +370,40 @@ def test_a_gap_ends_the_copy(book: Path) -> None:
     report = salvage_book(book)
     assert report.kept_height == 19 and report.stopped == "there is no block 20 in the damaged file"
     assert report.lost.startswith(f"blocks 20..{BLOCKS}")
+
+
+@pytest.mark.parametrize(
+    ("receipts", "stopped"),
+    [
+        (bytes(40), "stored receipts of block 25 do not decompress"),
+        (compress_block_receipts(encode_block_receipts([])), "20 txs but 0 receipts"),
+    ],
+    ids=["garbage", "too-few"],
+)
+def test_receipts_that_do_not_fit_the_block_end_the_copy(
+    book: Path, receipts: bytes, stopped: str
+) -> None:
+    """Nothing at start-up reads the stored receipts (the replay recomputes them), so the
+    salvage checks them: a block kept with garbage receipts would serve garbage receipts."""
+    db = sqlite3.connect(book)
+    with db:
+        db.execute("UPDATE blocks SET receipts = ? WHERE height = 25", (receipts,))
+    db.close()
+    report = salvage_book(book)
+    assert report.kept_height == 24 and stopped in report.stopped, report.stopped
+    with SqliteBlockStore(book) as store:
+        assert_usable_and_verified(store, GENESIS, CHAIN, 24)
+
+
+def test_the_first_error_inside_a_transaction_is_the_one_reported(book: Path) -> None:
+    """On a damaged file SQLite may end the transaction itself; the ROLLBACK that follows
+    must not replace the error that explains what happened."""
+    with SqliteBlockStore(book) as store:
+        with pytest.raises(DamagedBookFile, match="the first error"), store._transaction():
+            store._db.execute("ROLLBACK")  # the transaction ended under the store
+            raise DamagedBookFile(str(book), "the first error")
+        store.truncate_from(BLOCKS)  # the connection is usable again
+        assert store.latest_height() == BLOCKS - 1
 
 
 @pytest.mark.parametrize("crash_at", [1, 2, 3])
