@@ -27,13 +27,14 @@ from rich.status import Status
 from rich.table import Table
 
 from chainbook import testnet
+from chainbook.apps.bank import Transfer
 from chainbook.chain.block import decode_block
-from chainbook.chain.genesis import load_genesis
 from chainbook.chain.verify import get_genesis_validators
 from chainbook.client.http import Client
 from chainbook.client.verify import check_tx_proof
 from chainbook.client.wallet import Wallet
 from chainbook.errors import ChainbookError
+from chainbook.ledger.genesis import load_genesis
 from chainbook.runtime.home import read_log_events
 
 START_TIMEOUT_S = 60.0
@@ -142,8 +143,10 @@ def send_payments(console: Console, root: Path) -> int:
         }
         for sender, recipient, amount, memo in PAYMENTS:
             to = net.account(recipient).address
-            result = wallets[sender].transfer(
-                to, amount, memo=memo, wait=True, timeout_s=WAIT_COMMIT_S
+            result = wallets[sender].send(
+                Transfer(to=bytes.fromhex(to), amount=amount, memo=memo),
+                wait=True,
+                timeout_s=WAIT_COMMIT_S,
             )
             receipt = result.receipt
             if receipt is None:
@@ -174,7 +177,8 @@ def show_balances(console: Console, net: testnet.Testnet, client: Client) -> Non
         table.add_column(column)
     for account in net.accounts:
         view = client.get_account(account.address)
-        table.add_row(account.name, f"{view.balance:,}", str(view.nonce))
+        balance = client.apps.bank.balance(address=account.address).balance
+        table.add_row(account.name, f"{balance:,}", str(view.nonce))
     console.print(table)
 
 

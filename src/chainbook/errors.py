@@ -8,11 +8,11 @@
     │   │   ├── InvalidSignature
     │   │   ├── WrongChainId
     │   │   ├── InvalidNonce            (expected=..., got=...)
-    │   │   ├── InsufficientFunds       (needed=..., available=...)
-    │   │   ├── UnknownAccount
     │   │   ├── UnknownAction
     │   │   ├── TooLarge                (size=..., limit=...)
-    │   │   └── MempoolFull
+    │   │   ├── MempoolFull
+    │   │   └── ModuleError             a module refused an action: code "<module>.<reason>"
+    │   │                               (apps/base.py; each module's errors.py lists its own)
     │   ├── InvalidBlock                a block or commit from a peer failed verification
     │   └── PeerMisbehaved              a peer broke the wire protocol (the peer is dropped)
     ├── StorageError                    the node's own storage is unusable as it is
@@ -64,19 +64,6 @@ class InvalidNonce(InvalidTransaction):
         super().__init__(f"invalid nonce: expected {expected}, got {got}")
         self.expected = expected
         self.got = got
-
-
-class InsufficientFunds(InvalidTransaction):
-    code = "insufficient_funds"
-
-    def __init__(self, *, needed: int, available: int) -> None:
-        super().__init__(f"insufficient funds: needed {needed}, available {available}")
-        self.needed = needed
-        self.available = available
-
-
-class UnknownAccount(InvalidTransaction):
-    code = "unknown_account"
 
 
 class UnknownAction(InvalidTransaction):
@@ -177,7 +164,6 @@ __all__ = [
     "DamagedBookFile",
     "DamagedConsensusRecord",
     "DecodeError",
-    "InsufficientFunds",
     "InvalidBlock",
     "InvalidInput",
     "InvalidNonce",
@@ -187,7 +173,6 @@ __all__ = [
     "PeerMisbehaved",
     "StorageError",
     "TooLarge",
-    "UnknownAccount",
     "UnknownAction",
     "WrongChainId",
 ]

@@ -12,8 +12,6 @@ block_txs_max = 10_000
 block_bytes_max = 4 * 1024 * 1024
 """Largest sum of transaction bytes in one block."""
 chain_id_chars_max = 50
-multi_transfer_recipients_max = 100
-memo_bytes_max = 256
 
 # Mempool.
 mempool_txs_max = 100_000
@@ -23,6 +21,8 @@ mempool_txs_api_max = 20_000
 capacity keeps committing at its own pace instead of queueing work without bound."""
 admission_queue_txs_max = 50_000
 """Gossiped transactions waiting for their signature check; beyond it they are dropped, counted."""
+admission_queue_txs_per_peer_max = 20_000
+"""Of those, from one peer: a peer flooding the queue cannot lock the others' gossip out."""
 recent_committed_txs_max = 200_000
 """Committed transaction hashes remembered to drop late gossip before checking signatures."""
 admission_batch_txs_max = 256

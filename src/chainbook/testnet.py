@@ -38,18 +38,13 @@ import msgspec
 import psutil
 
 from chainbook.api.service import NodeStatus
-from chainbook.chain.genesis import (
-    Genesis,
-    GenesisAccount,
-    GenesisValidator,
-    Issuance,
-    dump_genesis,
-    load_genesis,
-)
+from chainbook.apps.bank import BankGenesis, GenesisAccount, Issuance
+from chainbook.chain.genesis import Genesis, GenesisValidator
 from chainbook.client.http import Client, ClientError
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ChainbookError, ConfigError
 from chainbook.keyfile import KEY_FILE_MODE, write_key_file
+from chainbook.ledger.genesis import dump_genesis, load_genesis, make_genesis
 from chainbook.runtime.config import NodeConfig
 from chainbook.runtime.home import Home, create_home, now_ms
 
@@ -227,19 +222,22 @@ def build_genesis(
     chain_id: str, validator_keys: list[tuple[str, PrivateKey]], accounts: list[AccountEntry]
 ) -> Genesis:
     """The shared genesis: equal-power validators, funded demo accounts, a capped issuance."""
-    return Genesis(
-        chain_id=chain_id,
-        genesis_time_ms=now_ms(),
-        validators=[
-            GenesisValidator(name=name, public_key=key.public_key.hex(), power=VALIDATOR_POWER)
-            for name, key in validator_keys
-        ],
+    bank = BankGenesis(
         accounts=[GenesisAccount(address=a.address, amount=a.amount) for a in accounts],
         issuance=Issuance(
             block_reward=BLOCK_REWARD,
             halving_interval_blocks=HALVING_INTERVAL_BLOCKS,
             supply_max=SUPPLY_MAX,
         ),
+    )
+    return make_genesis(
+        chain_id=chain_id,
+        genesis_time_ms=now_ms(),
+        validators=[
+            GenesisValidator(name=name, public_key=key.public_key.hex(), power=VALIDATOR_POWER)
+            for name, key in validator_keys
+        ],
+        app_state={"bank": bank},
     )
 
 

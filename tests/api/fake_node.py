@@ -9,6 +9,9 @@ mempool capacity); `commit_pending` makes one block of the mempool, as if consen
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import msgspec
 
 from chainbook import merkle
 from chainbook.api.service import (
@@ -19,6 +22,7 @@ from chainbook.api.service import (
     TxProof,
     ValidatorView,
 )
+from chainbook.apps.bank import Balance, BalanceRequest
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
@@ -27,7 +31,8 @@ from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
 from chainbook.codec import decode
 from chainbook.crypto import PrivateKey, sha256
-from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull
+from chainbook.errors import InvalidInput, InvalidNonce, MempoolFull
+from chainbook.ledger.queries import UnknownQuery
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Address, Hash, Height
 
@@ -43,12 +48,6 @@ GENESIS_HASH = sha256(b"fake genesis")
 ALICE = PrivateKey.from_label("alice")
 BOB = PrivateKey.from_label("bob")
 INITIAL_BALANCE = 1_000_000
-
-
-class AlreadyKnown(InvalidTransaction):
-    """What a mempool raises for a transaction it already holds (code in api CONFLICT_CODES)."""
-
-    code = "already_known"
 
 
 def sign_commit(header: Header, keys: list[PrivateKey] = VALIDATOR_KEYS, round_: int = 0) -> Commit:
@@ -102,8 +101,8 @@ class FakeNode:
         if self.mempool_full:
             raise MempoolFull("mempool holds 100000 transactions, limit 100000")
         decoded = verify_tx(self.chain_id, tx_bytes)
-        if decoded.hash in self.mempool or decoded.hash in self.locations:
-            raise AlreadyKnown(f"transaction {decoded.hash.hex()} is already known")
+        if decoded.hash in self.mempool:
+            return self.mempool[decoded.hash]  # a duplicate is a no-op, as in the real mempool
         expected = self.pending_nonce(decoded.sender)
         if decoded.nonce != expected:
             raise InvalidNonce(expected=expected, got=decoded.nonce)
@@ -125,6 +124,9 @@ class FakeNode:
         if tx_hash not in self.locations:
             await asyncio.sleep(min(timeout_s, 0.01))
         return self.locations.get(tx_hash)
+
+    def is_pending(self, tx_hash: Hash) -> bool:
+        return tx_hash in self.mempool
 
     def get_tx(self, tx_hash: Hash) -> TxLocation | None:
         return self.locations.get(tx_hash)
@@ -152,11 +154,20 @@ class FakeNode:
 
     def get_account(self, address: Address) -> AccountView:
         return AccountView(
-            address=address,
-            balance=self.balances.get(address, 0),
+            address=address.hex(),
             nonce=self.nonces.get(address, 0),
             pending_nonce=self.pending_nonce(address),
         )
+
+    def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
+        """The bank's balance query over the fake's balances; nothing else."""
+        if (module, name) == ("bank", "balance"):
+            assert isinstance(request, BalanceRequest)
+            balance = self.balances.get(request.address)
+            return Balance(
+                address=request.address, balance=balance or 0, exists=balance is not None
+            )
+        raise UnknownQuery(f"the fake node answers bank.balance only, not {module}.{name}")
 
     def status(self) -> NodeStatus:
         height = self.height

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 from fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 from fastapi.testclient import TestClient
 
@@ -126,10 +127,22 @@ def test_wrong_nonce_is_400_with_expected_and_got(http: TestClient) -> None:
     assert_error(submit(http, transfer_tx(nonce=7)), 400, "invalid_nonce", "expected 0", "got 7")
 
 
-def test_duplicate_is_409(http: TestClient) -> None:
+def test_a_resubmitted_transaction_answers_its_status_and_hash(
+    http: TestClient, node: FakeNode
+) -> None:
     tx = transfer_tx()
-    assert submit(http, tx).status_code == 202
-    assert_error(submit(http, tx), 409, "already_known")
+    first = submit(http, tx)
+    assert first.status_code == 202 and first.json()["code"] is None
+    again = submit(http, tx)
+    assert again.status_code == 202
+    assert again.json()["status"] == "pending" and again.json()["code"] == "already_known"
+    assert again.json()["hash"] == first.json()["hash"]
+    node.commit_pending()
+    final = submit(http, tx)  # a retry after the commit: its outcome, not "invalid nonce"
+    assert final.status_code == 200, final.text
+    body = final.json()
+    assert body["status"] == "committed" and body["code"] == "already_committed"
+    assert body["receipt"]["ok"] is True and body["hash"] == first.json()["hash"]
 
 
 def test_mempool_full_is_503_with_retry_after(http: TestClient, node: FakeNode) -> None:
@@ -196,17 +209,42 @@ def test_bad_height_is_400_naming_the_value(http: TestClient) -> None:
 # --- accounts, status, validators, metrics, docs -----------------------------------------------
 
 
-def test_account_balance_and_nonces(http: TestClient) -> None:
+def test_account_nonces_and_the_bank_balance_query(http: TestClient) -> None:
     submit(http, transfer_tx(nonce=0, amount=100), wait="true")
     submit(http, transfer_tx(nonce=1))
     body = http.get(f"/accounts/{ALICE.address.hex()}").json()
-    assert body == {
-        "address": ALICE.address.hex(),
-        "balance": 1_000_000 - 100,
-        "nonce": 1,
-        "pending_nonce": 2,
-    }
-    assert http.get(f"/accounts/0x{BOB.address.hex()}").json()["balance"] == 100
+    assert body == {"address": ALICE.address.hex(), "nonce": 1, "pending_nonce": 2}
+    alice = http.get("/apps/bank/balance", params={"address": ALICE.address.hex()}).json()
+    assert alice == {"address": ALICE.address.hex(), "balance": 1_000_000 - 100, "exists": True}
+    bob = http.get("/apps/bank/balance", params={"address": "0x" + BOB.address.hex()}).json()
+    assert bob["balance"] == 100
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({}, "missing parameter 'address'"),
+        ({"address": "zz"}, "expected hex"),
+        ({"address": "ab" * 19}, "expected 20 bytes (40 hex characters), got 19"),
+        ({"address": "ab" * 20, "extra": "1"}, "unknown parameter 'extra'; parameters: address"),
+    ],
+)
+def test_a_module_query_refuses_bad_parameters_naming_them(
+    http: TestClient, params: dict[str, str], fragment: str
+) -> None:
+    assert_error(http.get("/apps/bank/balance", params=params), 400, "invalid_request", fragment)
+
+
+def test_a_parameter_given_twice_is_refused(http: TestClient) -> None:
+    url = f"/apps/bank/balance?address={ALICE.address.hex()}&address={BOB.address.hex()}"
+    assert_error(http.get(url), 400, "invalid_request", "given twice")
+
+
+def test_the_module_list_describes_every_module(http: TestClient) -> None:
+    (bank,) = [m for m in http.get("/apps").json() if m["name"] == "bank"]
+    assert "bank.transfer" in bank["actions"] and "balance" in bank["queries"]
+    assert "bank.insufficient_funds" in bank["errors"]
+    assert bank["limits"]["memo_bytes_max"] == 256
 
 
 def test_bad_address_is_400_naming_the_value(http: TestClient) -> None:

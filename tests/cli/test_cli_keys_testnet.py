@@ -11,9 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
-from chainbook.chain.genesis import load_genesis
 from chainbook.cli.main import app
 from chainbook.keyfile import load_key_file
+from chainbook.ledger.genesis import load_genesis
 from chainbook.runtime.home import Home
 from chainbook.testnet import API_PORT_OFFSET, load_testnet
 
@@ -124,12 +124,13 @@ def test_init_genesis_is_valid_and_shared(testnet_dir: Path) -> None:
     genesis = load_genesis(genesis_bytes)
     assert genesis.chain_id == "chainbook-local"
     assert [v.power for v in genesis.validators] == [10] * 4
-    assert genesis.coin.symbol == "CBK" and genesis.coin.decimals == 6
-    issuance = genesis.issuance
+    bank = genesis.app_state["bank"]
+    assert bank.coin.symbol == "CBK" and bank.coin.decimals == 6
+    issuance = bank.issuance
     assert issuance.block_reward > 0 and issuance.halving_interval_blocks > 0
-    assert sum(a.amount for a in genesis.accounts) < issuance.supply_max
+    assert sum(a.amount for a in bank.accounts) < issuance.supply_max
     net = load_testnet(testnet_dir)
-    assert {a.address for a in genesis.accounts} == {a.address for a in net.accounts}
+    assert {a.address for a in bank.accounts} == {a.address for a in net.accounts}
     validator_keys = {v.public_key for v in genesis.validators}
     assert validator_keys == {n.public_key for n in net.nodes if n.validator}
     for entry in net.nodes:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from chainbook import testnet
-from chainbook.chain.genesis import load_genesis
+from chainbook.apps.bank import Transfer
 from chainbook.chain.verify import get_genesis_validators
 from chainbook.client import Wallet, verify_tx_proof
+from chainbook.ledger.genesis import load_genesis
 
 pytest.importorskip("chainbook.runtime.node")
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -37,7 +38,9 @@ def test_network_commits_pays_and_survives_a_crash(running: testnet.Testnet) -> 
     testnet.wait_until_height(root, 2, timeout_s=60)
     with running.client("node1") as client:
         alice = Wallet.from_key_file(running.account_key_path("alice"), client)
-        result = alice.transfer(running.account("bob").address, 1_000, wait=True, timeout_s=20)
+        result = alice.send(
+            Transfer(bytes.fromhex(running.account("bob").address), 1_000), wait=True, timeout_s=20
+        )
         assert result.receipt is not None and result.receipt.ok
         genesis = load_genesis((root / "genesis.json").read_bytes())
         assert verify_tx_proof(client.get_tx(result.hash), get_genesis_validators(genesis))

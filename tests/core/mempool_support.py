@@ -5,7 +5,6 @@ from __future__ import annotations
 import msgspec
 
 from chainbook.apps.bank import MultiTransfer, Output, Transfer
-from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
 from chainbook.chain.tx import sign_tx
 from chainbook.core.mempool import Mempool
 from chainbook.crypto import PrivateKey
@@ -13,7 +12,7 @@ from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_resu
 from chainbook.ledger.state import LedgerState
 
 # The same deterministic keys and chain id as the ledger tests (re-exported for the tests).
-from tests.ledger.ledger_support import (  # noqa: F401
+from tests.support import (  # noqa: F401
     ALICE,
     BOB,
     CAROL,
@@ -21,20 +20,14 @@ from tests.ledger.ledger_support import (  # noqa: F401
     DAVE,
     VALIDATOR,
 )
+from tests.support import make_state as support_make_state
 
 
 def make_state() -> LedgerState:
-    genesis = Genesis(
-        chain_id=CHAIN_ID,
-        genesis_time_ms=0,
-        validators=[GenesisValidator(name="v", public_key=VALIDATOR.public_key.hex(), power=1)],
-        accounts=[
-            GenesisAccount(address=ALICE.address.hex(), amount=1_000),
-            GenesisAccount(address=BOB.address.hex(), amount=500),
-            GenesisAccount(address=CAROL.address.hex(), amount=500),
-        ],
+    """ALICE 1,000, BOB 500, CAROL 500 at genesis."""
+    return support_make_state(
+        {ALICE.address: 1_000, BOB.address: 500, CAROL.address: 500}, genesis_time_ms=0
     )
-    return LedgerState.from_genesis(genesis)
 
 
 def make_pool(state: LedgerState | None = None, **limits: int) -> Mempool:

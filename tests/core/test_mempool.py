@@ -4,16 +4,15 @@ import msgspec
 import pytest
 
 from chainbook import codec, limits
+from chainbook.apps.bank.errors import InsufficientFunds, UnknownAccount
 from chainbook.chain.tx import SignedTx, decode_tx, tx_hash, verify_tx
 from chainbook.core.mempool import Mempool
 from chainbook.errors import (
     DecodeError,
-    InsufficientFunds,
     InvalidNonce,
     InvalidSignature,
     MempoolFull,
     TooLarge,
-    UnknownAccount,
     UnknownAction,
     WrongChainId,
 )
@@ -343,7 +342,8 @@ def test_add_verified_counts_duplicates_and_keeps_every_refusal() -> None:
     stats = pool.stats()
     assert stats.duplicates == 1 and stats.admitted == 2
     assert stats.refused == {
-        "insufficient_funds": 1, "invalid_nonce": 1, "mempool_full": 1, "unknown_account": 1,
+        "bank.insufficient_funds": 1, "invalid_nonce": 1, "mempool_full": 1,
+        "bank.unknown_account": 1,
     }
 
 
@@ -415,7 +415,7 @@ def test_an_outdated_view_is_rebuilt_before_it_decides(monkeypatch: pytest.Monke
     key = b"test/k"
     calls: list[int] = []
 
-    def process_action(view, ctx, action):  # type: ignore[no-untyped-def]
+    def process_action(registry, view, ctx, action):  # type: ignore[no-untyped-def]
         calls.append(ctx.nonce)
         if ctx.nonce == 0:  # update the key from what it holds
             view.set(key, (view.get_to_update(key) or b"") + b"+")

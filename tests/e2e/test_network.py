@@ -16,11 +16,12 @@ import psutil
 import pytest
 
 from chainbook import testnet
-from chainbook.chain.genesis import load_genesis
+from chainbook.apps.bank import Transfer
 from chainbook.client.http import Client
 from chainbook.client.verify import verify_tx_proof
 from chainbook.client.wallet import Wallet
 from chainbook.keyfile import load_key_file
+from chainbook.ledger.genesis import load_genesis
 
 pytestmark = pytest.mark.integration
 
@@ -48,13 +49,15 @@ def assert_same_book(root: Path, nodes: list[str], height: int) -> None:
 def test_transfers_commit_with_a_verifiable_proof(network: Path) -> None:
     alice = wallet(network, "alice", "node0")
     bob_address = load_key_file(network / "accounts" / "bob.json").address
-    answers = [alice.transfer(bob_address, 1_000 + i, wait=True) for i in range(3)]
+    answers = [
+        alice.send(Transfer(bob_address, 1_000 + i), wait=True) for i in range(3)
+    ]
     assert all(a.status == "committed" and a.receipt is not None and a.receipt.ok for a in answers)
     with client_for(network, "node2") as other:
         tx = other.get_tx(answers[-1].hash)
         validators = load_genesis((network / "genesis.json").read_bytes()).validator_set
         assert verify_tx_proof(tx, validators)
-        bob = other.get_account(bob_address)
+        bob = other.apps.bank.balance(address=bob_address)
     assert bob.balance >= 1_000_000 * 10**6 + 3_003
 
 
@@ -71,7 +74,7 @@ def test_killed_validator_does_not_stop_the_network_and_catches_up(network: Path
     start = min(testnet.get_heights(network, survivors).values())  # type: ignore[type-var]
     alice = wallet(network, "alice", "node1")
     carol_address = load_key_file(network / "accounts" / "carol.json").address
-    answer = alice.transfer(carol_address, 7, wait=True)
+    answer = alice.send(Transfer(carol_address, 7), wait=True)
     assert answer.status == "committed"
     testnet.wait_until_height(network, start + 5, survivors, timeout_s=30)
     testnet.up(network, ["node3"])

@@ -20,17 +20,16 @@ from chainbook.ledger.execute import (
 from chainbook.ledger.state import (
     GENESIS_APP_HASH_TAG,
     LedgerState,
-    get_balance,
     get_nonce,
 )
-
-from .ledger_support import (
+from tests.support import (
     ALICE,
     BOB,
     CAROL,
     CHAIN_ID,
     DAVE,
     VALIDATOR,
+    balance_of,
     ctx,
     make_genesis,
     make_state,
@@ -46,7 +45,7 @@ def test_genesis_state() -> None:
     assert state.height == 0
     assert state.app_hash == sha256(GENESIS_APP_HASH_TAG + genesis.hash)
     assert state.time_ms == genesis.genesis_time_ms
-    assert get_balance(state.kv, ALICE.address) == 1_000
+    assert balance_of(state, ALICE.address) == 1_000
     assert get_nonce(state.kv, ALICE.address) == 0
 
 
@@ -67,8 +66,8 @@ def test_failed_transaction_advances_nonce_and_discards_writes() -> None:
     assert [r.index for r in result.receipts] == [0, 1, 2]
     assert get_nonce(state.kv, ALICE.address) == 2
     assert get_nonce(state.kv, DAVE.address) == 1
-    assert get_balance(state.kv, ALICE.address) == 990
-    assert get_balance(state.kv, BOB.address) == 510
+    assert balance_of(state, ALICE.address) == 990
+    assert balance_of(state, BOB.address) == 510
 
 
 @pytest.mark.parametrize("nonce", [1, 5])
@@ -168,7 +167,7 @@ def test_random_transfers_conserve_supply_and_agree(moves: list[tuple[int, int, 
     a, b = make_state(), make_state()
     ra, rb = run_block(a, txs), run_block(b, txs)  # apply_block_result asserts conservation
     assert ra.app_hash == rb.app_hash and a.kv == b.kv
-    assert sum(get_balance(a.kv, k.address) for k in keys) == 1_500
+    assert sum(balance_of(a, k.address) for k in keys) == 1_500
 
 
 def test_apply_requires_the_next_height_and_the_same_parent() -> None:

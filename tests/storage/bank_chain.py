@@ -14,14 +14,16 @@ from __future__ import annotations
 from storage_chain import GENESIS, VALIDATORS, SavedBlock, sign_commit
 
 from chainbook import codec
+from chainbook.apps.bank import BankGenesis, GenesisAccount
 from chainbook.apps.bank.actions import Transfer
 from chainbook.apps.base import BlockContext
 from chainbook.bench.workload import bench_key, choose_recipient, compute_memo
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
-from chainbook.chain.genesis import Genesis, GenesisAccount
+from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import sign_tx
 from chainbook.chain.verify import compute_genesis_hash, compute_header_hash
 from chainbook.ledger.execute import apply_block_result, decode_block_txs, execute_block
+from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.state import LedgerState
 
 TX_BYTES = 170
@@ -29,14 +31,17 @@ TX_BYTES = 170
 
 
 def bank_genesis(accounts: int) -> Genesis:
-    return Genesis(
-        chain_id=GENESIS.chain_id,
-        genesis_time_ms=GENESIS.genesis_time_ms,
-        validators=GENESIS.validators,
+    bank = BankGenesis(
         accounts=[
             GenesisAccount(address=bench_key(i).address.hex(), amount=100_000_000)
             for i in range(accounts)
-        ],
+        ]
+    )
+    return make_genesis(
+        chain_id=GENESIS.chain_id,
+        genesis_time_ms=GENESIS.genesis_time_ms,
+        validators=GENESIS.validators,
+        app_state={"bank": bank},
     )
 
 

@@ -15,17 +15,18 @@ import msgspec
 from chainbook import codec
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.genesis import Genesis, GenesisValidator
+from chainbook.chain.genesis import GenesisValidator
 from chainbook.chain.tx import sign_tx, tx_hash
 from chainbook.chain.verify import compute_genesis_hash, compute_header_hash, get_genesis_validators
 from chainbook.crypto import PrivateKey, sha256
+from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Hash, Height
 
 CHAIN_ID = "storage-test"
 GENESIS_TIME_MS = 1_700_000_000_000
 VALIDATOR_KEYS = [PrivateKey.from_label(f"storage-validator-{i}") for i in range(4)]
-GENESIS = Genesis(
+GENESIS = make_genesis(
     chain_id=CHAIN_ID,
     genesis_time_ms=GENESIS_TIME_MS,
     validators=[

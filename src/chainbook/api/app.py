@@ -2,11 +2,15 @@
 
 Endpoints (OpenAPI docs at /docs, schema at /openapi.json):
 
-    POST /txs                  submit {"tx": "<hex>"}; 202 pending, or with ?wait=true 200 + receipt
+    POST /txs                  submit {"tx": "<hex>"}; 202 pending, ?wait=true 200 + receipt;
+                               a transaction already pending answers 202 with code already_known,
+                               one already committed 200 with its receipt and already_committed
     GET  /txs/{hash}           a committed tx, its receipt and an offline-checkable inclusion proof
     GET  /blocks/latest        the latest committed block (header, tx hashes, commit)
     GET  /blocks/{height}      a committed block
-    GET  /accounts/{address}   balance, committed nonce and pending nonce
+    GET  /accounts/{address}   an account's committed nonce and pending nonce
+    GET  /apps                 the app modules: actions, queries, error codes, limits
+    GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>
     GET  /status               the node's view: height, app hash, round, peers, book repairs
     GET  /validators           the current validator set
     GET  /metrics              Prometheus text exposition
@@ -17,7 +21,6 @@ Errors are always {"error": "<code>", "message": "<what was wrong, the value, wh
          a malformed body (malformed_json, invalid_request, invalid_hex) or path value
          (invalid_hash, invalid_address, invalid_height)
     404  not_found: no such transaction or block
-    409  a transaction the node already has (codes in CONFLICT_CODES)
     413  request_too_large: body over limits.api_request_bytes_max (checked before it is read)
     422  invalid_request: a query parameter out of range (e.g. timeout)
     503  mempool_full, with Retry-After: the node is at capacity, not the client misbehaving, so
@@ -42,7 +45,10 @@ from starlette.responses import Response
 from chainbook import limits
 from chainbook.api import views
 from chainbook.api.body_limit import BodySizeLimitMiddleware
-from chainbook.api.service import NodeService, TxLocation
+from chainbook.api.module_routes import add_module_routes
+from chainbook.api.service import AccountView, NodeService, TxLocation
+from chainbook.apps.registry import REGISTRY, Registry
+from chainbook.chain.tx import tx_hash
 from chainbook.crypto import HASH_BYTES, parse_address
 from chainbook.errors import InvalidInput, MempoolFull
 from chainbook.types import Hash, Height
@@ -50,10 +56,6 @@ from chainbook.types import Hash, Height
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 WAIT_TIMEOUT_S_DEFAULT = 10.0
 MEMPOOL_FULL_RETRY_AFTER_S = 1
-CONFLICT_CODES = frozenset(
-    {"duplicate", "duplicate_tx", "already_known", "tx_already_known", "already_committed"}
-)
-"""InvalidTransaction codes that mean "the node already has this transaction" (409)."""
 
 
 class ApiProblem(Exception):
@@ -94,8 +96,6 @@ def get_error_code(exc: InvalidInput) -> str:
 def get_error_status(exc: InvalidInput) -> int:
     if isinstance(exc, MempoolFull):
         return 503
-    if get_error_code(exc) in CONFLICT_CODES:
-        return 409
     return 400
 
 
@@ -227,8 +227,9 @@ def decode_submit_body(body: bytes) -> bytes:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def create_app(service: NodeService) -> FastAPI:
-    """Build the API of one node. The app holds no state of its own besides `service`."""
+def create_app(service: NodeService, registry: Registry = REGISTRY) -> FastAPI:
+    """Build the API of one node. The app holds no state of its own besides `service`; its
+    module routes come from `registry` (the node's modules)."""
     app = _NodeApi(
         title="chainbook node API",
         version="1",
@@ -243,6 +244,7 @@ def create_app(service: NodeService) -> FastAPI:
     _add_tx_routes(app, service)
     _add_block_routes(app, service)
     _add_node_routes(app, service)
+    add_module_routes(app, service, registry, JSONView)
     return app
 
 
@@ -252,7 +254,7 @@ def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
         status_code=202,
         summary="Submit a signed transaction",
         responses=_responses(
-            {202: views.SubmitTxView, 200: views.SubmitTxView}, 400, 409, 413, 503
+            {202: views.SubmitTxView, 200: views.SubmitTxView}, 400, 413, 503
         ),
         openapi_extra=_request_body(views.SubmitTxRequest),
     )
@@ -267,12 +269,18 @@ def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
         ),
     ) -> Response:
         tx_bytes = decode_submit_body(await request.body())
+        hash_ = tx_hash(tx_bytes)
+        committed = service.get_tx(hash_)
+        if committed is not None:  # a retry of what is final: its outcome, not a nonce error
+            return JSONView(views.view_submitted(hash_, committed, "already_committed"), 200)
+        known = service.is_pending(hash_)
         decoded = service.submit_tx(tx_bytes)
         location: TxLocation | None = None
         if wait:
             location = await service.wait_for_tx(decoded.hash, timeout)
         status = 200 if location is not None else 202
-        return JSONView(views.view_submitted(decoded.hash, location), status)
+        code = "already_known" if known else None
+        return JSONView(views.view_submitted(decoded.hash, location, code), status)
 
     @app.post(
         "/txs/batch",
@@ -332,11 +340,11 @@ def _add_block_routes(app: FastAPI, service: NodeService) -> None:
 def _add_node_routes(app: FastAPI, service: NodeService) -> None:
     @app.get(
         "/accounts/{address}",
-        summary="An account's balance and nonces",
-        responses=_responses({200: views.AccountInfoView}, 400),
+        summary="An account's nonces (its balances are module queries: /apps/bank/balance)",
+        responses=_responses({200: AccountView}, 400),
     )
     async def get_account(address: str) -> Response:
-        return JSONView(views.view_account(service.get_account(parse_address_param(address))))
+        return JSONView(service.get_account(parse_address_param(address)))
 
     @app.get("/status", summary="This node's view of the chain")
     async def get_status() -> Response:
@@ -349,15 +357,11 @@ def _add_node_routes(app: FastAPI, service: NodeService) -> None:
     )
     async def get_validators() -> Response:
         status = service.status()
-        validators = [
-            views.ValidatorInfoView(
-                name=v.name, address=v.address, public_key=v.public_key, power=v.power
-            )
-            for v in status.validators
-        ]
-        total = sum(v.power for v in validators)
+        total = sum(v.power for v in status.validators)
         return JSONView(
-            views.ValidatorsView(height=status.height, power_total=total, validators=validators)
+            views.ValidatorsView(
+                height=status.height, power_total=total, validators=status.validators
+            )
         )
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
@@ -371,7 +375,6 @@ _REF = "#/components/schemas/{name}"
 _ERROR_STATUSES = {
     400: "Invalid input",
     404: "Not found",
-    409: "Already known",
     413: "Request body too large",
     503: "Mempool full; retry later",
 }
@@ -409,7 +412,7 @@ _DOCUMENTED_TYPES: tuple[type, ...] = (
     views.ErrorView,
     views.TxView,
     views.BlockView,
-    views.AccountInfoView,
+    AccountView,
     views.ValidatorsView,
 )
 
@@ -432,7 +435,6 @@ class _NodeApi(FastAPI):
 
 
 __all__ = [
-    "CONFLICT_CODES",
     "PROMETHEUS_CONTENT_TYPE",
     "ApiProblem",
     "create_app",

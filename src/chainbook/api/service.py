@@ -1,12 +1,13 @@
-"""What a running node offers to its API and CLI: the `NodeService` protocol and its views.
+"""What the API asks of a running node: the `NodeService` protocol and the values it returns.
 
-The API layer (chainbook.api) depends only on this protocol, so it can be tested against an
-in-memory fake, and the node runtime (chainbook.runtime.node) implements it.
+The port is owned by its user: the API (chainbook.api) declares it here and depends on nothing
+else of the node, so it is tested against an in-memory fake (tests/api/fake_node.py); the node
+runtime (chainbook.runtime.node) implements it.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -15,7 +16,7 @@ from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
 from chainbook.errors import InvalidInput
 from chainbook.ledger.receipts import Receipt
-from chainbook.types import Address, Amount, Hash, Height, Nonce, Round, TimeMs
+from chainbook.types import Address, Hash, Height, Nonce, Round, TimeMs
 
 
 class TxLocation(msgspec.Struct, frozen=True):
@@ -41,11 +42,14 @@ class TxProof(msgspec.Struct, frozen=True):
     commit: Commit
 
 
-class AccountView(msgspec.Struct, frozen=True):
-    address: Address
-    balance: Amount
+class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An account as the ledger knows it: its nonces. (Its balances belong to modules: the
+    bank's at GET /apps/bank/balance.)"""
+
+    address: str
+    """40 hex characters."""
     nonce: Nonce
-    """The next nonce the account's next transaction must carry (committed state)."""
+    """The nonce the account's next transaction must carry (committed state)."""
     pending_nonce: Nonce
     """The next nonce counting this node's mempool: what a wallet should use."""
 
@@ -57,7 +61,7 @@ class PeerView(msgspec.Struct, frozen=True):
     connected_since_ms: TimeMs
 
 
-class ValidatorView(msgspec.Struct, frozen=True):
+class ValidatorView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str
     address: str
     public_key: str
@@ -101,6 +105,10 @@ class NodeService(Protocol):
 
     def get_tx(self, tx_hash: Hash) -> TxLocation | None: ...
 
+    def is_pending(self, tx_hash: Hash) -> bool:
+        """Whether the transaction waits in this node's mempool."""
+        ...
+
     def get_tx_proof(self, tx_hash: Hash) -> TxProof | None: ...
 
     def get_block(self, height: Height) -> Block | None: ...
@@ -108,6 +116,11 @@ class NodeService(Protocol):
     def get_commit(self, height: Height) -> Commit | None: ...
 
     def get_account(self, address: Address) -> AccountView: ...
+
+    def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
+        """A module's query on the committed state (ledger/queries.py); raises InvalidInput
+        (UnknownQuery) for an unknown module or query."""
+        ...
 
     def status(self) -> NodeStatus: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import msgspec
 
-from chainbook.api.service import AccountView, TxLocation, TxProof
+from chainbook.api.service import TxLocation, TxProof, ValidatorView
 from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit, CommitSig
 from chainbook.chain.tx import tx_hash
@@ -67,6 +67,9 @@ class SubmitTxView(View, frozen=True, forbid_unknown_fields=True):
     height: int | None = None
     index: int | None = None
     receipt: ReceiptView | None = None
+    code: str | None = None
+    """"already_known" (it was pending already) or "already_committed" (a retry of a final
+    transaction; the receipt is its outcome); None for a first submission."""
 
 
 class BatchItemView(View, frozen=True, forbid_unknown_fields=True):
@@ -139,24 +142,10 @@ class TxView(View, frozen=True, forbid_unknown_fields=True):
     proof: TxProofView | None
 
 
-class AccountInfoView(View, frozen=True, forbid_unknown_fields=True):
-    address: str
-    balance: int
-    nonce: int
-    pending_nonce: int
-
-
-class ValidatorInfoView(View, frozen=True, forbid_unknown_fields=True):
-    name: str
-    address: str
-    public_key: str
-    power: int
-
-
 class ValidatorsView(View, frozen=True, forbid_unknown_fields=True):
     height: int
     power_total: int
-    validators: list[ValidatorInfoView]
+    validators: list[ValidatorView]
 
 
 # --- from core values to views -----------------------------------------------------------------
@@ -217,15 +206,18 @@ def view_block(block: Block, commit: Commit | None) -> BlockView:
     )
 
 
-def view_submitted(hash_: bytes, location: TxLocation | None) -> SubmitTxView:
+def view_submitted(
+    hash_: bytes, location: TxLocation | None, code: str | None = None
+) -> SubmitTxView:
     if location is None:
-        return SubmitTxView(hash=hash_.hex(), status="pending")
+        return SubmitTxView(hash=hash_.hex(), status="pending", code=code)
     return SubmitTxView(
         hash=hash_.hex(),
         status="committed",
         height=location.height,
         index=location.index,
         receipt=view_receipt(location.receipt),
+        code=code,
     )
 
 
@@ -250,15 +242,6 @@ def view_tx(hash_: bytes, location: TxLocation, proof: TxProof | None, tx: bytes
         index=location.index,
         receipt=view_receipt(location.receipt),
         proof=view_proof(proof) if proof is not None else None,
-    )
-
-
-def view_account(account: AccountView) -> AccountInfoView:
-    return AccountInfoView(
-        address=account.address.hex(),
-        balance=account.balance,
-        nonce=account.nonce,
-        pending_nonce=account.pending_nonce,
     )
 
 
@@ -295,7 +278,6 @@ def commit_from_view(view: CommitView) -> Commit:
 
 
 __all__ = [
-    "AccountInfoView",
     "BlockView",
     "CommitSigView",
     "CommitView",
@@ -307,12 +289,10 @@ __all__ = [
     "SubmitTxView",
     "TxProofView",
     "TxView",
-    "ValidatorInfoView",
     "ValidatorsView",
     "View",
     "commit_from_view",
     "header_from_view",
-    "view_account",
     "view_block",
     "view_commit",
     "view_header",

@@ -1,8 +1,10 @@
 """What an app module is, and the only things it may see.
 
 Rules kept:
-- A module is data (`Module`): a name, its action types, a pure `process`, read-only `queries`
-  and optional hooks. Adding a module is one line in apps/registry.py.
+- A module is one folder under apps/ whose __init__.py declares a manifest (`Module`): its
+  actions, a pure `process`, typed queries, its genesis section, its errors (codes
+  `<module>.<reason>`), its limits and a simulator workload. Adding a module is that folder and
+  one line in apps/registry.py; nothing else in the tree is edited (docs/APPS.md).
 - An action is a msgspec Struct declared `array_like=True, frozen=True,
   forbid_unknown_fields=True, tag="<module>.<action>"`, so it encodes as [tag, ...fields].
 - A module sees state only through a key-value view (`KVStore`) whose keys are relative to its
@@ -27,13 +29,12 @@ Rules kept:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import msgspec
 
-from chainbook.chain.genesis import Genesis
 from chainbook.errors import DecodeError, InvalidTransaction
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
@@ -139,33 +140,111 @@ class TxContext(msgspec.Struct, frozen=True, gc=False):
 
 @dataclass(frozen=True, slots=True)
 class QueryContext:
-    """What a read-only query sees: its module's keys, the height, and account nonces."""
+    """What a read-only query sees: its module's keys, the height, account nonces, and the
+    other modules' queries (the only way a module reads another module's state)."""
 
     view: KVReader
     height: Height
     get_nonce: Callable[[Address], Nonce]
+    ask: Callable[[str, str, msgspec.Struct], Any]
+    """ask(module, query, request) -> the other module's answer, on the same state."""
 
 
 # --- errors ---------------------------------------------------------------------------------
 
 
-class InvalidAction(InvalidTransaction):
-    """An action broke a rule of its module (bad amount, too many outputs, memo too long...).
+class ModuleError(InvalidTransaction):
+    """A module refused an action. Subclasses set `code = "<module>.<reason>"` and are listed
+    in their module's manifest (`Module.errors`); the registry checks the prefix.
 
     The message names the field, the value and what is accepted.
     """
 
-    code = "invalid_action"
+    code = "module_error"
 
 
-# --- the module type ------------------------------------------------------------------------
+# --- queries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A read-only question a module answers: a request Struct in, a response value out.
+
+    The HTTP API serves it at GET /apps/<module>/<name> (request fields as query parameters),
+    the CLI as `chainbook <module> <name> --field value`, the client as a method; all three
+    are generated from the types, so a query is declared once, here.
+    """
+
+    name: str
+    request: type[msgspec.Struct]
+    response: Any
+    """The type of the answer (a msgspec Struct, or a builtin type)."""
+    handler: QueryFn
+
+    @property
+    def summary(self) -> str:
+        doc = (self.handler.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else self.name
+
+
+QueryFn = Callable[[QueryContext, Any], Any]
+"""handler(ctx, request) -> response."""
+
+
+# --- genesis --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GenesisSection:
+    """A module's section of the genesis file (`app_state.<module>`), typed.
+
+    `type` is a msgspec Struct decoded from the JSON section (unknown fields refused); a
+    missing section is `type()` (so every field needs a default). `verify` refuses a section
+    that could not run, with a ConfigError naming the field; `init` writes the module's initial
+    state from it. The genesis hash commits to every module's section (defaults included).
+    """
+
+    type: type[msgspec.Struct]
+    init: Callable[[KVStore, Any], None]
+    verify: Callable[[Any], None] | None = None
+
+
+# --- the simulator's workload ---------------------------------------------------------------
+
+
+class Rng(Protocol):
+    """The seeded random source a workload draws from (the simulator's random.Random)."""
+
+    def random(self) -> float: ...
+
+    def randint(self, a: int, b: int) -> int: ...
+
+    def randbytes(self, n: int) -> bytes: ...
+
+    def choice(self, seq: Sequence[Any]) -> Any: ...
+
+
+class ModuleWorkload(Protocol):
+    """What a module asks of the simulated clients (one instance per simulated run).
+
+    `genesis_section` may fund or register the simulated accounts at genesis (None: the
+    module's default section). `next_action` is the action one client sends next (None: it has
+    nothing to do now); it learns outcomes through `on_outcome`.
+    """
+
+    def genesis_section(self, accounts: Sequence[Address]) -> msgspec.Struct | None: ...
+
+    def next_action(
+        self, rng: Rng, sender: Address, accounts: Sequence[Address]
+    ) -> msgspec.Struct | None: ...
+
+    def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None: ...
+
+
+# --- the module manifest --------------------------------------------------------------------
 
 ProcessFn = Callable[[KVStore, TxContext, Any], list[Event]]
 """process(view, ctx, action) -> events; raises an InvalidTransaction subclass to refuse."""
-QueryFn = Callable[..., Any]
-"""query(ctx: QueryContext, **params) -> a msgspec Struct or a builtin value."""
-GenesisFn = Callable[[KVStore, Genesis], None]
-"""init_genesis(view, genesis): write the module's initial state."""
 BeginBlockFn = Callable[[KVStore, BlockContext], list[Event]]
 """begin_block(view, ctx) -> events: runs once per block, before its transactions."""
 InvariantFn = Callable[[KVReader, KVReader, list[bytes]], None]
@@ -174,13 +253,26 @@ InvariantFn = Callable[[KVReader, KVReader, list[bytes]], None]
 
 @dataclass(frozen=True, slots=True)
 class Module:
-    """An app module. `actions` are its tagged Structs; each tag starts with `<name>.`."""
+    """An app module: one folder under apps/, and this manifest in its __init__.py.
+
+    Everything generic (HTTP routes, CLI commands, client methods, the docs' tables, the
+    simulator's workload mix, the layer test) is derived from it; adding a module edits nothing
+    outside its folder but the registry line (apps/registry.py).
+    """
 
     name: str
+    summary: str
+    """One line for people: what the module is for."""
     actions: tuple[type[msgspec.Struct], ...]
+    """Its tagged action Structs; each tag starts with `<name>.`."""
     process: ProcessFn
-    queries: Mapping[str, QueryFn] = field(default_factory=dict)
-    init_genesis: GenesisFn | None = None
+    queries: tuple[Query, ...] = ()
+    genesis: GenesisSection | None = None
+    errors: tuple[type[ModuleError], ...] = ()
+    """Every refusal it raises; each code is `<name>.<reason>`."""
+    limits: Mapping[str, int] = field(default_factory=dict)
+    """Its bounds on what a client controls (name unit-last -> value), for the docs."""
+    workload: Callable[[], ModuleWorkload] | None = None
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
     prefix: bytes = field(init=False, repr=False, compare=False)
@@ -188,6 +280,12 @@ class Module:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prefix", self.name.encode() + b"/")
+
+    def get_query(self, name: str) -> Query | None:
+        for query in self.queries:
+            if query.name == name:
+                return query
+        return None
 
 
 def get_action_tag(action_type: type[msgspec.Struct]) -> str:
@@ -201,17 +299,20 @@ def get_action_tag(action_type: type[msgspec.Struct]) -> str:
 __all__ = [
     "BeginBlockFn",
     "BlockContext",
-    "GenesisFn",
-    "InvalidAction",
+    "GenesisSection",
     "InvariantFn",
     "KVReader",
     "KVStore",
     "Module",
+    "ModuleError",
+    "ModuleWorkload",
     "PrefixedReader",
     "PrefixedView",
     "ProcessFn",
+    "Query",
     "QueryContext",
     "QueryFn",
+    "Rng",
     "TxContext",
     "decode_int",
     "encode_int",

@@ -1,8 +1,12 @@
 """The registry of app modules and the one decoder for every action.
 
 Adding a module is one line: append it to MODULES. The registry checks at import that names,
-prefixes and action tags are unique and that each tag starts with "<module>.", then builds one
-msgspec Decoder over the tagged union of every action type.
+prefixes and action tags are unique, that each tag starts with "<module>." and each error code
+with "<module>.", that query names are unique within a module, then builds one msgspec
+Decoder over the tagged union of every action type. Everything generic (the API's
+/apps/<module>/<query> routes, the CLI's `chainbook <module> ...` commands, the client's
+methods, the docs' action tables, the simulator's workload mix) reads a Registry; tests build
+one with an extra module to show that nothing else needs an edit.
 
 `decode_action` is strict: the bytes must decode to exactly one registered action (wrong types
 and extra or missing fields are refused) and must be its canonical encoding (re-encoding gives
@@ -72,6 +76,26 @@ class Registry:
                 )
             self.tags[tag] = action_type
             self._by_action_type[action_type] = module
+        for error in module.errors:
+            if not error.code.startswith(module.name + "."):
+                raise ValueError(
+                    f"error {error.__name__} of module {module.name!r} has code {error.code!r}; "
+                    f"it must start with {module.name + '.'!r}"
+                )
+        names = [query.name for query in module.queries]
+        if len(set(names)) != len(names):
+            raise ValueError(f"module {module.name!r} declares a query name twice: {names}")
+        if module.genesis is not None:
+            try:
+                module.genesis.type()
+            except TypeError as exc:
+                raise ValueError(
+                    f"genesis section of {module.name!r} needs a default for every field: {exc}"
+                ) from None
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Picklable (the simulator runs seeds in worker processes): rebuilt from its modules."""
+        return (Registry, (self.modules,))
 
     def decode_action(self, action_bytes: bytes) -> msgspec.Struct:
         """Decode one action; DecodeError or UnknownAction (both InvalidTransaction-kin)."""
@@ -99,6 +123,9 @@ class Registry:
 
     def get_module(self, name: str) -> Module | None:
         return self._by_name.get(name)
+
+    def get_action_type(self, tag: str) -> type[msgspec.Struct] | None:
+        return self.tags.get(tag)
 
 
 REGISTRY = Registry(MODULES)

@@ -25,8 +25,9 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from chainbook import testnet
+from chainbook.apps.bank import BankGenesis, GenesisAccount
 from chainbook.bench.workload import bench_key
-from chainbook.chain.genesis import GenesisAccount, dump_genesis, load_genesis
+from chainbook.ledger.genesis import dump_genesis, load_genesis
 from chainbook.runtime.home import Home
 
 ACCOUNT_AMOUNT = 100 * testnet.COIN_UNIT
@@ -49,7 +50,9 @@ def fund_bench_accounts(root: Path, accounts: int) -> int:
         GenesisAccount(address=bench_key(i).address.hex(), amount=ACCOUNT_AMOUNT)
         for i in range(accounts)
     ]
-    funded = msgspec.structs.replace(genesis, accounts=[*genesis.accounts, *extra])
+    bank: BankGenesis = genesis.app_state["bank"]
+    bank = msgspec.structs.replace(bank, accounts=[*bank.accounts, *extra])
+    funded = msgspec.structs.replace(genesis, app_state={**genesis.app_state, "bank": bank})
     data = dump_genesis(funded)
     load_genesis(data)  # refuse to write a genesis the nodes would not load
     (net.path / "genesis.json").write_bytes(data)

@@ -15,7 +15,8 @@ benchmark's size:
                 re-check: they were admitted)
     store       SqliteBlockStore.save_block in a temporary file (fsync included; no state
                 checkpoint in the measured blocks)
-    commit      LedgerApplication.commit: apply the result, update the mempool
+    commit      LedgerApplication.commit + Mempool.update_after_commit (the node core does both
+                once the block is saved)
 
 A node proposes a block or validates it, not both: `cpu_us_per_tx_validator` adds up the
 stages of a validator (all but propose), what most blocks cost a node. What is not here (the
@@ -33,18 +34,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chainbook.apps.bank import BankGenesis, GenesisAccount
 from chainbook.bench.hardware import describe_machine
 from chainbook.bench.workload import TX_BYTES_DEFAULT, bench_key, sign_transfers
 from chainbook.chain.block import decode_block, encode_block
 from chainbook.chain.commit import Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.genesis import Genesis, GenesisAccount, GenesisValidator
+from chainbook.chain.genesis import Genesis, GenesisValidator
 from chainbook.chain.tx import decode_tx, tx_hash
-from chainbook.core.mempool import Mempool
+from chainbook.core.boot import boot_core
+from chainbook.core.node import CoreSettings, NodeCore
 from chainbook.crypto import PrivateKey
-from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.state import LedgerState
 from chainbook.runtime.verifier import signature_flags
-from chainbook.storage import SqliteBlockStore
+from chainbook.storage import MemoryBlockStore, SqliteBlockStore
 
 STAGES = ("signature", "decode", "admit", "propose", "gossip", "validate", "store", "commit")
 CHAIN_ID = "bench-stages"
@@ -55,13 +58,14 @@ VALIDATOR_KEY = PrivateKey.from_label("bench-stages-validator")
 
 
 def stages_genesis(accounts: int) -> Genesis:
-    return Genesis(
+    bank = BankGenesis(
+        accounts=[GenesisAccount(bench_key(i).address.hex(), 100_000_000) for i in range(accounts)]
+    )
+    return make_genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
         validators=[GenesisValidator("v0", VALIDATOR_KEY.public_key.hex(), 1)],
-        accounts=[
-            GenesisAccount(bench_key(i).address.hex(), 100_000_000) for i in range(accounts)
-        ],
+        app_state={"bank": bank},
     )
 
 
@@ -72,7 +76,8 @@ def run_stages(
     """Time every stage over `blocks` blocks of `txs_per_block` transfers each."""
     genesis = stages_genesis(accounts)
     signed = sign_transfers(CHAIN_ID, blocks * txs_per_block, 0, accounts, accounts, tx_bytes)
-    proposer, validator = _new_node_app(genesis), _new_node_app(genesis)
+    proposer_node, validator_node = _new_node(genesis), _new_node(genesis)
+    proposer, validator = proposer_node.app, validator_node.app
     validators = proposer.get_validators(1)
     cpu_s: dict[str, list[float]] = {stage: [] for stage in STAGES}
 
@@ -96,9 +101,9 @@ def run_stages(
                     decoded = [decode_tx(t, hash_=h) for t, h in zip(txs, hashes, strict=True)]
                 with timed("admit"):
                     for tx, verified in zip(txs, decoded, strict=True):
-                        proposer.mempool.add(tx, verified)
+                        proposer_node.mempool.add(tx, verified)
                 for tx, verified in zip(txs, decoded, strict=True):  # untimed: its own admission
-                    validator.mempool.add(tx, verified)
+                    validator_node.mempool.add(tx, verified)
                 last_commit = store.load_commit(height - 1) if height > 1 else None
                 with timed("propose"):
                     block = proposer.build_block(
@@ -117,7 +122,14 @@ def run_stages(
                     )
                 with timed("commit"):
                     proposer.commit(block, result)
-                validator.commit(received, validator.result_for(received))
+                    proposer_node.mempool.update_after_commit(
+                        block.tx_hashes, proposer.state, result.changes.keys()
+                    )
+                validated = validator.result_for(received)
+                validator.commit(received, validated)
+                validator_node.mempool.update_after_commit(
+                    received.tx_hashes, validator.state, validated.changes.keys()
+                )
         finally:
             store.close()
     txs_total = blocks * txs_per_block
@@ -139,10 +151,16 @@ def run_stages(
     }
 
 
-def _new_node_app(genesis: Genesis) -> LedgerApplication:
-    """A node's ledger at genesis: its state, mempool and application."""
-    state = LedgerState.from_genesis(genesis)
-    return LedgerApplication(genesis, state, None, Mempool(genesis.chain_id, state))
+def _new_node(genesis: Genesis) -> NodeCore:
+    """A node at genesis, assembled as every node is (core/boot.py), on an in-memory book."""
+    booted = boot_core(
+        genesis=genesis,
+        key=VALIDATOR_KEY,
+        store=MemoryBlockStore(),
+        record=None,
+        settings=CoreSettings(),
+    )
+    return booted.core
 
 
 __all__ = ["STAGES", "run_stages", "stages_genesis"]

@@ -39,7 +39,12 @@ class Header(
 
     @cached_property
     def hash(self) -> Hash:
-        return sha256(codec.encode(self))
+        return compute_header_hash(self)
+
+
+def compute_header_hash(header: Header) -> Hash:
+    """The block hash: SHA-256 of the header's canonical encoding (its fields in order)."""
+    return sha256(codec.encode(header))
 
 
 class Block(
@@ -84,6 +89,7 @@ __all__ = [
     "Block",
     "Header",
     "compute_commit_hash",
+    "compute_header_hash",
     "compute_txs_root",
     "decode_block",
     "encode_block",

@@ -1,53 +1,51 @@
-"""The genesis file: chain id, first validators, initial coin allocation, issuance schedule.
+"""The genesis: chain id, first validators, consensus parameters, and each module's section.
 
-It is JSON so that people can read and review it; its hash (SHA-256 of the canonical MessagePack
-encoding of the parsed structure) is the prev_block_hash of block 1, so every block descends
-from exactly one genesis. The whole issuance of the native coin is fixed here: the initial
-allocation plus a block reward paid to each block's proposer, halving every
-`halving_interval_blocks`, and never pushing the supply past `supply_max`.
+It is a JSON file so that people can read and review it:
+
+    {"chain_id": "...", "genesis_time_ms": 1700000000000,
+     "validators": [{"name": "...", "public_key": "<64 hex>", "power": 10}, ...],
+     "consensus": {"timeout_propose_ms": 1000, ...},
+     "app_state": {"bank": {...}, ...}}
+
+`app_state` holds one section per app module, typed by the module (apps/<module>/genesis.py);
+ledger/genesis.py loads and checks the file against the modules of a registry.
+
+The genesis hash binds the whole chain to one genesis (it is the prev_block_hash of block 1).
+It is defined over a canonical encoding that does not depend on how the JSON is written
+(spacing, key order, a default left out or written out):
+
+    genesis_hash = SHA-256(b"chainbook/genesis/v1" 0x00 || MessagePack(canonical(genesis)))
+
+where canonical() turns every struct into the array of its fields in declaration order (the
+field order of this file and of each module's section type), every map into an array of
+[key, value] pairs sorted by key, and leaves integers, strings, booleans and nil as they are;
+app_state holds every module of the registry, a module whose section the file leaves out
+with that section's defaults. docs/PROTOCOL.md gives a worked example.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from functools import cached_property
+from typing import Any
 
 import msgspec
 
 from chainbook import codec, limits
 from chainbook.chain.validators import Validator, ValidatorSet
-from chainbook.crypto import parse_address, sha256
-from chainbook.errors import ConfigError
-from chainbook.types import Address, Amount, Hash, Height
+from chainbook.crypto import sha256
+from chainbook.types import Hash, Power
 
 CHAIN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+GENESIS_HASH_TAG = b"chainbook/genesis/v1\x00"
 
 
 class GenesisValidator(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str
     public_key: str
     """64 hex characters."""
-    power: int
-
-
-class GenesisAccount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    address: str
-    """40 hex characters."""
-    amount: Amount
-
-
-class Coin(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    symbol: str = "CBK"
-    decimals: int = 6
-
-
-class Issuance(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    block_reward: Amount = 0
-    """Paid to the proposer of each block (minted), in the smallest unit."""
-    halving_interval_blocks: Height = 0
-    """Every this many blocks the reward halves; 0 means it never halves."""
-    supply_max: Amount = 0
-    """The hard cap on the total supply: initial allocation plus everything ever minted."""
+    power: Power
 
 
 class ConsensusParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -73,91 +71,55 @@ class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True, dict=True
     chain_id: str
     genesis_time_ms: int
     validators: list[GenesisValidator]
-    accounts: list[GenesisAccount] = []
-    coin: Coin = Coin()
-    issuance: Issuance = Issuance()
     consensus: ConsensusParams = ConsensusParams()
+    app_state: dict[str, Any] = {}
+    """Module name -> that module's typed section (a msgspec Struct); see ledger/genesis.py."""
 
     @cached_property
     def hash(self) -> Hash:
-        return sha256(codec.encode(self))
+        return compute_genesis_hash(self)
 
     @cached_property
     def validator_set(self) -> ValidatorSet:
-        return ValidatorSet(
-            [
-                Validator(public_key=bytes.fromhex(v.public_key), power=v.power, name=v.name)
-                for v in self.validators
-            ]
-        )
-
-    def allocations(self) -> list[tuple[Address, Amount]]:
-        return [(parse_address(a.address), a.amount) for a in self.accounts]
+        return get_genesis_validators(self)
 
 
-def verify_genesis(genesis: Genesis) -> None:
-    """Refuse a genesis that could not run: each reason names the field and the value."""
-    if (
-        not CHAIN_ID_PATTERN.match(genesis.chain_id)
-        or len(genesis.chain_id) > limits.chain_id_chars_max
-    ):
-        raise ConfigError(
-            f"chain_id {genesis.chain_id!r}: use lowercase letters, digits and '-', "
-            f"at most {limits.chain_id_chars_max} characters"
-        )
-    try:
-        genesis.validator_set  # noqa: B018 - builds and checks the set
-        allocations = genesis.allocations()
-    except ValueError as exc:
-        raise ConfigError(f"genesis: {exc}") from None
-    if len({a for a, _ in allocations}) != len(allocations):
-        raise ConfigError("genesis: an account appears twice in accounts")
-    if any(amount <= 0 for _, amount in allocations):
-        raise ConfigError("genesis: every account amount must be > 0")
-    initial = sum(amount for _, amount in allocations)
-    issuance = genesis.issuance
-    if issuance.block_reward < 0 or issuance.halving_interval_blocks < 0:
-        raise ConfigError("genesis: issuance values must be >= 0")
-    if issuance.supply_max and initial > issuance.supply_max:
-        raise ConfigError(
-            f"genesis: initial allocation {initial} exceeds supply_max {issuance.supply_max}"
-        )
-    params = genesis.consensus
-    if not 1 <= params.block_txs_max <= limits.block_txs_max:
-        raise ConfigError(
-            f"genesis: consensus.block_txs_max {params.block_txs_max}, "
-            f"accepted 1..{limits.block_txs_max}"
-        )
-    if not 1 <= params.block_bytes_max <= limits.block_bytes_max:
-        raise ConfigError(
-            f"genesis: consensus.block_bytes_max {params.block_bytes_max}, "
-            f"accepted 1..{limits.block_bytes_max}"
-        )
-    if issuance.block_reward and not issuance.supply_max:
-        raise ConfigError("genesis: a block_reward needs a supply_max (the supply must be capped)")
+def canonical(value: Any) -> Any:
+    """The canonical form of a genesis value (see the module docstring)."""
+    if isinstance(value, msgspec.Struct):
+        return [canonical(getattr(value, name)) for name in value.__struct_fields__]
+    if isinstance(value, dict):
+        return [[key, canonical(value[key])] for key in sorted(value)]
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return canonical(value.value)
+    if value is None or isinstance(value, bool | int | str | bytes):
+        return value
+    raise TypeError(f"no canonical form for {type(value).__name__} in a genesis")
 
 
-def load_genesis(data: bytes) -> Genesis:
-    try:
-        genesis = msgspec.json.decode(data, type=Genesis)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ConfigError(f"genesis file: {exc}") from None
-    verify_genesis(genesis)
-    return genesis
+def compute_genesis_hash(genesis: Genesis) -> Hash:
+    return sha256(GENESIS_HASH_TAG + codec.encode(canonical(genesis)))
 
 
-def dump_genesis(genesis: Genesis) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(genesis), indent=2)
+def get_genesis_validators(genesis: Genesis) -> ValidatorSet:
+    """The validator set of height 1. Raises ValueError for a bad entry."""
+    return ValidatorSet(
+        [
+            Validator(public_key=bytes.fromhex(v.public_key), power=v.power, name=v.name)
+            for v in genesis.validators
+        ]
+    )
 
 
 __all__ = [
-    "Coin",
+    "CHAIN_ID_PATTERN",
+    "GENESIS_HASH_TAG",
     "ConsensusParams",
     "Genesis",
-    "GenesisAccount",
     "GenesisValidator",
-    "Issuance",
-    "dump_genesis",
-    "load_genesis",
-    "verify_genesis",
+    "canonical",
+    "compute_genesis_hash",
+    "get_genesis_validators",
 ]

@@ -30,45 +30,20 @@ from typing import Protocol
 
 import msgspec
 
-from chainbook import codec, limits
+from chainbook import limits
 from chainbook.chain.block import (
     Block,
     Header,
     compute_commit_hash,
+    compute_header_hash,
     compute_txs_root,
     decode_block,
 )
 from chainbook.chain.commit import Commit, verify_commit
-from chainbook.chain.genesis import Genesis
-from chainbook.chain.validators import Validator, ValidatorSet
-from chainbook.crypto import sha256
+from chainbook.chain.genesis import Genesis, compute_genesis_hash, get_genesis_validators
+from chainbook.chain.validators import ValidatorSet
 from chainbook.errors import DecodeError, InvalidBlock, StorageError
 from chainbook.types import Hash, Height
-
-
-def compute_header_hash(header: Header) -> Hash:
-    """The block hash: SHA-256 of the canonical header encoding (chain/block.py's definition).
-
-    Computed here rather than through `Header.hash`: that cached_property needs the Struct to
-    be declared with dict=True and raises TypeError on a msgspec Struct without __dict__. The
-    value is the same either way.
-    """
-    return sha256(codec.encode(header))
-
-
-def compute_genesis_hash(genesis: Genesis) -> Hash:
-    """Genesis.hash's definition, computed directly (same cached_property caveat as above)."""
-    return sha256(codec.encode(genesis))
-
-
-def get_genesis_validators(genesis: Genesis) -> ValidatorSet:
-    """Genesis.validator_set's definition, computed directly (same caveat)."""
-    return ValidatorSet(
-        [
-            Validator(public_key=bytes.fromhex(v.public_key), power=v.power, name=v.name)
-            for v in genesis.validators
-        ]
-    )
 
 
 def _short(value: bytes) -> str:

@@ -32,14 +32,16 @@ def send(
         bool, typer.Option("--wait", help="Wait for the commit and the receipt.")
     ] = False,
 ) -> None:
-    """Transfer coins from the key's account."""
+    """Transfer coins from the key's account (the same as `chainbook bank transfer`)."""
+    from chainbook.apps.bank import Transfer
     from chainbook.client.wallet import Wallet
 
     with friendly_errors():
         recipient = _parse_address_arg(to)
         with Client(node) as client:
             wallet = Wallet.from_key_file(key, client)
-            submitted = wallet.transfer(recipient, amount, memo=memo, wait=wait)
+            action = Transfer(to=recipient, amount=amount, memo=memo)
+            submitted = wallet.send(action, wait=wait)
         rows: list[tuple[str, object]] = [("hash", submitted.hash), ("status", submitted.status)]
         if submitted.receipt is not None:
             receipt = submitted.receipt
@@ -95,8 +97,9 @@ def account(
         parsed = _parse_address_arg(address)
         with Client(node) as client:
             view = client.get_account(parsed)
+            balance = client.apps.bank.balance(address=parsed).balance
         rows: list[tuple[str, object]] = [
-            ("balance", f"{format_amount(view.balance)} ({view.balance})"),
+            ("balance", f"{format_amount(balance)} ({balance})"),
             ("nonce", view.nonce),
             ("pending nonce", view.pending_nonce),
         ]
@@ -130,10 +133,10 @@ def tx(
 
 
 def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
-    from chainbook.chain.genesis import load_genesis
     from chainbook.chain.validators import Validator, ValidatorSet
     from chainbook.chain.verify import get_genesis_validators
     from chainbook.client.verify import check_tx_proof
+    from chainbook.ledger.genesis import load_genesis
 
     if genesis_path is not None:
         validators = get_genesis_validators(load_genesis(genesis_path.read_bytes()))

@@ -1,6 +1,7 @@
 """The Python SDK of chainbook: a node client, a wallet, key files and offline proof checks."""
 
 from chainbook.client.http import ApiError, Client, ClientError, NodeUnreachable
+from chainbook.client.modules import build_action
 from chainbook.client.verify import ProofError, check_tx_proof, verify_tx_proof
 from chainbook.client.wallet import Wallet
 from chainbook.keyfile import load_key_file, write_key_file
@@ -12,6 +13,7 @@ __all__ = [
     "NodeUnreachable",
     "ProofError",
     "Wallet",
+    "build_action",
     "check_tx_proof",
     "load_key_file",
     "verify_tx_proof",

@@ -18,7 +18,11 @@ import httpx
 import msgspec
 
 from chainbook.api import views
-from chainbook.api.service import NodeStatus
+from chainbook.api.service import AccountView, NodeStatus
+from chainbook.apps.fields import from_json_value
+from chainbook.apps.registry import REGISTRY, Registry
+from chainbook.client.modules import AppsNamespace, query_params
+from chainbook.ledger.queries import UnknownQuery
 
 T = TypeVar("T")
 
@@ -53,10 +57,14 @@ class Client:
         *,
         timeout_s: float = TIMEOUT_S_DEFAULT,
         http: httpx.Client | None = None,
+        registry: Registry = REGISTRY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.registry = registry
         self._http = http if http is not None else httpx.Client(timeout=timeout_s)
+        self.apps = AppsNamespace(self._run_query, registry)
+        """`client.apps.<module>.<query>(**fields)`: every module query as a method."""
 
     def close(self) -> None:
         self._http.close()
@@ -87,8 +95,26 @@ class Client:
     def get_block(self, height: int | str = "latest") -> views.BlockView:
         return _decode(self._request("GET", f"/blocks/{height}"), views.BlockView)
 
-    def get_account(self, address: bytes | str) -> views.AccountInfoView:
-        return _decode(self._request("GET", f"/accounts/{_hex(address)}"), views.AccountInfoView)
+    def get_account(self, address: bytes | str) -> AccountView:
+        """The account's nonces (its balances are module queries: `apps.bank.balance`)."""
+        return _decode(self._request("GET", f"/accounts/{_hex(address)}"), AccountView)
+
+    def query(self, module: str, name: str, **fields: Any) -> Any:
+        """A module's query, e.g. query("bank", "balance", address=...), typed answer."""
+        return self._run_query(module, name, fields)
+
+    def _run_query(self, module: str, name: str, fields: dict[str, Any]) -> Any:
+        found = self.registry.get_module(module)
+        query = found.get_query(name) if found is not None else None
+        if found is None or query is None:
+            raise UnknownQuery(f"no query {module}.{name} in this client's registry")
+        answer = self._request("GET", f"/apps/{module}/{name}", params=query_params(query, fields))
+        try:
+            return from_json_value(msgspec.json.decode(answer.content), query.response)
+        except (msgspec.DecodeError, ValueError) as exc:
+            raise ApiError(
+                answer.status_code, "bad_response", f"unexpected answer from the node: {exc}"
+            ) from None
 
     def status(self) -> NodeStatus:
         return _decode(self._request("GET", "/status"), NodeStatus)

@@ -1,9 +1,10 @@
-"""`Wallet`: sign and send bank transfers from one key, keeping the nonce locally.
+"""`Wallet`: sign and send actions of any module from one key, keeping the nonce locally.
 
-The next nonce is read once from the node (`pending_nonce`, which counts the node's mempool)
-and then counted locally, so a wallet can send many transfers in a row without a round trip
-each. If the node refuses a nonce (another wallet with the same key, a dropped tx), the local
-count is forgotten and read again on the next transfer.
+Actions come from `chainbook.client.build_action` or a module's action types. The next nonce
+is read once from the node (`pending_nonce`, which counts the node's mempool) and then counted
+locally, so a wallet can send many actions in a row without a round trip each. If the node
+refuses a nonce (another wallet with the same key, a dropped tx), the local count is
+forgotten and read again on the next send.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from pathlib import Path
 import msgspec
 
 from chainbook.api import views
-from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.client.http import ApiError, Client
-from chainbook.crypto import PrivateKey, parse_address
+from chainbook.crypto import PrivateKey
 from chainbook.keyfile import load_key_file
-from chainbook.types import Address, Amount, Nonce
+from chainbook.types import Address, Nonce
 
 NONCE_ERROR_CODES = frozenset({"invalid_nonce"})
 
@@ -48,19 +48,7 @@ class Wallet:
     def forget_nonce(self) -> None:
         self._next_nonce = None
 
-    def transfer(
-        self,
-        to: Address | str,
-        amount: Amount,
-        memo: str = "",
-        wait: bool = False,
-        timeout_s: float = 10.0,
-    ) -> views.SubmitTxView:
-        """Send `amount` (smallest unit) to `to` (20 bytes or 40 hex characters)."""
-        recipient = parse_address(to) if isinstance(to, str) else to
-        return self.send_action(Transfer(to=recipient, amount=amount, memo=memo), wait, timeout_s)
-
-    def send_action(
+    def send(
         self, action: msgspec.Struct, wait: bool = False, timeout_s: float = 10.0
     ) -> views.SubmitTxView:
         """Sign any app action with the next nonce and submit it."""

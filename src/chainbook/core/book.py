@@ -9,25 +9,49 @@ At every start the node:
    the state table (a checkpoint, see storage/base.py) with the replayed state when the
    replay passes the table's height: a table that disagrees there was damaged or edited;
 3. rewrites the state table at the latest height unless it holds exactly that already.
+The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
 Damage found in step 1 or 2 truncates the book at the first bad height; block sync then
 fetches the missing blocks from peers, verifying each commit certificate on the way.
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Protocol
 
 import msgspec
 
-from chainbook.chain.block import Header
+from chainbook.apps.registry import REGISTRY, Registry
+from chainbook.chain.block import Block, Header
 from chainbook.chain.genesis import Genesis
-from chainbook.chain.verify import verify_stored_chain
+from chainbook.chain.verify import StoredChain, verify_stored_chain
 from chainbook.errors import CorruptBook
 from chainbook.ledger.execute import replay_block
 from chainbook.ledger.state import LedgerState
-from chainbook.storage.base import BlockStore
+from chainbook.types import Hash, Height
 
-log = logging.getLogger("chainbook.core.book")
+
+class StateCheckpointMeta(Protocol):
+    """Which block the stored state table reflects."""
+
+    @property
+    def height(self) -> Height: ...
+
+    @property
+    def app_hash(self) -> Hash: ...
+
+
+class StoredBook(StoredChain, Protocol):
+    """What opening a book needs from the node's store (storage.BlockStore satisfies it)."""
+
+    def load_block(self, height: Height) -> Block | None: ...
+
+    def load_state(self) -> dict[bytes, bytes]: ...
+
+    def load_state_meta(self) -> StateCheckpointMeta: ...
+
+    def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None: ...
+
+    def truncate_from(self, height: Height) -> None: ...
 
 
 class BookReport(msgspec.Struct, frozen=True):
@@ -48,13 +72,15 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
-def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> OpenedBook:
+def open_book(
+    store: StoredBook, genesis: Genesis, *, repair: bool = True, registry: Registry = REGISTRY
+) -> OpenedBook:
     """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
     chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
     corrupt_height = chain_report.bad_height
     reason = chain_report.reason or ""
     last_good = chain_report.latest_height if corrupt_height is None else corrupt_height - 1
-    state = LedgerState.from_genesis(genesis)
+    state = LedgerState.from_genesis(genesis, registry)
     meta = store.load_state_meta()
     table_matches: bool | None = None
     """Whether the state table equals the replayed state at its own height (None: not reached)."""
@@ -70,11 +96,8 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
         last_header = block.header
         if height == meta.height:
             table_matches = meta.app_hash == state.app_hash and store.load_state() == state.kv
-    if corrupt_height is not None:
-        log.error("book_corrupt", extra={"height": corrupt_height, "reason": reason,
-                                         "repair": repair})
-        if repair:
-            store.truncate_from(corrupt_height)
+    if corrupt_height is not None and repair:
+        store.truncate_from(corrupt_height)
     rewritten = False
     if repair:
         current = (meta.height, meta.app_hash) == (state.height, state.app_hash) and bool(
@@ -85,8 +108,6 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
             # A table behind the blocks is the normal checkpoint lag; anything else is damage.
             rewritten = meta.height > 0 and not table_matches
             rewritten = rewritten or corrupt_height is not None
-            if rewritten:
-                log.warning("state_table_rewritten", extra={"height": state.height})
     report = BookReport(
         height=state.height,
         app_hash=state.app_hash,
@@ -97,4 +118,4 @@ def open_book(store: BlockStore, genesis: Genesis, *, repair: bool = True) -> Op
     return OpenedBook(state=state, last_header=last_header, report=report)
 
 
-__all__ = ["BookReport", "OpenedBook", "open_book"]
+__all__ = ["BookReport", "OpenedBook", "StateCheckpointMeta", "StoredBook", "open_book"]

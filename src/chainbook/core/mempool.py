@@ -51,7 +51,6 @@ import msgspec
 
 from chainbook import limits
 from chainbook.apps.base import TxContext
-from chainbook.apps.registry import decode_action
 from chainbook.chain.tx import DecodedTx, tx_hash, verify_tx
 from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull, TooLarge
 from chainbook.ledger.execute import process_action
@@ -194,7 +193,7 @@ class Mempool:
             return AddResult(existing.tx, duplicate=True)
         self.verify_capacity(size)
         tx = verified if verified is not None else verify_tx(self.chain_id, tx_bytes, hash_=hash_)
-        entry = _Entry(tx, decode_action(tx.action_bytes))
+        entry = _Entry(tx, self._state.registry.decode_action(tx.action_bytes))
         sender = tx.sender
         queue = self._senders.get(sender)
         self.verify_sender_capacity(queue)
@@ -266,7 +265,7 @@ class Mempool:
         ctx = TxContext(
             self.chain_id, state.height + 1, state.time_ms, tx.sender, tx.nonce, tx.hash
         )
-        process_action(view, ctx, entry.action)
+        process_action(self._state.registry, view, ctx, entry.action)
         process_nonce_increment(view, tx.sender, tx.nonce)
 
     # --- proposing --------------------------------------------------------------------------

@@ -11,6 +11,8 @@ mempool); only unseen ones have their signatures checked.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from chainbook.apps.base import BlockContext
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit
@@ -18,7 +20,6 @@ from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import ValidatorSet
 from chainbook.chain.verify import verify_block_against_parent
-from chainbook.core.mempool import Mempool
 from chainbook.errors import InvalidBlock
 from chainbook.ledger.execute import (
     BlockResult,
@@ -30,15 +31,27 @@ from chainbook.ledger.state import LedgerState
 from chainbook.types import Address, Hash, Height, TimeMs
 
 
+class TxSource(Protocol):
+    """Where the ledger takes the transactions of the blocks it proposes, and finds the ones
+    this node already verified (the node core's mempool)."""
+
+    def reap(self, txs_max: int, bytes_max: int) -> list[DecodedTx]: ...
+
+    def get(self, tx_hash: Hash, /) -> DecodedTx | None: ...
+
+    def __contains__(self, tx_hash: object, /) -> bool: ...
+
+
 class LedgerApplication:
-    """Ledger state + mempool + the last committed header, seen by consensus."""
+    """Ledger state + the last committed header, seen by consensus; transactions come from
+    a TxSource."""
 
     def __init__(
         self,
         genesis: Genesis,
         state: LedgerState,
         last_header: Header | None,
-        mempool: Mempool,
+        txs: TxSource,
     ) -> None:
         assert (last_header is None) == (state.height == 0)
         assert last_header is None or last_header.height == state.height
@@ -46,7 +59,7 @@ class LedgerApplication:
         self.chain_id = genesis.chain_id
         self.state = state
         self.last_header = last_header
-        self.mempool = mempool
+        self.txs = txs
         self.preverified: dict[Hash, DecodedTx] = {}
         """Transactions whose signatures the runtime already checked (e.g. of synced blocks,
         verified in the signature workers); consulted after the mempool, emptied at each commit."""
@@ -68,7 +81,7 @@ class LedgerApplication:
     ) -> Block:
         assert height == self.state.height + 1
         params = self.genesis.consensus
-        txs = self.mempool.reap(params.block_txs_max, params.block_bytes_max)
+        txs = self.txs.reap(params.block_txs_max, params.block_bytes_max)
         time_ms = max(now_ms, self.state.time_ms + 1)
         result = execute_block(
             self.state, self.chain_id, txs, BlockContext(height, time_ms, proposer)
@@ -116,19 +129,18 @@ class LedgerApplication:
         return result
 
     def commit(self, block: Block, result: BlockResult) -> None:
-        """Apply a decided block: the ledger state moves to its height; the mempool follows."""
+        """Apply a decided block: the ledger state moves to its height."""
         apply_block_result(self.state, result, block.height)
         self.last_header = block.header
         self._results.clear()
         self._rejections.clear()
         self.preverified.clear()
-        self.mempool.update_after_commit(block.tx_hashes, self.state, result.changes.keys())
 
     # --- checks ---------------------------------------------------------------------------
 
     def get(self, tx_hash: Hash, /) -> DecodedTx | None:
         """Transactions already verified by this node: admitted ones, then preverified ones."""
-        return self.mempool.get(tx_hash) or self.preverified.get(tx_hash)
+        return self.txs.get(tx_hash) or self.preverified.get(tx_hash)
 
     def _verify_and_execute(self, block: Block) -> BlockResult:
         header = block.header
@@ -148,7 +160,7 @@ class LedgerApplication:
         for tx in txs:
             # Checked here for the first time (gossip often trails a proposal): remember it,
             # so the node admitting the same transaction from gossip does not check it again.
-            if tx.hash not in self.mempool:
+            if tx.hash not in self.txs:
                 self.preverified[tx.hash] = tx
         self.txs_checked_in_blocks += len(self.preverified) - known_before
         ctx = BlockContext(header.height, header.time_ms, header.proposer)
@@ -172,4 +184,4 @@ class LedgerApplication:
         return self.last_header.hash if self.last_header is not None else self.genesis.hash
 
 
-__all__ = ["LedgerApplication"]
+__all__ = ["LedgerApplication", "TxSource"]

@@ -50,7 +50,7 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps.base import BlockContext, PrefixedReader, PrefixedView, TxContext
-from chainbook.apps.registry import REGISTRY, decode_action
+from chainbook.apps.registry import Registry
 from chainbook.chain.block import Block
 from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
 from chainbook.crypto import sha256
@@ -103,9 +103,11 @@ def execute_block(
     """
     assert ctx.height == state.height + 1, (ctx.height, state.height)
     block_view = StateView(state.kv)
-    events = process_begin_block(block_view, ctx)
+    registry = state.registry
+    events = process_begin_block(registry, block_view, ctx)
     receipts = [
-        process_tx(block_view, chain_id, ctx, index, tx) for index, tx in enumerate(txs)
+        process_tx(registry, block_view, chain_id, ctx, index, tx)
+        for index, tx in enumerate(txs)
     ]
     changes = block_view.writes
     return BlockResult(
@@ -119,37 +121,44 @@ def execute_block(
     )
 
 
-def process_begin_block(view: StateView, ctx: BlockContext) -> list[Event]:
+def process_begin_block(registry: Registry, view: StateView, ctx: BlockContext) -> list[Event]:
     events: list[Event] = []
-    for module in REGISTRY.modules:
+    for module in registry.modules:
         if module.begin_block is not None:
             events.extend(module.begin_block(PrefixedView(view, module.prefix), ctx))
     return events
 
 
 def process_tx(
-    view: StateView, chain_id: str, ctx: BlockContext, index: int, tx: DecodedTx
+    registry: Registry,
+    view: StateView,
+    chain_id: str,
+    ctx: BlockContext,
+    index: int,
+    tx: DecodedTx,
 ) -> Receipt:
     verify_tx_chain_id(chain_id, index, tx)
     nonce = verify_tx_nonce(view, index, tx)
-    action = decode_block_action(index, tx)
+    action = decode_block_action(registry, index, tx)
     process_nonce_increment(view, tx.sender, nonce)
     # Positional: chain_id, height, time_ms, sender, nonce, tx_hash (cheaper than keywords).
     tx_ctx = TxContext(chain_id, ctx.height, ctx.time_ms, tx.sender, nonce, tx.hash)
     try:
-        events = process_action(view, tx_ctx, action)
+        events = process_action(registry, view, tx_ctx, action)
     except InvalidTransaction as exc:
         return Receipt(tx.hash, ctx.height, index, False, str(exc), [])
     return Receipt(tx.hash, ctx.height, index, True, "", events)
 
 
-def process_action(view: StateView, ctx: TxContext, action: msgspec.Struct) -> list[Event]:
+def process_action(
+    registry: Registry, view: StateView, ctx: TxContext, action: msgspec.Struct
+) -> list[Event]:
     """Run the action's module on a sub-overlay of `view`; merge its writes only on success.
 
     Raises the module's InvalidTransaction unchanged (and `view` is then untouched). Shared by
     execution and the mempool's speculative admission, so both apply the same rules.
     """
-    module = REGISTRY.module_for(action)
+    module = registry.module_for(action)
     tx_view = TxOverlay(view, module.prefix)
     events = module.process(tx_view, ctx, action)
     merge_into_parent(tx_view, view)
@@ -173,9 +182,9 @@ def verify_tx_nonce(view: StateView, index: int, tx: DecodedTx) -> int:
     return expected
 
 
-def decode_block_action(index: int, tx: DecodedTx) -> msgspec.Struct:
+def decode_block_action(registry: Registry, index: int, tx: DecodedTx) -> msgspec.Struct:
     try:
-        return decode_action(tx.action_bytes)
+        return registry.decode_action(tx.action_bytes)
     except InvalidInput as exc:
         raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
 
@@ -235,7 +244,7 @@ def apply_block_result(state: LedgerState, result: BlockResult, height: Height) 
 def assert_module_invariants(state: LedgerState, result: BlockResult) -> None:
     after = StateView(state.kv)
     after.writes = result.changes
-    for module in REGISTRY.modules:
+    for module in state.registry.modules:
         if module.assert_invariants is None:
             continue
         prefix = module.prefix

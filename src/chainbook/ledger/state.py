@@ -22,21 +22,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainbook.apps.bank import process as bank
-from chainbook.apps.base import (
-    KVReader,
-    KVStore,
-    PrefixedReader,
-    PrefixedView,
-    QueryContext,
-    decode_int,
-    encode_int,
-)
-from chainbook.apps.registry import REGISTRY
-from chainbook.chain.genesis import Genesis, verify_genesis
+from chainbook.apps.base import KVReader, KVStore, PrefixedView, decode_int, encode_int
+from chainbook.apps.registry import REGISTRY, Registry
+from chainbook.chain.genesis import Genesis
 from chainbook.crypto import HASH_BYTES, sha256
-from chainbook.errors import InvalidInput
-from chainbook.types import Address, Amount, Hash, Height, Nonce, TimeMs
+from chainbook.ledger.genesis import verify_genesis
+from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
 GENESIS_APP_HASH_TAG = b"chainbook/app-hash/genesis/v1\x00"
 NONCE_PREFIX = b"acct/nonce/"
@@ -173,9 +164,16 @@ def merge_into_parent(child: StateView | TxOverlay, parent: StateView) -> None:
 class LedgerState:
     """The committed state of the ledger at `height`."""
 
-    __slots__ = ("app_hash", "height", "kv", "time_ms")
+    __slots__ = ("app_hash", "height", "kv", "registry", "time_ms")
 
-    def __init__(self, height: Height, app_hash: Hash, time_ms: TimeMs, kv: dict[bytes, bytes]):
+    def __init__(
+        self,
+        height: Height,
+        app_hash: Hash,
+        time_ms: TimeMs,
+        kv: dict[bytes, bytes],
+        registry: Registry = REGISTRY,
+    ) -> None:
         assert height >= 0 and len(app_hash) == HASH_BYTES
         self.height: Height = height
         """The height of the last committed block (0 = genesis)."""
@@ -185,17 +183,21 @@ class LedgerState:
         """Time of the last committed block (genesis_time_ms at height 0)."""
         self.kv: dict[bytes, bytes] = kv
         """The state itself; a deleted key is absent, never None."""
+        self.registry = registry
+        """The modules that interpret this state and execute blocks on it."""
 
     @classmethod
-    def from_genesis(cls, genesis: Genesis) -> LedgerState:
-        """Height 0: each module writes its initial state (the bank: params and allocation)."""
-        verify_genesis(genesis)
+    def from_genesis(cls, genesis: Genesis, registry: Registry = REGISTRY) -> LedgerState:
+        """Height 0: each module writes its initial state from its genesis section."""
+        verify_genesis(genesis, registry)
         view = StateView({})
-        for module in REGISTRY.modules:
-            if module.init_genesis is not None:
-                module.init_genesis(PrefixedView(view, module.prefix), genesis)
+        for module in registry.modules:
+            if module.genesis is not None:
+                module.genesis.init(
+                    PrefixedView(view, module.prefix), genesis.app_state[module.name]
+                )
         kv = {key: value for key, value in view.writes.items() if value is not None}
-        return cls(0, compute_genesis_app_hash(genesis), genesis.genesis_time_ms, kv)
+        return cls(0, compute_genesis_app_hash(genesis), genesis.genesis_time_ms, kv, registry)
 
     def __repr__(self) -> str:
         return (
@@ -224,35 +226,6 @@ def process_nonce_increment(view: KVStore, address: Address, nonce: Nonce) -> No
     view.set(NONCE_PREFIX + address, encode_int(nonce + 1))
 
 
-# --- convenience accessors over any state or view -------------------------------------------
-
-
-def get_balance(view: KVReader, address: Address) -> Amount:
-    """The bank balance of `address` (0 for an account that does not exist)."""
-    return bank.get_balance(PrefixedReader(view, b"bank/"), address) or 0
-
-
-def get_supply(view: KVReader) -> Amount:
-    return bank.get_supply(PrefixedReader(view, b"bank/"))
-
-
-def query(state: LedgerState, module_name: str, query_name: str, **params: Any) -> Any:
-    """Run a module's read-only query on the committed state."""
-    module = REGISTRY.get_module(module_name)
-    if module is None:
-        raise InvalidInput(f"unknown module {module_name!r}")
-    fn = module.queries.get(query_name)
-    if fn is None:
-        known = ", ".join(sorted(module.queries))
-        raise InvalidInput(f"unknown query {module_name}.{query_name}; known: {known}")
-    ctx = QueryContext(
-        view=PrefixedReader(state.kv, module.prefix),
-        height=state.height,
-        get_nonce=lambda address: get_nonce(state.kv, address),
-    )
-    return fn(ctx, **params)
-
-
 __all__ = [
     "GENESIS_APP_HASH_TAG",
     "NONCE_PREFIX",
@@ -261,11 +234,8 @@ __all__ = [
     "TrackedView",
     "TxOverlay",
     "compute_genesis_app_hash",
-    "get_balance",
     "get_nonce",
-    "get_supply",
     "merge_into_parent",
     "nonce_key",
     "process_nonce_increment",
-    "query",
 ]

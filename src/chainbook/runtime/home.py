@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chainbook.chain.genesis import Genesis, dump_genesis, load_genesis
+from chainbook.chain.genesis import Genesis
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
 from chainbook.keyfile import load_key_file, write_key_file
+from chainbook.ledger.genesis import dump_genesis, load_genesis
 from chainbook.runtime.config import NodeConfig, load_config, write_config
 
 

@@ -1,34 +1,40 @@
-"""The node runtime: feeds the pure core with events and carries out its effects.
+"""The node runtime: a thin driver of the node core (core/node.py) on asyncio.
 
-This is the only module with a clock, sockets and disk handles. One asyncio event loop runs
-everything: the p2p transport, the HTTP API (uvicorn in the same loop) and the consensus
-machine. Rules kept:
-- Effects are performed strictly in the order the machine returns them (consensus/effects.py):
-  the consensus record is durable before the vote it covers is sent; a decided block is saved
-  (one SQLite transaction, fsync) before the ledger state and the mempool move on.
-- A zero-length timeout (a block decided through sync) is fed back at once, so a node that
-  catches up runs at the speed of verification.
-- A StateDivergence (our ledger disagrees with a block > 2/3 of the validators committed)
-  stops the node with a critical log line rather than letting it fork.
+This is the only module with a clock, sockets and disk handles for a running node. One asyncio
+event loop runs everything: the p2p transport, the HTTP API (uvicorn in the same loop), the
+tick that gives the core its time, and the pipes to the signature worker processes. The core
+decides; this module turns what happens into the core's inputs and carries out its outputs
+strictly in order (core/outputs.py gives the order rules):
+
+    SaveConsensusRecord -> the store's consensus record (fsync'd) before anything after it
+    SaveBlock           -> the store (one SQLite transaction, fsync), then BlockSaved is fed back
+    Send / Broadcast    -> the transport          Disconnect -> the transport drops the peer
+    SetTimer            -> loop.call_later        VerifyTxs  -> the signature workers
+    TxsAdmitted         -> the API call waiting   BlockCommitted -> metrics, commit waiters, log
+    LogEvent            -> the log                Halt       -> stop, and raise from run()
+
+Inputs that arrive while outputs are being carried out (BlockSaved, an answer fed back at
+once) are queued and handled after, in arrival order, so the core never re-enters itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-import random
 import signal
 import sys
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import uvicorn
 
-from chainbook import codec, limits, merkle
+from chainbook import limits, merkle
 from chainbook.api.service import (
     AccountView,
     NodeStatus,
@@ -37,69 +43,62 @@ from chainbook.api.service import (
     TxProof,
     ValidatorView,
 )
-from chainbook.chain.block import Block, decode_block, encode_block
-from chainbook.chain.commit import Commit, SignedProposal
-from chainbook.chain.tx import DecodedTx, tx_hash
-from chainbook.consensus.effects import (
+from chainbook.chain.block import Block
+from chainbook.chain.commit import Commit
+from chainbook.chain.tx import DecodedTx
+from chainbook.consensus.machine import StateDivergence
+from chainbook.core.book import BookReport
+from chainbook.core.boot import boot_core
+from chainbook.core.inputs import (
+    BlockSaved,
+    FrameReceived,
+    Input,
+    PeerConnected,
+    Tick,
+    TimerFired,
+    TxsSubmitted,
+    TxsVerified,
+    VerifyResult,
+)
+from chainbook.core.node import CoreSettings
+from chainbook.core.outputs import (
+    BlockCommitted,
     Broadcast,
-    CommitBlock,
-    Effect,
-    EvidenceFound,
-    FallenBehind,
-    PersistState,
-    ScheduleTimeout,
+    Disconnect,
+    Halt,
+    LogEvent,
+    Output,
+    SaveBlock,
+    SaveConsensusRecord,
+    Send,
+    SetTimer,
+    TxsAdmitted,
+    VerifyTxs,
 )
-from chainbook.consensus.events import (
-    CommitReceived,
-    Event,
-    ProposalReceived,
-    Resend,
-    TimeoutElapsed,
-    VoteReceived,
-)
-from chainbook.consensus.machine import ConsensusMachine, StateDivergence
-from chainbook.consensus.messages import ProposalMessage, VoteMessage
-from chainbook.core.book import BookReport, open_book
-from chainbook.core.mempool import Mempool
-from chainbook.core.wire import (
-    StatusMessage,
-    SyncRequest,
-    SyncResponse,
-    TxsMessage,
-    WireMessage,
-    decode_message,
-    encode_message,
-)
-from chainbook.errors import (
-    DecodeError,
-    InvalidInput,
-    InvalidTransaction,
-    MempoolFull,
-    PeerMisbehaved,
-)
-from chainbook.ledger.application import LedgerApplication
-from chainbook.ledger.state import get_balance, get_nonce
+from chainbook.errors import InvalidInput, InvalidTransaction, MempoolFull
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.state import get_nonce
 from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home, configure_logging
 from chainbook.runtime.metrics import NodeMetrics
-from chainbook.runtime.verifier import SignatureVerifier
+from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage.base import StateCheckpoints
 from chainbook.storage.sqlite import SqliteBlockStore
 from chainbook.types import Address, Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
 
-RESEND_INTERVAL_S = 1.0
-"""How often our own latest votes and proposal are re-sent (recovers lost messages)."""
-STATUS_INTERVAL_S = 1.0
-"""How often our height is announced to peers (tells laggards to sync)."""
-GOSSIP_FLUSH_S = 0.01
-"""Admitted transactions are batched this long before being sent to peers."""
+TICK_INTERVAL_S = 0.01
+"""How often the core is given the time (its gossip flush is the finest cadence it keeps)."""
 GIL_SWITCH_INTERVAL_S = 0.0005
-"""How long the event loop thread may hold the GIL while a signature thread waits for it."""
-SYNC_RETRY_S = 2.0
-"""A sync request without an answer after this long may be sent again (to another peer)."""
+"""How long the event loop thread may hold the GIL while another thread waits for it."""
+LOG_LEVELS = {
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
 
 
 def now_ms() -> int:
@@ -107,7 +106,7 @@ def now_ms() -> int:
 
 
 class Node:
-    """One chainbook node: book, ledger, mempool, consensus, p2p and API."""
+    """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -117,55 +116,44 @@ class Node:
         self.chain_id = self.genesis.chain_id
         self.metrics = NodeMetrics()
         self.store = SqliteBlockStore(home.book_path)
-        opened = open_book(self.store, self.genesis)
-        self.book_report: BookReport = opened.report
-        self.book_repairs = 1 if opened.report.corrupt_height is not None else 0
+        booted = boot_core(
+            genesis=self.genesis,
+            key=self.key,
+            store=self.store,
+            record=self.store.load_consensus_state(),
+            settings=CoreSettings(),
+        )
+        self.core = booted.core
+        self.book_report: BookReport = booted.report
+        self.book_repairs = 1 if booted.report.corrupt_height is not None else 0
         if self.book_repairs:
             self.metrics.book_repairs.inc()
-        self.mempool = Mempool(self.chain_id, opened.state)
+        _log_book_report(booted.report)
         self._state_checkpoints = StateCheckpoints()
-        self.app = LedgerApplication(self.genesis, opened.state, opened.last_header, self.mempool)
-        height = opened.state.height
-        is_validator = self.genesis.validator_set.is_validator(self.key.address)
-        self.machine = ConsensusMachine(
-            chain_id=self.chain_id,
-            app=self.app,
-            params=self.genesis.consensus,
-            key=self.key if is_validator else None,
-            height=height + 1,
-            last_commit=self.store.load_commit(height) if height else None,
-            record=self.store.load_consensus_state() if is_validator else None,
-        )
         self.transport: Transport | None = None
         self.verifier = SignatureVerifier(self.chain_id, self.config.verify_threads or None)
-        self._admission_queue: deque[bytes] = deque()
-        """Gossiped transactions waiting for their signature check (bounded)."""
-        self._admission_wakeup = asyncio.Event()
-        no_batch = asyncio.Event()
-        no_batch.set()
-        self._gossip_checking: tuple[frozenset[Hash], asyncio.Event] = (frozenset(), no_batch)
-        """The gossip batch in the signature workers now, and its end (set once admitted)."""
-        self._sync_lock = asyncio.Lock()
-        self._admitted_unreported = 0
-        self._checked_in_blocks_reported = 0
-        self._recently_committed: OrderedDict[Hash, None] = OrderedDict()
-        """Hashes of the latest committed transactions, oldest first (bounded)."""
-        self._background: set[asyncio.Task[None]] = set()
-        self._random = random.Random(self.key.seed)
+        self._inputs: deque[Input] = deque()
+        self._handling = False
+        self._frame_peer: bytes | None = None
+        self._disconnect_frame_peer: str | None = None
+        self._request_ids = itertools.count()
+        self._answers: dict[int, list[VerifyResult]] = {}
         self._waiters: dict[Hash, list[asyncio.Future[TxLocation]]] = {}
-        self._gossip_buffer: list[bytes] = []
-        self._peer_heights: dict[bytes, Height] = {}
-        self._sync_requested_at = 0.0
+        self._background: set[asyncio.Task[None]] = set()
+        self._reported: dict[str, int] = {}
+        last = self.core.app.last_header
+        self._last_block_time_ms: int | None = None if last is None else last.time_ms
+        """Core counters already added to the Prometheus counters."""
         self._stopping: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
         log.info(
             "node_opened",
             extra={
-                "height": height,
-                "app_hash": opened.state.app_hash.hex(),
-                "validator": is_validator,
-                "corrupt_height": opened.report.corrupt_height,
+                "height": self.core.height,
+                "app_hash": self.core.app.state.app_hash.hex(),
+                "validator": self.core.is_validator,
+                "corrupt_height": booted.report.corrupt_height,
             },
         )
 
@@ -192,21 +180,19 @@ class Node:
                 listen_port=self.config.p2p_port,
                 peer_addresses=tuple(_parse_peers(self.config.peers)),
             ),
-            on_message=self._on_peer_message,
-            on_peer_connected=self._on_peer_connected,
+            on_message=self._on_frame,
+            on_peer_connected=lambda peer: self._handle(PeerConnected(peer)),
         )
         await self.verifier.start()
         await self.transport.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
-            asyncio.create_task(self._every(RESEND_INTERVAL_S, self._resend), name="resend"),
-            asyncio.create_task(self._every(STATUS_INTERVAL_S, self._announce), name="status"),
-            asyncio.create_task(self._every(GOSSIP_FLUSH_S, self._flush_gossip), name="gossip"),
-            asyncio.create_task(self._admit_gossip_forever(), name="admission"),
+            asyncio.create_task(self._tick_forever(), name="tick"),
         ]
         log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
-        self._perform(self.machine.start(now_ms()))
+        self._carry_out_all(self.core.start(now_ms()))
+        self._drain()
         await self._stopping.wait()
         server.should_exit = True
         await self.transport.stop()
@@ -215,7 +201,7 @@ class Node:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.verifier.aclose()
         self.store.close()
-        log.info("node_stopped", extra={"height": self.app.state.height})
+        log.info("node_stopped", extra={"height": self.core.height})
         if self._failure is not None:
             raise self._failure
 
@@ -233,84 +219,96 @@ class Node:
         server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
         return server
 
-    async def _every(self, interval_s: float, action: object) -> None:
-        assert callable(action)
+    async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(interval_s)
-            try:
-                action()
-            except Exception:
-                name = getattr(action, "__name__", "")
-                log.exception("periodic_task_failed", extra={"task": name})
+            await asyncio.sleep(TICK_INTERVAL_S)
+            self._handle(Tick())
 
-    # ------------------------------------------------------------------ consensus driving
+    # ------------------------------------------------------------------ driving the core
 
-    def _step(self, event: Event) -> None:
-        """Feed one event, perform the effects; zero-length timeouts are fed back at once."""
-        pending: deque[Event] = deque([event])
-        while pending:
-            if self._failure is not None:
-                return
-            try:
-                effects = self.machine.step(pending.popleft(), now_ms())
-            except StateDivergence as exc:
-                self._halt(exc)
-                return
-            pending.extend(self._perform(effects))
+    def _handle(self, input_: Input) -> None:
+        """Feed an input; inputs that arrive meanwhile wait their turn (no re-entry)."""
+        self._inputs.append(input_)
+        self._drain()
 
-    def _perform(self, effects: list[Effect]) -> list[Event]:
-        """Carry out effects in order; returns the timeouts that are due immediately."""
-        immediate: list[Event] = []
-        for effect in effects:
-            match effect:
-                case PersistState(record=record):
-                    self.store.save_consensus_state(record)
-                case Broadcast(message=message):
-                    assert self.transport is not None
-                    self.transport.broadcast(encode_message(message))
-                case ScheduleTimeout(kind=kind, height=height, round=round_, duration_ms=ms):
-                    timeout = TimeoutElapsed(kind, height, round_)
-                    if ms <= 0:
-                        immediate.append(timeout)
-                    else:
-                        asyncio.get_running_loop().call_later(ms / 1000, self._step, timeout)
-                case CommitBlock(block=block, commit=commit):
-                    self._commit(block, commit)
-                case FallenBehind(height=height):
-                    self._request_sync(target_height=height)
-                case EvidenceFound(first=first, second=second):
-                    log.warning(
-                        "equivocation_evidence",
-                        extra={
-                            "validator": first.validator.hex(),
-                            "height": first.vote.height,
-                            "round": first.vote.round,
-                            "first": first.vote.block_hash.hex(),
-                            "second": second.vote.block_hash.hex(),
-                        },
-                    )
-        return immediate
+    def _drain(self) -> None:
+        if self._handling:
+            return
+        self._handling = True
+        try:
+            while self._inputs and self._failure is None:
+                self._carry_out_all(self.core.handle(self._inputs.popleft(), now_ms()))
+        finally:
+            self._handling = False
 
-    def _commit(self, block: Block, commit: Commit) -> None:
-        result = self.app.result_for(block)
-        state_changes = self._state_checkpoints.changes_to_save(block.height, result.changes)
-        self.store.save_block(
-            encode_block(block), block, commit, result.receipts, state_changes, result.app_hash
-        )
-        self._record_commit_metrics(block)
-        self.app.commit(block, result)
-        self._remember_committed(block.tx_hashes)
+    def _carry_out_all(self, outputs: list[Output]) -> None:
+        for output in outputs:
+            self._carry_out(output)
+
+    def _carry_out(self, output: Output) -> None:
+        match output:
+            case SaveConsensusRecord(record=record):
+                self.store.save_consensus_state(record)
+            case SaveBlock(record=record):
+                changes = self._state_checkpoints.changes_to_save(record.height, record.changes)
+                self.store.save_block(
+                    record.block_bytes,
+                    record.block,
+                    record.commit,
+                    record.receipts,
+                    changes,
+                    record.app_hash,
+                )
+                self._inputs.append(BlockSaved(record.height))
+            case Send(peer_id=peer_id, payload=payload):
+                assert self.transport is not None
+                self.transport.send(peer_id, payload)
+            case Broadcast(payload=payload):
+                assert self.transport is not None
+                self.transport.broadcast(payload)
+            case Disconnect(peer_id=peer_id, reason=reason):
+                self._disconnect(peer_id, reason)
+            case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
+                timer = TimerFired(kind, height, round_)
+                asyncio.get_running_loop().call_later(max(ms, 0) / 1000, self._handle, timer)
+            case VerifyTxs(batch_id=batch_id, txs=txs, hashes=hashes):
+                self._spawn(self._verify(batch_id, txs, hashes))
+            case TxsAdmitted(request_id=request_id, results=results):
+                self._answers[request_id] = results
+            case BlockCommitted():
+                self._on_committed(output)
+            case LogEvent(level=level, event=event, fields=fields):
+                log.log(LOG_LEVELS.get(level, logging.INFO), event, extra=fields)
+            case Halt(reason=reason):
+                self._failure = StateDivergence(reason)
+                self.stop()
+
+    async def _verify(self, batch_id: int, txs: list[bytes], hashes: list[Hash]) -> None:
+        results = await self.verifier.verify(txs, hashes)
+        self._handle(TxsVerified(batch_id, list(results)))
+
+    def _on_committed(self, committed: BlockCommitted) -> None:
+        record = committed.record
+        block = record.block
+        self.metrics.blocks.inc()
+        self.metrics.txs.inc(len(block.txs))
+        if self._last_block_time_ms is not None:
+            interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
+            self.metrics.block_interval.observe(max(interval_s, 0.0))
+        self._last_block_time_ms = block.header.time_ms
         log.info(
             "block_committed",
             extra={
                 "height": block.height,
                 "txs": len(block.txs),
                 "hash": block.hash.hex(),
-                "round": commit.round,
+                "round": committed.round,
             },
         )
+        if not self._waiters:
+            return
         for index, (hash_, receipt) in enumerate(
-            zip(block.tx_hashes, result.receipts, strict=True)
+            zip(block.tx_hashes, record.receipts, strict=True)
         ):
             waiters = self._waiters.pop(hash_, None)
             if waiters:
@@ -319,297 +317,71 @@ class Node:
                     if not future.done():
                         future.set_result(location)
 
-    def _record_commit_metrics(self, block: Block) -> None:
-        """Called before the ledger moves on, so its state still holds the previous block."""
-        self.metrics.blocks.inc()
-        self.metrics.txs.inc(len(block.txs))
-        previous = self.app.state
-        if previous.height > 0:
-            interval_s = (block.header.time_ms - previous.time_ms) / 1000
-            self.metrics.block_interval.observe(max(interval_s, 0.0))
-
-    def _halt(self, exc: BaseException) -> None:
-        log.critical("state_divergence", extra={"reason": str(exc)})
-        self._failure = exc
-        self.stop()
-
-    def _resend(self) -> None:
-        self._step(Resend())
-
     # ------------------------------------------------------------------ peers
 
-    def _on_peer_connected(self, peer_id: bytes) -> None:
-        assert self.transport is not None
-        self.transport.send(peer_id, encode_message(StatusMessage(height=self.app.state.height)))
-
-    def _on_peer_message(self, peer_id: bytes, payload: bytes) -> None:
-        """Called by the transport for each frame; a protocol violation drops the peer."""
+    def _on_frame(self, peer_id: bytes, payload: bytes) -> None:
+        """Called by the transport for each frame; a Disconnect of this peer drops it."""
+        self._frame_peer, self._disconnect_frame_peer = peer_id, None
         try:
-            message = decode_message(payload)
-        except PeerMisbehaved as exc:
+            self._handle(FrameReceived(peer_id, payload))
+        finally:
+            self._frame_peer = None
+        reason = self._disconnect_frame_peer
+        if reason is not None:
             self.metrics.peer_messages_dropped.labels("malformed").inc()
-            raise TransportPeerMisbehaved(f"malformed message: {exc}") from None
-        self._dispatch(peer_id, message)
+            raise TransportPeerMisbehaved(reason)
 
-    def _dispatch(self, peer_id: bytes, message: WireMessage) -> None:
-        match message:
-            case ProposalMessage(proposal=proposal, block=block):
-                self._receive_proposal(proposal, block)
-            case VoteMessage(vote=vote):
-                self._step(VoteReceived(vote))
-            case TxsMessage(txs=txs):
-                self._enqueue_gossiped(txs)
-            case StatusMessage(height=height):
-                self._peer_heights[peer_id] = height
-                if height > self.app.state.height + 1:
-                    self._request_sync(target_height=height, peer_id=peer_id)
-            case SyncRequest(from_height=from_height, count=count):
-                self._serve_sync(peer_id, from_height, count)
-            case SyncResponse(blocks=blocks):
-                self._spawn(self._apply_sync(peer_id, blocks))
-
-    def _receive_proposal(self, proposal: SignedProposal, block: Block) -> None:
-        """Hand a proposal to consensus, after the gossip batch in the signature workers if
-        the block carries some of its transactions.
-
-        Gossip often trails a proposal: block validation then checks the signatures of the
-        transactions this node has not admitted yet, on the event loop. Those of the batch
-        the workers hold right now would be checked twice, so the proposal waits for that
-        batch (at most admission_batch_txs_max signatures, a few ms) instead. Sending all
-        unseen ones to the workers ahead of gossip measured worse (2,354 tx/s at 3,000
-        offered): the proposal then waits behind the worker's queue, and blocks slow down.
-        """
-        gossip_hashes, gossip_done = self._gossip_checking
-        if gossip_done.is_set() or block.height != self.machine.height or not any(
-            hash_ in gossip_hashes for hash_ in block.tx_hashes
-        ):
-            self._step(ProposalReceived(proposal, block))
+    def _disconnect(self, peer_id: bytes, reason: str) -> None:
+        if peer_id == self._frame_peer:
+            self._disconnect_frame_peer = reason  # raised to the transport after the frame
             return
-        self._spawn(self._receive_after(gossip_done, proposal, block))
-
-    async def _receive_after(
-        self, batch_done: asyncio.Event, proposal: SignedProposal, block: Block
-    ) -> None:
-        await batch_done.wait()
-        self._step(ProposalReceived(proposal, block))
-
-    def _enqueue_gossiped(self, txs: list[bytes]) -> None:
-        """Queue a peer's transactions for admission; past the bound they are dropped, counted."""
-        room = limits.admission_queue_txs_max - len(self._admission_queue)
-        if room < len(txs):
-            self.metrics.peer_messages_dropped.labels("admission_queue_full").inc(len(txs) - room)
-        self._admission_queue.extend(txs[: max(room, 0)])
-        self._admission_wakeup.set()
-
-    async def _admit_gossip_forever(self) -> None:
-        """Admit queued gossip in batches; signatures are checked in worker processes, so
-        consensus messages are handled between (and during) batches. Transactions already
-        pending or recently committed here are dropped before any signature work: gossip
-        often arrives after the block that carried the transaction."""
-        while True:
-            await self._admission_wakeup.wait()
-            self._admission_wakeup.clear()
-            while self._admission_queue:
-                count = min(len(self._admission_queue), limits.admission_batch_txs_max)
-                batch = [self._admission_queue.popleft() for _ in range(count)]
-                fresh: list[bytes] = []
-                fresh_hashes: list[Hash] = []
-                for tx in batch:
-                    hash_ = tx_hash(tx)
-                    if self._is_known(hash_):
-                        continue
-                    checked = self.app.preverified.get(hash_)
-                    if checked is not None:  # checked already, as part of a proposed block
-                        self._admit_quietly(tx, checked)
-                    else:
-                        fresh.append(tx)
-                        fresh_hashes.append(hash_)
-                batch_done = asyncio.Event()
-                self._gossip_checking = (frozenset(fresh_hashes), batch_done)
-                try:
-                    checked_all = await self.verifier.verify(fresh, fresh_hashes)
-                    for tx, verified in zip(fresh, checked_all, strict=True):
-                        if isinstance(verified, InvalidInput):
-                            self._count_refusal(verified)
-                            continue
-                        self._admit_quietly(tx, verified)
-                finally:
-                    batch_done.set()
-
-    def _admit_quietly(self, tx: bytes, verified: DecodedTx) -> None:
-        try:
-            self._admit(tx, verified, gossip=False)
-        except InvalidTransaction as exc:
-            # Normal under races (a nonce already committed here): not a fault.
-            self._count_refusal(exc)
-
-    def _is_known(self, hash_: Hash) -> bool:
-        return hash_ in self.mempool or hash_ in self._recently_committed
-
-    def _remember_committed(self, hashes: list[Hash]) -> None:
-        # OrderedDict: popping the oldest is O(1). (Deleting the first key of a plain dict
-        # leaves a hole that every later next(iter(d)) walks over: quadratic once it is full.)
-        self._recently_committed.update(dict.fromkeys(hashes))
-        while len(self._recently_committed) > limits.recent_committed_txs_max:
-            self._recently_committed.popitem(last=False)
-
-    def _admit(self, tx_bytes: bytes, verified: DecodedTx | None, *, gossip: bool) -> DecodedTx:
-        result = self.mempool.add(tx_bytes, verified=verified)
-        if not result.duplicate:
-            self._admitted_unreported += 1  # a plain int: the Counter's lock costs per call
-            if gossip:
-                self._gossip_buffer.append(tx_bytes)
-        return result.tx
-
-    def _count_refusal(self, exc: InvalidInput) -> None:
-        self.metrics.txs_refused.labels(getattr(exc, "code", "decode_error")).inc()
+        log.warning(
+            "peer_disconnect_requested", extra={"peer": peer_id.hex()[:16], "reason": reason}
+        )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _request_sync(self, target_height: Height, peer_id: bytes | None = None) -> None:
-        """Ask one peer for the blocks we miss; at most one request in flight."""
-        assert self.transport is not None
-        if time.monotonic() - self._sync_requested_at < SYNC_RETRY_S:
-            return
-        if peer_id is None:
-            ahead = [
-                p
-                for p, h in self._peer_heights.items()
-                if h >= self.machine.height and self.transport.is_connected(p)
-            ]
-            candidates = ahead or [p.peer_id for p in self.transport.connected_peers()]
-            if not candidates:
-                return
-            peer_id = self._random.choice(sorted(candidates))
-        self._send_sync_request(peer_id, self.machine.height)
-        log.info(
-            "sync_requested",
-            extra={
-                "peer": peer_id.hex()[:16],
-                "from_height": self.machine.height,
-                "target_height": target_height,
-            },
-        )
-
-    def _send_sync_request(self, peer_id: bytes, from_height: Height) -> None:
-        assert self.transport is not None
-        self._sync_requested_at = time.monotonic()
-        request = SyncRequest(from_height=from_height, count=limits.sync_blocks_per_response_max)
-        self.transport.send(peer_id, encode_message(request))
-
-    def _serve_sync(self, peer_id: bytes, from_height: Height, count: int) -> None:
-        assert self.transport is not None
-        blocks = self.store.load_blocks_bytes(
-            from_height,
-            min(count, limits.sync_blocks_per_response_max),
-            limits.sync_response_bytes_max,
-        )
-        if blocks:
-            self.transport.send(peer_id, encode_message(SyncResponse(blocks=blocks)))
-
-    async def _apply_sync(self, peer_id: bytes, blocks: list[tuple[bytes, bytes]]) -> None:
-        """Feed synced blocks to consensus; each is decided only if its commit verifies.
-
-        Catch-up is a pipeline: the next batch is requested as soon as this one arrives, and
-        the signatures of every block of the batch are checked in the worker processes while
-        the event loop executes and stores the blocks before them. Consensus then decides
-        each block only if its commit certificate verifies, and re-checks no signature.
-        """
-        decoded: list[tuple[Block, Commit]] = []
-        for block_bytes, commit_bytes in blocks:
-            try:
-                decoded.append((decode_block(block_bytes), codec.decode(commit_bytes, Commit)))
-            except DecodeError as exc:
-                self._refuse_sync_block(peer_id, "malformed", str(exc))
-                return
-        async with self._sync_lock:
-            fresh = [(b, c) for b, c in decoded if b.height >= self.machine.height]
-            if fresh and self._peer_heights.get(peer_id, 0) > fresh[-1][0].height:
-                self._send_sync_request(peer_id, fresh[-1][0].height + 1)
-            checks = [asyncio.ensure_future(self._verify_block_txs(b)) for b, _ in fresh]
-            try:
-                for (block, commit), check in zip(fresh, checks, strict=True):
-                    self.app.preverified.update(await check)
-                    if block.height != self.machine.height:
-                        continue
-                    self._step(CommitReceived(block, commit))
-                    if self.machine.height == block.height:
-                        self._refuse_sync_block(peer_id, "refused", f"height {block.height}")
-                        return
-            finally:
-                for check in checks:
-                    check.cancel()
-        self._sync_requested_at = 0.0
-
-    async def _verify_block_txs(self, block: Block) -> dict[Hash, DecodedTx]:
-        unknown = [
-            (tx, hash_)
-            for tx, hash_ in zip(block.txs, block.tx_hashes, strict=True)
-            if self.app.get(hash_) is None
-        ]
-        txs, hashes = [tx for tx, _ in unknown], [hash_ for _, hash_ in unknown]
-        return {
-            verified.hash: verified
-            for verified in await self.verifier.verify(txs, hashes)
-            if isinstance(verified, DecodedTx)
-        }
-
-    def _refuse_sync_block(self, peer_id: bytes, what: str, detail: str) -> None:
-        self.metrics.peer_messages_dropped.labels("bad_sync_block").inc()
-        log.warning("sync_block_" + what, extra={"peer": peer_id.hex()[:16], "detail": detail})
-
-    def _announce(self) -> None:
-        assert self.transport is not None
-        self.transport.broadcast(encode_message(StatusMessage(height=self.app.state.height)))
-
-    def _flush_gossip(self) -> None:
-        if not self._gossip_buffer:
-            return
-        assert self.transport is not None
-        batch_max = limits.gossip_txs_per_frame_max
-        buffer, self._gossip_buffer = self._gossip_buffer, []
-        for start in range(0, len(buffer), batch_max):
-            txs = buffer[start : start + batch_max]
-            self.transport.broadcast(encode_message(TxsMessage(txs=txs)))
-
     # ------------------------------------------------------------------ NodeService
 
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
-        try:
-            self._verify_api_capacity()
-            return self._admit(tx_bytes, None, gossip=True)
-        except InvalidTransaction as exc:
-            self._count_refusal(exc)
-            raise
+        self._verify_api_capacity()
+        result = self._submit([tx_bytes], [verify_inline(self.chain_id, tx_bytes)])[0]
+        if isinstance(result, InvalidInput):
+            raise result
+        return result
 
     async def submit_txs(self, txs: list[bytes]) -> list[DecodedTx | InvalidInput]:
         try:
             self._verify_api_capacity()
         except MempoolFull as exc:
-            self._count_refusal(exc)
+            self._count_api_refusal(exc)
             return [exc] * len(txs)
-        results: list[DecodedTx | InvalidInput] = []
-        for tx, verified in zip(txs, await self.verifier.verify(txs), strict=True):
-            if isinstance(verified, InvalidInput):
-                self._count_refusal(verified)
-                results.append(verified)
-                continue
-            try:
-                results.append(self._admit(tx, verified, gossip=True))
-            except InvalidTransaction as exc:
-                self._count_refusal(exc)
-                results.append(exc)
+        checked = list(await self.verifier.verify(txs))
+        return self._submit(txs, checked)
+
+    def _submit(self, txs: list[bytes], checked: list[VerifyResult]) -> list[VerifyResult]:
+        request_id = next(self._request_ids)
+        self._handle(TxsSubmitted(request_id, txs, checked))
+        results = self._answers.pop(request_id)
+        for result in results:
+            if isinstance(result, InvalidInput):
+                self._count_api_refusal(result)
         return results
 
     def _verify_api_capacity(self) -> None:
-        if len(self.mempool) >= limits.mempool_txs_api_max:
+        if self.core.is_at_api_capacity():
+            pending = len(self.core.mempool)
             raise MempoolFull(
-                f"{len(self.mempool)} transactions pending, the API admits new ones below "
+                f"{pending} transactions pending, the API admits new ones below "
                 f"{limits.mempool_txs_api_max}; retry later"
             )
+
+    def _count_api_refusal(self, exc: InvalidInput) -> None:
+        code = exc.code if isinstance(exc, InvalidTransaction) else "decode_error"
+        self.metrics.txs_refused.labels(code).inc()
 
     async def wait_for_tx(self, tx_hash: Hash, timeout_s: float) -> TxLocation | None:
         location = self.get_tx(tx_hash)
@@ -627,6 +399,9 @@ class Node:
                 waiters.remove(future)
                 if not waiters:
                     del self._waiters[tx_hash]
+
+    def is_pending(self, tx_hash: Hash) -> bool:
+        return tx_hash in self.core.mempool
 
     def get_tx(self, tx_hash: Hash) -> TxLocation | None:
         stored = self.store.load_tx(tx_hash)
@@ -658,31 +433,31 @@ class Node:
         return self.store.load_commit(height)
 
     def get_account(self, address: Address) -> AccountView:
-        kv = self.app.state.kv
         return AccountView(
-            address=address,
-            balance=get_balance(kv, address) or 0,
-            nonce=get_nonce(kv, address),
-            pending_nonce=self.mempool.get_pending_nonce(address),
+            address=address.hex(),
+            nonce=get_nonce(self.core.app.state.kv, address),
+            pending_nonce=self.core.mempool.get_pending_nonce(address),
         )
 
+    def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
+        return run_query(self.core.app.state, module, name, request)
+
     def status(self) -> NodeStatus:
-        state = self.app.state
-        last = self.app.last_header
+        core = self.core
+        last = core.app.last_header
         peers = self.transport.connected_peers() if self.transport is not None else []
-        ahead = max(self._peer_heights.values(), default=0)
         return NodeStatus(
             chain_id=self.chain_id,
             node_id=self.key.public_key.hex(),
             moniker=self.config.moniker,
-            is_validator=self.machine.is_validator,
-            height=state.height,
-            app_hash=state.app_hash.hex(),
+            is_validator=core.machine.is_validator,
+            height=core.height,
+            app_hash=core.app.state.app_hash.hex(),
             latest_block_hash=last.hash.hex() if last is not None else "",
             latest_block_time_ms=last.time_ms if last is not None else 0,
-            round=self.machine.round,
-            syncing=ahead > state.height + 1,
-            mempool_txs=len(self.mempool),
+            round=core.machine.round,
+            syncing=core.is_syncing,
+            mempool_txs=len(core.mempool),
             peers=[
                 PeerView(
                     node_id=p.peer_id.hex(),
@@ -701,23 +476,47 @@ class Node:
                     public_key=v.public_key.hex(),
                     power=v.power,
                 )
-                for v in self.machine.validators.validators
+                for v in core.machine.validators.validators
             ],
             book_repairs=self.book_repairs,
         )
 
     def metrics_text(self) -> bytes:
-        self.metrics.txs_admitted.inc(self._admitted_unreported)
-        self._admitted_unreported = 0
-        checked = self.app.txs_checked_in_blocks
-        self.metrics.txs_checked_in_blocks.inc(checked - self._checked_in_blocks_reported)
-        self._checked_in_blocks_reported = checked
-        self.metrics.height.set(self.app.state.height)
-        self.metrics.round.set(self.machine.round)
-        self.metrics.mempool_txs.set(len(self.mempool))
+        core, metrics = self.core, self.metrics
+        self._add_new("admitted", core.txs_admitted, metrics.txs_admitted.inc)
+        self._add_new("checked", core.app.txs_checked_in_blocks, metrics.txs_checked_in_blocks.inc)
+        for name, value in sorted(core.counters.items()):
+            if name.startswith("tx_refused_"):
+                code = name.removeprefix("tx_refused_")
+                self._add_new(name, value, metrics.txs_refused.labels(code).inc)
+            elif name in _DROP_REASONS:
+                self._add_new(name, value, metrics.peer_messages_dropped.labels(name).inc)
+        for name, value in sorted(core.admission.counters.items()):
+            if name == "admission_queue_full":
+                self._add_new(name, value, metrics.peer_messages_dropped.labels(name).inc)
+        metrics.height.set(core.height)
+        metrics.round.set(core.machine.round)
+        metrics.mempool_txs.set(len(core.mempool))
         if self.transport is not None:
-            self.metrics.peers.set(len(self.transport.connected_peers()))
-        return self.metrics.text()
+            metrics.peers.set(len(self.transport.connected_peers()))
+        return metrics.text()
+
+    def _add_new(self, name: str, total: int, add: Any) -> None:
+        new = total - self._reported.get(name, 0)
+        if new > 0:
+            add(new)
+            self._reported[name] = total
+
+
+_DROP_REASONS = frozenset({"sync_block_malformed", "sync_block_refused"})
+"""Core counters reported as chainbook_peer_messages_dropped{reason}."""
+
+
+def _log_book_report(report: BookReport) -> None:
+    if report.corrupt_height is not None:
+        log.error("book_corrupt", extra={"height": report.corrupt_height, "reason": report.reason})
+    if report.state_table_rewritten:
+        log.warning("state_table_rewritten", extra={"height": report.height})
 
 
 @contextlib.contextmanager
@@ -750,6 +549,8 @@ def run_node(home: Path) -> None:
 
 def verify_home(home: Path) -> BookReport:
     """`chainbook verify`: re-verify a stopped node's whole book without changing it."""
+    from chainbook.core.book import open_book
+
     home_ = Home(Path(home))
     genesis = home_.load_genesis()
     store = SqliteBlockStore(home_.book_path)

@@ -8,8 +8,8 @@ validity, no double-signing, no lost transaction and equal app hashes after ever
 liveness once the faults heal. A failure names its seed, and `replay(seed)` reproduces it.
 
 Modules: config (SimConfig, fault plans), clock (event queue), network, node (one simulated
-node), byzantine (the equivocator), workload (bank transfers), checkers, trace, simulator
-(one seed), runner (many seeds, replay, command line).
+node), byzantine (the equivocator), workload (every module's simulated clients), checkers,
+trace, simulator (one seed), runner (many seeds, replay, command line).
 """
 
 from chainbook.sim.checkers import Checkers, InvariantViolation

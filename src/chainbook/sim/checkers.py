@@ -12,7 +12,9 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
                      (height, round, type), nor two different proposals for one (height,
                      round) -- tracked across its crashes, since the checker outlives nodes
     persist_first    a vote or proposal an honest node sends is already covered by its durable
-                     consensus record (the WAL rule of effects.py)
+                     consensus record (the WAL rule of core/outputs.py)
+    store_before_apply  a node's ledger state is never at a height its store does not hold:
+                     a decided block is applied only once its record is saved
     no_lost_tx       every transaction once committed stays committed at the same height, in
                      the durable store of every honest node that reached that height, across
                      restarts
@@ -112,6 +114,15 @@ class Checkers:
             raise InvariantViolation(
                 "persist_first",
                 f"{node} sent a message signed at {position}, durable record is at {stored}",
+            )
+
+    def on_applied(self, node: str, applied_height: Height, stored_height: Height) -> None:
+        """store_before_apply: the ledger state of `node` is at `applied_height`."""
+        self.checks += 1
+        if applied_height > stored_height:
+            raise InvariantViolation(
+                "store_before_apply",
+                f"{node} applied height {applied_height}, its store holds {stored_height}",
             )
 
     # ------------------------------------------------------------------ commits

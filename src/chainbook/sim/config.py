@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import ConsensusParams
 from chainbook.consensus.machine import ConsensusMachine
 
@@ -52,7 +53,7 @@ class FaultKind(enum.Enum):
 class SimConfig:
     validators: int = 4
     accounts: int = 4
-    """Funded genesis accounts the workload transfers between."""
+    """Simulated client accounts (each module's workload funds or registers them at genesis)."""
     heal_ms: int = 2_500
     """No fault is injected at or after this simulated time; all nodes are up from then on."""
     liveness_ms_max: int = 20_000
@@ -68,6 +69,10 @@ class SimConfig:
     slow_message_chance: float = 0.1
     resend_interval_ms_min: int = 200
     resend_interval_ms_max: int = 500
+    """Each node re-sends its votes (and announces its height) at an interval drawn from this."""
+    gossip_flush_ms: int = 10
+    sync_retry_ms: int = 300
+    """An unanswered sync request is sent again (to another peer) after this long."""
     tx_interval_ms_min: int = 20
     tx_interval_ms_max: int = 120
     txs_in_flight_per_account_max: int = 2
@@ -86,6 +91,8 @@ class SimConfig:
     params: ConsensusParams = SIM_CONSENSUS_PARAMS
     trace_lines_max: int = 40
     machine_factory: MachineFactory = field(default=ConsensusMachine)
+    registry: Registry = field(default=REGISTRY)
+    """The modules the cluster runs; their workloads are mixed (tests add a module here)."""
 
     @property
     def faults_max(self) -> int:

@@ -1,6 +1,8 @@
 """The simulated network: per-message loss, random delay (hence reordering) and partitions.
 
 Rules kept:
+- A message is one wire frame: the bytes a node core emitted, delivered as they are, so the
+  receiving core decodes them exactly as it would from its transport.
 - A message is dropped when the run's loss draw says so, or when sender and receiver are on
   different sides of the current partition at send time. Otherwise it is delivered exactly
   once, after a delay drawn from the seeded rng; two messages between the same pair can
@@ -17,29 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from chainbook.consensus.messages import ConsensusMessage
-from chainbook.types import Height
-
-
-@dataclass(frozen=True, slots=True)
-class TxGossip:
-    tx: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class SyncRequest:
-    """Block sync: "send me your blocks from `from_height` on"."""
-
-    from_height: Height
-
-
-@dataclass(frozen=True, slots=True)
-class SyncResponse:
-    pairs: list[tuple[bytes, bytes]]
-    """(block bytes, commit bytes), consecutive heights, as stored by the responder."""
-
-
-Payload = ConsensusMessage | TxGossip | SyncRequest | SyncResponse
+Payload = bytes
+"""One wire frame, the exact bytes a node's transport would carry (core/wire.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +94,4 @@ class SimNetwork:
         return self.rng.randint(d.delay_ms_min, d.delay_ms_typical_max)
 
 
-__all__ = [
-    "DelayModel",
-    "Delivery",
-    "DeliveryQueue",
-    "Payload",
-    "SimNetwork",
-    "SyncRequest",
-    "SyncResponse",
-    "TxGossip",
-]
+__all__ = ["DelayModel", "Delivery", "DeliveryQueue", "Payload", "SimNetwork"]

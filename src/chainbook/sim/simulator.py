@@ -4,23 +4,26 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
 - Determinism: one `random.Random(seed)` is the only source of randomness, simulated time the
   only clock, and every iteration is over lists or dicts built in a deterministic order. A
   seed replays exactly: the same trace, line for line (`SeedResult.trace_digest`).
-- The nodes run the real code: ConsensusMachine, LedgerApplication, LedgerState, the bank
-  module, Mempool and MemoryBlockStore. The driver carries out each step's effects strictly
-  in order, as the node runtime does (effects.py):
-      PersistState    -> the node's store, before any later effect
-      Broadcast       -> the simulated network (split in two by the equivocator)
-      ScheduleTimeout -> the event queue
-      CommitBlock     -> LedgerApplication.commit, then store.save_block
-      FallenBehind    -> a SyncRequest to a random peer, answered with stored (block, commit)
-                         pairs that become CommitReceived events, one height at a time
-      EvidenceFound   -> counted
+- The nodes run the real node: each is a NodeCore (core/node.py) booted by core/boot.py over a
+  MemoryBlockStore, so consensus, the ledger, the mempool, gossip batching, admission, block
+  sync and the commit sequence are the node's own code. The network carries the real wire
+  frames of core/wire.py. The driver carries out each step's outputs strictly in order, as
+  the runtime does (core/outputs.py):
+      SaveConsensusRecord -> the node's store, before any later output
+      SaveBlock           -> the node's store, then BlockSaved is fed back
+      Send / Broadcast    -> the simulated network (the equivocator splits its broadcasts)
+      SetTimer            -> the event queue          VerifyTxs -> checked inline, answered
+                                                                   after a short delay
+      TxsAdmitted, LogEvent, Disconnect -> counted    BlockCommitted -> the checkers
+      Halt                -> the seed fails (a node's ledger disagreed with a commit)
 - Faults (config.py decides which per seed): message loss, partitions that heal, crashes
   (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
   and one equivocating validator; never more than f faulty validators at once, and none at
   or after heal_ms.
-- Checks (checkers.py) run as each step's effects are carried out, plus a driver-consistency
-  check after every step, a store check after every restart and on every honest node at the
-  end, and liveness: after heal every honest node reaches the target height in time.
+- Checks (checkers.py) run as each step's outputs are carried out (store_before_apply: a block
+  is applied only once its record is in the store), plus a driver-consistency check after
+  every step, a store check after every restart and on every honest node at the end, and
+  liveness: after heal every honest node reaches the target height in time.
 - Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
   run with a SimulationFailure that names the seed, the rule and the last trace lines.
 """
@@ -28,35 +31,55 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from chainbook import codec, limits
-from chainbook.chain.block import decode_block
-from chainbook.chain.commit import Commit
+from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
-from chainbook.consensus.effects import (
-    Broadcast,
-    CommitBlock,
-    Effect,
-    EvidenceFound,
-    FallenBehind,
-    PersistState,
-    ScheduleTimeout,
-)
-from chainbook.consensus.events import (
-    CommitReceived,
-    Event,
-    ProposalReceived,
-    Resend,
-    TimeoutElapsed,
-    VoteReceived,
-)
+from chainbook.chain.tx import verify_tx
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
+from chainbook.core.inputs import (
+    BlockSaved,
+    FrameReceived,
+    Input,
+    PeerConnected,
+    PeerDisconnected,
+    Tick,
+    TimerFired,
+    TxsSubmitted,
+    TxsVerified,
+    VerifyResult,
+)
+from chainbook.core.node import CoreSettings
+from chainbook.core.outputs import (
+    BlockCommitted,
+    BlockRecord,
+    Broadcast,
+    Disconnect,
+    Halt,
+    LogEvent,
+    Output,
+    SaveBlock,
+    SaveConsensusRecord,
+    Send,
+    SetTimer,
+    TxsAdmitted,
+    VerifyTxs,
+)
+from chainbook.core.wire import (
+    StatusMessage,
+    SyncRequest,
+    SyncResponse,
+    TxsMessage,
+    WireMessage,
+    decode_message,
+    encode_message,
+)
 from chainbook.crypto import PrivateKey
-from chainbook.errors import InvalidInput
+from chainbook.errors import InvalidInput, PeerMisbehaved
+from chainbook.ledger.genesis import make_genesis
 from chainbook.sim.byzantine import Equivocator
 from chainbook.sim.checkers import (
     Checkers,
@@ -66,19 +89,11 @@ from chainbook.sim.checkers import (
 )
 from chainbook.sim.clock import EventQueue
 from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
-from chainbook.sim.network import (
-    DelayModel,
-    Delivery,
-    Payload,
-    SimNetwork,
-    SyncRequest,
-    SyncResponse,
-    TxGossip,
-)
+from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.trace import Trace
-from chainbook.sim.workload import BankWorkload, genesis_accounts
-from chainbook.types import Height, TimeMs
+from chainbook.sim.workload import Workload
+from chainbook.types import Hash, Height, TimeMs
 
 CHAIN_ID = "chainbook-sim"
 GENESIS_TIME_MS = 1_700_000_000_000
@@ -91,13 +106,24 @@ GENESIS_TIME_MS = 1_700_000_000_000
 class Timer:
     node: int
     incarnation: int
-    timeout: TimeoutElapsed
+    timer: TimerFired
 
 
 @dataclass(frozen=True, slots=True)
-class ResendTick:
+class NodeTick:
+    """The node core's next Tick (when it has something due)."""
+
     node: int
     incarnation: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """The signature checks a node asked for (VerifyTxs) are done."""
+
+    node: int
+    incarnation: int
+    verified: TxsVerified
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +152,20 @@ class Heal:
 
 
 Scheduled = (
-    Delivery | Timer | ResendTick | WorkloadTick | FaultTick | Restart | PartitionHeal | Heal
+    Delivery
+    | Timer
+    | NodeTick
+    | Verified
+    | WorkloadTick
+    | FaultTick
+    | Restart
+    | PartitionHeal
+    | Heal
 )
+
+VERIFY_DELAY_MS_MAX = 5
+"""Signature checks answer after 0..this many ms: the runtime's workers take time, and a
+proposal may arrive while its transactions are being checked (the core then holds it)."""
 
 
 # ---------------------------------------------------------------------- results
@@ -182,18 +220,21 @@ def validator_key(index: int) -> PrivateKey:
     return PrivateKey.from_label(f"sim-validator-{index}")
 
 
-@lru_cache(maxsize=8)
-def make_genesis(validators: int, accounts: int, params: ConsensusParams) -> Genesis:
-    """The cluster's genesis: `validators` of power 1, `accounts` funded accounts."""
-    return Genesis(
+def make_sim_genesis(
+    validators: int, params: ConsensusParams, registry: Registry, workload: Workload
+) -> Genesis:
+    """The cluster's genesis: `validators` of power 1; each module's section for the
+    workload's accounts (the bank funds them)."""
+    return make_genesis(
         chain_id=CHAIN_ID,
         genesis_time_ms=GENESIS_TIME_MS,
         validators=[
             GenesisValidator(name=f"n{i}", public_key=validator_key(i).public_key.hex(), power=1)
             for i in range(validators)
         ],
-        accounts=genesis_accounts(accounts),
         consensus=params,
+        app_state=workload.genesis_sections(),
+        registry=registry,
     )
 
 
@@ -206,21 +247,33 @@ class Simulation:
         self.config = config
         self.rng = random.Random(seed)
         self.plan: FaultPlan = draw_fault_plan(self.rng, config)
-        self.genesis = make_genesis(config.validators, config.accounts, config.params)
-        self.queue: EventQueue[Scheduled] = EventQueue()
-        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
-        self.trace = Trace(config.trace_lines_max, verbose=verbose)
-        self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
-        self.workload = BankWorkload(
+        self.workload = Workload(
             CHAIN_ID,
+            config.registry,
             config.accounts,
             config.txs_in_flight_per_account_max,
             config.tx_resubmit_after_ms,
         )
+        self.genesis = make_sim_genesis(
+            config.validators, config.params, config.registry, self.workload
+        )
+        self.queue: EventQueue[Scheduled] = EventQueue()
+        self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
+        self.trace = Trace(config.trace_lines_max, verbose=verbose)
+        self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
         self.nodes = [
-            SimNode(i, validator_key(i), self.genesis, config, byzantine=i == self.plan.equivocator)
+            SimNode(
+                i,
+                validator_key(i),
+                self.genesis,
+                config,
+                self._draw_settings(),
+                byzantine=i == self.plan.equivocator,
+            )
             for i in range(config.validators)
         ]
+        self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
+        self._request_ids = itertools.count()
         self.equivocator: Equivocator | None = None
         if self.plan.equivocator is not None:
             self.equivocator = Equivocator(validator_key(self.plan.equivocator), CHAIN_ID, self.rng)
@@ -244,8 +297,11 @@ class Simulation:
         except SimulationFailure:
             raise
         except Exception as exc:  # every failure of a step is the seed's failure
-            where = "" if self.stepping is None else f" (stepping {self.stepping.name}" + (
-                ", the equivocator)" if self.stepping.byzantine else ")"
+            where = (
+                ""
+                if self.stepping is None
+                else f" (stepping {self.stepping.name}"
+                + (", the equivocator)" if self.stepping.byzantine else ")")
             )
             raise self._failure(f"{type(exc).__name__}{where}: {exc}") from exc
         return self._result()
@@ -261,8 +317,10 @@ class Simulation:
                 self.faults["clock_skew"] += node.clock_skew_ms != 0
         for node in self.nodes:
             self._boot(node)
-        self.queue.push_at(self._next_interval(self.config.tx_interval_ms_min,
-                                               self.config.tx_interval_ms_max), WorkloadTick())
+        self.queue.push_at(
+            self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
+            WorkloadTick(),
+        )
         self.queue.push_at(self.config.heal_ms, Heal())
         if self.plan.partitions or self.plan.crashes:
             self.queue.push_at(self._next_fault_delay_ms(), FaultTick())
@@ -284,14 +342,24 @@ class Simulation:
         match item:
             case Delivery():
                 self._on_delivery(item)
-            case Timer(node=index, incarnation=incarnation, timeout=timeout):
+            case Timer(node=index, incarnation=incarnation, timer=timer):
                 node = self.nodes[index]
                 if node.up and node.incarnation == incarnation:
-                    self._trace(node, f"timeout {timeout.kind.name} "
-                                      f"h{timeout.height} r{timeout.round}")
-                    self._step(node, timeout)
-            case ResendTick():
-                self._on_resend_tick(item)
+                    self._trace(node, f"timeout {timer.kind.name} h{timer.height} r{timer.round}")
+                    self._step(node, timer)
+            case NodeTick(node=index, incarnation=incarnation):
+                node = self.nodes[index]
+                if (
+                    node.up
+                    and node.incarnation == incarnation
+                    and node.tick_at_ms == (self.queue.now_ms)
+                ):
+                    node.tick_at_ms = None
+                    self._step(node, Tick())
+            case Verified(node=index, incarnation=incarnation, verified=verified):
+                node = self.nodes[index]
+                if node.up and node.incarnation == incarnation:
+                    self._step(node, verified)
             case WorkloadTick():
                 self._on_workload_tick()
             case FaultTick():
@@ -306,76 +374,143 @@ class Simulation:
 
     # ------------------------------------------------------------------ one node's step
 
-    def _step(self, node: SimNode, event: Event) -> None:
-        assert node.machine is not None
+    def _step(self, node: SimNode, input_: Input) -> None:
+        """Feed one input, carry out the outputs; inputs they produce (BlockSaved) follow."""
         self.stepping = node
-        effects = node.machine.step(event, node.local_time_ms(self.queue.now_ms))
-        self._perform(node, effects)
-        self._feed_sync_blocks(node)
-        self._check_driver_consistency(node)
+        inputs: deque[Input] = deque([input_])
+        while inputs and node.up:
+            assert node.core is not None
+            outputs = node.core.handle(inputs.popleft(), node.local_time_ms(self.queue.now_ms))
+            self._perform(node, outputs, inputs)
+        self._after_step(node)
 
     def _boot(self, node: SimNode) -> None:
-        effects = node.boot(self.queue.now_ms)
+        outputs = node.boot(self.queue.now_ms)
         self._trace(node, f"boot #{node.boots} at stored height {node.height}")
-        self.queue.push_after(self._resend_interval_ms(), ResendTick(node.index, node.incarnation))
         if node.boots > 1 and not node.byzantine:
             self._check_restarted(node)
-        self._perform(node, effects)
+        inputs: deque[Input] = deque()
+        self._perform(node, outputs, inputs)
+        for peer in self.nodes:
+            if peer is node or not peer.up:
+                continue
+            inputs.append(PeerConnected(peer.key.public_key))
+            self._step(peer, PeerConnected(node.key.public_key))
+        while inputs and node.up:
+            assert node.core is not None
+            outputs = node.core.handle(inputs.popleft(), node.local_time_ms(self.queue.now_ms))
+            self._perform(node, outputs, inputs)
+        self._after_step(node)
+
+    def _after_step(self, node: SimNode) -> None:
+        if not node.up or node.core is None:
+            return
+        self._schedule_tick(node)
         self._check_driver_consistency(node)
 
-    def _perform(self, node: SimNode, effects: list[Effect]) -> None:
-        """Carry out effects strictly in order; a torn crash stops part way."""
-        for index, effect in enumerate(effects):
-            if node.crash_after_effects is not None and index >= node.crash_after_effects:
-                self._crash(node, f"torn after {index} of {len(effects)} effects")
-                return
-            self._perform_one(node, effect)
-        if node.crash_after_effects is not None:
-            node.crash_after_effects -= len(effects)
+    def _schedule_tick(self, node: SimNode) -> None:
+        assert node.core is not None
+        due_ms = max(node.sim_time_ms(node.core.next_tick_due_ms()), self.queue.now_ms)
+        if node.tick_at_ms is None or due_ms < node.tick_at_ms:
+            node.tick_at_ms = due_ms
+            self.queue.push_at(due_ms, NodeTick(node.index, node.incarnation))
 
-    def _perform_one(self, node: SimNode, effect: Effect) -> None:
-        match effect:
-            case PersistState(record=record_bytes):
+    def _perform(self, node: SimNode, outputs: list[Output], inputs: deque[Input]) -> None:
+        """Carry out outputs strictly in order; a torn crash stops part way."""
+        for index, output in enumerate(outputs):
+            if node.crash_after_outputs is not None and index >= node.crash_after_outputs:
+                self._crash(node, f"torn after {index} of {len(outputs)} outputs")
+                return
+            self._perform_one(node, output, inputs)
+        if node.crash_after_outputs is not None:
+            node.crash_after_outputs -= len(outputs)
+
+    def _perform_one(self, node: SimNode, output: Output, inputs: deque[Input]) -> None:
+        match output:
+            case SaveConsensusRecord(record=record_bytes):
                 record = node.persist_record(record_bytes)
                 if not node.byzantine:
                     self.checkers.on_record_persisted(node.name, record)
-            case Broadcast(message=message):
-                self._broadcast(node, message)
-            case ScheduleTimeout(kind=kind, height=height, round=round_, duration_ms=duration_ms):
-                timeout = TimeoutElapsed(kind=kind, height=height, round=round_)
-                self.queue.push_after(duration_ms, Timer(node.index, node.incarnation, timeout))
-            case CommitBlock(block=block, commit=commit):
-                app_hash = node.commit_block(block, commit)
-                self._trace(node, f"COMMIT h{block.height} {block.hash.hex()[:8]} "
-                                  f"txs={len(block.txs)} app={app_hash.hex()[:8]}")
-                # The equivocator's own machine is the real one and sees every message it
-                # gets; a valid certificate for a different block anywhere is a fork.
-                self.checkers.on_commit(node.name, block, commit)
-                self.checkers.on_app_hash(node.name, block.height, app_hash)
-                for tx_hash in block.tx_hashes:
-                    self.workload.on_committed(tx_hash)
-            case FallenBehind(height=height):
-                self._request_sync(node, height)
-            case EvidenceFound():
-                self.counters["evidence_found"] += 1
+            case SaveBlock(record=record):
+                node.save_block(record)
+                inputs.append(BlockSaved(record.height))
+            case Broadcast(payload=payload):
+                self._broadcast(node, payload)
+            case Send(peer_id=peer_id, payload=payload):
+                self.network.send(node.index, self._index_of(peer_id), payload)
+            case SetTimer(kind=kind, height=height, round=round_, duration_ms=duration_ms):
+                timer = TimerFired(kind=kind, height=height, round=round_)
+                self.queue.push_after(
+                    max(duration_ms, 0), Timer(node.index, node.incarnation, timer)
+                )
+            case VerifyTxs(batch_id=batch_id, txs=txs, hashes=hashes):
+                results = [_verify(tx, hash_) for tx, hash_ in zip(txs, hashes, strict=True)]
+                self.queue.push_after(
+                    self.rng.randint(0, VERIFY_DELAY_MS_MAX),
+                    Verified(node.index, node.incarnation, TxsVerified(batch_id, results)),
+                )
+            case BlockCommitted(record=record):
+                self._on_committed(node, record)
+            case TxsAdmitted(results=results):
+                for result in results:
+                    if isinstance(result, InvalidInput):
+                        self.counters[f"tx_refused_{getattr(result, 'code', 'invalid')}"] += 1
+                    else:
+                        self.counters["tx_admitted"] += 1
+            case LogEvent(event=event):
+                self.counters[f"log_{event}"] += 1
+            case Disconnect(reason=reason):
+                self.counters["peer_disconnected"] += 1
+                self._trace(node, f"disconnect: {reason}")
+            case Halt(reason=reason):
+                raise InvariantViolation("state_divergence", f"{node.name} halted: {reason}")
+
+    def _on_committed(self, node: SimNode, record: BlockRecord) -> None:
+        block, commit, app_hash, receipts = (
+            record.block, record.commit, record.app_hash, record.receipts
+        )
+        self._trace(
+            node,
+            f"COMMIT h{block.height} {block.hash.hex()[:8]} "
+            f"txs={len(block.txs)} app={app_hash.hex()[:8]}",
+        )
+        self.checkers.on_applied(node.name, block.height, node.store.latest_height())
+        # The equivocator's own machine is the real one and sees every message it gets; a
+        # valid certificate for a different block anywhere is a fork.
+        self.checkers.on_commit(node.name, block, commit)
+        self.checkers.on_app_hash(node.name, block.height, app_hash)
+        for receipt in receipts:
+            self.workload.on_committed(receipt.tx_hash, receipt.ok)
 
     # ------------------------------------------------------------------ network
 
-    def _broadcast(self, node: SimNode, message: ConsensusMessage) -> None:
+    def _broadcast(self, node: SimNode, payload: bytes) -> None:
+        message = decode_message(payload)
         if not node.byzantine:
             self._check_signed_message(node, message)
         peers = self._peers_of(node)
-        if self.equivocator is None or not node.byzantine:
+        twin: ConsensusMessage | None = None
+        if (
+            self.equivocator is not None
+            and node.byzantine
+            and isinstance(message, VoteMessage | ProposalMessage)
+        ):
+            assert node.core is not None
+            twin = self.equivocator.conflict(
+                message, node.core.app, node.local_time_ms(self.queue.now_ms)
+            )
+        if twin is None:
             for peer in peers:
-                self.network.send(node.index, peer, message)
+                self.network.send(node.index, peer, payload)
             return
-        assert node.app is not None
-        twin = self.equivocator.conflict(message, node.app, node.local_time_ms(self.queue.now_ms))
+        assert isinstance(message, VoteMessage | ProposalMessage)
+        twin_payload = encode_message(twin)
+        assert self.equivocator is not None
         half_a = self.equivocator.half_a(_message_height(message), peers)
         for peer in peers:
-            self.network.send(node.index, peer, message if peer in half_a or twin is None else twin)
+            self.network.send(node.index, peer, payload if peer in half_a else twin_payload)
 
-    def _check_signed_message(self, node: SimNode, message: ConsensusMessage) -> None:
+    def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
         match message:
             case VoteMessage(vote=signed) if signed.validator == node.key.address:
@@ -395,58 +530,14 @@ class Simulation:
             self.network.counters["dropped_node_down"] += 1
             return
         self._trace(node, f"<- n{delivery.src} {_describe(delivery.payload)}")
-        match delivery.payload:
-            case ProposalMessage(proposal=proposal, block=block):
-                self._step(node, ProposalReceived(proposal=proposal, block=block))
-            case VoteMessage(vote=vote):
-                self._step(node, VoteReceived(vote=vote))
-            case TxGossip(tx=tx):
-                self._admit_tx(node, tx, gossip=False)
-            case SyncRequest(from_height=from_height):
-                self._answer_sync(node, delivery.src, from_height)
-            case SyncResponse(pairs=pairs):
-                self._on_sync_response(node, pairs)
+        sender = self.nodes[delivery.src].key.public_key
+        self._step(node, FrameReceived(sender, delivery.payload))
 
     def _peers_of(self, node: SimNode) -> list[int]:
         return [peer.index for peer in self.nodes if peer.index != node.index]
 
-    # ------------------------------------------------------------------ block sync
-
-    def _request_sync(self, node: SimNode, height: Height) -> None:
-        peer = self.rng.choice(self._peers_of(node))
-        self.counters["sync_requests"] += 1
-        self.network.send(node.index, peer, SyncRequest(from_height=node.height + 1))
-
-    def _answer_sync(self, node: SimNode, requester: int, from_height: Height) -> None:
-        if from_height > node.height:
-            self.counters["sync_nothing_to_send"] += 1
-            return
-        pairs = node.store.load_blocks_bytes(
-            from_height, limits.sync_blocks_per_response_max, limits.sync_response_bytes_max
-        )
-        self.network.send(node.index, requester, SyncResponse(pairs=pairs))
-
-    def _on_sync_response(self, node: SimNode, pairs: list[tuple[bytes, bytes]]) -> None:
-        for block_bytes, commit_bytes in pairs:
-            block = decode_block(block_bytes)
-            if block.height > node.height:
-                commit = codec.decode_canonical(commit_bytes, Commit)
-                node.sync_blocks[block.height] = (block, commit)
-        self._feed_sync_blocks(node)
-
-    def _feed_sync_blocks(self, node: SimNode) -> None:
-        """Hand the machine the synced block for its height, once it is ready for one."""
-        while node.up and node.machine is not None and node.sync_blocks:
-            for height in [h for h in node.sync_blocks if h <= node.height]:
-                del node.sync_blocks[height]
-            machine = node.machine
-            entry = node.sync_blocks.get(machine.height)
-            if entry is None or machine.decided is not None:
-                return
-            del node.sync_blocks[machine.height]
-            self.counters["sync_blocks_fed"] += 1
-            self._trace(node, f"synced block h{entry[0].height}")
-            self._step(node, CommitReceived(block=entry[0], commit=entry[1]))
+    def _index_of(self, peer_id: bytes) -> int:
+        return self._index_by_peer_id[peer_id]
 
     # ------------------------------------------------------------------ workload
 
@@ -455,41 +546,10 @@ class Simulation:
         up = [node for node in self.nodes if node.up]
         if tx is not None and up:
             node = self.rng.choice(up)
-            self._admit_tx(node, tx)
+            self._step(node, TxsSubmitted(next(self._request_ids), [tx], [_verify(tx, None)]))
         self.queue.push_after(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
-        )
-
-    def _admit_tx(self, node: SimNode, tx: bytes, gossip: bool = True) -> None:
-        """Mempool admission; a client's transaction is then gossiped one hop (core/wire.py:
-        nothing is relayed further)."""
-        assert node.mempool is not None
-        try:
-            result = node.mempool.add(tx)
-        except InvalidInput as exc:
-            self.counters[f"tx_refused_{getattr(exc, 'code', 'invalid')}"] += 1
-            return
-        if result.duplicate:
-            return
-        self.counters["tx_admitted"] += 1
-        if not gossip:
-            return
-        for peer in self._peers_of(node):
-            self.network.send(node.index, peer, TxGossip(tx=tx))
-
-    # ------------------------------------------------------------------ resend
-
-    def _on_resend_tick(self, tick: ResendTick) -> None:
-        node = self.nodes[tick.node]
-        if not node.up or node.incarnation != tick.incarnation:
-            return
-        self._step(node, Resend())
-        self.queue.push_after(self._resend_interval_ms(), tick)
-
-    def _resend_interval_ms(self) -> int:
-        return self._next_interval(
-            self.config.resend_interval_ms_min, self.config.resend_interval_ms_max
         )
 
     # ------------------------------------------------------------------ faults
@@ -519,14 +579,14 @@ class Simulation:
         self.trace.record(self.queue.now_ms, f"partition {sorted(side_a)} | {sorted(side_b)}")
 
     def _inject_crash(self) -> None:
-        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_effects is None]
+        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_outputs is None]
         if not candidates:
             return
         node = self.rng.choice(candidates)
         if self.rng.random() < self.config.torn_crash_chance:
-            node.crash_after_effects = self.rng.randrange(0, 4)
+            node.crash_after_outputs = self.rng.randrange(0, 4)
             self.faults["torn_crash_armed"] += 1
-            self._trace(node, f"torn crash armed after {node.crash_after_effects} effects")
+            self._trace(node, f"torn crash armed after {node.crash_after_outputs} outputs")
         else:
             self._crash(node, "clean")
         downtime = self.rng.randint(self.config.downtime_ms_min, self.config.downtime_ms_max)
@@ -535,12 +595,15 @@ class Simulation:
 
     def _crash(self, node: SimNode, how: str) -> None:
         node.crash()
+        for peer in self.nodes:
+            if peer is not node and peer.up:
+                self._step(peer, PeerDisconnected(node.key.public_key))
         self.faults["crash_torn" if how.startswith("torn") else "crash"] += 1
         self._trace(node, f"CRASH ({how})")
 
     def _on_restart(self, node: SimNode) -> None:
         if node.up:
-            node.crash_after_effects = None  # the torn crash never struck
+            node.crash_after_outputs = None  # the torn crash never struck
             return
         self._boot(node)
 
@@ -548,7 +611,7 @@ class Simulation:
         self.healed = True
         self.network.heal()
         for node in self.nodes:
-            node.crash_after_effects = None
+            node.crash_after_outputs = None
             if not node.up:
                 self._boot(node)
         honest_max = max(node.height for node in self._honest_nodes())
@@ -559,17 +622,19 @@ class Simulation:
 
     def _faulty_count(self) -> int:
         crashed = sum(
-            1 for n in self._honest_nodes() if not n.up or n.crash_after_effects is not None
+            1 for n in self._honest_nodes() if not n.up or n.crash_after_outputs is not None
         )
         return crashed + (self.plan.equivocator is not None)
 
     # ------------------------------------------------------------------ checks
 
     def _check_driver_consistency(self, node: SimNode) -> None:
-        """The machine works on the height after the stored one, or has just decided it."""
-        if not node.up or node.machine is None:
+        """The machine works on the height after the stored one, or has just decided it; the
+        ledger state is never ahead of the store (store before apply)."""
+        if not node.up or node.core is None:
             return
-        machine, stored = node.machine, node.height
+        machine, stored = node.core.machine, node.height
+        self.checkers.on_applied(node.name, node.core.height, stored)
         if machine.height == stored + 1:
             return
         if machine.height == stored and machine.decided is not None:
@@ -581,10 +646,10 @@ class Simulation:
     def _check_restarted(self, node: SimNode) -> None:
         """A restarted node rebuilt the agreed chain and app hash from its store alone."""
         self.checkers.check_store(node.name, node.store)
-        assert node.app is not None
+        assert node.core is not None
         height = node.height
         if height >= 1:
-            self.checkers.on_app_hash(node.name, height, node.app.state.app_hash)
+            self.checkers.on_app_hash(node.name, height, node.core.app.state.app_hash)
 
     def _check_final(self) -> None:
         for node in self._honest_nodes():
@@ -604,6 +669,16 @@ class Simulation:
 
     # ------------------------------------------------------------------ helpers
 
+    def _draw_settings(self) -> CoreSettings:
+        """Each node's cadences, drawn per node so their ticks do not line up."""
+        c = self.config
+        return CoreSettings(
+            resend_interval_ms=self.rng.randint(c.resend_interval_ms_min, c.resend_interval_ms_max),
+            status_interval_ms=self.rng.randint(c.resend_interval_ms_min, c.resend_interval_ms_max),
+            gossip_flush_ms=c.gossip_flush_ms,
+            sync_retry_ms=c.sync_retry_ms,
+        )
+
     def _honest_nodes(self) -> list[SimNode]:
         return [node for node in self.nodes if not node.byzantine]
 
@@ -611,13 +686,15 @@ class Simulation:
         return self.rng.randint(low_ms, high_ms)
 
     def _next_fault_delay_ms(self) -> int:
-        return self._next_interval(self.config.fault_interval_ms_min,
-                                   self.config.fault_interval_ms_max)
+        return self._next_interval(
+            self.config.fault_interval_ms_min, self.config.fault_interval_ms_max
+        )
 
     def _delay_model(self) -> DelayModel:
         c = self.config
-        return DelayModel(c.delay_ms_min, c.delay_ms_typical_max, c.delay_ms_max,
-                          c.slow_message_chance)
+        return DelayModel(
+            c.delay_ms_min, c.delay_ms_typical_max, c.delay_ms_max, c.slow_message_chance
+        )
 
     def _trace(self, node: SimNode, text: str) -> None:
         self.trace.record(self.queue.now_ms, f"{node.name} {text}")
@@ -635,7 +712,8 @@ class Simulation:
         faults = dict(self.faults)
         faults["equivocation"] = (
             self.equivocator.votes_equivocated + self.equivocator.proposals_equivocated
-            if self.equivocator is not None else 0
+            if self.equivocator is not None
+            else 0
         )
         faults["dropped_loss"] = self.network.counters["dropped_loss"]
         faults["dropped_partition"] = self.network.counters["dropped_partition"]
@@ -671,8 +749,12 @@ def _message_height(message: ConsensusMessage) -> Height:
     raise AssertionError(f"unknown consensus message {type(message).__name__}")
 
 
-def _describe(payload: Payload) -> str:
-    match payload:
+def _describe(payload: bytes) -> str:
+    try:
+        message = decode_message(payload)
+    except PeerMisbehaved:
+        return f"malformed frame of {len(payload)} bytes"
+    match message:
         case VoteMessage(vote=signed):
             v = signed.vote
             target = v.block_hash.hex()[:8] if v.block_hash else "nil"
@@ -681,13 +763,23 @@ def _describe(payload: Payload) -> str:
         case ProposalMessage(proposal=signed, block=block):
             p = signed.proposal
             return f"proposal h{p.height} r{p.round} pol{p.pol_round} {block.hash.hex()[:8]}"
-        case TxGossip(tx=tx):
-            return f"tx {hashlib.sha256(tx).hexdigest()[:8]}"
+        case TxsMessage(txs=txs):
+            return f"txs {len(txs)}: {hashlib.sha256(txs[0]).hexdigest()[:8]}..."
+        case StatusMessage(height=height):
+            return f"status h{height}"
         case SyncRequest(from_height=from_height):
             return f"sync request from h{from_height}"
-        case SyncResponse(pairs=pairs):
-            return f"sync response {len(pairs)} blocks"
-    return type(payload).__name__
+        case SyncResponse(blocks=blocks):
+            return f"sync response {len(blocks)} blocks"
+    return type(message).__name__
+
+
+def _verify(tx: bytes, hash_: Hash | None) -> VerifyResult:
+    """A signature check as the runtime's workers give it (the node's own verify_tx)."""
+    try:
+        return verify_tx(CHAIN_ID, tx, hash_=hash_)
+    except InvalidInput as exc:
+        return exc
 
 
 def run_seed(seed: int, config: SimConfig | None = None, verbose: bool = False) -> SeedResult:
@@ -700,7 +792,7 @@ __all__ = [
     "SeedResult",
     "Simulation",
     "SimulationFailure",
-    "make_genesis",
+    "make_sim_genesis",
     "run_seed",
     "validator_key",
 ]

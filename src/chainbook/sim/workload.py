@@ -1,29 +1,33 @@
-"""The simulated clients: a seeded stream of signed bank transfers between funded accounts.
+"""The simulated clients: a seeded stream of signed transactions mixing every module's workload.
 
 Rules kept:
-- Each account is one client with a deterministic key (PrivateKey.from_label) funded at
-  genesis. A client keeps at most `in_flight_max` transactions that are not yet committed,
-  with consecutive nonces, as a real wallet does.
+- Each account is one client with a deterministic key (PrivateKey.from_label). Every module of
+  the registry that declares a workload (apps/<module>, `Module.workload`) contributes its
+  genesis section for these accounts (the bank funds them) and the actions they send; the
+  module of each new transaction is drawn from the seeded rng, so a seed mixes them all.
+- A client keeps at most `in_flight_max` transactions that are not yet committed, with
+  consecutive nonces, as a real wallet does.
 - A transaction not committed `resubmit_after_ms` after it was last submitted is submitted
   again, the same bytes, to another node: mempools are volatile (a crash loses them) and
   gossip is lossy, so a real client retries too. The same bytes can never commit twice (the
   ledger refuses a used nonce), which the no_lost_tx checker would notice.
-- The workload learns commits from the agreed chain (`on_committed`), never from one node.
+- The workload learns commits from the agreed chain (`on_committed`), never from one node;
+  each module's workload learns the outcome of its actions (`on_outcome`).
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
-from chainbook.apps.bank import Transfer
-from chainbook.chain.genesis import GenesisAccount
+import msgspec
+
+from chainbook.apps.base import ModuleWorkload
+from chainbook.apps.registry import Registry
 from chainbook.chain.tx import sign_tx, tx_hash
 from chainbook.crypto import PrivateKey
-from chainbook.types import Amount, Hash, Nonce, TimeMs
-
-ACCOUNT_FUNDS = 10**12
-TRANSFER_AMOUNT_MAX = 1_000
+from chainbook.types import Address, Hash, Nonce, TimeMs
 
 
 @dataclass(slots=True)
@@ -32,6 +36,8 @@ class PendingTx:
     tx: bytes
     hash: Hash
     submitted_ms: TimeMs
+    module: str
+    action: msgspec.Struct
 
 
 class Client:
@@ -48,48 +54,63 @@ def account_key(index: int) -> PrivateKey:
     return PrivateKey.from_label(f"sim-account-{index}")
 
 
-def genesis_accounts(count: int) -> list[GenesisAccount]:
-    return [
-        GenesisAccount(address=account_key(i).address.hex(), amount=ACCOUNT_FUNDS)
-        for i in range(count)
-    ]
-
-
-class BankWorkload:
+class Workload:
     def __init__(
         self,
         chain_id: str,
+        registry: Registry,
         accounts: int,
         in_flight_max: int,
         resubmit_after_ms: int,
     ) -> None:
         self.chain_id = chain_id
         self.clients = [Client(account_key(i)) for i in range(accounts)]
+        self.addresses: list[Address] = [c.key.address for c in self.clients]
+        self.modules: dict[str, ModuleWorkload] = {
+            m.name: m.workload() for m in registry.modules if m.workload is not None
+        }
         self.in_flight_max = in_flight_max
         self.resubmit_after_ms = resubmit_after_ms
-        self.by_hash: dict[Hash, Client] = {}
+        self.by_hash: dict[Hash, tuple[Client, PendingTx]] = {}
         self.submitted = 0
         self.resubmitted = 0
         self.committed = 0
+        self.per_module: dict[str, int] = dict.fromkeys(self.modules, 0)
+
+    def genesis_sections(self) -> dict[str, Any]:
+        """Each module's genesis section for the simulated accounts (where it has one)."""
+        sections = {}
+        for name, workload in self.modules.items():
+            section = workload.genesis_section(self.addresses)
+            if section is not None:
+                sections[name] = section
+        return sections
 
     def next_transaction(self, rng: random.Random, now_ms: TimeMs) -> bytes | None:
-        """A stale transaction to submit again, else a new transfer, else None (all busy)."""
+        """A stale transaction to submit again, else a new one, else None (all busy)."""
         client = rng.choice(self.clients)
         stale = self._stale(client, now_ms)
         if stale is not None:
             stale.submitted_ms = now_ms
             self.resubmitted += 1
             return stale.tx
-        if len(client.pending) >= self.in_flight_max:
+        if len(client.pending) >= self.in_flight_max or not self.modules:
             return None
-        return self._new_transfer(rng, client, now_ms)
+        name = rng.choice(sorted(self.modules))
+        action = self.modules[name].next_action(rng, client.key.address, self.addresses)
+        if action is None:
+            return None
+        return self._sign(client, name, action, now_ms)
 
-    def on_committed(self, tx_hash_: Hash) -> None:
-        client = self.by_hash.pop(tx_hash_, None)
-        if client is None:
+    def on_committed(self, tx_hash_: Hash, ok: bool) -> None:
+        entry = self.by_hash.pop(tx_hash_, None)
+        if entry is None:
             return
+        client, pending = entry
         client.pending = [p for p in client.pending if p.hash != tx_hash_]
         self.committed += 1
+        self.per_module[pending.module] += 1
+        self.modules[pending.module].on_outcome(client.key.address, pending.action, ok)
 
     def _stale(self, client: Client, now_ms: TimeMs) -> PendingTx | None:
         for pending in client.pending:
@@ -97,17 +118,14 @@ class BankWorkload:
                 return pending
         return None
 
-    def _new_transfer(self, rng: random.Random, client: Client, now_ms: TimeMs) -> bytes:
-        recipient = rng.choice(self.clients)
-        amount: Amount = rng.randint(1, TRANSFER_AMOUNT_MAX)
-        action = Transfer(to=recipient.key.address, amount=amount, memo="")
+    def _sign(self, client: Client, module: str, action: msgspec.Struct, now_ms: TimeMs) -> bytes:
         tx = sign_tx(client.key, self.chain_id, client.next_nonce, action)
-        pending = PendingTx(client.next_nonce, tx, tx_hash(tx), now_ms)
+        pending = PendingTx(client.next_nonce, tx, tx_hash(tx), now_ms, module, action)
         client.next_nonce += 1
         client.pending.append(pending)
-        self.by_hash[pending.hash] = client
+        self.by_hash[pending.hash] = (client, pending)
         self.submitted += 1
         return tx
 
 
-__all__ = ["ACCOUNT_FUNDS", "BankWorkload", "account_key", "genesis_accounts"]
+__all__ = ["Workload", "account_key"]

@@ -15,9 +15,10 @@ Rules kept:
   InsufficientFunds(needed, available).
 - A transfer to oneself is allowed: it is checked like any other (the sender must hold the
   amount) and changes nothing but the nonce. Refusing it would add a rule with no safety gain.
-- A multi-transfer has 1..limits.multi_transfer_recipients_max outputs and is all or nothing:
+- A multi-transfer has 1..multi_transfer_recipients_max outputs (apps/bank/limits.py) and is
+  all or nothing:
   the sender must hold the sum of the outputs. Recipients may repeat.
-- Memos are at most limits.memo_bytes_max bytes of UTF-8.
+- Memos are at most memo_bytes_max bytes of UTF-8.
 - Issuance: the proposer of block h (h >= 1) is paid
       reward(h) = block_reward >> ((h - 1) // halving_interval_blocks)   (no halving if 0)
   minted as min(reward(h), supply_max - supply), so the supply reaches supply_max exactly and
@@ -34,19 +35,25 @@ from __future__ import annotations
 
 import msgspec
 
-from chainbook import codec, limits
+from chainbook import codec
+from chainbook.apps.bank import limits
 from chainbook.apps.bank.actions import MultiTransfer, Output, Transfer
+from chainbook.apps.bank.errors import (
+    InsufficientFunds,
+    InvalidAmount,
+    MemoTooLong,
+    TooManyOutputs,
+    UnknownAccount,
+)
+from chainbook.apps.bank.genesis import BankGenesis
 from chainbook.apps.base import (
     BlockContext,
-    InvalidAction,
     KVReader,
     KVStore,
     TxContext,
     decode_int,
     encode_int,
 )
-from chainbook.chain.genesis import Genesis
-from chainbook.errors import ConfigError, InsufficientFunds, UnknownAccount
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Amount, Height
 
@@ -55,8 +62,6 @@ BALANCE_PREFIX = b"balance/"
 SUPPLY_KEY = b"supply"
 MINTED_KEY = b"minted"
 PARAMS_KEY = b"params"
-AMOUNT_STORED_MAX = 2**64 - 1
-"""MessagePack's largest unsigned integer: the supply (hence every balance) stays below it."""
 
 
 class BankParams(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -69,7 +74,7 @@ class BankParams(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fi
     block_reward: Amount
     halving_interval_blocks: Height
     supply_max: Amount
-    """0 means uncapped, allowed only with block_reward 0 (verify_genesis)."""
+    """0 means uncapped, allowed only with block_reward 0 (genesis.verify_bank_genesis)."""
 
 
 # --- pure accessors -------------------------------------------------------------------------
@@ -123,14 +128,14 @@ def compute_mint_amount(params: BankParams, height: Height, supply: Amount) -> A
 
 def verify_amount(amount: Amount, what: str = "amount") -> None:
     if amount <= 0:
-        raise InvalidAction(f"{what} must be a positive integer, got {amount}")
+        raise InvalidAmount(f"{what} must be a positive integer, got {amount}")
 
 
 def verify_memo(memo: str) -> None:
     # str.isascii() is O(1) in CPython: an ASCII memo's UTF-8 size is its length (no copy).
     size = len(memo) if memo.isascii() else len(memo.encode())
     if size > limits.memo_bytes_max:
-        raise InvalidAction(
+        raise MemoTooLong(
             f"memo is {size} bytes of UTF-8, limit {limits.memo_bytes_max} bytes"
         )
 
@@ -138,7 +143,7 @@ def verify_memo(memo: str) -> None:
 def verify_outputs(outputs: list[Output]) -> None:
     count = len(outputs)
     if not 1 <= count <= limits.multi_transfer_recipients_max:
-        raise InvalidAction(
+        raise TooManyOutputs(
             f"multi_transfer has {count} outputs, accepted 1 to "
             f"{limits.multi_transfer_recipients_max}"
         )
@@ -223,23 +228,21 @@ def process_mint(view: KVStore, ctx: BlockContext) -> list[Event]:
     return [Event(MODULE_NAME, "mint", [("to", ctx.proposer.hex()), ("amount", str(amount))])]
 
 
-def process_genesis(view: KVStore, genesis: Genesis) -> None:
-    """init_genesis: store the params, the initial balances and the initial supply."""
-    issuance = genesis.issuance
+def process_genesis(view: KVStore, section: BankGenesis) -> None:
+    """The genesis hook: store the params, the initial balances and the initial supply
+    (the section was checked by genesis.verify_bank_genesis)."""
+    issuance = section.issuance
     params = BankParams(
-        symbol=genesis.coin.symbol,
-        decimals=genesis.coin.decimals,
+        symbol=section.coin.symbol,
+        decimals=section.coin.decimals,
         block_reward=issuance.block_reward,
         halving_interval_blocks=issuance.halving_interval_blocks,
         supply_max=issuance.supply_max,
     )
     supply = 0
-    for address, amount in genesis.allocations():
+    for address, amount in section.allocations():
         process_credit(view, address, amount)
         supply += amount
-    ceiling = params.supply_max or supply
-    if max(ceiling, supply) > AMOUNT_STORED_MAX:
-        raise ConfigError(f"genesis: supply must stay below 2**64, got {max(ceiling, supply)}")
     view.set(PARAMS_KEY, codec.encode(params))
     view.set(SUPPLY_KEY, encode_int(supply))
     view.set(MINTED_KEY, encode_int(0))

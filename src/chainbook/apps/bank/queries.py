@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import msgspec
 
+from chainbook.apps.bank.actions import AddressBytes
 from chainbook.apps.bank.process import get_balance, get_minted, get_params, get_supply
-from chainbook.apps.base import QueryContext, QueryFn
-from chainbook.types import Address, Amount, Nonce
+from chainbook.apps.base import Query, QueryContext
+from chainbook.types import Address, Amount
 
 
-class AccountInfo(msgspec.Struct, frozen=True):
-    address: str
-    """40 hex characters."""
+class BalanceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    address: AddressBytes
+
+
+class Balance(msgspec.Struct, frozen=True):
+    address: Address
     balance: Amount
-    nonce: Nonce
-    """The nonce the account's next transaction must carry."""
+    """In the coin's smallest unit; 0 for an account that never received coins."""
+    exists: bool
+    """Whether the account has ever been credited."""
+
+
+class SupplyRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    pass
 
 
 class SupplyInfo(msgspec.Struct, frozen=True):
@@ -26,20 +35,14 @@ class SupplyInfo(msgspec.Struct, frozen=True):
     decimals: int
 
 
-def query_balance(ctx: QueryContext, address: Address) -> Amount:
-    """The balance of `address` (0 for an account that does not exist)."""
-    return get_balance(ctx.view, address) or 0
+def query_balance(ctx: QueryContext, request: BalanceRequest) -> Balance:
+    """The balance of an account."""
+    balance = get_balance(ctx.view, request.address)
+    return Balance(address=request.address, balance=balance or 0, exists=balance is not None)
 
 
-def query_account(ctx: QueryContext, address: Address) -> AccountInfo:
-    return AccountInfo(
-        address=address.hex(),
-        balance=get_balance(ctx.view, address) or 0,
-        nonce=ctx.get_nonce(address),
-    )
-
-
-def query_supply(ctx: QueryContext) -> SupplyInfo:
+def query_supply(ctx: QueryContext, request: SupplyRequest) -> SupplyInfo:
+    """The coin's total supply, its cap and what block rewards minted so far."""
     params = get_params(ctx.view)
     return SupplyInfo(
         total=get_supply(ctx.view),
@@ -50,10 +53,17 @@ def query_supply(ctx: QueryContext) -> SupplyInfo:
     )
 
 
-QUERIES: dict[str, QueryFn] = {
-    "balance": query_balance,
-    "account": query_account,
-    "supply": query_supply,
-}
+QUERIES = (
+    Query("balance", BalanceRequest, Balance, query_balance),
+    Query("supply", SupplyRequest, SupplyInfo, query_supply),
+)
 
-__all__ = ["QUERIES", "AccountInfo", "SupplyInfo", "query_account", "query_balance", "query_supply"]
+__all__ = [
+    "QUERIES",
+    "Balance",
+    "BalanceRequest",
+    "SupplyInfo",
+    "SupplyRequest",
+    "query_balance",
+    "query_supply",
+]

@@ -1,18 +1,14 @@
 """The action registry and the module framework's guarantees."""
 
-import ast
-import pathlib
-
 import msgspec
 import pytest
 
 from chainbook import codec
 from chainbook.apps.bank import MultiTransfer, Output, Transfer
-from chainbook.apps.base import Module
+from chainbook.apps.base import GenesisSection, Module, ModuleError, Query
 from chainbook.apps.registry import REGISTRY, Registry, decode_action
 from chainbook.errors import DecodeError, UnknownAction
-
-from .ledger_support import BOB
+from tests.support import BOB
 
 
 def test_actions_round_trip_as_tagged_arrays() -> None:
@@ -58,45 +54,48 @@ def _noop(*_: object) -> list[object]:
     return []
 
 
+def _module(name: str, actions: tuple[type[msgspec.Struct], ...], **extra: object) -> Module:
+    return Module(name, f"the {name} module", actions, _noop, **extra)  # type: ignore[arg-type]
+
+
+class PingError(ModuleError):
+    code = "ping.refused"
+
+
+class StrayError(ModuleError):
+    code = "refused"
+
+
+class NoDefaults(msgspec.Struct):
+    n: int
+
+
 def test_registry_refuses_conflicts() -> None:
-    ping = Module("ping", (Ping,), _noop)  # type: ignore[arg-type]
+    ping = _module("ping", (Ping,), errors=(PingError,))
     assert Registry([ping]).decode_action(codec.encode(Ping(1))) == Ping(1)
     with pytest.raises(ValueError, match="taken or reserved"):
         Registry([ping, ping])
     with pytest.raises(ValueError, match="taken or reserved"):
-        Registry([Module("acct", (), _noop)])  # type: ignore[arg-type]
+        Registry([_module("acct", ())])
     with pytest.raises(ValueError, match="must start with 'other.'"):
-        Registry([Module("other", (Ping,), _noop)])  # type: ignore[arg-type]
+        Registry([_module("other", (Ping,))])
     with pytest.raises(ValueError, match="array_like"):
-        Registry([Module("pong", (Loose,), _noop)])  # type: ignore[arg-type]
+        Registry([_module("pong", (Loose,))])
 
 
-FORBIDDEN = {"asyncio", "socket", "sqlite3", "time", "random", "threading", "os", "subprocess"}
-CORE_FILES = [
-    "ledger/state.py",
-    "ledger/execute.py",
-    "apps/base.py",
-    "apps/registry.py",
-    "apps/bank/__init__.py",
-    "apps/bank/actions.py",
-    "apps/bank/process.py",
-    "apps/bank/queries.py",
-    "core/mempool.py",
-]
+def test_registry_refuses_a_manifest_that_breaks_the_conventions() -> None:
+    with pytest.raises(ValueError, match="code 'refused'; it must start with 'ping.'"):
+        Registry([_module("ping", (Ping,), errors=(StrayError,))])
+    query = Query("q", NoDefaults, int, _noop)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="declares a query name twice"):
+        Registry([_module("ping", (Ping,), queries=(query, query))])
+    section = GenesisSection(NoDefaults, _noop)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs a default for every field"):
+        Registry([_module("ping", (Ping,), genesis=section)])
 
 
-@pytest.mark.parametrize("relative", CORE_FILES)
-def test_core_module_imports_no_io(relative: str) -> None:
-    import chainbook
-
-    path = pathlib.Path(chainbook.__file__).parent / relative
-    imported = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            imported.add(node.module.split(".")[0])
-        if isinstance(node, ast.ImportFrom) and node.module:
-            forbidden = ("chainbook.runtime", "chainbook.p2p", "chainbook.api")
-            assert not node.module.startswith(forbidden)
-    assert not imported & FORBIDDEN, imported & FORBIDDEN
+def test_every_module_of_this_build_keeps_the_conventions() -> None:
+    for module in REGISTRY.modules:
+        for error in module.errors:
+            assert error.code.startswith(module.name + "."), error
+        assert module.summary and module.queries, module.name

@@ -1,4 +1,6 @@
-"""Replay every ledger spec vector through execute_block, from its hex bytes alone."""
+"""Replay every module's spec vectors through execute_block, from their hex bytes alone."""
+
+from __future__ import annotations
 
 import json
 import pathlib
@@ -6,30 +8,38 @@ from typing import Any
 
 import pytest
 
+from chainbook.apps.registry import Registry
 from chainbook.chain.tx import decode_tx
 from chainbook.errors import InvalidBlock
 from chainbook.ledger.execute import BlockContext, apply_block_result, execute_block
 from chainbook.ledger.state import LedgerState
+from tests.apps.spec import FORMAT, ModuleCases, discover, dump
 
-from .make_vectors import FORMAT, VECTORS_DIR, build_vectors, dump
+CASES = discover()
+VECTORS = [(cases, path) for cases in CASES for path in sorted(cases.vectors_dir.glob("*.json"))]
 
-VECTOR_FILES = sorted(VECTORS_DIR.glob("*.json"))
 
-
-def load_state(data: dict[str, Any]) -> LedgerState:
+def load_state(data: dict[str, Any], registry: Registry) -> LedgerState:
     kv = {bytes.fromhex(k): bytes.fromhex(v) for k, v in data["kv"].items()}
-    return LedgerState(data["height"], bytes.fromhex(data["app_hash"]), data["time_ms"], kv)
+    return LedgerState(
+        data["height"], bytes.fromhex(data["app_hash"]), data["time_ms"], kv, registry
+    )
 
 
-def test_there_are_vectors() -> None:
-    assert len(VECTOR_FILES) >= 5
+def test_every_module_of_the_build_has_vectors() -> None:
+    from chainbook.apps.registry import REGISTRY
+
+    with_vectors = {cases.module for cases in CASES if any(cases.vectors_dir.glob("*.json"))}
+    assert {m.name for m in REGISTRY.modules} <= with_vectors
 
 
-@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.stem)
-def test_vector(path: pathlib.Path) -> None:
+@pytest.mark.parametrize(
+    ("cases", "path"), VECTORS, ids=[f"{c.module}/{p.stem}" for c, p in VECTORS]
+)
+def test_vector(cases: ModuleCases, path: pathlib.Path) -> None:
     vector = json.loads(path.read_text())
-    assert vector["format"] == FORMAT
-    state = load_state(vector["pre"])
+    assert vector["format"] == FORMAT and vector["module"] == cases.module
+    state = load_state(vector["pre"], cases.registry)
     block = vector["block"]
     txs = [decode_tx(bytes.fromhex(t)) for t in block["txs"]]
     ctx = BlockContext(block["height"], block["time_ms"], bytes.fromhex(block["proposer"]))
@@ -60,7 +70,11 @@ def test_vector(path: pathlib.Path) -> None:
     assert state.app_hash.hex() == post["app_hash"]
 
 
-def test_vector_files_are_up_to_date() -> None:
-    """The committed files equal what the generator produces now (rerun make_vectors.py)."""
-    for name, vector in build_vectors().items():
-        assert (VECTORS_DIR / f"{name}.json").read_text() == dump(vector), name
+@pytest.mark.parametrize("cases", CASES, ids=[c.module for c in CASES])
+def test_vector_files_are_up_to_date(cases: ModuleCases) -> None:
+    """The committed files equal what the cases produce now (python -m tests.apps.spec)."""
+    built = cases.build_vectors()
+    on_disk = {p.stem for p in cases.vectors_dir.glob("*.json")}
+    assert on_disk == set(built), "stale or missing vector files"
+    for name, vector in built.items():
+        assert (cases.vectors_dir / f"{name}.json").read_text() == dump(vector), name

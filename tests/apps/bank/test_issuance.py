@@ -4,9 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainbook.apps.bank.process import BankParams, compute_block_reward, compute_mint_amount
-from chainbook.ledger.state import get_balance, get_supply, query
-
-from .ledger_support import ALICE, BOB, CAROL, make_state, run_block
+from tests.support import ALICE, BOB, CAROL, ask, balance_of, make_state, run_block, supply_of
 
 
 def params(reward: int, interval: int, cap: int) -> BankParams:
@@ -28,12 +26,11 @@ def test_no_halving_when_interval_is_zero() -> None:
 def test_mint_goes_to_the_proposer_with_an_event() -> None:
     state = make_state(block_reward=10, supply_max=10_000)
     from chainbook.ledger.execute import apply_block_result, execute_block
-
-    from .ledger_support import CHAIN_ID, ctx
+    from tests.support import CHAIN_ID, ctx
 
     result = execute_block(state, CHAIN_ID, [], ctx(1, proposer=CAROL))
     apply_block_result(state, result, 1)
-    assert get_balance(state.kv, CAROL.address) == 10
+    assert balance_of(state, CAROL.address) == 10
     assert [(e.module, e.kind, e.attributes) for e in result.events] == [
         ("bank", "mint", [("to", CAROL.address.hex()), ("amount", "10")])
     ]
@@ -47,14 +44,14 @@ def test_cap_is_reached_exactly_then_nothing_more_is_minted() -> None:
         result = run_block(state, [])
         minted.append(sum(int(e.attributes[1][1]) for e in result.events))
     assert minted == [10, 10, 5, 0, 0]
-    assert get_supply(state.kv) == 1_525
-    assert query(state, "bank", "supply").minted == 25
+    assert supply_of(state) == 1_525
+    assert ask(state, "bank", "supply").minted == 25
 
 
 def test_no_reward_configured_mints_nothing() -> None:
     state = make_state()
     result = run_block(state, [])
-    assert result.events == [] and get_supply(state.kv) == 1_500
+    assert result.events == [] and supply_of(state) == 1_500
 
 
 @settings(max_examples=300, deadline=None)
@@ -95,5 +92,5 @@ def test_executed_chain_tracks_supply_across_halvings() -> None:
     for _ in range(9):
         run_block(state, [])
     # 8+8+4+4+2+2+1+1+0
-    assert get_supply(state.kv) == 1_500 + 30
-    assert get_balance(state.kv, ALICE.address) + get_balance(state.kv, BOB.address) == 1_500
+    assert supply_of(state) == 1_500 + 30
+    assert balance_of(state, ALICE.address) + balance_of(state, BOB.address) == 1_500

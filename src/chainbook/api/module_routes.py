@@ -1,0 +1,116 @@
+"""The routes every app module gets from its manifest: GET /apps/<module>/<query>.
+
+    GET /apps                       the modules of this node: actions, queries, error codes
+    GET /apps/<module>/<query>?f=v  a query; parameters are the request type's fields
+
+Parameters are decoded into the query's request Struct by apps/fields.py (hex bytes, decimal
+integers, JSON for nested values); the answer is the response type as JSON (bytes as hex). The
+OpenAPI document gets each route's parameters and response schema from the same types. Errors
+have the API's one body: 400 invalid_request naming the parameter, 404 unknown_query listing
+what exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from chainbook.api.service import NodeService
+from chainbook.apps.base import Query, get_action_tag
+from chainbook.apps.fields import InvalidField, build_from_text, describe_fields, json_schema
+from chainbook.apps.fields import to_json_value as _to_json_value
+from chainbook.apps.registry import Registry
+
+
+class ModuleInfo(msgspec.Struct, frozen=True):
+    name: str
+    summary: str
+    actions: list[str]
+    """Action tags: what POST /txs accepts for this module."""
+    queries: list[str]
+    errors: list[str]
+    """Error codes its receipts and refusals carry."""
+    limits: dict[str, int]
+
+
+def describe_registry(registry: Registry) -> list[ModuleInfo]:
+    return [
+        ModuleInfo(
+            name=m.name,
+            summary=m.summary,
+            actions=[get_action_tag(a) for a in m.actions],
+            queries=[q.name for q in m.queries],
+            errors=[e.code for e in m.errors],
+            limits=dict(m.limits),
+        )
+        for m in registry.modules
+    ]
+
+
+def add_module_routes(
+    app: FastAPI, service: NodeService, registry: Registry, json_response: Any
+) -> None:
+    """Add GET /apps and one route per query of every module of `registry`."""
+    modules = describe_registry(registry)
+
+    @app.get(
+        "/apps",
+        summary="The app modules of this node: actions, queries, error codes, limits",
+        responses={200: _json_response_doc({"type": "array", "items": json_schema(ModuleInfo)})},
+    )
+    async def list_modules() -> Response:
+        return json_response(_to_json_value(modules))  # type: ignore[no-any-return]
+
+    for module in registry.modules:
+        for query in module.queries:
+            _add_query_route(app, service, module.name, query, json_response)
+
+
+def _add_query_route(
+    app: FastAPI, service: NodeService, module: str, query: Query, json_response: Any
+) -> None:
+    async def run(request: Request) -> Response:
+        params: dict[str, str] = {}
+        for key, value in request.query_params.multi_items():
+            if key in params:
+                raise InvalidField(f"parameter {key!r} given twice")
+            params[key] = value
+        answer = service.query(module, query.name, build_from_text(query.request, params))
+        return json_response(_to_json_value(answer))  # type: ignore[no-any-return]
+
+    parameters = [
+        {"name": f.name, "in": "query", "required": f.required, "schema": f.schema}
+        for f in describe_fields(query.request)
+    ]
+    app.add_api_route(
+        f"/apps/{module}/{query.name}",
+        run,
+        methods=["GET"],
+        summary=query.summary,
+        name=f"{module}.{query.name}",
+        tags=[module],
+        openapi_extra={
+            "parameters": parameters,
+            "responses": {
+                "200": _json_response_doc(json_schema(query.response)),
+                "400": _error_doc("Invalid parameter"),
+            },
+        },
+    )
+
+
+def _json_response_doc(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _error_doc(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorView"}}},
+    }
+
+
+__all__ = ["ModuleInfo", "add_module_routes", "describe_registry"]

@@ -1,0 +1,625 @@
+"""The node core: everything one node decides, as a sans-IO state machine.
+
+    outputs = core.handle(input, now_ms)
+
+The runtime (asyncio, SQLite, TLS, signature worker processes) and the simulator are two
+drivers of this one class: they turn what they observe into inputs (core/inputs.py) and carry
+out the outputs in order (core/outputs.py states the order rules). Nothing here reads a clock,
+a socket or a file, except the read-only BookReader port for serving block sync.
+
+What the core owns:
+- consensus driving: it steps the ConsensusMachine and is the only place in the tree that
+  interprets its effects (consensus/effects.py);
+- wire messages: it decodes every peer frame (core/wire.py) and encodes every frame it sends;
+  a malformed frame disconnects the peer;
+- admission: the mempool, the bounded queue of gossiped transactions, their batches through
+  the signature checks, and a proposal carrying transactions of the batch being checked waits
+  for that batch instead of having block validation check them again (core/admission.py);
+- block sync: when and whom to ask, which answers to accept, the verification pipeline of
+  synced blocks (core/sync.py);
+- the commit sequence: a decided block is executed into a BlockRecord, the core emits
+  SaveBlock and applies the block (ledger state, mempool, waiters) only on BlockSaved. The
+  commit timeout that starts the next height is held until then, so the next height never
+  starts on a state that is not durable (store before apply).
+
+Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
+at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chainbook import codec, limits
+from chainbook.chain.block import Block, decode_block, encode_block
+from chainbook.chain.commit import Commit, SignedProposal
+from chainbook.chain.genesis import Genesis
+from chainbook.chain.tx import DecodedTx
+from chainbook.consensus import effects
+from chainbook.consensus.events import (
+    CommitReceived,
+    Event,
+    ProposalReceived,
+    Resend,
+    TimeoutElapsed,
+    TimeoutKind,
+    VoteReceived,
+)
+from chainbook.consensus.machine import ConsensusMachine, StateDivergence
+from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.admission import Admission
+from chainbook.core.inputs import (
+    BlockSaved,
+    FrameReceived,
+    Input,
+    PeerConnected,
+    PeerDisconnected,
+    PeerId,
+    Tick,
+    TimerFired,
+    TxsSubmitted,
+    TxsVerified,
+    VerifyResult,
+)
+from chainbook.core.mempool import Mempool
+from chainbook.core.outputs import (
+    BlockCommitted,
+    BlockRecord,
+    Broadcast,
+    Disconnect,
+    Halt,
+    LogEvent,
+    Output,
+    SaveBlock,
+    SaveConsensusRecord,
+    Send,
+    SetTimer,
+    TxsAdmitted,
+    VerifyTxs,
+)
+from chainbook.core.sync import BlockSync, BookReader, serve_sync
+from chainbook.core.wire import (
+    StatusMessage,
+    SyncRequest,
+    SyncResponse,
+    TxsMessage,
+    WireMessage,
+    decode_message,
+    encode_message,
+)
+from chainbook.crypto import PrivateKey
+from chainbook.errors import DecodeError, InvalidInput, InvalidTransaction, PeerMisbehaved
+from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.execute import BlockResult
+from chainbook.types import Hash, Height, Round, TimeMs
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    """The core's own cadences (the consensus timeouts are in the genesis)."""
+
+    resend_interval_ms: int = 1_000
+    """How often this validator re-sends its latest proposal and votes (recovers losses)."""
+    status_interval_ms: int = 1_000
+    """How often the committed height is announced to peers (tells laggards to sync)."""
+    gossip_flush_ms: int = 10
+    """Admitted client transactions are batched this long before they are gossiped."""
+    sync_retry_ms: int = 2_000
+    """An unanswered sync request may be sent again (to another peer) after this long."""
+
+
+class _PendingApply:
+    """A decided block whose record the driver is saving."""
+
+    __slots__ = ("commit_due", "record", "result", "round")
+
+    def __init__(self, record: BlockRecord, result: BlockResult, round_: Round) -> None:
+        self.record = record
+        self.result = result
+        self.round = round_
+        self.commit_due = False
+        """The commit timeout elapsed already: start the next height as soon as it is applied."""
+
+
+class _SyncBatch:
+    """Synced blocks of one response, waiting for their signature checks, in height order."""
+
+    __slots__ = ("blocks", "peer_id")
+
+    def __init__(self, peer_id: PeerId, blocks: list[tuple[Block, bytes, Commit, int | None]]):
+        self.peer_id = peer_id
+        self.blocks = blocks
+        """(block, its bytes, commit, batch id of its signature check or None if none needed)."""
+
+
+class NodeCore:
+    """One node's decisions. Build it with core/boot.py `boot_core`."""
+
+    def __init__(
+        self,
+        *,
+        genesis: Genesis,
+        key: PrivateKey,
+        is_validator: bool,
+        book: BookReader,
+        mempool: Mempool,
+        app: LedgerApplication,
+        machine: ConsensusMachine,
+        settings: CoreSettings,
+    ) -> None:
+        self.genesis = genesis
+        self.chain_id = genesis.chain_id
+        self.key = key
+        self.is_validator = is_validator
+        self.book = book
+        self.mempool = mempool
+        self.app = app
+        self.machine = machine
+        self.settings = settings
+        self.admission = Admission()
+        self.sync = BlockSync(settings.sync_retry_ms)
+        self.counters: Counter[str] = Counter()
+        """Explicit no-ops and refusals of the core, by reason."""
+        self.halted: str | None = None
+        self.txs_admitted = 0
+        self._outputs: list[Output] = []
+        self._now_ms: TimeMs = 0
+        self._started = False
+        self._pending_apply: _PendingApply | None = None
+        self._held_proposals: list[tuple[SignedProposal, Block]] = []
+        """Proposals waiting for the gossip batch being checked (they carry some of its txs)."""
+        self._sync_batches: list[_SyncBatch] = []
+        self._sync_checks: dict[int, dict[Hash, DecodedTx] | None] = {}
+        """Signature checks of synced blocks: batch id -> results (None while pending)."""
+        self._next_batch_id = 0
+        self._due_ms = {"resend": 0, "status": 0, "gossip": 0}
+
+    # ------------------------------------------------------------------ the interface
+
+    @property
+    def height(self) -> Height:
+        """The latest height applied to the ledger state (hence durable)."""
+        return self.app.state.height
+
+    @property
+    def is_syncing(self) -> bool:
+        return self.sync.is_behind(self.height)
+
+    def next_tick_due_ms(self) -> TimeMs:
+        """When the next Tick has work to do (a driver may tick more often; the simulator
+        ticks exactly then)."""
+        due = self._due_ms
+        soonest = min(due["resend"], due["status"])
+        if self.admission.has_outbound:
+            soonest = min(soonest, due["gossip"])
+        return soonest
+
+    def start(self, now_ms: TimeMs) -> list[Output]:
+        """Begin (or resume after a restart): the machine's first round, the first status."""
+        assert not self._started
+        self._started = True
+        self._now_ms = now_ms
+        self._due_ms = {
+            "resend": now_ms + self.settings.resend_interval_ms,
+            "status": now_ms + self.settings.status_interval_ms,
+            "gossip": now_ms + self.settings.gossip_flush_ms,
+        }
+        self._carry_out_guarded(lambda: self.machine.start(now_ms))
+        return self._take_outputs()
+
+    def handle(self, input_: Input, now_ms: TimeMs) -> list[Output]:
+        """Feed one input; returns the outputs to carry out, in order."""
+        assert self._started, "call start() first"
+        if self.halted is not None:
+            self.counters["input_after_halt"] += 1
+            return []
+        self._now_ms = now_ms
+        match input_:
+            case Tick():
+                self._on_tick()
+            case FrameReceived(peer_id=peer_id, payload=payload):
+                self._on_frame(peer_id, payload)
+            case TimerFired(kind=kind, height=height, round=round_):
+                self._on_timer(TimeoutElapsed(kind, height, round_))
+            case TxsSubmitted():
+                self._on_submitted(input_)
+            case TxsVerified(batch_id=batch_id, results=results):
+                self._on_verified(batch_id, results)
+            case BlockSaved(height=height):
+                self._on_block_saved(height)
+            case PeerConnected(peer_id=peer_id):
+                self.sync.on_connected(peer_id)
+                self._send(peer_id, StatusMessage(height=self.height))
+            case PeerDisconnected(peer_id=peer_id):
+                self.sync.on_disconnected(peer_id)
+        return self._take_outputs()
+
+    # ------------------------------------------------------------------ inputs
+
+    def _on_tick(self) -> None:
+        now = self._now_ms
+        due = self._due_ms
+        if now >= due["gossip"]:
+            due["gossip"] = now + self.settings.gossip_flush_ms
+            for txs in self.admission.take_outbound():
+                self._broadcast(TxsMessage(txs=txs))
+        if now >= due["resend"]:
+            due["resend"] = now + self.settings.resend_interval_ms
+            self._step_machine(Resend())
+        if now >= due["status"]:
+            due["status"] = now + self.settings.status_interval_ms
+            self._broadcast(StatusMessage(height=self.height))
+            if self.sync.is_behind(self.height):
+                self._request_sync()
+
+    def _on_frame(self, peer_id: PeerId, payload: bytes) -> None:
+        """The one place where a peer's bytes become the node's inputs."""
+        try:
+            message = decode_message(payload)
+        except PeerMisbehaved as exc:
+            self.counters["peer_message_malformed"] += 1
+            self._outputs.append(Disconnect(peer_id, f"malformed message: {exc}"))
+            return
+        self._dispatch(peer_id, message)
+
+    def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
+        match message:
+            case ProposalMessage(proposal=proposal, block=block):
+                self._receive_proposal(proposal, block)
+            case VoteMessage(vote=vote):
+                self._step_machine(VoteReceived(vote))
+            case TxsMessage(txs=txs):
+                self.admission.enqueue(peer_id, txs)
+                self._check_next_gossip_batch()
+            case StatusMessage(height=height):
+                self.sync.on_status(peer_id, height)
+                if height > self.height + 1:
+                    self._request_sync(peer_id)
+            case SyncRequest(from_height=from_height, count=count):
+                blocks = serve_sync(self.book, from_height, count)
+                if blocks:
+                    self._send(peer_id, SyncResponse(blocks=blocks))
+                else:
+                    self.counters["sync_nothing_to_serve"] += 1
+            case SyncResponse(blocks=blocks):
+                self._on_sync_response(peer_id, blocks)
+
+    def _on_timer(self, timeout: TimeoutElapsed) -> None:
+        pending = self._pending_apply
+        if (
+            timeout.kind == TimeoutKind.COMMIT
+            and pending is not None
+            and timeout.height == pending.record.height
+        ):
+            pending.commit_due = True  # the next height starts once the block is applied
+            return
+        self._step_machine(timeout)
+
+    def _on_submitted(self, submitted: TxsSubmitted) -> None:
+        results: list[VerifyResult] = []
+        for tx, checked in zip(submitted.txs, submitted.checked, strict=True):
+            if isinstance(checked, InvalidInput):
+                results.append(checked)
+                continue
+            try:
+                results.append(self._admit(tx, checked, gossip=True))
+            except InvalidTransaction as exc:
+                results.append(exc)
+        self._outputs.append(TxsAdmitted(submitted.request_id, results))
+
+    def _on_verified(self, batch_id: int, results: list[VerifyResult]) -> None:
+        if batch_id in self._sync_checks:
+            self._sync_checks[batch_id] = {r.hash: r for r in results if isinstance(r, DecodedTx)}
+            self._feed_sync_blocks()
+            return
+        batch = self.admission.finish_batch(batch_id)
+        if batch is None:
+            self.counters["verified_unknown_batch"] += 1
+            return
+        for tx, verified in zip(batch.txs, results, strict=True):
+            if isinstance(verified, InvalidInput):
+                self._count_refusal(verified)
+                continue
+            try:
+                self._admit(tx, verified, gossip=False)
+            except InvalidTransaction as exc:
+                # Normal under races (a nonce already committed here): not a fault.
+                self._count_refusal(exc)
+        held, self._held_proposals = self._held_proposals, []
+        for proposal, block in held:
+            self._step_machine(ProposalReceived(proposal, block))
+        self._check_next_gossip_batch()
+
+    def _on_block_saved(self, height: Height) -> None:
+        pending = self._pending_apply
+        assert pending is not None and pending.record.height == height, (
+            f"BlockSaved({height}) but the block waiting is "
+            f"{None if pending is None else pending.record.height}"
+        )
+        self._pending_apply = None
+        record = pending.record
+        self.app.commit(record.block, pending.result)
+        assert self.app.state.height == height
+        self.mempool.update_after_commit(
+            record.block.tx_hashes, self.app.state, pending.result.changes.keys()
+        )
+        self.admission.remember_committed(record.block.tx_hashes)
+        self._outputs.append(BlockCommitted(record, pending.round))
+        if pending.commit_due:
+            self._step_machine(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
+        self._feed_sync_blocks()
+
+    # ------------------------------------------------------------------ consensus
+
+    def _receive_proposal(self, proposal: SignedProposal, block: Block) -> None:
+        """Hand a proposal to consensus, after the gossip batch in signature checks if the
+        block carries some of its transactions.
+
+        Gossip often trails a proposal: block validation then checks the signatures of the
+        transactions this node has not admitted yet, inline. Those of the batch being checked
+        right now would be checked twice, so the proposal waits for that batch (at most
+        admission_batch_txs_max signatures, a few ms) instead. Sending all unseen ones to the
+        workers ahead of gossip measured worse (2,354 tx/s at 3,000 offered): the proposal then
+        waits behind the workers' queue, and blocks slow down.
+        """
+        if block.height == self.machine.height and self.admission.is_checking_any(block.tx_hashes):
+            self._held_proposals.append((proposal, block))
+            self.counters["proposal_held_for_gossip"] += 1
+            return
+        self._step_machine(ProposalReceived(proposal, block))
+
+    def _step_machine(self, event: Event) -> None:
+        self._carry_out_guarded(lambda: self.machine.step(event, self._now_ms))
+
+    def _carry_out_guarded(self, step: Callable[[], list[effects.Effect]]) -> None:
+        if self.halted is not None:
+            return
+        try:
+            self._carry_out(step())
+        except StateDivergence as exc:
+            self.halted = str(exc)
+            self._outputs.append(LogEvent("critical", "state_divergence", {"reason": str(exc)}))
+            self._outputs.append(Halt(str(exc)))
+
+    def _carry_out(self, machine_effects: list[effects.Effect]) -> None:
+        """The one interpreter of consensus effects (their order: consensus/effects.py)."""
+        for effect in machine_effects:
+            match effect:
+                case effects.PersistState(record=record):
+                    self._outputs.append(SaveConsensusRecord(record))
+                case effects.Broadcast(message=message):
+                    self._broadcast(message)
+                case effects.ScheduleTimeout(kind=kind, height=height, round=round_):
+                    self._schedule(kind, height, round_, effect.duration_ms)
+                case effects.CommitBlock(block=block, commit=commit):
+                    self._decide(block, commit)
+                case effects.FallenBehind():
+                    self._request_sync()
+                case effects.EvidenceFound(first=first, second=second):
+                    self.counters["evidence_found"] += 1
+                    self._outputs.append(
+                        LogEvent(
+                            "warning",
+                            "equivocation_evidence",
+                            {
+                                "validator": first.validator.hex(),
+                                "height": first.vote.height,
+                                "round": first.vote.round,
+                                "first": first.vote.block_hash.hex(),
+                                "second": second.vote.block_hash.hex(),
+                            },
+                        )
+                    )
+
+    def _schedule(self, kind: TimeoutKind, height: Height, round_: Round, ms: int) -> None:
+        if kind == TimeoutKind.COMMIT and ms <= 0:
+            # A block decided through sync needs no pause: the next height starts as soon as
+            # it is applied, so a node catching up runs at the speed of verification.
+            assert self._pending_apply is not None and self._pending_apply.record.height == height
+            self._pending_apply.commit_due = True
+            return
+        self._outputs.append(SetTimer(kind, height, round_, ms))
+
+    def _decide(self, block: Block, commit: Commit) -> None:
+        """CommitBlock: execute (already done when it was validated) and ask for the save."""
+        assert self._pending_apply is None, "a second block decided before the first was saved"
+        result = self.app.result_for(block)
+        record = BlockRecord(
+            block=block,
+            block_bytes=encode_block(block),
+            commit=commit,
+            receipts=result.receipts,
+            events=result.events,
+            changes=result.changes,
+            app_hash=result.app_hash,
+        )
+        self._pending_apply = _PendingApply(record, result, commit.round)
+        self._outputs.append(SaveBlock(record))
+
+    # ------------------------------------------------------------------ admission
+
+    def _admit(self, tx: bytes, verified: DecodedTx, *, gossip: bool) -> DecodedTx:
+        added = self.mempool.add(tx, verified=verified)
+        if not added.duplicate:
+            self.txs_admitted += 1
+            if gossip:
+                self.admission.gossip(tx)
+        return added.tx
+
+    def _check_next_gossip_batch(self) -> None:
+        """Send the next gossip batch to the signature checks, unless one is there already.
+
+        Transactions whose signatures block validation already checked (they came in a
+        proposal first) are admitted at once, without another check.
+        """
+        while True:
+            batch = self.admission.next_batch(self._next_batch_id, self._is_pending)
+            if batch is None or batch.batch_id != self._next_batch_id:
+                return
+            self._next_batch_id += 1
+            fresh = [
+                (tx, hash_)
+                for tx, hash_ in zip(batch.txs, batch.hashes, strict=True)
+                if not self._admit_preverified(tx, hash_)
+            ]
+            if fresh:
+                batch.narrow(fresh)
+                self._outputs.append(VerifyTxs(batch.batch_id, batch.txs, batch.hashes))
+                return
+            self.admission.finish_batch(batch.batch_id)
+
+    def _admit_preverified(self, tx: bytes, hash_: Hash) -> bool:
+        verified = self.app.preverified.get(hash_)
+        if verified is None:
+            return False
+        try:
+            self._admit(tx, verified, gossip=False)
+        except InvalidTransaction as exc:
+            self._count_refusal(exc)
+        return True
+
+    def _is_pending(self, hash_: Hash) -> bool:
+        return hash_ in self.mempool
+
+    def _count_refusal(self, exc: InvalidInput) -> None:
+        self.counters["tx_refused_" + getattr(exc, "code", "decode_error")] += 1
+
+    def is_at_api_capacity(self) -> bool:
+        """Past this many pending transactions the API refuses new ones (503, retry later)."""
+        return len(self.mempool) >= limits.mempool_txs_api_max
+
+    # ------------------------------------------------------------------ block sync
+
+    def _request_sync(self, peer_id: PeerId | None = None) -> None:
+        plan = self.sync.plan_request(self.machine.height, self._now_ms, peer_id)
+        if plan is None:
+            return
+        self._send(
+            plan.peer_id,
+            SyncRequest(from_height=plan.from_height, count=limits.sync_blocks_per_response_max),
+        )
+        self._outputs.append(
+            LogEvent(
+                "info",
+                "sync_requested",
+                {
+                    "peer": plan.peer_id.hex()[:16],
+                    "from_height": plan.from_height,
+                    "target_height": self.sync.best_peer_height,
+                },
+            )
+        )
+
+    def _on_sync_response(self, peer_id: PeerId, blocks: list[tuple[bytes, bytes]]) -> None:
+        """Decode a batch of synced blocks and start their signature checks.
+
+        Catch-up is a pipeline: the next batch is requested as soon as this one arrives, and
+        the signatures of every block of the batch are checked (VerifyTxs) while the core
+        decides and the driver stores the blocks before them. Consensus decides each block
+        only if its commit certificate verifies.
+        """
+        if not self.sync.accept_response(peer_id):
+            return
+        decoded: list[tuple[Block, bytes, Commit]] = []
+        for block_bytes, commit_bytes in blocks:
+            try:
+                block = decode_block(block_bytes)
+                decoded.append((block, block_bytes, codec.decode(commit_bytes, Commit)))
+            except DecodeError as exc:
+                self._refuse_sync_block(peer_id, "malformed", str(exc))
+                return
+        fresh = [entry for entry in decoded if entry[0].height >= self.machine.height]
+        if not fresh:
+            self.counters["sync_response_stale"] += 1
+            return
+        if self.sync.peer_heights.get(peer_id, 0) > fresh[-1][0].height:
+            plan = self.sync.plan_next(peer_id, fresh[-1][0].height, self._now_ms)
+            self._send(
+                plan.peer_id,
+                SyncRequest(
+                    from_height=plan.from_height, count=limits.sync_blocks_per_response_max
+                ),
+            )
+        entries: list[tuple[Block, bytes, Commit, int | None]] = []
+        for block, block_bytes, commit in fresh:
+            unknown = [
+                (tx, hash_)
+                for tx, hash_ in zip(block.txs, block.tx_hashes, strict=True)
+                if self.app.get(hash_) is None
+            ]
+            batch_id: int | None = None
+            if unknown:
+                batch_id = self._next_batch_id
+                self._next_batch_id += 1
+                self._sync_checks[batch_id] = None
+                self._outputs.append(
+                    VerifyTxs(batch_id, [t for t, _ in unknown], [h for _, h in unknown])
+                )
+            entries.append((block, block_bytes, commit, batch_id))
+        self._sync_batches.append(_SyncBatch(peer_id, entries))
+        self._feed_sync_blocks()
+
+    def _feed_sync_blocks(self) -> None:
+        """Hand consensus the synced block for its height once its checks are done and the
+        previous block is applied."""
+        while self._sync_batches and self.halted is None:
+            batch = self._sync_batches[0]
+            if not batch.blocks:
+                self._sync_batches.pop(0)
+                continue
+            if self._pending_apply is not None or self.machine.decided is not None:
+                return
+            block, _, commit, batch_id = batch.blocks[0]
+            if block.height < self.machine.height:
+                self._drop_sync_entry(batch)
+                continue
+            if block.height > self.machine.height:
+                self.counters["sync_block_gap"] += 1
+                self._drop_sync_batch(0)
+                continue
+            if batch_id is not None:
+                checked = self._sync_checks.get(batch_id)
+                if checked is None:
+                    return  # its signatures are still being checked
+                self.app.preverified.update(checked)
+            self._drop_sync_entry(batch)
+            self._step_machine(CommitReceived(block, commit))
+            if self._pending_apply is None and self.machine.height == block.height:
+                self._refuse_sync_block(batch.peer_id, "refused", f"height {block.height}")
+                self._drop_sync_batch(0)
+
+    def _drop_sync_entry(self, batch: _SyncBatch) -> None:
+        _, _, _, batch_id = batch.blocks.pop(0)
+        if batch_id is not None:
+            self._sync_checks.pop(batch_id, None)
+
+    def _drop_sync_batch(self, index: int) -> None:
+        batch = self._sync_batches.pop(index)
+        for _, _, _, batch_id in batch.blocks:
+            if batch_id is not None:
+                self._sync_checks.pop(batch_id, None)
+
+    def _refuse_sync_block(self, peer_id: PeerId, what: str, detail: str) -> None:
+        self.counters["sync_block_" + what] += 1
+        self._outputs.append(
+            LogEvent(
+                "warning", "sync_block_" + what, {"peer": peer_id.hex()[:16], "detail": detail}
+            )
+        )
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, peer_id: PeerId, message: WireMessage) -> None:
+        self._outputs.append(Send(peer_id, encode_message(message)))
+
+    def _broadcast(self, message: WireMessage) -> None:
+        self._outputs.append(Broadcast(encode_message(message)))
+
+    def _take_outputs(self) -> list[Output]:
+        outputs, self._outputs = self._outputs, []
+        return outputs
+
+
+__all__ = ["CoreSettings", "NodeCore"]
