@@ -23,17 +23,21 @@ from killed_child import run_until_killed
 from storage_chain import SavedBlock, save
 from typer.testing import CliRunner, Result
 
-from chainbook.chain.genesis import Genesis, dump_genesis
+from chainbook.chain.genesis import Genesis
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.cli.main import app
 from chainbook.core.book import open_book
-from chainbook.errors import BookInUse, DamagedBookFile, StorageError
+from chainbook.errors import BookInUse, ConsensusRecordMissing, DamagedBookFile, StorageError
+from chainbook.ledger.genesis import dump_genesis
 from chainbook.ledger.state import LedgerState
 from chainbook.storage import (
     FileConsensusRecordStore,
+    MemoryConsensusRecordStore,
     SalvageReport,
     SqliteBlockStore,
     check_book_file,
+    get_book_height_seen,
+    load_signing_record,
     open_sqlite_book,
     salvage_book,
 )
@@ -103,9 +107,8 @@ def intact_prefix(damaged: Path, chain: list[SavedBlock]) -> int:
     salvage keeps aside is not touched)."""
     copy = damaged.with_name("oracle-copy.sqlite")
     shutil.copy(damaged, copy)
-    for suffix in ("-wal",):
-        if Path(f"{damaged}{suffix}").exists():
-            shutil.copy(f"{damaged}{suffix}", f"{copy}{suffix}")
+    if Path(f"{damaged}-wal").exists():
+        shutil.copy(f"{damaged}-wal", f"{copy}-wal")
     db = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     db.execute("PRAGMA writable_schema=ON")  # read what is left of a file cut short
     try:
@@ -214,6 +217,24 @@ def test_a_file_that_is_not_sqlite_becomes_an_empty_book_for_a_full_sync(book: P
     store.close()
 
 
+def test_a_salvaged_book_without_its_record_is_not_a_fresh_validator(book: Path) -> None:
+    """The signing rule judges by the height the book had reached before the repair: a book
+    salvaged down to nothing, beside a lost record, must still refuse to sign."""
+    book.write_bytes(b"not sqlite" * 1000)
+    store, report = open_sqlite_book(book)
+    assert store.latest_height() == 0 and get_book_height_seen(store, report) == 1
+    with pytest.raises(ConsensusRecordMissing):
+        load_signing_record(MemoryConsensusRecordStore(), get_book_height_seen(store, report))
+    store.close()
+    healthy = book.parent / "healthy.sqlite"
+    with SqliteBlockStore(healthy) as writer:
+        for saved in CHAIN[:3]:
+            save(writer, saved)
+    store, report = open_sqlite_book(healthy)
+    assert report is None and get_book_height_seen(store, report) == 3
+    store.close()
+
+
 @pytest.mark.parametrize(("checkpoint_pages", "seed"), [(0, 1), (40, 1), (40, 2), (4, 1), (4, 2)])
 def test_the_wal_deleted_after_a_kill_9(tmp_path: Path, checkpoint_pages: int, seed: int) -> None:
     """The attack: kill -9 the writer, delete book.sqlite-wal and -shm, restart. The book is
@@ -300,14 +321,12 @@ def test_a_row_written_behind_the_stores_back_is_damage_at_save_and_at_open(book
 
 
 def test_a_healthy_book_is_opened_as_it_is(book: Path) -> None:
-    before = digest(book)
     assert check_book_file(book) is None
     store, report = open_sqlite_book(book)
     assert report is None and store.latest_height() == BLOCKS
+    assert_usable_and_verified(store, GENESIS, CHAIN, BLOCKS)
     store.close()
     assert not Path(f"{book}.damaged-1").exists()
-    assert sqlite3.connect(book).execute("SELECT count(*) FROM blocks").fetchone() == (BLOCKS,)
-    assert before  # (the file itself changes on open: WAL mode, checkpoints)
 
 
 def test_what_is_not_damage_is_refused_and_never_moved(tmp_path: Path, book: Path) -> None:

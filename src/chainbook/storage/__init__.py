@@ -34,6 +34,7 @@ from chainbook.storage.sqlite import (
     SalvageReport,
     SqliteBlockStore,
     check_book_file,
+    get_book_height_seen,
     open_sqlite_book,
     salvage_book,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "check_book_file",
     "check_signing_allowed",
     "consensus_record_path",
+    "get_book_height_seen",
     "load_signing_record",
     "open_sqlite_book",
     "salvage_book",

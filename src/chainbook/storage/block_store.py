@@ -41,9 +41,8 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
-from chainbook.chain.block import Block, encode_block
+from chainbook.chain.block import Block, compute_header_hash, encode_block
 from chainbook.chain.commit import Commit
-from chainbook.chain.verify import compute_header_hash
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Hash, Height
 

@@ -22,9 +22,8 @@ is not disk, and the simulator's CPU is), and a tx index of (height, index).
 from __future__ import annotations
 
 from chainbook import codec
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, compute_header_hash
 from chainbook.chain.commit import Commit
-from chainbook.chain.verify import compute_header_hash
 from chainbook.errors import CorruptBook
 from chainbook.ledger.receipts import Receipt
 from chainbook.storage.block_store import (

@@ -11,7 +11,12 @@
 
 from chainbook.storage.sqlite.damage import check_book_file
 from chainbook.storage.sqlite.lock import BookLock
-from chainbook.storage.sqlite.salvage import SalvageReport, open_sqlite_book, salvage_book
+from chainbook.storage.sqlite.salvage import (
+    SalvageReport,
+    get_book_height_seen,
+    open_sqlite_book,
+    salvage_book,
+)
 from chainbook.storage.sqlite.schema import SCHEMA_VERSION
 from chainbook.storage.sqlite.store import SqliteBlockStore
 from chainbook.storage.sqlite.tx_index import tx_key
@@ -22,6 +27,7 @@ __all__ = [
     "SalvageReport",
     "SqliteBlockStore",
     "check_book_file",
+    "get_book_height_seen",
     "open_sqlite_book",
     "salvage_book",
     "tx_key",

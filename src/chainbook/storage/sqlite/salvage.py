@@ -1,6 +1,7 @@
 """Salvage: turn a damaged book file into a healthy book holding every block still readable.
 
     open_sqlite_book(path) -> (SqliteBlockStore, SalvageReport | None)   what the node opens
+    get_book_height_seen(store, report) -> height   what the signing rule judges by
     salvage_book(path) -> SalvageReport                                  the same, by hand
     check_book_file(path) -> problem | None       (damage.py) the read-only judgement
 
@@ -117,6 +118,19 @@ def open_sqlite_book(path: str | os.PathLike[str]) -> tuple[SqliteBlockStore, Sa
     except BaseException:
         lock.release()
         raise
+
+
+def get_book_height_seen(store: SqliteBlockStore, salvage: SalvageReport | None) -> Height:
+    """How far this book had got before anything repaired it: the height the signing rule
+    (storage/consensus_record.py check_signing_allowed) must judge by, taken right after
+    open_sqlite_book and before open_book truncates anything.
+
+    A salvaged book counts as at least 1, whatever it kept: a book that was there to be
+    damaged was not a fresh validator's, so a missing record beside it is a lost record.
+    """
+    if salvage is None:
+        return store.latest_height()
+    return max(store.latest_height(), salvage.kept_height, salvage.last_height_seen or 0, 1)
 
 
 def salvage_book(path: str | os.PathLike[str], problem: str = "salvage asked for") -> SalvageReport:
@@ -276,6 +290,7 @@ def _fsync_directory(book: str) -> None:
 
 __all__ = [
     "DAMAGED_COPIES_MAX",
+    "get_book_height_seen",
     "SALVAGE_BATCH_BLOCKS",
     "SALVAGE_BATCH_BYTES",
     "SalvageReport",

@@ -34,9 +34,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from chainbook import codec
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, compute_header_hash
 from chainbook.chain.commit import Commit
-from chainbook.chain.verify import compute_header_hash
 from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.receipts import Receipt
 from chainbook.storage.block_store import (
