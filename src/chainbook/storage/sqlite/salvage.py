@@ -1,19 +1,20 @@
 """Salvage: turn a damaged book file into a healthy book holding every block still readable.
 
     open_sqlite_book(path) -> (SqliteBlockStore, SalvageReport | None)   what the node opens
-    get_book_height_seen(store, report) -> height   what the signing rule judges by
-    salvage_book(path) -> SalvageReport                                  the same, by hand
-    check_book_file(path) -> problem | None       (damage.py) the read-only judgement
+    get_book_height_seen(store, report) -> Height         what the signing rule judges by
+    salvage_book(path) -> SalvageReport                   the same salvage, by hand
+    check_book_file(path) -> problem | None               (damage.py) the read-only judgement
 
 Rules kept:
 - Only damage is salvaged (damage.py says what damage is); a healthy file, another schema
   version or a foreign SQLite file is opened or refused as it is, never moved.
-- Nothing is deleted: the damaged file and its -wal and -shm are moved aside, in that order
-  of the two side files first, as `<book>.damaged-<n>`, `<book>.damaged-<n>-wal`,
+- Nothing is deleted: the damaged file and its -wal and -shm are moved aside, the two side
+  files first, as `<book>.damaged-<n>`, `<book>.damaged-<n>-wal`,
   `<book>.damaged-<n>-shm` (n: the first number none of the three uses), so SQLite still
   finds the -wal beside its file and the moved copy can be opened and inspected. Side files
   first: a crash after the main file moved but before its -wal did would leave that -wal
-  beside the fresh book, and SQLite would replay the old book's pages into it.
+  where the fresh book is made (damage.py reports such an orphan, so it would be moved aside
+  in turn, but with the blocks it held lost to the salvage).
 - The fresh book receives the blocks of the damaged one in height order, byte for byte (block,
   commit, receipts; the tx index rebuilt from the blocks, as save_block builds it), from height
   1 up to the first block that cannot be read, is missing (non-contiguous), or does not decode
