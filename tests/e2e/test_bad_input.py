@@ -123,10 +123,14 @@ async def _raw_peer(
     ca_cert_pem = (root / "ca" / "ca.pem").read_bytes()
     if ca_key_pem is None:  # a certificate from a CA the network does not trust
         ca_key_pem, other_ca = tls.create_network_ca("rogue CA")
-        cert = tls.issue_node_certificate(ca_key_pem, other_ca, seed, "rogue")
+        cert = tls.issue_node_certificate(
+            ca_key_pem, other_ca, node_public_key=tls.public_key_of_seed(seed), common_name="rogue"
+        )
         context = tls.client_context(ca_cert_pem, cert, seed)
     else:
-        cert = tls.issue_node_certificate(ca_key_pem, ca_cert_pem, seed, "raw")
+        cert = tls.issue_node_certificate(
+            ca_key_pem, ca_cert_pem, node_public_key=tls.public_key_of_seed(seed), common_name="raw"
+        )
         context = tls.client_context(ca_cert_pem, cert, seed)
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
     hello = Hello(PROTOCOL_VERSION, chain, tls.public_key_of_seed(seed), 1)

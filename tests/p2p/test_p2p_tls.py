@@ -31,7 +31,9 @@ def der_of(cert_pem: bytes) -> bytes:
 
 def test_node_certificate_key_is_the_pynacl_public_key_of_the_seed() -> None:
     ca_key_pem, ca_cert_pem = tls.create_network_ca("test network")
-    cert_pem = tls.issue_node_certificate(ca_key_pem, ca_cert_pem, SEED, "node-0")
+    cert_pem = tls.issue_node_certificate(
+        ca_key_pem, ca_cert_pem, node_public_key=tls.public_key_of_seed(SEED), common_name="node-0"
+    )
     expected = SigningKey(SEED).verify_key.encode()
     assert tls.peer_public_key(FakeSSLObject(der_of(cert_pem))) == expected  # type: ignore[arg-type]
     assert tls.public_key_of_seed(SEED) == expected
@@ -40,7 +42,9 @@ def test_node_certificate_key_is_the_pynacl_public_key_of_the_seed() -> None:
 def test_node_certificate_is_signed_by_the_ca_and_long_lived() -> None:
     ca_key_pem, ca_cert_pem = tls.create_network_ca("test network")
     cert = x509.load_pem_x509_certificate(
-        tls.issue_node_certificate(ca_key_pem, ca_cert_pem, SEED, "node-0")
+        tls.issue_node_certificate(
+            ca_key_pem, ca_cert_pem, node_public_key=tls.public_key_of_seed(SEED), common_name="n0"
+        )
     )
     ca_cert = x509.load_pem_x509_certificate(ca_cert_pem)
     cert.verify_directly_issued_by(ca_cert)
@@ -64,7 +68,9 @@ def test_seed_of_wrong_length_is_refused() -> None:
 @pytest.mark.parametrize("build", [tls.server_context, tls.client_context])
 def test_contexts_are_mutual_tls13_without_host_names(build: object) -> None:
     ca_key_pem, ca_cert_pem = tls.create_network_ca("test network")
-    cert_pem = tls.issue_node_certificate(ca_key_pem, ca_cert_pem, SEED, "node-0")
+    cert_pem = tls.issue_node_certificate(
+        ca_key_pem, ca_cert_pem, node_public_key=tls.public_key_of_seed(SEED), common_name="node-0"
+    )
     context: ssl.SSLContext = build(ca_cert_pem, cert_pem, SEED)  # type: ignore[operator]
     assert context.minimum_version == context.maximum_version == ssl.TLSVersion.TLSv1_3
     assert context.verify_mode == ssl.CERT_REQUIRED

@@ -89,7 +89,12 @@ class Network:
         return cls(*tls.create_network_ca(name))
 
     def certificate(self, seed: bytes, name: str) -> bytes:
-        return tls.issue_node_certificate(self.ca_key_pem, self.ca_cert_pem, seed, name)
+        return tls.issue_node_certificate(
+            self.ca_key_pem,
+            self.ca_cert_pem,
+            node_public_key=tls.public_key_of_seed(seed),
+            common_name=name,
+        )
 
     def config(self, name: str, **overrides: Any) -> TransportConfig:
         seed = seed_for(name)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import signal as signals
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from chainbook.cli.options import TESTNET_DIR_DEFAULT, DirOption, NodesOption
 from chainbook.cli.output import UserError, console, format_amount, friendly_errors
+
+if TYPE_CHECKING:
+    from chainbook.testnet import NodeRow, Testnet
 
 testnet_app = typer.Typer(help="A local multi-node network on loopback.", no_args_is_help=True)
 
@@ -51,16 +55,56 @@ def testnet_init(
         console.print(f"next: [bold]chainbook testnet up --dir {dir}[/]")
 
 
-def nodes_table(net: object) -> Table:
-    from chainbook.testnet import Testnet
-
-    assert isinstance(net, Testnet)
+def nodes_table(net: Testnet) -> Table:
     table = Table(title=f"testnet {net.chain_id} in {net.root}")
     for column in ("node", "role", "p2p", "api", "address"):
         table.add_column(column)
     for node in net.nodes:
         role = "validator" if node.validator else "full node"
         table.add_row(node.name, role, node.p2p_address, node.api_url, node.address)
+    return table
+
+
+STATUS_COLUMNS = (
+    "node",
+    "role",
+    "pid",
+    "alive",
+    "height",
+    "app hash",
+    "peers",
+    "round",
+    "repairs",
+    "api",
+)
+RIGHT_ALIGNED = ("height", "peers", "round")
+
+
+def status_table(rows: list[NodeRow], title: str = "testnet") -> Table:
+    """Each node's process and /status; a port answered by another node shows who, in red."""
+    table = Table(title=title)
+    for column in STATUS_COLUMNS:
+        table.add_column(column, justify="right" if column in RIGHT_ALIGNED else "left")
+    for row in rows:
+        s = row.status
+        if s is not None:
+            api = row.api_url
+        elif row.wrong_node:
+            api = f"[bold red]NOT THIS NODE: {escape(row.wrong_node)}[/]"
+        else:
+            api = f"[red]{escape(row.error[:40]) or 'unreachable'}[/]"
+        table.add_row(
+            row.name,
+            "validator" if row.validator else "full",
+            str(row.pid or "-"),
+            "[green]yes[/]" if row.alive else "[red]no[/]",
+            str(s.height) if s else "-",
+            s.app_hash[:12] if s else "-",
+            str(len(s.peers)) if s else "-",
+            str(s.round) if s else "-",
+            str(s.book_repairs) if s else "-",
+            api,
+        )
     return table
 
 
@@ -82,7 +126,7 @@ def testnet_up(
         if wait_s > 0:
             with console.status("waiting for the nodes' APIs"):
                 testnet.wait_until_ready(dir, list(pids), timeout_s=wait_s)
-            console.print(testnet.status_table(testnet.status(dir)))
+            console.print(status_table(testnet.status(dir)))
 
 
 @testnet_app.command("down")
@@ -120,7 +164,11 @@ def testnet_status(dir: DirOption = TESTNET_DIR_DEFAULT) -> None:
     from chainbook import testnet
 
     with friendly_errors():
-        console.print(testnet.status_table(testnet.status(dir)))
+        rows = testnet.status(dir)
+        console.print(status_table(rows))
+        wrong = [f"{row.name}: {row.wrong_node}" for row in rows if row.wrong_node]
+        if wrong:
+            raise UserError("not this testnet's node:\n  " + "\n  ".join(wrong))
 
 
 @testnet_app.command("add-node")
@@ -139,4 +187,4 @@ def testnet_add_node(
             console.print(f"{entry.name}: pid {pids[entry.name]}")
 
 
-__all__ = ["nodes_table", "testnet_app"]
+__all__ = ["nodes_table", "status_table", "testnet_app"]

@@ -1,23 +1,43 @@
-"""A node's `config.toml`: who it is on the network and where it listens.
+"""A node's `config.toml`: who it is on the network, where it listens and logs; every key also
+settable by an environment variable.
 
-    moniker   = "node0"            # a human name, shown in /status and logs
-    p2p_host  = "127.0.0.1"
-    p2p_port  = 26600
-    api_host  = "127.0.0.1"
-    api_port  = 26700
-    peers     = ["127.0.0.1:26601", "127.0.0.1:26602"]
-    log_level = "info"
+    moniker             = "node0"        # a human name, shown in /status and logs
+    p2p_host            = "127.0.0.1"
+    p2p_port            = 26600
+    api_host            = "127.0.0.1"
+    api_port            = 26700
+    peers               = ["127.0.0.1:26601", "127.0.0.1:26602"]
+    log_level           = "info"         # debug | info | warning | error
+    log_stream          = "stderr"       # JSON lines to stderr | stdout | none
+    log_file            = ""             # also to this file ("" = none; relative to the home)
+    log_file_bytes_max  = 10485760       # rotate the log file at this size ...
+    log_files_max       = 5              # ... keeping this many rotated files besides it
+    verify_threads      = 0              # signature threads (0: one per CPU)
+    key_passphrase_file = ""             # passphrase of an encrypted node_key.json
 
-Decoding is strict, like every input of chainbook: an unknown key (often a typo such as
-`api_prot`), a wrong type or an out-of-range port is refused with a ConfigError that names the
-file, the key and what is accepted. The config holds no secret: keys live in node_key.json.
+Rules kept:
+
+- Decoding is strict, like every input of chainbook: an unknown key (often a typo such as
+  `api_prot`), a wrong type or an out-of-range value is refused with a ConfigError that names
+  the file, the key and what is accepted.
+- Each key K can be overridden by the environment variable CHAINBOOK_<K upper-cased> (for
+  example CHAINBOOK_API_PORT=8080, CHAINBOOK_PEERS="10.0.0.2:26600,10.0.0.3:26600" as a
+  comma-separated list, CHAINBOOK_LOG_FILE=""), as containers and systemd units set them. An
+  override is typed and validated like the file, and a bad one is refused naming the variable.
+  Variables that name no key (CHAINBOOK_NODE of the CLI, CHAINBOOK_KEY_PASSPHRASE) are not
+  config and are ignored here.
+- The config holds no secret: keys live in node_key.json, a passphrase in the environment or in
+  the file `key_passphrase_file` names.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
+import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import tomli_w
@@ -27,6 +47,12 @@ from chainbook.errors import ConfigError
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
+LogStream = Literal["stderr", "stdout", "none"]
+ENV_PREFIX = "CHAINBOOK_"
+LOG_FILE_BYTES_MIN = 64 * 1024
+LOG_FILE_BYTES_MAX = 1024 * 1024 * 1024
+LOG_FILES_MAX = 100
+"""Rotated log files kept at most: a bounded disk footprint whatever the operator sets."""
 
 
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -38,10 +64,24 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     peers: list[str] = []
     """Addresses "host:port" of the peers to dial; each must be a p2p listener of the network."""
     log_level: LogLevel = "info"
+    log_stream: LogStream = "stderr"
+    """Where JSON-lines logs go besides the log file: a service manager (systemd, docker)
+    collects a process's stderr, so that is the default."""
+    log_file: str = ""
+    """A log file besides the stream ("" for none), relative to the node's home if not absolute,
+    rotated by size (log_file_bytes_max) keeping log_files_max older files."""
+    log_file_bytes_max: Annotated[
+        int, msgspec.Meta(ge=LOG_FILE_BYTES_MIN, le=LOG_FILE_BYTES_MAX)
+    ] = 10 * 1024 * 1024
+    log_files_max: Annotated[int, msgspec.Meta(ge=1, le=LOG_FILES_MAX)] = 5
     verify_threads: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
     """Threads that check transaction signatures (0: one per CPU). Nodes sharing a machine
     (a local testnet) should split the CPUs between them: more threads than cores only adds
     contention (measured: 4 nodes on 2 cores commit ~15 % more with 1 thread each than 2)."""
+    key_passphrase_file: str = ""
+    """File holding the passphrase of an encrypted node_key.json (for a service with no
+    terminal; systemd's LoadCredential= puts one under $CREDENTIALS_DIRECTORY). Relative to the
+    home if not absolute. CHAINBOOK_KEY_PASSPHRASE, if set, is used before it."""
 
     @property
     def p2p_address(self) -> str:
@@ -50,6 +90,14 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     @property
     def api_url(self) -> str:
         return f"http://{self.api_host}:{self.api_port}"
+
+
+CONFIG_KEYS: tuple[str, ...] = NodeConfig.__struct_fields__
+
+
+def env_name(key: str) -> str:
+    """The environment variable that overrides config key `key`: CHAINBOOK_<KEY>."""
+    return ENV_PREFIX + key.upper()
 
 
 def parse_peer(text: str) -> tuple[str, int]:
@@ -73,14 +121,63 @@ def verify_config(config: NodeConfig) -> None:
         raise ValueError(f"p2p_port and api_port are both {config.p2p_port}")
 
 
-def decode_config(data: bytes, source: str = "config.toml") -> NodeConfig:
-    """Parse and check TOML text; every failure is a ConfigError naming `source` and the key."""
+# --- environment overrides ------------------------------------------------------------------
+
+
+def _field_types() -> dict[str, Any]:
+    return {field.name: field.type for field in msgspec.structs.fields(NodeConfig)}
+
+
+def _convert_override(key: str, text: str, field_type: Any) -> object:
+    """`text` from the environment as the type of `key`, with the key's constraints."""
+    value: object = text
+    if key == "peers":
+        value = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        return msgspec.convert(value, field_type, strict=False)
+    except msgspec.ValidationError as exc:
+        reason = _explain(exc).split(" - at ")[0]
+        choices = typing.get_args(field_type) if typing.get_origin(field_type) is Literal else ()
+        if choices:
+            reason += f" (accepted: {', '.join(choices)})"
+        raise ConfigError(f"environment variable {env_name(key)}={text!r}: {reason}") from None
+
+
+def get_environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """{config key: typed value} for every CHAINBOOK_<KEY> set in `environ` (os.environ by
+    default); a value of the wrong type or out of range is a ConfigError naming the variable."""
+    environ = os.environ if environ is None else environ
+    types = _field_types()
+    overrides: dict[str, object] = {}
+    for key in CONFIG_KEYS:
+        text = environ.get(env_name(key))
+        if text is not None:
+            overrides[key] = _convert_override(key, text, types[key])
+    return overrides
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def decode_config(
+    data: bytes, source: str = "config.toml", environ: Mapping[str, str] | None = None
+) -> NodeConfig:
+    """Parse and check TOML text, then apply the environment overrides of `environ` (none when
+    `environ` is None: decoding text alone is pure). Every failure is a ConfigError naming
+    `source` and the key, or the environment variable."""
     try:
         raw = tomllib.loads(data.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    overrides = {} if environ is None else get_environment_overrides(environ)
+    if overrides:
+        names = ", ".join(env_name(key) for key in overrides)
+        source = f"{source} with {names} from the environment"
     try:
         config = msgspec.convert(raw, NodeConfig)
+        if overrides:
+            config = msgspec.structs.replace(config, **overrides)
+            config = msgspec.convert(msgspec.to_builtins(config), NodeConfig)
         verify_config(config)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {_explain(exc)}") from None
@@ -100,10 +197,11 @@ def encode_config(config: NodeConfig) -> bytes:
     return tomli_w.dumps(msgspec.to_builtins(config)).encode()
 
 
-def load_config(path: Path) -> NodeConfig:
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> NodeConfig:
+    """The config file at `path` with the overrides of `environ` (os.environ by default)."""
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
-    return decode_config(path.read_bytes(), str(path))
+    return decode_config(path.read_bytes(), str(path), os.environ if environ is None else environ)
 
 
 def write_config(path: Path, config: NodeConfig) -> None:
@@ -111,13 +209,28 @@ def write_config(path: Path, config: NodeConfig) -> None:
     path.write_bytes(encode_config(config))
 
 
+def resolve_home_path(home_root: Path, configured: str) -> Path | None:
+    """A path a config key names (log_file, key_passphrase_file): None for "", else absolute,
+    relative ones taken from the home folder."""
+    if not configured:
+        return None
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else home_root / path
+
+
 __all__ = [
+    "CONFIG_KEYS",
+    "ENV_PREFIX",
     "LogLevel",
+    "LogStream",
     "NodeConfig",
     "decode_config",
     "encode_config",
+    "env_name",
+    "get_environment_overrides",
     "load_config",
     "parse_peer",
+    "resolve_home_path",
     "verify_config",
     "write_config",
 ]

@@ -1,26 +1,43 @@
 """A node's home folder: everything one node needs, in one place an operator can inspect.
 
     <home>/
-      config.toml        NodeConfig (runtime/config.py): moniker, listen addresses, peers
-      genesis.json       the chain's genesis (chain/genesis.py), identical on every node
-      node_key.json      the node's Ed25519 identity and validator key, mode 0600
+      config.toml        NodeConfig (runtime/config.py): moniker, listen addresses, peers, logs
+      node_key.json      the node's Ed25519 identity and validator key, mode 0600, plaintext or
+                         passphrase-encrypted (keyfile.py)
       tls/ca.pem         the network CA certificate (admission authority)
       tls/node.pem       this node's certificate, issued by the CA for node_key.json's key
+      tls/revoked.json   the CA-signed revocation list (p2p/revocation.py), optional
+      genesis.json       the chain's genesis (chain/genesis.py), identical on every node
       data/book.sqlite   the node's copy of the book (storage/sqlite.py)
-      node.log           structured logs, one JSON object per line (see JsonLinesFormatter)
-      node.pid           pid of the running node process
+      node.log           JSON-lines log when config.toml's log_file says so (runtime/logs.py)
+      node.pid           pid of a node process started by `chainbook testnet up`
       node.out           stdout/stderr of a node started by `chainbook testnet up`
 
-The node's TLS private key is not a separate file: it is derived from node_key.json's seed when
-the node starts (p2p/tls.py), so there is one secret per node, not two that could disagree.
+A home is made in steps, so that organisations that do not trust each other bootstrap a
+network without any secret leaving its owner:
+
+1. `init_home`: a fresh key and config (`chainbook init`); the node id (public key) goes to
+   the consortium;
+2. `install_certificates`: the CA's certificate and the node certificate it issued from the
+   node id, both checked (this CA's signature, this node's key, not revoked);
+3. `install_genesis`: the genesis the consortium assembled (never replaced by a different one).
+
+Rules kept: every loader checks its file and names it in its error, with the next step to
+take; `verify` checks a home without opening an encrypted key (a passphrase is asked once, when
+the node loads its key); a certificate from another CA, for another key, expired or revoked is
+refused. The node's TLS private key is not a separate file: it is derived from node_key.json's
+seed when the node starts (p2p/tls.py), so there is one secret per node, not two.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import getpass
 import logging
 import os
+import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +45,33 @@ from typing import Any
 from chainbook.chain.genesis import Genesis
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
-from chainbook.keyfile import load_key_file, write_key_file
+from chainbook.keyfile import (
+    KdfCost,
+    KeyFileInfo,
+    Passphrase,
+    load_key_file,
+    read_key_file_info,
+    resolve_passphrase,
+    write_key_file,
+)
 from chainbook.ledger.genesis import dump_genesis, load_genesis
-from chainbook.runtime.config import NodeConfig, load_config, write_config
+from chainbook.p2p import revocation, tls
+from chainbook.runtime.config import NodeConfig, load_config, resolve_home_path, write_config
+from chainbook.runtime.logs import (
+    JsonLinesFormatter,
+    install_log_handlers,
+    make_log_handlers,
+    read_log_lines,
+)
+
+GENESIS_HOW_TO = (
+    "get the consortium's genesis.json and install it with `chainbook node install-genesis` "
+    "(coming: the genesis assembly commands); until then copy it into the home"
+)
+CERTIFICATE_HOW_TO = (
+    "give the node id (`chainbook node id --home H`) or a request (`chainbook node csr`) to "
+    "the network CA, then `chainbook node install-cert --home H --ca CA.pem --cert NODE.pem`"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +105,10 @@ class Home:
         return self.tls_dir / "node.pem"
 
     @property
+    def revocation_path(self) -> Path:
+        return self.tls_dir / "revoked.json"
+
+    @property
     def data_dir(self) -> Path:
         return self.root / "data"
 
@@ -83,35 +128,151 @@ class Home:
     def out_path(self) -> Path:
         return self.root / "node.out"
 
+    # --- loaders -------------------------------------------------------------------------
+
     def load_config(self) -> NodeConfig:
+        """config.toml with the CHAINBOOK_<KEY> environment overrides applied."""
         return load_config(self.config_path)
 
-    def load_key(self) -> PrivateKey:
-        return load_key_file(self.key_path)
+    def key_info(self) -> KeyFileInfo:
+        """The node id and address, without opening an encrypted key."""
+        return read_key_file_info(self.key_path)
+
+    def node_id(self) -> bytes:
+        return self.key_info().public_key
+
+    def load_key(self, passphrase: Passphrase = None) -> PrivateKey:
+        """The node key. An encrypted one opens with `passphrase`, else with the first of: the
+        file config.toml's key_passphrase_file names (env CHAINBOOK_KEY_PASSPHRASE_FILE),
+        the variable CHAINBOOK_KEY_PASSPHRASE, a prompt when standard input is a terminal."""
+        return load_key_file(
+            self.key_path, self._default_passphrase if passphrase is None else passphrase
+        )
+
+    def _default_passphrase(self) -> bytes:
+        return resolve_passphrase(
+            resolve_home_path(self.root, self.load_config().key_passphrase_file),
+            _terminal_prompt(f"passphrase of {self.key_path}: ") if _has_terminal() else None,
+            what=f"node key {self.key_path}",
+        )
 
     def load_genesis(self) -> Genesis:
         if not self.genesis_path.is_file():
-            raise ConfigError(f"genesis file {self.genesis_path} does not exist")
+            raise ConfigError(
+                f"genesis file {self.genesis_path} does not exist: the node cannot start "
+                f"without the chain's genesis; {GENESIS_HOW_TO}"
+            )
         try:
             return load_genesis(self.genesis_path.read_bytes())
         except ConfigError as exc:
             raise ConfigError(f"{self.genesis_path}: {exc}") from None
 
+    def load_revoked_node_ids(self) -> frozenset[bytes]:
+        """The node ids tls/revoked.json revokes (empty when the home has no list), refused
+        unless the home's CA signed it. For the transport's refusal of revoked peers."""
+        if not self.revocation_path.exists():
+            return frozenset()
+        ca_cert_pem = self._read_ca_cert()
+        with _as_config_error():
+            return revocation.load_revocation_list(self.revocation_path, ca_cert_pem)
+
+    def _read_ca_cert(self) -> bytes:
+        if not self.ca_cert_path.is_file():
+            raise ConfigError(
+                f"TLS certificate {self.ca_cert_path} does not exist; {CERTIFICATE_HOW_TO}"
+            )
+        return self.ca_cert_path.read_bytes()
+
     def load_tls(self) -> tuple[bytes, bytes]:
-        """(ca_cert_pem, node_cert_pem)."""
-        for path in (self.ca_cert_path, self.node_cert_path):
-            if not path.is_file():
-                raise ConfigError(f"TLS certificate {path} does not exist")
-        return self.ca_cert_path.read_bytes(), self.node_cert_path.read_bytes()
+        """(ca_cert_pem, node_cert_pem), checked: the node certificate is signed by the CA,
+        carries this node's key, is within its validity period and is not revoked."""
+        ca_cert_pem = self._read_ca_cert()
+        if not self.node_cert_path.is_file():
+            raise ConfigError(
+                f"TLS certificate {self.node_cert_path} does not exist; {CERTIFICATE_HOW_TO}"
+            )
+        node_cert_pem = self.node_cert_path.read_bytes()
+        with _as_config_error():
+            tls.verify_node_certificate(
+                ca_cert_pem,
+                node_cert_pem,
+                node_public_key=self.node_id(),
+                revoked_node_ids=self.load_revoked_node_ids(),
+                what=f"node certificate {self.node_cert_path}",
+            )
+        return ca_cert_pem, node_cert_pem
 
     def verify(self) -> None:
-        """Load every file once so a broken home fails at start with the file's name."""
+        """Check every file once so a broken home fails at start with the file's name and what
+        to do. An encrypted key is checked for its form only (its passphrase is asked once, by
+        `load_key`)."""
         if not self.root.is_dir():
-            raise ConfigError(f"node home {self.root} does not exist (create it with a testnet)")
+            raise ConfigError(
+                f"node home {self.root} does not exist (create it with `chainbook init --home "
+                f"{self.root}`, or a local network with `chainbook testnet init`)"
+            )
         self.load_config()
-        self.load_key()
-        self.load_genesis()
+        self.key_info()
         self.load_tls()
+        self.load_genesis()
+
+    # --- writers ---------------------------------------------------------------------------
+
+    def install_certificates(
+        self, ca_cert_pem: bytes, node_cert_pem: bytes, revocation_list: bytes | None = None
+    ) -> bytes:
+        """Check and write the CA certificate, this node's certificate and optionally the
+        revocation list; returns the node id. Nothing is written if any check fails."""
+        with _as_config_error():
+            revoked = (
+                frozenset()
+                if revocation_list is None
+                else revocation.verify_revocation_list(revocation_list, ca_cert_pem).node_ids
+            )
+            node_id = tls.verify_node_certificate(
+                ca_cert_pem,
+                node_cert_pem,
+                node_public_key=self.node_id(),
+                revoked_node_ids=revoked,
+            )
+        self.tls_dir.mkdir(exist_ok=True)
+        _replace_file(self.ca_cert_path, ca_cert_pem)
+        _replace_file(self.node_cert_path, node_cert_pem)
+        if revocation_list is not None:
+            _replace_file(self.revocation_path, revocation_list)
+        return node_id
+
+    def install_revocation_list(self, data: bytes) -> revocation.RevocationList:
+        """Replace tls/revoked.json by a newer list signed by the home's CA; an older one
+        (lower sequence) is refused, so a stale copy cannot un-revoke a node."""
+        ca_cert_pem = self._read_ca_cert()
+        with _as_config_error():
+            new = revocation.verify_revocation_list(data, ca_cert_pem)
+            if self.revocation_path.exists():
+                current = revocation.verify_revocation_list(
+                    self.revocation_path.read_bytes(), ca_cert_pem
+                )
+                if new.sequence < current.sequence:
+                    raise ConfigError(
+                        f"revocation list sequence {new.sequence} is older than the installed "
+                        f"one ({current.sequence}); not installed"
+                    )
+        _replace_file(self.revocation_path, data)
+        return new
+
+    def install_genesis(self, data: bytes) -> Genesis:
+        """Write genesis.json after checking it; a home that has a different genesis keeps it
+        (the genesis of a chain never changes)."""
+        genesis = load_genesis(data)
+        if self.genesis_path.exists():
+            if self.genesis_path.read_bytes() == data:
+                return genesis
+            raise ConfigError(
+                f"{self.genesis_path} already holds a different genesis; a chain's genesis is "
+                "immutable (make a new home for another chain)"
+            )
+        _replace_file(self.genesis_path, data)
+        return genesis
 
     def read_pid(self) -> int | None:
         """The pid recorded in node.pid, or None when there is no (readable) pid file."""
@@ -127,6 +288,55 @@ class Home:
         self.pid_path.unlink(missing_ok=True)
 
 
+def _has_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _terminal_prompt(text: str) -> Callable[[], bytes]:
+    return lambda: getpass.getpass(text).encode()
+
+
+@contextlib.contextmanager
+def _as_config_error() -> Iterator[None]:
+    """Certificate problems reach the operator as ConfigError (one red line in the CLI)."""
+    try:
+        yield
+    except tls.CertificateError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write a sibling, fsync, rename over `path`: a reader sees the old file or the new."""
+    sibling = path.with_name(f".{path.name}.new")
+    with sibling.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(sibling, path)
+
+
+def init_home(
+    root: Path,
+    *,
+    config: NodeConfig,
+    key: PrivateKey | None = None,
+    passphrase: bytes | None = None,
+    kdf_cost: KdfCost | None = None,
+) -> Home:
+    """Start a node's home: its key (fresh unless given; encrypted under `passphrase` if one
+    is given), its config and empty folders. No certificate, no genesis yet (see the module
+    docstring). Refuses a folder that already holds a node."""
+    home = Home(Path(root))
+    if home.config_path.exists() or home.key_path.exists():
+        raise ConfigError(f"{home.root} already holds a node home; choose an empty folder")
+    home.root.mkdir(parents=True, exist_ok=True)
+    home.tls_dir.mkdir(exist_ok=True)
+    home.data_dir.mkdir(mode=0o700, exist_ok=True)
+    write_config(home.config_path, config)
+    write_key_file(home.key_path, key or PrivateKey.generate(), passphrase, kdf_cost)
+    return home
+
+
 def create_home(
     root: Path,
     *,
@@ -135,87 +345,39 @@ def create_home(
     genesis: Genesis,
     ca_cert_pem: bytes,
     node_cert_pem: bytes,
+    revocation_list: bytes | None = None,
 ) -> Home:
-    """Write a new home folder; refuse a folder that already holds a node."""
-    home = Home(Path(root))
-    if home.config_path.exists() or home.key_path.exists():
-        raise ConfigError(f"{home.root} already holds a node home; choose an empty folder")
-    home.root.mkdir(parents=True, exist_ok=True)
-    home.tls_dir.mkdir(exist_ok=True)
-    home.data_dir.mkdir(exist_ok=True)
-    write_key_file(home.key_path, key)
-    write_config(home.config_path, config)
-    home.genesis_path.write_bytes(dump_genesis(genesis))
-    home.ca_cert_path.write_bytes(ca_cert_pem)
-    home.node_cert_path.write_bytes(node_cert_pem)
+    """A complete home in one call (a local testnet): `init_home`, then the certificates and
+    the genesis, each checked as for a separate organisation."""
+    home = init_home(root, config=config, key=key)
+    home.install_certificates(ca_cert_pem, node_cert_pem, revocation_list)
+    home.install_genesis(dump_genesis(genesis))
     return home
 
 
-# --- structured logs ------------------------------------------------------------------------
-
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# --- logs -----------------------------------------------------------------------------------
 
 
-class JsonLinesFormatter(logging.Formatter):
-    """One JSON object per line: {"ts_ms", "level", "logger", "event", ...fields}.
-
-    `event` is the log message itself, a stable snake_case name (`book_corrupt`,
-    `block_committed`), and the fields come from `extra=`:
-
-        log.warning("book_corrupt", extra={"height": 17, "reason": "..."})
-
-    Tools (the demo, tests, jq) then select lines by `event` instead of parsing prose.
-    """
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts_ms": int(record.created * 1000),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        for name, value in vars(record).items():
-            if name not in _RECORD_FIELDS and not name.startswith("_"):
-                line[name] = value
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=_json_default, separators=(",", ":"))
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
-
-
-def configure_logging(home: Home, level: str = "info") -> logging.Handler:
-    """Send the root logger to `home.log_path` as JSON lines; returns the handler added."""
-    handler = logging.FileHandler(home.log_path, encoding="utf-8")
-    handler.setFormatter(JsonLinesFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(level.upper())
-    return handler
+def configure_node_logging(home: Home, config: NodeConfig) -> list[logging.Handler]:
+    """Send the root logger where `config` says (log_stream, log_file with rotation) as JSON
+    lines; returns the handlers added (remove them with runtime.logs.remove_log_handlers)."""
+    handlers = make_log_handlers(
+        stream=config.log_stream,
+        log_file=resolve_home_path(home.root, config.log_file),
+        log_file_bytes_max=config.log_file_bytes_max,
+        log_files_max=config.log_files_max,
+    )
+    install_log_handlers(handlers, config.log_level)
+    return handlers
 
 
 def read_log_events(home: Home, event: str | None = None) -> list[dict[str, Any]]:
-    """The JSON lines of node.log (optionally only those whose "event" is `event`).
+    """The JSON lines of the home's node.log (optionally only those whose "event" is `event`).
 
     Lines that are not JSON objects (e.g. a crash message) are skipped, not fatal: this is a
     reader for tools, and the log of a crashed node is exactly what a person wants to read.
     """
-    if not home.log_path.is_file():
-        return []
-    events = []
-    with home.log_path.open(encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            try:
-                parsed = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(parsed, dict) and (event is None or parsed.get("event") == event):
-                events.append(parsed)
-    return events
+    return read_log_lines(home.log_path, event)
 
 
 def now_ms() -> int:
@@ -227,10 +389,13 @@ def is_private_file(path: Path) -> bool:
 
 
 __all__ = [
+    "CERTIFICATE_HOW_TO",
+    "GENESIS_HOW_TO",
     "Home",
     "JsonLinesFormatter",
-    "configure_logging",
+    "configure_node_logging",
     "create_home",
+    "init_home",
     "is_private_file",
     "now_ms",
     "read_log_events",

@@ -80,7 +80,7 @@ from chainbook.ledger.queries import run_query
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
-from chainbook.runtime.home import Home, configure_logging
+from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage.base import StateCheckpoints
@@ -534,7 +534,7 @@ def run_node(home: Path) -> None:
     """Entry point of `chainbook node start --home H` (blocking until stopped)."""
     home_ = Home(Path(home))
     config = home_.load_config()
-    configure_logging(home_, config.log_level)
+    configure_node_logging(home_, config)
     # Signature threads give the GIL back after every libsodium call and must get it back to
     # start the next; with the default 5 ms switch interval a busy event loop starves them.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
