@@ -185,7 +185,9 @@ def test_a_book_cut_to_half_keeps_the_blocks_in_the_half_left(book: Path) -> Non
     store, report = open_sqlite_book(book)
     assert report is not None and "malformed" in report.problem
     assert report.kept_height == oracle
-    assert "cannot be read" in report.stopped
+    # Where the cut falls decides whether the first lost block's row is gone or its blob is
+    # cut short (pages past the end read as zeros): both stop the copy there.
+    assert "cannot be read" in report.stopped or "does not decode" in report.stopped
     assert_kept_aside(report, book, damaged_digest)
     assert_usable_and_verified(store, GENESIS, CHAIN, oracle)
     store.close()

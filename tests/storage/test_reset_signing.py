@@ -14,7 +14,9 @@ from storage_chain import build_chain, save
 from typer.testing import CliRunner
 
 from chainbook import codec, limits
+from chainbook.chain.block import Block
 from chainbook.chain.commit import NIL, VoteType
+from chainbook.chain.validators import ValidatorSet
 from chainbook.cli.main import app
 from chainbook.cli.node import compute_signing_guard_record
 from chainbook.consensus.effects import Broadcast, PersistState
@@ -24,13 +26,14 @@ from chainbook.consensus.messages import VoteMessage
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConsensusRecordMissing
 from chainbook.keyfile import write_key_file
+from chainbook.sim.config import SIM_CONSENSUS_PARAMS
 from chainbook.storage import (
     FileConsensusRecordStore,
     SqliteBlockStore,
     consensus_record_path,
     load_signing_record,
 )
-from tests.consensus.harness import CHAIN_ID, PARAMS, Cluster, FakeApp
+from tests.support import CHAIN_ID, make_genesis, validator_keys
 
 BOOK_BLOCKS = 5
 
@@ -71,6 +74,25 @@ def test_a_lost_record_refuses_until_the_operator_resets_it(home: Path) -> None:
     assert decoded.signed_position == (120, limits.round_max, 2) and decoded.height == 0
 
 
+class _NoBlocksApp:
+    """A ConsensusApp for a machine that is never asked to build or judge a block here."""
+
+    def __init__(self, validators: ValidatorSet) -> None:
+        self.validators = validators
+
+    def get_validators(self, height: int) -> ValidatorSet:
+        return self.validators
+
+    def build_block(self, *args: object) -> Block:
+        raise AssertionError("not the proposer: never asked to build")
+
+    def verify_block(self, block: Block) -> None:
+        raise AssertionError("no proposal in this test")
+
+    def verify_block_time(self, block: Block, now_ms: int) -> None:
+        raise AssertionError("no proposal in this test")
+
+
 @pytest.mark.parametrize(("height", "may_sign"), [(1, False), (119, False), (120, False),
                                                   (121, True)])  # fmt: skip
 def test_the_guard_stops_the_machine_signing_at_every_height_up_to_n(
@@ -78,14 +100,15 @@ def test_the_guard_stops_the_machine_signing_at_every_height_up_to_n(
 ) -> None:
     """The machine restored from the guard for N = 120, at `height`: its prevote (nil, at the
     propose timeout) is refused at and below N and signed above it."""
-    cluster = Cluster(4)
+    keys = validator_keys(4)
+    validators = make_genesis(validators=keys).validator_set
     # A validator that is not the proposer of (height, 0): it only prevotes.
-    proposer = cluster.validators.get_proposer(height, 0).address
-    key = next(k for k in cluster.keys if k.address != proposer)
+    proposer = validators.get_proposer(height, 0).address
+    key = next(k for k in keys if k.address != proposer)
     machine = ConsensusMachine(
         chain_id=CHAIN_ID,
-        app=FakeApp(cluster.validators),
-        params=PARAMS,
+        app=_NoBlocksApp(validators),
+        params=SIM_CONSENSUS_PARAMS,
         key=key,
         height=height,
         last_commit=None,

@@ -26,7 +26,7 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
         db = sqlite3.connect(path)  # a reader beside the open writer (WAL)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert tables == {"meta", "blocks", "txs", "tx_collisions", "state", "consensus_wal"}
+        assert tables == {"meta", "blocks", "txs", "tx_collisions", "state"}
         assert db.execute("SELECT max(height), count(*) FROM blocks").fetchone() == (3, 3)
         assert db.execute("SELECT count(*) FROM txs").fetchone() == (9,)
         assert db.execute("SELECT count(*) FROM tx_collisions").fetchone() == (0,)

@@ -149,17 +149,6 @@ def test_load_blocks_bytes_for_sync(store: BlockStore) -> None:
         store.load_blocks_bytes(0, 10, 100)
 
 
-def test_deprecated_consensus_wal_keeps_the_latest_record(store_and_reopen) -> None:  # type: ignore[no-untyped-def]
-    """The deprecated save/load_consensus_state, outside BlockStore now (the record has its
-    own store: test_consensus_record*.py). Remove this test with the methods."""
-    store, reopen = store_and_reopen
-    assert store.load_consensus_state() is None
-    store.save_consensus_state(b"\x93\x01\x00\x01")
-    store.save_consensus_state(b"record-2")
-    store = reopen()
-    assert store.load_consensus_state() == b"record-2"
-
-
 def test_truncate_then_extend_again(store_and_reopen) -> None:  # type: ignore[no-untyped-def]
     store, reopen = store_and_reopen
     save_all(store)

@@ -76,15 +76,22 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
-from chainbook.errors import InvalidInput, InvalidTransaction, MempoolFull
+from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransaction, MempoolFull
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
-from chainbook.storage.base import StateCheckpoints
-from chainbook.storage.sqlite import SqliteBlockStore
+from chainbook.storage import (
+    FileConsensusRecordStore,
+    SqliteBlockStore,
+    StateCheckpoints,
+    consensus_record_path,
+    get_book_height_seen,
+    load_signing_record,
+    open_sqlite_book,
+)
 from chainbook.types import Address, Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
@@ -115,17 +122,32 @@ class Node:
         self.genesis = home.load_genesis()
         self.chain_id = self.genesis.chain_id
         self.metrics = NodeMetrics()
-        self.store = SqliteBlockStore(home.book_path)
+        # A damaged file is salvaged first (the readable prefix kept, the rest re-synced).
+        self.store, salvage = open_sqlite_book(home.book_path)
+        if salvage is not None:
+            log.error("book_salvaged", extra=msgspec.to_builtins(salvage))
+        # The double-sign guard lives beside the key, not in the book (storage/consensus_record.py):
+        # judged before the book is opened, since opening may truncate a damaged tail.
+        self.records = FileConsensusRecordStore(consensus_record_path(home.root))
+        signing_refused: str | None = None
+        record: bytes | None = None
+        try:
+            record = load_signing_record(self.records, get_book_height_seen(self.store, salvage))
+        except ConsensusRecordMissing as exc:
+            signing_refused = str(exc)
+            log.critical("signing_refused", extra={"reason": signing_refused})
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
             store=self.store,
-            record=self.store.load_consensus_state(),
+            record=record,
             settings=CoreSettings(),
+            signing_refused=signing_refused,
         )
         self.core = booted.core
         self.book_report: BookReport = booted.report
-        self.book_repairs = 1 if booted.report.corrupt_height is not None else 0
+        damaged = booted.report.corrupt_height is not None or salvage is not None
+        self.book_repairs = 1 if damaged else 0
         if self.book_repairs:
             self.metrics.book_repairs.inc()
         _log_book_report(booted.report)
@@ -255,7 +277,7 @@ class Node:
     def _carry_out(self, output: Output) -> None:
         match output:
             case SaveConsensusRecord(record=record):
-                self.store.save_consensus_state(record)
+                self.records.save(record)  # fsync'd before anything after it is sent
             case SaveBlock(record=record):
                 changes = self._state_checkpoints.changes_to_save(record.height, record.changes)
                 self.store.save_block(
@@ -471,6 +493,7 @@ class Node:
                 for v in core.machine.validators.validators
             ],
             book_repairs=self.book_repairs,
+            signing_refused=core.signing_refused,
         )
 
     def metrics_text(self) -> bytes:

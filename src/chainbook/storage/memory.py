@@ -11,8 +11,7 @@ It keeps the same guarantees as SqliteBlockStore, in the simulator's terms:
   FaultyBlockStore (storage/faulty.py).
 - The consensus record is not part of the book: the simulator keeps it in a
   MemoryConsensusRecordStore of its own (storage/consensus_record.py), so a simulated loss or
-  rollback of this store leaves it alone. (`save_consensus_state` / `load_consensus_state`
-  below are deprecated leftovers, kept until the simulator switches.)
+  rollback of this store leaves it alone.
 Loads decode as the SQLite store does (canonical, CorruptBook on bad bytes), so a test that
 tampers with `blocks` here sees the same reports as one that edits the SQLite file. The layout
 is the SQLite schema's: a block's receipts once (encode_block_receipts, not compressed: memory
@@ -49,12 +48,10 @@ class MemoryBlockStore:
         self.blocks: dict[Height, tuple[Hash, bytes, bytes]] = {}
         """height -> (block hash, block bytes, commit bytes)."""
         self.receipts: dict[Height, bytes] = {}
-        """height -> the block's receipts (storage/base.py encode_block_receipts)."""
+        """height -> the block's receipts (storage/stored_format.py encode_block_receipts)."""
         self.txs: dict[Hash, tuple[Height, int]] = {}
         """tx hash -> (height, index); the first location of a tx included twice."""
         self.state: dict[bytes, bytes] = {}
-        self.consensus_record: bytes | None = None
-        """Deprecated (see save_consensus_state)."""
         self._latest_height: Height = 0
         self._state_meta = StateMeta(height=0, app_hash=b"")
         self.closed = False
@@ -109,16 +106,6 @@ class MemoryBlockStore:
             del self.receipts[h]
         self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
         self._latest_height = min(self._latest_height, height - 1)
-
-    def save_consensus_state(self, record: bytes) -> None:
-        """Deprecated: not part of BlockStore any more. The consensus record goes to a
-        ConsensusRecordStore (storage/consensus_record.py), which a loss of the book does not
-        roll back. Kept only until sim/node.py switches; then removed."""
-        self.consensus_record = bytes(record)
-
-    def load_consensus_state(self) -> bytes | None:
-        """Deprecated with save_consensus_state."""
-        return self.consensus_record
 
     def latest_height(self) -> Height:
         return self._latest_height

@@ -30,8 +30,8 @@ Rules kept:
 - A salvage holds the book's lock (lock.py): never beside a running node.
 
 The state table is not copied: the node rebuilds it by its replay (core/book.py) and writes
-it with replace_state. The deprecated consensus_wal record is copied if it can be read (until
-the node keeps its record in storage/consensus_record_file.py, it is the only guard).
+it with replace_state. The consensus record is not in the book (storage/consensus_record_file.py)
+and is left alone.
 """
 
 from __future__ import annotations
@@ -82,8 +82,6 @@ class SalvageReport(msgspec.Struct, frozen=True):
     last_height_seen: Height | None
     """The highest height the damaged file claimed (its meta, or its largest block row); None
     when neither could be read."""
-    consensus_record_copied: bool
-    """Whether the (deprecated) consensus_wal record was copied."""
 
     @property
     def lost(self) -> str:
@@ -153,7 +151,7 @@ def salvage_book(path: str | os.PathLike[str], problem: str = "salvage asked for
 def _salvage(book: str, problem: str, lock: BookLock) -> tuple[SqliteBlockStore, SalvageReport]:
     damaged, moved = _move_aside(book)
     store = SqliteBlockStore(book, lock=lock)
-    kept, stopped, last_seen, record_copied = _copy_readable_prefix(damaged, store)
+    kept, stopped, last_seen = _copy_readable_prefix(damaged, store)
     _fsync_directory(book)
     report = SalvageReport(
         book_path=book,
@@ -163,7 +161,6 @@ def _salvage(book: str, problem: str, lock: BookLock) -> tuple[SqliteBlockStore,
         kept_height=kept,
         stopped=stopped,
         last_height_seen=last_seen,
-        consensus_record_copied=record_copied,
     )
     assert store.latest_height() == kept
     return store, report
@@ -191,10 +188,10 @@ def _move_aside(book: str) -> tuple[str, list[str]]:
 
 def _copy_readable_prefix(
     damaged: str, store: SqliteBlockStore
-) -> tuple[Height, str, Height | None, bool]:
-    """(kept height, why the copy stopped, last height seen, consensus record copied)."""
+) -> tuple[Height, str, Height | None]:
+    """(kept height, why the copy stopped, last height seen)."""
     if not Path(damaged).exists():
-        return 0, "there was no book file (only its -wal or -shm)", None, False
+        return 0, "there was no book file (only its -wal or -shm)", None
     try:
         reader = sqlite3.connect(f"{Path(damaged).resolve().as_uri()}?mode=ro", uri=True)
         # A file cut short has fewer pages than its header says, and SQLite then refuses to
@@ -202,14 +199,13 @@ def _copy_readable_prefix(
         # nothing: the connection is read-only).
         reader.execute("PRAGMA writable_schema=ON")
     except sqlite3.Error as exc:
-        return 0, f"the damaged file cannot be opened: {exc}", None, False
+        return 0, f"the damaged file cannot be opened: {exc}", None
     try:
         last_seen = _last_height_seen(reader)
         kept, stopped = _copy_blocks(reader, store)
-        record_copied = _copy_consensus_record(reader, store)
     finally:
         reader.close()
-    return kept, stopped, last_seen, record_copied
+    return kept, stopped, last_seen
 
 
 def _last_height_seen(reader: sqlite3.Connection) -> Height | None:
@@ -268,17 +264,6 @@ def _read_block_row(reader: sqlite3.Connection, height: Height) -> StoredBlockRo
     if len(receipts.shapes) != len(block.txs):
         return f"block {height} has {len(block.txs)} txs but {len(receipts.shapes)} receipts"
     return StoredBlockRow(height, commit_bytes, receipts_blob, block_bytes, block)
-
-
-def _copy_consensus_record(reader: sqlite3.Connection, store: SqliteBlockStore) -> bool:
-    try:
-        row = reader.execute("SELECT record FROM consensus_wal WHERE id = 1").fetchone()
-    except sqlite3.Error:
-        return False
-    if row is None or not isinstance(row[0], bytes):
-        return False
-    store.save_consensus_state(row[0])
-    return True
 
 
 def _fsync_directory(book: str) -> None:

@@ -6,7 +6,6 @@
     txs(key INTEGER PRIMARY KEY, height INTEGER, idx INTEGER)    key: tx_key(tx hash)
     tx_collisions(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
     state(key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID
-    consensus_wal(id INTEGER PRIMARY KEY CHECK (id = 1), record BLOB)   deprecated (below)
 
 Rules kept:
 - A file is read only if it holds exactly SCHEMA_VERSION; another version is refused with a
@@ -15,9 +14,9 @@ Rules kept:
 - Heights in `blocks` are contiguous from 1 and end at meta's latest_height: save_block and
   truncate_from change both in one transaction. A row above latest_height cannot come from us
   (storage/sqlite/damage.py treats it as damage).
-- consensus_wal is deprecated: the consensus record has its own file
-  (storage/consensus_record_file.py), so that losing the book cannot roll it back. The table
-  stays in schema 3 until the node and the simulator have switched; then schema 4 drops it.
+- The consensus record is not in the book: it has its own file beside the node key
+  (storage/consensus_record_file.py), so that losing or rolling back the book cannot roll it
+  back (schema 3 kept it in a consensus_wal table).
 
 Bytes on disk (schema 3; tests/storage/bench_save_block.py, 170-byte bank transfers in
 3,000-tx blocks, heights 1-20): per transaction ~173 bytes in `blocks` (the block; its commit
@@ -49,11 +48,12 @@ from chainbook.errors import StorageError
 from chainbook.storage.block_store import StateMeta
 from chainbook.types import Height
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts. 3: the tx
-index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions."""
+index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions. 4: no
+consensus_wal table (the consensus record has its own file)."""
 
-TABLES = ("meta", "blocks", "txs", "tx_collisions", "state", "consensus_wal")
+TABLES = ("meta", "blocks", "txs", "tx_collisions", "state")
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -82,10 +82,6 @@ CREATE TABLE state (
     key   BLOB PRIMARY KEY,
     value BLOB NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE consensus_wal (
-    id     INTEGER PRIMARY KEY CHECK (id = 1),
-    record BLOB NOT NULL
-);
 """
 
 SET_META = (

@@ -258,19 +258,6 @@ class SqliteBlockStore:
                 self._db.execute(SET_META, ("latest_height", new_latest))
             self._latest_height = new_latest
 
-    def save_consensus_state(self, record: bytes) -> None:
-        """Deprecated: not part of BlockStore any more. The consensus record goes to a
-        ConsensusRecordStore (storage/consensus_record.py), which a rollback or loss of the
-        book does not touch. Kept only until runtime/node.py switches; then removed (with the
-        consensus_wal table, in schema 4)."""
-        doing = "saving the consensus record"
-        with self._lock, RaiseDamage(self.path, doing), self._transaction():
-            self._db.execute(
-                "INSERT INTO consensus_wal(id, record) VALUES (1, ?) "
-                "ON CONFLICT(id) DO UPDATE SET record = excluded.record",
-                (record,),
-            )
-
     # ---------------------------------------------------------------- reads
 
     def latest_height(self) -> Height:
@@ -331,10 +318,6 @@ class SqliteBlockStore:
 
     def get_state(self, key: bytes) -> bytes | None:
         return blob(self._one("SELECT value FROM state WHERE key = ?", key), "state value", 0)
-
-    def load_consensus_state(self) -> bytes | None:
-        """Deprecated with save_consensus_state."""
-        return blob(self._one("SELECT record FROM consensus_wal WHERE id = ?", 1), "wal", 0)
 
     def _one(self, sql: str, param: object) -> object | None:
         with self._lock, RaiseDamage(self.path, "reading it"):
