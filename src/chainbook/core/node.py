@@ -73,7 +73,6 @@ from chainbook.core.outputs import (
     LogEvent,
     Output,
     SaveBlock,
-    SaveConsensusRecord,
     Send,
     SetTimer,
     TxsAdmitted,
@@ -390,8 +389,8 @@ class NodeCore:
         """The one interpreter of consensus effects (their order: consensus/effects.py)."""
         for effect in machine_effects:
             match effect:
-                case effects.PersistState(record=record):
-                    self._outputs.append(SaveConsensusRecord(record))
+                case effects.SaveConsensusRecord():
+                    self._outputs.append(effect)
                 case effects.Broadcast(message=message):
                     self._broadcast(message)
                 case effects.ScheduleTimeout(kind=kind, height=height, round=round_):

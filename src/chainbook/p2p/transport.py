@@ -13,9 +13,10 @@ pong), ``reporting`` (counted, rate-limited log lines). What this module adds, a
   does not even connect to a banned pinned id), ``disconnect``, ``set_revoked`` and
   ``set_reserved`` take effect at once, on connected peers too.
 - **A bad peer costs only its own connection.** A malformed frame, a failed Hello, silence past
-  ``ping_timeout_s``, or ``PeerMisbehaved`` raised by ``on_message`` disconnects that peer with a
-  log line on the ``chainbook.p2p`` logger naming the peer and the reason. Any other exception
-  raised by a callback is logged and counted, and the connection stays up.
+  ``ping_timeout_s``, or ``PeerMisbehaved`` (chainbook.errors) raised by ``on_message``
+  disconnects that peer with a log line on the ``chainbook.p2p`` logger naming the peer and
+  the reason. Any other exception raised by a callback is logged and counted, and the
+  connection stays up.
 - **Callbacks.** ``on_peer_connected(peer_id)`` when a peer enters the table,
   ``on_peer_disconnected(peer_id)`` when it leaves; a duplicate connection replacing another to
   the same peer triggers neither. They run on the event loop and must not block.
@@ -36,6 +37,7 @@ import socket
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from chainbook.errors import PeerMisbehaved
 from chainbook.p2p import frames, tls
 from chainbook.p2p.address import PeerAddress, SocketAddress
 from chainbook.p2p.config import (
@@ -87,10 +89,6 @@ __all__ = [
 
 OnMessage = Callable[[bytes, bytes], None]
 OnPeerEvent = Callable[[bytes], None]
-
-
-class PeerMisbehaved(Exception):
-    """Raise from ``on_message`` to have the transport disconnect the peer that sent it."""
 
 
 class Transport:
