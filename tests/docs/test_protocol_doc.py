@@ -33,3 +33,13 @@ def test_generic_msgpack_builds_the_same_bytes() -> None:
     tx = msgspec.msgpack.encode([body, key.public_key, signature])
     assert sha256(tx).hex() == EXPECTED_TX_HASH
     assert codec.encode(codec.decode(tx, object)) == tx  # canonical already
+
+
+def test_the_action_tables_are_generated_from_the_registry() -> None:
+    """docs/PROTOCOL.md's module actions are exactly what the manifests say (rerun
+    `python -m chainbook.apps.docs docs/PROTOCOL.md` after changing a module)."""
+    from chainbook.apps.docs import extract_section, render_actions
+    from chainbook.apps.registry import REGISTRY
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
+    assert extract_section(document) == render_actions(REGISTRY)

@@ -8,8 +8,8 @@ At every start the node, in one pass from genesis, block by block:
    the set of h is known from the state at h - 2), never the node's config;
 2. replays it on the state and compares the recomputed app hash with the header's (a tampered
    state or receipt shows up here even if the blocks are intact), and the state table (a
-   checkpoint, see storage/base.py) with the replayed state when the replay passes the table's
-   height: a table that disagrees there was damaged or edited;
+   checkpoint, see storage/checkpoints.py) with the replayed state when the replay passes the
+   table's height: a table that disagrees there was damaged or edited;
 then rewrites the state table at the latest height unless it holds exactly that already.
 The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
 Damage found in step 1 or 2 truncates the book at the first bad height; block sync then

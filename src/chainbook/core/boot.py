@@ -11,7 +11,9 @@
    of that height. Whether the node is a validator is decided there, from the chain (the
    ledger state), never from the genesis file or a config: a full node voted in starts
    signing at its activation height, a validator voted out stops, and the NodeCore makes the
-   same choice again before every later height (core/node.py);
+   same choice again before every later height (core/node.py). A node whose record the
+   driver could not vouch for (`signing_refused`, storage/consensus_record.py's signing
+   rule) follows the chain without a key until an operator acts;
 4. the NodeCore over all of it.
 
 The runtime (runtime/node.py), the simulator (sim/node.py) and the benchmarks' stage timer
@@ -61,6 +63,7 @@ def boot_core(
     store: NodeBook,
     record: bytes | None,
     settings: CoreSettings,
+    signing_refused: str | None = None,
     repair: bool = True,
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
@@ -76,14 +79,15 @@ def boot_core(
     app = LedgerApplication(genesis, state, opened.last_header, mempool, evidence)
     keys = (key, *(k for k in consensus_keys if k.address != key.address))
     height = state.height
+    may_sign = signing_refused is None
     machine = machine_factory(
         chain_id=genesis.chain_id,
         app=app,
         params=app.get_consensus_params(height + 1),
-        key=select_signing_key(app, height + 1, keys),
+        key=select_signing_key(app, height + 1, keys) if may_sign else None,
         height=height + 1,
         last_commit=store.load_commit(height) if height else None,
-        record=record,
+        record=record if may_sign else None,
         **(machine_options or {}),
     )
     core = NodeCore(
@@ -96,6 +100,7 @@ def boot_core(
         settings=settings,
         evidence=evidence,
         consensus_keys=keys,
+        signing_refused=signing_refused,
     )
     return BootedCore(core=core, report=opened.report)
 

@@ -86,7 +86,6 @@ from chainbook.core.outputs import (
     LogEvent,
     Output,
     SaveBlock,
-    SaveConsensusRecord,
     Send,
     SetTimer,
     TxsAdmitted,
@@ -164,6 +163,7 @@ class NodeCore:
         settings: CoreSettings,
         evidence: EvidencePool,
         consensus_keys: tuple[PrivateKey, ...] = (),
+        signing_refused: str | None = None,
     ) -> None:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -177,6 +177,8 @@ class NodeCore:
         self.app = app
         self.machine = machine
         self.settings = settings
+        self.signing_refused = signing_refused
+        """Why this validator does not sign (its consensus record is missing), or None."""
         self.admission = Admission()
         self.sync = BlockSync(settings.sync_retry_ms)
         self.counters: Counter[str] = Counter()
@@ -417,8 +419,8 @@ class NodeCore:
         """The one interpreter of consensus effects (their order: consensus/effects.py)."""
         for effect in machine_effects:
             match effect:
-                case effects.PersistState(record=record):
-                    self._outputs.append(SaveConsensusRecord(record))
+                case effects.SaveConsensusRecord():
+                    self._outputs.append(effect)
                 case effects.Broadcast(message=message):
                     self._broadcast(message)
                 case effects.ScheduleTimeout(kind=kind, height=height, round=round_):
@@ -475,7 +477,8 @@ class NodeCore:
         """Between heights: the machine gets the parameters and the signing key of `height`
         (see the module docstring). Nothing is signed in between: the machine has decided."""
         self.machine.params = self.app.get_consensus_params(height)
-        self.machine.key = select_signing_key(self.app, height, self.consensus_keys)
+        if self.signing_refused is None:
+            self.machine.key = select_signing_key(self.app, height, self.consensus_keys)
 
     # ------------------------------------------------------------------ evidence
 

@@ -26,6 +26,7 @@ import msgspec
 
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.consensus.effects import SaveConsensusRecord
 from chainbook.consensus.events import TimeoutKind
 from chainbook.core.inputs import PeerId, VerifyResult
 from chainbook.ledger.receipts import Event, Receipt
@@ -53,11 +54,6 @@ class BlockRecord(msgspec.Struct, frozen=True):
     @property
     def height(self) -> Height:
         return self.block.height
-
-
-class SaveConsensusRecord(msgspec.Struct, frozen=True):
-    record: bytes
-    """Encoded ConsensusRecord (consensus/machine.py); opaque to the driver."""
 
 
 class SaveBlock(msgspec.Struct, frozen=True):

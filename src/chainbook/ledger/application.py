@@ -92,6 +92,8 @@ class LedgerApplication:
         self._results: dict[Hash, BlockResult] = {}
         """Results of blocks verified at the current height, by block hash."""
         self._rejections: dict[Hash, InvalidBlock] = {}
+        """Execution verdicts only, by block hash. A clock verdict (verify_block_time) is never
+        kept: it depends on when it is asked, and a decided block is not judged by our clock."""
         self.txs_checked_in_blocks = 0
         """Transactions whose signature was first checked during block validation (not at
         admission): what gossip trailing proposals costs; a metric, not a rule."""
@@ -150,16 +152,15 @@ class LedgerApplication:
         self._results[block.hash] = result
         return block
 
-    def verify_block(self, block: Block, now_ms: TimeMs | None) -> None:
+    def verify_block(self, block: Block) -> None:
         """Check the block against the chain and execute it; raise InvalidBlock if it fails."""
         rejection = self._rejections.get(block.hash)
         if rejection is not None:
             raise rejection
+        if block.hash in self._results:
+            return
         try:
-            if block.hash not in self._results:
-                self._results[block.hash] = self._verify_and_execute(block)
-            if now_ms is not None:
-                self.verify_block_time(block, now_ms)
+            self._results[block.hash] = self._verify_and_execute(block)
         except InvalidBlock as exc:
             self._rejections[block.hash] = exc
             raise
@@ -239,6 +240,8 @@ class LedgerApplication:
             )
 
     def verify_block_time(self, block: Block, now_ms: TimeMs) -> None:
+        """Refuse a block time too far ahead of the local clock. Consensus asks it only when
+        prevoting a fresh proposal; the verdict is not cached (see _rejections)."""
         drift_ms_max = self.get_consensus_params(block.height).time_drift_ms_max
         if block.header.time_ms > now_ms + drift_ms_max:
             raise InvalidBlock(

@@ -230,6 +230,8 @@ class SeedResult:
     counters: dict[str, int] = field(default_factory=dict)
     validator_set_sizes: list[int] = field(default_factory=list)
     """The size of the agreed validator set, height by height, repeats left out."""
+    txs_by_module: dict[str, int] = field(default_factory=dict)
+    """The simulated clients' transactions committed, by module."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -895,6 +897,7 @@ class Simulation:
             chain_digest=self._chain_digest(),
             counters=dict(sorted(self._all_counters().items())),
             validator_set_sizes=self._set_sizes(),
+            txs_by_module=dict(sorted(self.workload.per_module.items())),
         )
 
     def _set_sizes(self) -> list[int]:

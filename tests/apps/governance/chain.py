@@ -157,7 +157,7 @@ class AppChain:
         )
 
     def commit(self, block: Block) -> BlockResult:
-        self.app.verify_block(block, None)
+        self.app.verify_block(block)
         result = self.app.result_for(block)
         self.last_commit = self.sign_commit(block.height, block.hash)
         self.app.commit(block, result)

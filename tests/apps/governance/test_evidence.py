@@ -73,7 +73,7 @@ def test_the_same_offence_is_never_applied_twice() -> None:
     again = chain.next_block()
     forged = _with_evidence(again, [evidence])
     with pytest.raises(InvalidBlock, match="recorded already"):
-        chain.app.verify_block(forged, None)
+        chain.app.verify_block(forged)
     other_pair = make_duplicate_vote_evidence(
         evidence.vote_a,
         sign_vote(OFFENDER, CHAIN_ID, Vote(VoteType.PRECOMMIT, 2, 0, b"\x09" * 32)),
@@ -82,7 +82,7 @@ def test_the_same_offence_is_never_applied_twice() -> None:
         verify_evidence(chain.app.state, CHAIN_ID, chain.app.governed, other_pair)
     twice = _with_evidence(chain.next_block(), [equivocate(FIVE[3], 2)] * 2)
     with pytest.raises(InvalidBlock, match="repeats an offence"):
-        chain.app.verify_block(twice, None)
+        chain.app.verify_block(twice)
 
 
 def _with_evidence(block: object, evidence: list[DuplicateVoteEvidence]) -> object:
@@ -115,7 +115,7 @@ def test_bad_evidence_is_refused_with_its_reason_in_the_pool_and_in_a_block(
     assert not add(chain, evidence) and chain.pool.counters["evidence_refused"] == 1
     block = _with_evidence(chain.next_block(), [evidence])
     with pytest.raises(InvalidBlock, match=reason):
-        chain.app.verify_block(block, None)  # type: ignore[arg-type]
+        chain.app.verify_block(block)  # type: ignore[arg-type]
     assert chain.app.state.kv == state_before
 
 
@@ -152,7 +152,7 @@ def test_a_block_carries_only_evidence_of_lower_heights() -> None:
     assert chain.next_block().evidence == []
     block = _with_evidence(chain.next_block(), [evidence])
     with pytest.raises(InvalidBlock, match="lower heights only"):
-        chain.app.verify_block(block, None)  # type: ignore[arg-type]
+        chain.app.verify_block(block)  # type: ignore[arg-type]
     chain.step()
     assert chain.next_block().evidence == [evidence]
 

@@ -178,4 +178,4 @@ def test_a_block_over_the_governed_size_is_invalid_and_the_proposer_keeps_to_it(
     header = msgspec.structs.replace(block.header, tx_count=2, txs_root=compute_txs_root(txs[:2]))
     forged = msgspec.structs.replace(block, header=header, txs=txs[:2])
     with pytest.raises(InvalidBlock, match="2 txs, consensus.block_txs_max is 1"):
-        chain.app.verify_block(forged, None)
+        chain.app.verify_block(forged)
