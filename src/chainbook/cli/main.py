@@ -15,7 +15,7 @@ from __future__ import annotations
 import typer
 
 from chainbook.apps.registry import REGISTRY, Registry
-from chainbook.cli import chain, init, node_setup, tools
+from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
@@ -47,6 +47,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     if clash:
         raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")
     add_module_commands(app, registry)
+    governance.add_commands(app)
     return app
 
 
