@@ -15,7 +15,7 @@ import msgspec
 from chainbook.apps.base import PrefixedReader
 from chainbook.apps.governance import CastVote, Change, Propose
 from chainbook.apps.governance.state import ProposalRecord, get_proposal
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, encode_block
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.chain.tx import decode_tx
@@ -25,6 +25,7 @@ from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_resu
 from chainbook.ledger.governed import GovernedChain
 from chainbook.ledger.receipts import Receipt
 from chainbook.ledger.state import LedgerState
+from chainbook.storage import MemoryBlockStore
 from tests.support import CHAIN_ID, GENESIS_TIME_MS, ask, make_genesis, signed, validator_keys
 
 VALIDATORS = validator_keys(4)
@@ -135,6 +136,8 @@ class AppChain:
         self.mempool = Mempool(CHAIN_ID, ledger.state)
         self.app = LedgerApplication(ledger.genesis, ledger.state, None, self.mempool, self.pool)
         self.last_commit: Commit | None = None
+        self.store = MemoryBlockStore()
+        """Every committed block with its commit, as a node's book holds them."""
 
     def sign_commit(self, height: int, block_hash: bytes) -> Commit:
         validators = self.app.get_validators(height)
@@ -160,6 +163,9 @@ class AppChain:
         self.app.verify_block(block)
         result = self.app.result_for(block)
         self.last_commit = self.sign_commit(block.height, block.hash)
+        self.store.save_block(
+            encode_block(block), block, self.last_commit, result.receipts, None, result.app_hash
+        )
         self.app.commit(block, result)
         self.mempool.update_after_commit(block.tx_hashes, self.app.state, result.changes.keys())
         return result
