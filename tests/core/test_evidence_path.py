@@ -132,3 +132,25 @@ def test_the_signing_key_is_the_one_in_the_set_of_the_height() -> None:
     assert select_signing_key(core.app, 1, (outsider,)) == outsider
     full_node = boot(key=outsider)
     assert full_node.machine.key == outsider and not full_node.is_validator
+
+
+def test_evidence_a_block_committed_leaves_the_pool() -> None:
+    from tests.apps.governance.chain import LoneValidator
+
+    lone = KEYS[0]
+    store = MemoryBlockStore()
+    core = boot_core(
+        genesis=make_genesis(validators=[lone]),
+        key=lone,
+        store=store,
+        record=None,
+        settings=CoreSettings(),
+    ).core
+    driver = LoneValidator(core, store, NOW_MS)
+    driver.run(heights=2)
+    piece = equivocate(lone, height=1)
+    driver.handle(FrameReceived(PEER, encode_message(EvidenceMessage([piece]))))
+    assert len(core.evidence) == 1
+    records = driver.run(heights=3)
+    assert any(r.block.evidence == [piece] for r in records)
+    assert len(core.evidence) == 0, "the committed piece left the pool"

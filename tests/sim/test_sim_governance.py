@@ -67,3 +67,23 @@ def test_a_node_that_keeps_the_genesis_set_is_caught() -> None:
     config = SimConfig(machine_factory=GenesisSetMachine, fault_kinds=frozenset())
     _, failure = find_failing_seed(config, range(20))
     assert "same_validator_set" in failure.reason or "validity" in failure.reason, failure.reason
+
+
+def test_same_validator_set_fires_when_two_nodes_use_different_sets_at_one_height() -> None:
+    import pytest
+
+    from chainbook.chain.validators import Validator, ValidatorSet
+    from chainbook.sim import Checkers, InvariantViolation
+    from chainbook.sim.simulator import validator_key
+
+    four = ValidatorSet([Validator(validator_key(i).public_key, 1, "") for i in range(4)])
+    five = ValidatorSet([Validator(validator_key(i).public_key, 1, "") for i in range(5)])
+    checkers = Checkers("chainbook-sim", four)
+    checkers.on_validator_set("n0", 3, four)
+    checkers.on_validator_set("n1", 4, five)
+    checkers.on_validator_set("n2", 4, five)
+    with pytest.raises(InvariantViolation) as excinfo:
+        checkers.on_validator_set("n3", 4, four)
+    assert excinfo.value.rule == "same_validator_set"
+    with pytest.raises(InvariantViolation, match="same_validator_set"):
+        checkers.on_validator_set("n3", 1, five)  # the genesis set holds at 1 and 2

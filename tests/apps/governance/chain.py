@@ -20,6 +20,9 @@ from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vot
 from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.chain.tx import decode_tx
 from chainbook.chain.validators import ValidatorSet
+from chainbook.core.inputs import BlockSaved, Input, TimerFired
+from chainbook.core.node import NodeCore
+from chainbook.core.outputs import BlockCommitted, BlockRecord, Output, SaveBlock, SetTimer
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_result, execute_block
 from chainbook.ledger.governed import GovernedChain
@@ -185,4 +188,48 @@ def equivocate(key: PrivateKey, height: int, round_: int = 0) -> DuplicateVoteEv
     return make_duplicate_vote_evidence(*votes)
 
 
-__all__ = ["POWER", "VALIDATORS", "AppChain", "GovernedLedger", "equivocate"]
+class LoneValidator:
+    """A driver for a core that is the only validator: saves are confirmed, timers fire at
+    once, messages go to nobody; time moves 50 ms a step."""
+
+    def __init__(self, core: NodeCore, store: MemoryBlockStore, now_ms: int) -> None:
+        self.core = core
+        self.store = store
+        self.now_ms = now_ms
+        self.pending: list[Input] = []
+        self.outputs: list[Output] = core.start(now_ms)
+
+    def handle(self, input_: Input) -> None:
+        self.outputs += self.core.handle(input_, self.now_ms)
+
+    def run(self, heights: int) -> list[BlockRecord]:
+        """Carry out outputs until `heights` more blocks are committed; their records."""
+        committed: list[BlockRecord] = []
+        for _ in range(50 * heights):
+            for output in self.outputs:
+                if isinstance(output, SaveBlock):
+                    record = output.record
+                    self.store.save_block(
+                        record.block_bytes,
+                        record.block,
+                        record.commit,
+                        record.receipts,
+                        record.changes,
+                        record.app_hash,
+                    )
+                    self.pending.append(BlockSaved(record.height))
+                elif isinstance(output, SetTimer):
+                    self.pending.append(TimerFired(output.kind, output.height, output.round))
+                elif isinstance(output, BlockCommitted):
+                    committed.append(output.record)
+            self.outputs = []
+            if len(committed) >= heights or not self.pending:
+                break
+            self.now_ms += 50
+            pending, self.pending = self.pending, []
+            for item in pending:
+                self.handle(item)
+        return committed
+
+
+__all__ = ["POWER", "VALIDATORS", "AppChain", "GovernedLedger", "LoneValidator", "equivocate"]

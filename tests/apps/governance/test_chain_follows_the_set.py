@@ -12,13 +12,11 @@ from chainbook.apps.governance import AddValidator, CastVote, Propose, RotateVal
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.core.book import open_book
 from chainbook.core.boot import boot_core
-from chainbook.core.inputs import BlockSaved, TimerFired
 from chainbook.core.node import CoreSettings
-from chainbook.core.outputs import BlockCommitted, SaveBlock, SetTimer
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidBlock
 from chainbook.storage import MemoryBlockStore
-from tests.apps.governance.chain import VALIDATORS, AppChain, GovernedLedger
+from tests.apps.governance.chain import VALIDATORS, AppChain, GovernedLedger, LoneValidator
 from tests.support import GENESIS_TIME_MS, make_genesis
 
 NEWCOMER = PrivateKey.from_label("newcomer")
@@ -95,8 +93,7 @@ def test_a_lone_validator_rotates_its_key_and_goes_on_committing() -> None:
     from chainbook.chain.tx import sign_tx, verify_tx
     from chainbook.core.inputs import TxsSubmitted
 
-    now = GENESIS_TIME_MS + 1_000
-    outputs = core.start(now)
+    driver = LoneValidator(core, store, GENESIS_TIME_MS + 1_000)
     txs = [
         sign_tx(
             old,
@@ -106,30 +103,10 @@ def test_a_lone_validator_rotates_its_key_and_goes_on_committing() -> None:
         ),
         sign_tx(old, genesis.chain_id, 1, CastVote(1, "yes")),
     ]
-    outputs += core.handle(TxsSubmitted(1, txs, [verify_tx(genesis.chain_id, t) for t in txs]), now)
-    committed: list[int] = []
-    proposers: dict[int, bytes] = {}
-    for _ in range(400):
-        follow: list[object] = []
-        for output in outputs:
-            if isinstance(output, SaveBlock):
-                record = output.record
-                store.save_block(
-                    record.block_bytes, record.block, record.commit, record.receipts,
-                    record.changes, record.app_hash,
-                )  # fmt: skip
-                follow.append(BlockSaved(record.height))
-            elif isinstance(output, SetTimer):
-                follow.append(TimerFired(output.kind, output.height, output.round))
-            elif isinstance(output, BlockCommitted):
-                committed.append(output.record.height)
-                proposers[output.record.height] = output.record.block.header.proposer
-        if len(committed) >= 8 or not follow:
-            break
-        now += 50
-        outputs = []
-        for item in follow:
-            outputs += core.handle(item, now)  # type: ignore[arg-type]
+    driver.handle(TxsSubmitted(1, txs, [verify_tx(genesis.chain_id, t) for t in txs]))
+    records = driver.run(heights=8)
+    committed = [r.height for r in records]
+    proposers = {r.height: r.block.header.proposer for r in records}
     assert len(committed) >= 8, committed
     assert proposers[1] == old.address
     assert proposers[committed[-1]] == new.address

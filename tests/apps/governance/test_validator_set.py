@@ -163,3 +163,12 @@ def test_sets_of_heights_beyond_the_next_two_are_not_asked() -> None:
     chain.get_validators(ledger.state, 2)
     with pytest.raises(AssertionError):
         chain.get_validators(ledger.state, 3)
+
+
+def test_a_change_that_changes_nothing_is_no_hop_of_the_change_chain() -> None:
+    ledger = GovernedLedger()
+    ledger.pass_proposal(SetValidatorPower(address(1), POWER))  # the same power
+    at = ledger.proposal(1).effective_height
+    ledger.blocks_until(at + 1)
+    assert ledger.validators_at(at).hash == ledger.validators_at(at - 1).hash
+    assert ledger.governed.get_validator_changes(ledger.state, at + 1) == []
