@@ -96,7 +96,7 @@ from chainbook.types import Address, Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
 
-TICK_INTERVAL_S = 0.01
+TICK_INTERVAL_MS = 10
 """How often the core is given the time (its gossip flush is the finest cadence it keeps)."""
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long the event loop thread may hold the GIL while another thread waits for it."""
@@ -250,7 +250,7 @@ class Node:
 
     async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(TICK_INTERVAL_S)
+            await asyncio.sleep(TICK_INTERVAL_MS / 1000)
             self._handle(Tick())
 
     # ------------------------------------------------------------------ driving the core
@@ -298,8 +298,8 @@ class Node:
             case Disconnect(peer_id=peer_id, reason=reason):
                 assert self.transport is not None
                 self.metrics.peer_messages_dropped.labels("peer_disconnected").inc()
-                if output.ban_s > 0:
-                    self.transport.ban(peer_id, output.ban_s, reason)
+                if output.ban_ms > 0:
+                    self.transport.ban(peer_id, output.ban_ms, reason)
                 else:
                     self.transport.disconnect(peer_id, reason)
             case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
