@@ -31,6 +31,10 @@ What the core owns:
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
+
+Why one file past ~550 lines: it is one state machine, the node's, and its inputs' handlers
+share its state; what stands alone is in files of its own (admission.py, sync.py, mempool.py,
+boot.py, wire.py), as consensus/machine.py keeps the Tendermint rules together.
 """
 
 from __future__ import annotations

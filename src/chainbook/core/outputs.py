@@ -72,11 +72,11 @@ class Broadcast(msgspec.Struct, frozen=True):
 
 
 class Disconnect(msgspec.Struct, frozen=True):
-    """Close the connection to a peer that broke the protocol, and refuse it for `ban_s`."""
+    """Close the connection to a peer that broke the protocol, and refuse it for `ban_ms`."""
 
     peer_id: PeerId
     reason: str
-    ban_s: float = 0.0
+    ban_ms: int = 0
 
 
 class SetTimer(msgspec.Struct, frozen=True):
