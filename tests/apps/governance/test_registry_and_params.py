@@ -17,7 +17,7 @@ from chainbook.apps.governance import (
     SetParameter,
     UpdateInstitution,
 )
-from chainbook.apps.governance.roles import ROLES
+from chainbook.apps.institutions import ROLES
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
 from chainbook.ledger.governed import GovernedChain

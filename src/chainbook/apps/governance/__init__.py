@@ -14,7 +14,8 @@ docs/APPS.md walks through it; the files:
     institutions.py  the registry of institutions; roles.py their roles
     params.py        the chain parameters and their ranges
     evidence.py      the evidence policy
-    queries.py       the queries, with the institution contract other modules build on
+    queries.py       the queries, with the institution contract other modules build on;
+                     exports.py the same answer for another module's action
     state.py         the records and their keys
 """
 
@@ -39,6 +40,7 @@ from chainbook.apps.governance.actions import (
 )
 from chainbook.apps.governance.errors import ERRORS
 from chainbook.apps.governance.evidence import verify_evidence as _verify_evidence
+from chainbook.apps.governance.exports import EXPORTS
 from chainbook.apps.governance.genesis import GenesisInstitution, GovernanceGenesis
 from chainbook.apps.governance.genesis import verify_governance_genesis as _verify_genesis
 from chainbook.apps.governance.limits import LIMITS
@@ -50,11 +52,11 @@ from chainbook.apps.governance.queries import (
     InstitutionRequest,
     InstitutionView,
 )
-from chainbook.apps.governance.roles import ROLES
 from chainbook.apps.governance.schedule import MODULE_NAME
 from chainbook.apps.governance.valset import get_set_heights as _get_set_heights
 from chainbook.apps.governance.valset import get_validator_set_entry as _get_validator_set
 from chainbook.apps.governance.workload import GovernanceWorkload
+from chainbook.apps.institutions import ROLES
 
 MODULE = Module(
     name=MODULE_NAME,
@@ -66,6 +68,7 @@ MODULE = Module(
     errors=ERRORS,
     limits=LIMITS,
     workload=GovernanceWorkload,
+    exports=EXPORTS,
     begin_block=_process.process_begin_block,
     params=PARAMS,
     governs=ChainGovernance(

@@ -81,6 +81,12 @@ class InstitutionConflict(ModuleError):
     code = "governance.institution_conflict"
 
 
+class InvalidRequest(ModuleError):
+    """Another module called an export of governance with a request that breaks its contract."""
+
+    code = "governance.invalid_request"
+
+
 ERRORS: tuple[type[ModuleError], ...] = (
     NotAllowedToPropose,
     NotAValidator,
@@ -97,6 +103,7 @@ ERRORS: tuple[type[ModuleError], ...] = (
     UnsafeValidatorSet,
     TooManyOpenProposals,
     InstitutionConflict,
+    InvalidRequest,
 )
 
 __all__ = [
@@ -106,6 +113,7 @@ __all__ = [
     "InvalidChoice",
     "InvalidHeights",
     "InvalidProposal",
+    "InvalidRequest",
     "NotAValidator",
     "NotAllowedToPropose",
     "NotTheAuthor",

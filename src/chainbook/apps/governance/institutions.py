@@ -3,7 +3,7 @@
 Rules kept:
 - An institution has a stable id (lowercase letters, digits, '.', '_', '-'; starting with a
   letter or digit; at most institution_id_chars_max characters), a name, 1..institution_roles_max
-  roles from apps/governance/roles.py (stored sorted, no repeats) and 1..institution_keys_max
+  roles from apps/institutions.py (stored sorted, no repeats) and 1..institution_keys_max
   Ed25519 public keys. A key belongs to at most one institution (registered, revoked or
   scheduled), so "which institution signed this?" has one answer.
 - Register: a new id. Update: replaces name, roles and keys of an institution that is not
@@ -11,8 +11,8 @@ Rules kept:
   no authority) and its keys stay bound to it, so a revoked key can never pass as another's.
 - Ids are never reused. Every change passes governance and takes effect at its activation
   height; changes waiting in the schedule count as taken when a later one is checked.
-- Other modules read the registry only through the `institution` query (apps/governance/
-  queries.py documents its contract); nothing here is imported by another module.
+- Other modules read the registry only through the `institution` query or export, whose
+  contract is apps/institutions.py; nothing here is imported by another module.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from chainbook.apps.governance.actions import (
     UpdateInstitution,
 )
 from chainbook.apps.governance.errors import InstitutionConflict, InvalidProposal
-from chainbook.apps.governance.roles import describe_roles, is_known_role
 from chainbook.apps.governance.state import (
     INSTITUTION_COUNT_KEY,
     INSTITUTION_KEY_PREFIX,
@@ -42,6 +41,7 @@ from chainbook.apps.governance.state import (
     process_append,
     write,
 )
+from chainbook.apps.institutions import describe_roles, is_known_role
 from chainbook.crypto import PUBLIC_KEY_BYTES, address_from_public_key
 from chainbook.types import Address, Height
 

@@ -1,35 +1,9 @@
 """Governance queries: proposals, votes, history, validator sets, parameters, evidence, and the
 institution registry other modules trust.
 
-THE CONTRACT OTHER MODULES BUILD ON (read-only; a module asks it, never reads the keys):
-
-    answer = ctx.ask("governance", "institution", InstitutionRequest(address=..., role="issuer"))
-    if not answer.authorised: refuse
-
-    InstitutionRequest   exactly one of
-                             id          str        the institution's id ("central-bank")
-                             address     bin(20)    the address of one of its keys (a tx sender)
-                             public_key  bin(32)    one of its Ed25519 public keys
-                         and optionally
-                             role        str        a role of apps/governance/roles.py (ROLES);
-                                                    "" asks about any role
-    InstitutionAnswer    found       bool   an institution with that id or key was ever
-                                            registered (revoked ones included)
-                         authorised  bool   found, not revoked, and holding `role` (any role when
-                                            `role` is ""): the one flag a module decides on
-                         institution InstitutionView | None   the record (None iff not found)
-    InstitutionView      id, name, roles (sorted), public_keys, addresses (of the keys, same
-                         order), status ("active" | "revoked"), registered_height,
-                         updated_height, revoked_height (0 if active), revoke_reason
-
-    Refused (InvalidField, HTTP 400): none or several of id/address/public_key, a wrong length,
-    an unknown role (so a misspelt role fails loudly instead of never matching).
-
-    The answer is about the state the query runs on: the committed state for the API, the
-    same state for another module's query. Registry changes take effect at their activation
-    height (a key registered at height h signs for the institution from h on); a revoked
-    institution keeps its record and its keys (which never pass as another institution's),
-    with registered/revoked heights so a module can judge a signature made before.
+The institution contract other modules build on (its types, its roles and its rules) is
+apps/institutions.py, outside this folder so that a module can use it without importing
+governance; `institution` answers it here, and exports.py answers it in an action.
 
 Pages: every list is read by bounded pages (limits.page_items_max items, at most
 limits.page_scan_max records read per page) with a cursor to continue (0 starts at the end
@@ -44,14 +18,13 @@ from typing import Annotated, TypeVar
 
 import msgspec
 
-from chainbook.apps.base import Query, QueryContext
+from chainbook.apps.base import KVReader, Query, QueryContext
 from chainbook.apps.fields import InvalidField
 from chainbook.apps.governance import limits
 from chainbook.apps.governance.errors import UnknownParameter
 from chainbook.apps.governance.institutions import is_authorised
 from chainbook.apps.governance.params import get_param_spec, get_param_values
 from chainbook.apps.governance.proposals import compute_tally
-from chainbook.apps.governance.roles import describe_roles, is_known_role
 from chainbook.apps.governance.state import (
     EVIDENCE_COUNT_KEY,
     EVIDENCE_SEQ_PREFIX,
@@ -81,6 +54,13 @@ from chainbook.apps.governance.state import (
     read_int,
 )
 from chainbook.apps.governance.valset import get_validator_set_entry
+from chainbook.apps.institutions import (
+    InstitutionAnswer,
+    InstitutionRequest,
+    InstitutionView,
+    describe_roles,
+    is_known_role,
+)
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.crypto import ADDRESS_BYTES, PUBLIC_KEY_BYTES, address_from_public_key
 from chainbook.types import Address, Hash, Height, Power
@@ -91,33 +71,6 @@ Cursor = Annotated[int, msgspec.Meta(ge=0)]
 
 
 # --- the institution registry (the contract above) ------------------------------------------
-
-
-class InstitutionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    id: str = ""
-    address: bytes = b""
-    public_key: bytes = b""
-    role: str = ""
-
-
-class InstitutionView(msgspec.Struct, frozen=True):
-    id: str
-    name: str
-    roles: list[str]
-    public_keys: list[bytes]
-    addresses: list[Address]
-    status: str
-    """"active" or "revoked"."""
-    registered_height: Height
-    updated_height: Height
-    revoked_height: Height
-    revoke_reason: str
-
-
-class InstitutionAnswer(msgspec.Struct, frozen=True):
-    found: bool
-    authorised: bool
-    institution: InstitutionView | None
 
 
 def view_institution(record: InstitutionRecord) -> InstitutionView:
@@ -135,7 +88,7 @@ def view_institution(record: InstitutionRecord) -> InstitutionView:
     )
 
 
-def _find_institution(ctx: QueryContext, request: InstitutionRequest) -> InstitutionRecord | None:
+def _find_institution(view: KVReader, request: InstitutionRequest) -> InstitutionRecord | None:
     named = [
         n
         for n, v in (
@@ -151,7 +104,7 @@ def _find_institution(ctx: QueryContext, request: InstitutionRequest) -> Institu
             f"{', '.join(named) or 'none'}"
         )
     if request.id:
-        return get_institution(ctx.view, request.id)
+        return get_institution(view, request.id)
     address = request.address
     if request.public_key:
         if len(request.public_key) != PUBLIC_KEY_BYTES:
@@ -161,20 +114,26 @@ def _find_institution(ctx: QueryContext, request: InstitutionRequest) -> Institu
         address = address_from_public_key(request.public_key)
     elif len(address) != ADDRESS_BYTES:
         raise InvalidField(f"address: expected {ADDRESS_BYTES} bytes, got {len(address)}")
-    institution_id = get_institution_id_of_key(ctx.view, address)
-    return None if institution_id is None else get_institution(ctx.view, institution_id)
+    institution_id = get_institution_id_of_key(view, address)
+    return None if institution_id is None else get_institution(view, institution_id)
 
 
-def query_institution(ctx: QueryContext, request: InstitutionRequest) -> InstitutionAnswer:
-    """An institution by id or key, and whether it is authorised (in a role) now."""
+def answer_institution(view: KVReader, request: InstitutionRequest) -> InstitutionAnswer:
+    """The contract's answer on `view` (the query's and the export's); InvalidField for a
+    request that breaks it."""
     if request.role and not is_known_role(request.role):
         raise InvalidField(f"role: unknown role {request.role!r}; roles: {describe_roles()}")
-    record = _find_institution(ctx, request)
+    record = _find_institution(view, request)
     return InstitutionAnswer(
         found=record is not None,
         authorised=is_authorised(record, request.role),
         institution=None if record is None else view_institution(record),
     )
+
+
+def query_institution(ctx: QueryContext, request: InstitutionRequest) -> InstitutionAnswer:
+    """An institution by id or key, and whether it is authorised (in a role) now."""
+    return answer_institution(ctx.view, request)
 
 
 class InstitutionsRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -526,6 +485,7 @@ __all__ = [
     "InstitutionView",
     "InstitutionsPage",
     "InstitutionsRequest",
+    "answer_institution",
     "ParamRequest",
     "ParamValue",
     "ParamView",

@@ -132,7 +132,7 @@ class InstitutionRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unk
     id: str
     name: str
     roles: list[str]
-    """Sorted, no repeats, each a name of apps/governance/roles.py."""
+    """Sorted, no repeats, each a name of apps/institutions.py ROLES."""
     public_keys: list[bytes]
     """Ed25519 public keys (32 bytes each), in the order given; no key is another's."""
     registered_height: Height

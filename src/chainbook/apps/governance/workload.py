@@ -25,7 +25,7 @@ from chainbook.apps.governance.actions import (
     Withdraw,
 )
 from chainbook.apps.governance.genesis import GovernanceGenesis
-from chainbook.apps.governance.roles import ROLES
+from chainbook.apps.institutions import ROLES
 from chainbook.types import Address
 
 INSTITUTION_IDS = ("bank-a", "bank-b", "court-1", "notary-1", "customs")
