@@ -32,6 +32,11 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   liveness: after heal every honest node reaches the target height in time.
 - Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
   run with a SimulationFailure that names the seed, the rule and the last trace lines.
+
+This file is longer than most and still one idea, the driver of one seed: it carries out every
+node's outputs and decides when each fault and tick happens. What can stand alone does: the
+scheduled events (events.py), results (results.py), checkers, network, clock, nodes, the
+equivocator, the workload and the governance driver each have their own file.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ import hashlib
 import itertools
 import random
 from collections import Counter, deque
-from dataclasses import dataclass, field
 
 from chainbook.apps.governance.queries import EvidencePage, EvidenceRequest
 from chainbook.apps.registry import Registry
@@ -99,9 +103,22 @@ from chainbook.sim.checkers import (
 )
 from chainbook.sim.clock import EventQueue
 from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
+from chainbook.sim.events import (
+    FaultTick,
+    GovernanceTick,
+    Heal,
+    NodeTick,
+    PartitionHeal,
+    Restart,
+    Scheduled,
+    Timer,
+    Verified,
+    WorkloadTick,
+)
 from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
+from chainbook.sim.results import SeedResult, SimulationFailure
 from chainbook.sim.trace import Trace
 from chainbook.sim.workload import Workload
 from chainbook.types import Hash, Height, TimeMs
@@ -110,128 +127,9 @@ CHAIN_ID = "chainbook-sim"
 GENESIS_TIME_MS = 1_700_000_000_000
 
 
-# ---------------------------------------------------------------------- scheduled events
-
-
-@dataclass(frozen=True, slots=True)
-class Timer:
-    node: int
-    incarnation: int
-    timer: TimerFired
-
-
-@dataclass(frozen=True, slots=True)
-class NodeTick:
-    """The node core's next Tick (when it has something due)."""
-
-    node: int
-    incarnation: int
-
-
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """The signature checks a node asked for (VerifyTxs) are done."""
-
-    node: int
-    incarnation: int
-    verified: TxsVerified
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class GovernanceTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class FaultTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    node: int
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionHeal:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Heal:
-    """GST: faults stop, every node is up; the liveness clock starts."""
-
-
-Scheduled = (
-    Delivery
-    | Timer
-    | NodeTick
-    | Verified
-    | WorkloadTick
-    | GovernanceTick
-    | FaultTick
-    | Restart
-    | PartitionHeal
-    | Heal
-)
-
 VERIFY_DELAY_MS_MAX = 5
 """Signature checks answer after 0..this many ms: the runtime's workers take time, and a
 proposal may arrive while its transactions are being checked (the core then holds it)."""
-
-
-# ---------------------------------------------------------------------- results
-
-
-class SimulationFailure(Exception):
-    """A seed broke a rule. `str()` names the seed, the rule and how to replay it."""
-
-    def __init__(self, seed: int, validators: int, reason: str, trace: list[str]) -> None:
-        self.seed = seed
-        self.validators = validators
-        self.reason = reason
-        self.trace = trace
-        super().__init__(self.report())
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """Picklable, so that seeds can run in worker processes (runner.run_seeds(jobs=...))."""
-        return (SimulationFailure, (self.seed, self.validators, self.reason, self.trace))
-
-    @property
-    def replay_command(self) -> str:
-        return f"chainbook simulate --seed {self.seed} --validators {self.validators} --verbose"
-
-    def report(self) -> str:
-        lines = [f"seed {self.seed} failed: {self.reason}", "last events:"]
-        lines += [f"  {line}" for line in self.trace]
-        lines.append(f"replay: {self.replay_command}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class SeedResult:
-    seed: int
-    fault_kinds: list[str]
-    height_min: Height
-    """The lowest height every honest node committed."""
-    height_max: Height
-    txs_committed: int
-    faults: dict[str, int]
-    sim_time_ms: TimeMs
-    events: int
-    trace_digest: str
-    chain_digest: str
-    """SHA-256 over the agreed block hashes and app hashes, height by height."""
-    counters: dict[str, int] = field(default_factory=dict)
-    validator_set_sizes: list[int] = field(default_factory=list)
-    """The size of the agreed validator set, height by height, repeats left out."""
-    txs_by_module: dict[str, int] = field(default_factory=dict)
-    """The simulated clients' transactions committed, by module."""
 
 
 # ---------------------------------------------------------------------- genesis
