@@ -33,7 +33,7 @@ from chainbook.codec import decode
 from chainbook.crypto import PrivateKey, sha256
 from chainbook.errors import InvalidInput, InvalidNonce, MempoolFull
 from chainbook.ledger.queries import UnknownQuery
-from chainbook.ledger.receipts import Event, Receipt
+from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root
 from chainbook.types import Address, Hash, Height
 
 CHAIN_ID = "test-chain"
@@ -62,7 +62,11 @@ def sign_commit(header: Header, keys: list[PrivateKey] = VALIDATOR_KEYS, round_:
 
 
 def make_block(
-    height: Height, txs: list[bytes], prev_hash: Hash, last_commit: Commit | None
+    height: Height,
+    txs: list[bytes],
+    prev_hash: Hash,
+    last_commit: Commit | None,
+    receipts_root: Hash = merkle.EMPTY_ROOT,
 ) -> Block:
     header = Header(
         chain_id=CHAIN_ID,
@@ -72,6 +76,7 @@ def make_block(
         last_commit_hash=compute_commit_hash(last_commit),
         txs_root=compute_txs_root(txs),
         tx_count=len(txs),
+        receipts_root=receipts_root,
         app_hash=sha256(b"app" + height.to_bytes(8, "big")),
         validators_hash=VALIDATORS.hash,
         next_validators_hash=VALIDATORS.hash,
@@ -88,6 +93,7 @@ class FakeNode:
         self.blocks: dict[Height, Block] = {}
         self.commits: dict[Height, Commit] = {}
         self.locations: dict[Hash, TxLocation] = {}
+        self.receipts: dict[Height, list[Receipt]] = {}
         self.mempool: dict[Hash, DecodedTx] = {}
         self.balances: dict[Address, int] = {ALICE.address: INITIAL_BALANCE}
         self.nonces: dict[Address, int] = {}
@@ -220,14 +226,20 @@ class FakeNode:
         height = self.height + 1
         previous = self.blocks.get(height - 1)
         prev_hash = compute_header_hash(previous.header) if previous else GENESIS_HASH
+        receipts = [self.apply(tx, height, index) for index, tx in enumerate(txs)]
         block = make_block(
-            height, [tx.tx_bytes for tx in txs], prev_hash, self.commits.get(height - 1)
+            height,
+            [tx.tx_bytes for tx in txs],
+            prev_hash,
+            self.commits.get(height - 1),
+            compute_receipts_root(receipts),
         )
         self.blocks[height] = block
         self.commits[height] = sign_commit(block.header)
-        for index, tx in enumerate(txs):
-            self.locations[tx.hash] = TxLocation(
-                height=height, index=index, receipt=self.apply(tx, height, index)
+        self.receipts[height] = receipts
+        for receipt in receipts:
+            self.locations[receipt.tx_hash] = TxLocation(
+                height=height, index=receipt.index, receipt=receipt
             )
         self.mempool.clear()
         return block
@@ -249,6 +261,7 @@ class FakeNode:
             height=height,
             index=index,
             ok=ok,
+            code="" if ok else "bank.insufficient_funds",
             error="" if ok else "insufficient funds",
             events=events,
         )

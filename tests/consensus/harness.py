@@ -59,6 +59,7 @@ class FakeApp:
             last_commit_hash=compute_commit_hash(last_commit),
             txs_root=merkle.EMPTY_ROOT,
             tx_count=0,
+            receipts_root=merkle.EMPTY_ROOT,
             app_hash=b"\1" * 31 + self.tag[:1].rjust(1, b"\0"),
             validators_hash=self.validators.hash,
             next_validators_hash=self.validators.hash,

@@ -56,6 +56,8 @@ class ReceiptView(View, frozen=True, forbid_unknown_fields=True):
     height: int
     index: int
     ok: bool
+    code: str
+    """The refusal's stable code (`<module>.<reason>`), empty when ok."""
     error: str
     events: list[EventView]
 
@@ -103,7 +105,9 @@ class HeaderView(View, frozen=True, forbid_unknown_fields=True):
     last_commit_hash: str
     txs_root: str
     tx_count: int
+    receipts_root: str
     app_hash: str
+    """The state root after the previous block (the state after height - 1)."""
     validators_hash: str
     next_validators_hash: str
     proposer: str
@@ -163,6 +167,7 @@ def view_receipt(receipt: Receipt) -> ReceiptView:
         height=receipt.height,
         index=receipt.index,
         ok=receipt.ok,
+        code=receipt.code,
         error=receipt.error,
         events=[view_event(e) for e in receipt.events],
     )
@@ -189,6 +194,7 @@ def view_header(header: Header) -> HeaderView:
         last_commit_hash=header.last_commit_hash.hex(),
         txs_root=header.txs_root.hex(),
         tx_count=header.tx_count,
+        receipts_root=header.receipts_root.hex(),
         app_hash=header.app_hash.hex(),
         validators_hash=header.validators_hash.hex(),
         next_validators_hash=header.next_validators_hash.hex(),
@@ -258,6 +264,7 @@ def header_from_view(view: HeaderView) -> Header:
         last_commit_hash=bytes.fromhex(view.last_commit_hash),
         txs_root=bytes.fromhex(view.txs_root),
         tx_count=view.tx_count,
+        receipts_root=bytes.fromhex(view.receipts_root),
         app_hash=bytes.fromhex(view.app_hash),
         validators_hash=bytes.fromhex(view.validators_hash),
         next_validators_hash=bytes.fromhex(view.next_validators_hash),

@@ -426,6 +426,9 @@ class NodeCore:
         """CommitBlock: execute (already done when it was validated) and ask for the save."""
         assert self._pending_apply is None, "a second block decided before the first was saved"
         result = self.app.result_for(block)
+        # The state tree of this block is built now, while the commit timeout runs, not while
+        # the block was proposed and voted on (its root goes into the next header).
+        tree = self.app.compute_state_tree_for(block, result)
         record = BlockRecord(
             block=block,
             block_bytes=encode_block(block),
@@ -433,7 +436,7 @@ class NodeCore:
             receipts=result.receipts,
             events=result.events,
             changes=result.changes,
-            app_hash=result.app_hash,
+            app_hash=tree.root,
         )
         self._pending_apply = _PendingApply(record, result, commit.round)
         self._outputs.append(SaveBlock(record))

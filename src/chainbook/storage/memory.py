@@ -31,6 +31,7 @@ from chainbook.storage.base import (
     check_save_block_args,
     decode_stored_block,
     decode_stored_commit,
+    decode_stored_receipts,
     decode_stored_tx_location,
     encode_block_receipts,
     take_contiguous,
@@ -160,6 +161,13 @@ class MemoryBlockStore:
             )
         return decode_stored_tx_location(tx_hash, height, index, receipts_bytes)
 
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        block = self.load_block(height)
+        receipts_bytes = self.receipts.get(height)
+        if block is None or receipts_bytes is None:
+            return None
+        return decode_stored_receipts(height, block.tx_hashes, receipts_bytes)
+
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self.state)
 
@@ -188,6 +196,7 @@ class FaultyBlockStore:
     _OPERATIONS = frozenset(
         {"save_block", "save_consensus_state", "replace_state", "truncate_from"}
         | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
+        | {"load_receipts"}
         | {"load_state", "get_state", "load_consensus_state"}
     )
 
@@ -247,6 +256,10 @@ class FaultyBlockStore:
     def load_tx(self, tx_hash: Hash) -> TxLocation | None:
         self._maybe_fail("load_tx")
         return self.inner.load_tx(tx_hash)
+
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        self._maybe_fail("load_receipts")
+        return self.inner.load_receipts(height)
 
     def load_state(self) -> dict[bytes, bytes]:
         self._maybe_fail("load_state")

@@ -90,6 +90,7 @@ from chainbook.storage.base import (
     compress_block_receipts,
     decode_stored_block,
     decode_stored_commit,
+    decode_stored_receipts,
     decode_stored_tx_location,
     decompress_block_receipts,
     encode_block_receipts,
@@ -97,9 +98,10 @@ from chainbook.storage.base import (
 )
 from chainbook.types import Hash, Height
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts. 3: the tx
-index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions."""
+index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions. 4: receipts
+carry their error code; headers carry receipts_root and the state tree root."""
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -444,6 +446,19 @@ class SqliteBlockStore:
             tx_hash, height, index, decompress_block_receipts(data, height)
         )
 
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT receipts, block FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        if row is None:
+            return None
+        data = _blob(row[0], "receipts", height)
+        assert data is not None
+        block = decode_stored_block(_stored_block_bytes(row[1], height), height)
+        encoded = decompress_block_receipts(data, height)
+        return decode_stored_receipts(height, block.tx_hashes, encoded)
+
     def load_state(self) -> dict[bytes, bytes]:
         with self._lock:
             return dict(self._db.execute("SELECT key, value FROM state").fetchall())
@@ -477,6 +492,13 @@ def _blob(value: object | None, what: str, height: Height) -> bytes | None:
     raise CorruptBook(
         f"stored {what} (height {height}) is {type(value).__name__}, not a blob", height=height
     )
+
+
+def _stored_block_bytes(cell: object | None, height: Height) -> bytes:
+    data = _blob(cell, "block", height)
+    if data is None:
+        raise CorruptBook(f"block {height} has receipts but no block bytes", height=height)
+    return data
 
 
 def _check_tx_row(row: tuple[object, ...] | None, tx_hash: Hash) -> tuple[Height, int]:
