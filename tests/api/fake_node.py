@@ -20,11 +20,18 @@ from chainbook.api.service import (
     PeerView,
     TxLocation,
     TxProof,
+    ValidatorSetChange,
     ValidatorView,
 )
 from chainbook.apps.bank import Balance, BalanceRequest
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
+from chainbook.chain.block import (
+    Block,
+    Header,
+    compute_commit_hash,
+    compute_txs_root,
+    encode_block,
+)
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.tx import DecodedTx, verify_tx
 from chainbook.chain.validators import Validator, ValidatorSet
@@ -32,8 +39,9 @@ from chainbook.chain.verify import compute_header_hash
 from chainbook.codec import decode
 from chainbook.crypto import PrivateKey, sha256
 from chainbook.errors import InvalidInput, InvalidNonce, MempoolFull
+from chainbook.ledger.proven_query import ProofUnavailable, ProvenQuery
 from chainbook.ledger.queries import UnknownQuery
-from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root
+from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root, encode_receipt_leaf
 from chainbook.types import Address, Hash, Height
 
 CHAIN_ID = "test-chain"
@@ -94,6 +102,7 @@ class FakeNode:
         self.commits: dict[Height, Commit] = {}
         self.locations: dict[Hash, TxLocation] = {}
         self.receipts: dict[Height, list[Receipt]] = {}
+        self.validator_changes: list[ValidatorSetChange] = []
         self.mempool: dict[Hash, DecodedTx] = {}
         self.balances: dict[Address, int] = {ALICE.address: INITIAL_BALANCE}
         self.nonces: dict[Address, int] = {}
@@ -143,10 +152,14 @@ class FakeNode:
             return None
         block = self.blocks[location.height]
         leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
+        receipt_hashes = [
+            merkle.leaf_hash(encode_receipt_leaf(r)) for r in self.receipts[location.height]
+        ]
         return TxProof(
             tx=block.txs[location.index],
             location=location,
             audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
+            receipt_path=merkle.inclusion_proof(receipt_hashes, location.index),
             tree_size=len(block.txs),
             block=block,
             commit=self.commits[location.height],
@@ -157,6 +170,19 @@ class FakeNode:
 
     def get_commit(self, height: Height) -> Commit | None:
         return self.commits.get(height)
+
+    def get_block_bytes(self, height: Height) -> bytes | None:
+        block = self.blocks.get(height)
+        return None if block is None else encode_block(block)
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        return self.receipts.get(height)
+
+    def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
+        raise ProofUnavailable("the fake node keeps no state tree")
+
+    def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        return [c for c in self.validator_changes if c.height < to_height]
 
     def get_account(self, address: Address) -> AccountView:
         return AccountView(

@@ -125,12 +125,15 @@ class BlockView(View, frozen=True, forbid_unknown_fields=True):
 
 class TxProofView(View, frozen=True, forbid_unknown_fields=True):
     """What makes a receipt checkable offline: the tx is leaf `index` of a tree of `tree_size`
-    leaves whose root is `header.txs_root`; the header hashes to `block_hash`; `commit` is
-    > 2/3 of the validators' precommits for `block_hash`."""
+    leaves whose root is `header.txs_root`, its receipt leaf `index` of `header.receipts_root`;
+    the header hashes to `block_hash`; `commit` is > 2/3 of the validators' precommits for
+    `block_hash`. (GET /txs/{hash}/receipt is the same as a self-contained file.)"""
 
     index: int
     tree_size: int
     audit_path: list[str]
+    receipt_path: list[str]
+    """The receipt's audit path to header.receipts_root (leaf: ledger/receipts.py)."""
     txs_root: str
     block_hash: str
     header: HeaderView
@@ -233,6 +236,7 @@ def view_proof(proof: TxProof) -> TxProofView:
         index=proof.location.index,
         tree_size=proof.tree_size,
         audit_path=[h.hex() for h in proof.audit_path],
+        receipt_path=[h.hex() for h in proof.receipt_path],
         txs_root=header.txs_root.hex(),
         block_hash=compute_header_hash(header).hex(),
         header=view_header(header),

@@ -82,6 +82,13 @@ class LedgerApplication:
         # Validator set changes are not built yet: the genesis set holds at every height.
         return self.genesis.validator_set
 
+    def get_validator_changes(self, to_height: Height) -> list[tuple[Height, ValidatorSet]]:
+        """Each (h, set) where header h announced `set` for h + 1 (next_validators_hash !=
+        validators_hash), for h < to_height, oldest first: the hops a verifier follows from the
+        genesis set (client/light.py). Empty: the genesis set holds until governance changes it
+        (the governance module records each change here)."""
+        return []
+
     def build_block(
         self, height: Height, now_ms: TimeMs, proposer: Address, last_commit: Commit | None
     ) -> Block:
