@@ -40,7 +40,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from hashlib import sha256
-from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -73,7 +72,6 @@ Change = tuple[str, Hash, bytes, bytes | None]
 """(key hash in hex, key hash, key, new value or None to delete)."""
 _HEX_DIGIT = {digit: int(digit, 16) for digit in "0123456789abcdef"}
 _NEXT_DIGIT = {digit: chr(ord(digit) + 1) for digit in "0123456789abcdef"}
-_first = itemgetter(0)
 
 
 def compute_key_hash(key: bytes) -> Hash:
@@ -129,7 +127,9 @@ def _build(depth: int, leaves: list[Node], lo: int, hi: int) -> Node | None:
     return _internal(children, hashes)
 
 
-def _update(node: Node | None, depth: int, changes: list[Change], lo: int, hi: int) -> Node | None:
+def _update(
+    node: Node | None, depth: int, changes: list[Change], hexes: list[str], lo: int, hi: int
+) -> Node | None:
     """`node` (the subtree at `depth`) with changes[lo:hi] applied; untouched subtrees are
     shared with the old version."""
     if node is None or len(node) == _LEAF_SIZE:
@@ -142,12 +142,20 @@ def _update(node: Node | None, depth: int, changes: list[Change], lo: int, hi: i
         # The key hashes are in hex, one character per nibble, and all of changes[lo:hi]
         # share their first `depth` characters: the run under this child ends at the first
         # hash not below the prefix with its digit raised by one (':' follows '9', 'g' 'f').
-        hex_hash = changes[i][0]
+        hex_hash = hexes[i]
         digit = hex_hash[depth]
-        j = bisect_left(changes, hex_hash[:depth] + _NEXT_DIGIT[digit], i + 1, hi, key=_first)
+        j = bisect_left(hexes, hex_hash[:depth] + _NEXT_DIGIT[digit], i + 1, hi)
         nibble = _HEX_DIGIT[digit]
         old = children[nibble]
-        child = _update(old, depth + 1, changes, i, j)
+        if j == i + 1 and (old is None or (len(old) == _LEAF_SIZE and old[1] == changes[i][1])):
+            # The common case, inlined: one key changes in a slot that is empty or its own.
+            _, key_hash, key, value = changes[i]
+            if value is None:
+                child = None
+            else:
+                child = (sha256(LEAF_PREFIX + key_hash + value).digest(), key_hash, key, value)
+        else:
+            child = _update(old, depth + 1, changes, hexes, i, j)
         children[nibble] = child
         if child is None:
             hashes[nibble] = EMPTY_ROOT
@@ -225,7 +233,8 @@ class StateTree:
                 hashed = cache[key] = (key_hash.hex(), key_hash)
             append((hashed[0], hashed[1], key, value))
         batch.sort()  # by the hex key hash: unique per key, so nothing else is compared
-        return StateTree(_update(self._top, 0, batch, 0, len(batch)), cache)
+        hexes = [change[0] for change in batch]
+        return StateTree(_update(self._top, 0, batch, hexes, 0, len(batch)), cache)
 
     def get(self, key: bytes, /) -> bytes | None:
         key_hash = compute_key_hash(key)
