@@ -423,6 +423,8 @@ def _request_body(type_: type) -> dict[str, Any]:
 _DOCUMENTED_TYPES: tuple[type, ...] = (
     views.SubmitTxRequest,
     views.SubmitTxView,
+    views.SubmitBatchRequest,
+    views.SubmitBatchView,
     views.ErrorView,
     views.TxView,
     views.BlockView,
@@ -448,8 +450,22 @@ class _NodeApi(FastAPI):
             )
             _, components = msgspec.json.schema_components(_DOCUMENTED_TYPES, ref_template=_REF)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            _drop_types_beside_refs(schema)
             self.openapi_schema = schema
         return self.openapi_schema
+
+
+def _drop_types_beside_refs(node: Any) -> None:
+    """FastAPI writes {"type": "string"} for a Response class it cannot describe and merges it
+    with the $ref we declare, which then says "a string that is an object"; keep the $ref."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            node.pop("type", None)
+        for value in node.values():
+            _drop_types_beside_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_types_beside_refs(value)
 
 
 __all__ = [
