@@ -7,10 +7,10 @@ signatures and small-order keys), so a signature cannot be re-encoded into anoth
 from __future__ import annotations
 
 import hashlib
-import os
 
 import nacl.bindings
 import nacl.exceptions
+import nacl.utils
 
 from chainbook.types import Address, Hash, PublicKey, Signature
 
@@ -57,8 +57,11 @@ class PrivateKey:
 
     @classmethod
     def generate(cls) -> PrivateKey:
-        """A fresh key from the operating system's random source."""
-        return cls(os.urandom(SEED_BYTES))
+        """A fresh key from libsodium's random source (randombytes_buf, the OS CSPRNG).
+
+        The one source of entropy in the core packages; only key-making commands call it
+        (keys, init, testnet), never the node core or the ledger, which stay deterministic."""
+        return cls(nacl.utils.random(SEED_BYTES))
 
     @classmethod
     def from_label(cls, label: str) -> PrivateKey:

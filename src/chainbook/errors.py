@@ -15,8 +15,13 @@
     │   │                               (apps/base.py; each module's errors.py lists its own)
     │   ├── InvalidBlock                a block or commit from a peer failed verification
     │   └── PeerMisbehaved              a peer broke the wire protocol (the peer is dropped)
-    ├── StorageError                    the node's own book is unusable
-    │   └── CorruptBook                 the hash chain does not verify (tampered or truncated)
+    ├── StorageError                    the node's own storage is unusable as it is
+    │   ├── CorruptBook                 the hash chain does not verify (tampered or truncated)
+    │   ├── DamagedBookFile             the book's SQLite file is damaged (path, what to do)
+    │   ├── BookInUse                   another process (a running node?) has the book open
+    │   ├── DamagedConsensusRecord      the consensus record file is torn or edited
+    │   └── ConsensusRecordMissing      no consensus record beside a non-empty book: the
+    │                                   validator must not sign until an operator acts
     └── ConfigError                     a config, genesis or key file is wrong
 
 A violated invariant of the core is not in this tree: it is an AssertionError and stops the node,
@@ -98,14 +103,66 @@ class CorruptBook(StorageError):
         self.height = height
 
 
+class DamagedBookFile(StorageError):
+    """The book's SQLite file is damaged: SQLite reports it malformed or not a database, or
+    what it holds contradicts itself (rows past the recorded latest height, bytes past its
+    last page). Not a bug of ours and not bad input: the disk, a crash without the -wal file,
+    or someone else wrote it. The message names the file and what to do."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(
+            f"the book file {path} is damaged: {problem}. What to do: with the node stopped, "
+            "run `chainbook verify --home <the node's home>`: it moves the damaged file aside "
+            f"as {path}.damaged-<n>, keeps every block that can still be read in a fresh "
+            "book and reports what was lost; the node then syncs the rest from its peers"
+        )
+        self.path = path
+        self.problem = problem
+
+
+class BookInUse(StorageError):
+    """Another process holds the book (one node per book: two writers would interleave)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"the book {path} is in use by another process (a running node?); stop it first"
+        )
+        self.path = path
+
+
+class DamagedConsensusRecord(StorageError):
+    """The consensus record file is torn, edited or not a record: it cannot be trusted to say
+    what this validator signed, so the validator must not sign from it."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(
+            f"the consensus record {path} is damaged: {problem}. It is what keeps this "
+            "validator from signing twice at one height, so the node will not sign from it. "
+            "What to do: stop the node, find the network's current height H (any peer's "
+            "`chainbook status`), then run `chainbook node reset-signing --home <home> "
+            "--above-height H --force`; the validator then signs again from height H + 1"
+        )
+        self.path = path
+        self.problem = problem
+
+
+class ConsensusRecordMissing(StorageError):
+    """No consensus record, but the book is not empty: the record was lost (its file deleted,
+    the home restored from a backup without it), so what this validator signed is unknown."""
+
+
 class ConfigError(ChainbookError):
     """A config, genesis or key file is missing or wrong."""
 
 
 __all__ = [
+    "BookInUse",
     "ChainbookError",
     "ConfigError",
+    "ConsensusRecordMissing",
     "CorruptBook",
+    "DamagedBookFile",
+    "DamagedConsensusRecord",
     "DecodeError",
     "InvalidBlock",
     "InvalidInput",

@@ -35,7 +35,18 @@ mempool_txs_per_sender_max = 1_000
 frame_bytes_max = 8 * 1024 * 1024
 """Largest p2p frame: a block proposal plus its envelope fits with room to spare."""
 peers_max = 50
+"""Inbound peers that are not reserved (validators and configured peers are never refused for
+capacity: p2p TransportConfig.reserved_peer_ids)."""
 peer_send_queue_max = 10_000
+unauthenticated_connections_max = 16
+"""Inbound connections in their TLS or Hello handshake at once, apart from peers_max; a new one
+pushes out the oldest idle one (p2p/peer_table.py). Each is cut off after the transport's
+handshake_timeout_s (3 s)."""
+peer_bans_max = 1024
+"""Peers banned at once (Transport.ban); beyond it the ban closest to expiry is forgotten."""
+refusal_log_lines_max = 10
+"""p2p refusal (and disconnect) log lines per reason per 10 s; the rest are counted, not written.
+Measured before the limit: ~55,000 lines in 15 s from one host reopening idle sockets."""
 gossip_txs_per_frame_max = 2_000
 sync_blocks_per_response_max = 50
 sync_response_bytes_max = 6 * 1024 * 1024
@@ -46,10 +57,29 @@ round_max = 1_000
 validators_max = 150
 power_total_max = 10_000
 """Bounded so the proposer schedule (one entry per unit of power) stays small."""
-votes_per_height_max = 4 * validators_max * 64
-"""Votes buffered for one height across all rounds; beyond it, votes for far rounds are dropped."""
 future_rounds_buffered_max = 64
-"""Votes for rounds further ahead than this are dropped."""
+"""Proposals and votes for rounds further ahead of the current round than this are dropped."""
+votes_per_signer_per_height_max = 4 * future_rounds_buffered_max
+"""Votes of one validator counted at one height: its prevote and precommit plus at most one
+conflicting vote of each type (equivocation), for a window of rounds. An honest validator signs
+two votes a round, so it reaches this bound only after 128 rounds at one height."""
+votes_per_height_max = validators_max * votes_per_signer_per_height_max
+"""Votes counted at one height, all validators together (38,400). It follows from the bound per
+signer, so no signer can use up the room of another."""
+proposals_per_round_max = 2
+"""Validly signed proposals of a round's proposer kept. An honest proposer signs one; a second
+one is equivocation, and it may be the block that > 2/3 precommit (the paper's line 49)."""
+proposal_bytes_per_height_max = 8 * frame_bytes_max
+"""Encoded blocks of the proposals held for one height (64 MiB): beyond it, proposals of the
+rounds farthest from the current round are dropped first, so the current round always fits."""
+next_height_votes_per_signer_max = 8
+"""Votes of one validator kept for the next height (checked, then replayed when the node gets
+there): the first rounds of that height; later ones are re-sent by their signers anyway."""
+next_height_votes_max = validators_max * next_height_votes_per_signer_max
+"""Votes kept for the next height, all validators together (1,200)."""
+next_height_proposal_bytes_max = 2 * frame_bytes_max
+"""Encoded blocks of the proposals kept for the next height (16 MiB): beyond it, the highest
+rounds are dropped first, so junk for late rounds cannot crowd out the round-0 proposal."""
 
 # API.
 api_request_bytes_max = 1 * 1024 * 1024

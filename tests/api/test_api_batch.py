@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fake_node import ALICE, BOB, CHAIN_ID, FakeNode
 from fastapi.testclient import TestClient
 
 from chainbook import limits
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx, tx_hash
+from tests.support.fake_node import ALICE, BOB, CHAIN_ID, FakeNode
 
 
 def transfer_tx(nonce: int) -> bytes:
@@ -26,7 +26,7 @@ def test_batch_admits_each_and_reports_refusals_in_place(http: TestClient,
     assert results[2]["error"]["error"] == "invalid_nonce"
     assert "expected 1, got 7" in results[2]["error"]["message"]
     assert results[3]["hash"] == tx_hash(good[1]).hex()
-    assert set(node.mempool) == {tx_hash(tx) for tx in good}
+    assert node.pending_hashes() == {tx_hash(tx) for tx in good}
 
 
 def test_batch_over_the_limit_is_refused_whole(http: TestClient, node: FakeNode) -> None:
@@ -35,7 +35,7 @@ def test_batch_over_the_limit_is_refused_whole(http: TestClient, node: FakeNode)
     assert answer.status_code == 400
     assert answer.json()["error"] == "too_many_transactions"
     assert str(limits.api_batch_txs_max) in answer.json()["message"]
-    assert not node.mempool
+    assert not node.pending_hashes()
 
 
 def test_batch_with_unknown_field_is_refused(http: TestClient) -> None:

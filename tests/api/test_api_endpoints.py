@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 from fastapi.testclient import TestClient
 
 from chainbook import limits
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.client.verify import verify_tx_proof
+from tests.support.fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 
 
 def transfer_tx(nonce: int = 0, amount: int = 5, chain_id: str = CHAIN_ID) -> bytes:

@@ -4,7 +4,6 @@ and ?prove=true, on a fake node (receipts) and on a real ledger (state proofs)."
 from __future__ import annotations
 
 import msgspec
-from fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 from fastapi.testclient import TestClient
 
 from chainbook import codec
@@ -21,6 +20,7 @@ from chainbook.client.verify import (
     verify_state_proof_file,
 )
 from tests.client.ledger_chain import transfers_chain
+from tests.support.fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 
 
 def test_receipt_file_route_serves_a_verifiable_file(http: TestClient, node: FakeNode) -> None:
@@ -82,6 +82,6 @@ def test_prove_true_on_a_real_ledger() -> None:
     assert bad.status_code == 400 and "'prove' must be true or false" in bad.json()["message"]
 
 
-def test_prove_on_a_node_without_a_state_tree_is_a_clear_400(http: TestClient) -> None:
+def test_prove_before_the_first_block_is_a_clear_400(http: TestClient) -> None:
     answer = http.get("/apps/bank/supply", params={"prove": "true"})
     assert answer.status_code == 400 and answer.json()["error"] == "proof_unavailable"

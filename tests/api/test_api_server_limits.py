@@ -6,10 +6,10 @@ import asyncio
 import socket
 
 import uvicorn
-from fake_node import FakeNode
 
 from chainbook.api import create_app
 from chainbook.api.server import api_server_config
+from tests.support.fake_node import FakeNode
 
 STARTUP_TIMEOUT_S = 10.0
 

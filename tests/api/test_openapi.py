@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_node import FakeNode
 from openapi_spec_validator import validate
 
 from chainbook.api import create_app
+from tests.support.fake_node import FakeNode
 
 
 def _walk(node: Any) -> Any:

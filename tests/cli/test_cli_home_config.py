@@ -32,7 +32,7 @@ def test_config_round_trips() -> None:
         (GOOD.replace(b"26700", b"70000"), ["api_port", "65535"]),
         (GOOD.replace(b"26700", b'"x"'), ["api_port", "int"]),
         (GOOD.replace(b"api_port = 26700\n", b""), ["missing required key", "api_port"]),
-        (GOOD.replace(b'"127.0.0.1:26601"', b'"nohost"'), ["peer 'nohost'", "host:port"]),
+        (GOOD.replace(b'"127.0.0.1:26601"', b'"nohost"'), ["peer 'nohost'", "<host>:<port>"]),
         (GOOD + b'log_level = "loud"\n', ["log_level"]),
         (b"moniker = ", ["not valid TOML"]),
     ],

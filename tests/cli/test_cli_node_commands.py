@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_node import ALICE, BOB, CHAIN_ID, FakeNode
 from typer.testing import CliRunner
 
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.cli.main import app
 from chainbook.keyfile import write_key_file
+from tests.support.fake_node import ALICE, BOB, CHAIN_ID, FakeNode
 
 WIDE = 250
 
@@ -26,13 +26,14 @@ def invoke(runner: CliRunner, *args: str) -> object:
     return runner.invoke(app, list(args), env={"COLUMNS": str(WIDE)})
 
 
-def test_send_of_more_than_the_balance_shows_a_failed_receipt(
+def test_send_of_more_than_the_balance_is_refused_by_the_node(
     runner: CliRunner, served_node: tuple[FakeNode, str], alice_key: Path
 ) -> None:
     _, url = served_node
     args = ["send", "--key", str(alice_key), "--to", BOB.address.hex(), "--amount", "9999999"]
     result = invoke(runner, *args, "--node", url, "--wait")
-    assert result.exit_code == 1 and "insufficient funds" in result.output
+    assert result.exit_code == 2, result.output  # the mempool refuses the overdraft
+    assert "insufficient funds" in result.output and "bank.insufficient_funds" in result.output
 
 
 def test_send_with_wait_shows_the_receipt(
@@ -45,7 +46,7 @@ def test_send_with_wait_shows_the_receipt(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "committed" in result.output and "0.25 CBK" in result.output
-    assert node.balances[BOB.address] == 250_000
+    assert node.balance(BOB.address) == 250_000
 
 
 def test_send_without_wait_is_pending(

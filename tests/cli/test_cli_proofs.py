@@ -13,7 +13,6 @@ from pathlib import Path
 import msgspec
 import pytest
 import uvicorn
-from conftest import SERVER_START_TIMEOUT_S, free_port
 from typer.testing import CliRunner
 
 from chainbook import codec
@@ -23,6 +22,7 @@ from chainbook.cli.main import app
 from chainbook.client.verify import ReceiptLeaf
 from chainbook.ledger.genesis import dump_genesis
 from tests.client.ledger_chain import LedgerChain, transfers_chain
+from tests.conftest import SERVER_START_TIMEOUT_S, free_port
 from tests.support import ALICE, BOB, make_genesis
 
 WIDE = {"COLUMNS": "250"}

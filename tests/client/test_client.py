@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 from fastapi.testclient import TestClient
 
 from chainbook.apps.bank import Transfer
@@ -16,6 +15,7 @@ from chainbook.client import (
     build_action,
     verify_tx_proof,
 )
+from tests.support.fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_wallet_transfers_track_the_nonce_locally(client: Client, node: FakeNode
 def test_wallet_rereads_the_nonce_after_a_nonce_error(client: Client, node: FakeNode) -> None:
     wallet = Wallet(ALICE, CHAIN_ID, client)
     wallet.send(Transfer(BOB.address, 1))
-    node.mempool.clear()  # the node dropped it: the wallet's count is now ahead
+    node.drop_pending()  # the node dropped it: the wallet's count is now ahead
     with pytest.raises(ApiError) as error:
         wallet.send(Transfer(BOB.address, 2))
     assert error.value.code == "invalid_nonce" and error.value.status == 400

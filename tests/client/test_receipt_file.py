@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from fake_node import ALICE, BOB, CHAIN_ID, VALIDATORS, FakeNode
 
 from chainbook import codec
 from chainbook.api.proof_routes import build_receipt_file
@@ -22,29 +21,32 @@ from chainbook.client.verify import (
     ReceiptLeaf,
     check_tx_proof,
     load_proof_document,
+    trust_root_from_genesis,
     verify_receipt_file,
 )
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.receipts import Event, Receipt
+from tests.client.ledger_chain import LedgerChain
+from tests.support import ALICE, BOB, CHAIN_ID
 
-ROOT = TrustRoot(CHAIN_ID, list(VALIDATORS.validators), "the test validators")
+ROOT = trust_root_from_genesis(LedgerChain().genesis, "the test genesis")
+VALIDATORS = ROOT.validator_set
 
 
-def committed_node(node: FakeNode | None = None) -> tuple[FakeNode, list[bytes]]:
-    """5 transfers in one block; the last two overdraw (failed receipts)."""
-    node = node or FakeNode()
+def committed_node(node: LedgerChain | None = None) -> tuple[LedgerChain, list[bytes]]:
+    """5 transfers in one block (built as a proposer does, no admission); the last two
+    overdraw, so they are included with failed receipts."""
+    node = node or LedgerChain()
     amounts = [10, 20, 30, 10**9, 10**9]
     txs = [
         sign_tx(ALICE, CHAIN_ID, nonce, Transfer(to=BOB.address, amount=amount, memo=""))
         for nonce, amount in enumerate(amounts)
     ]
-    for tx in txs:
-        node.submit_tx(tx)
-    node.commit_pending()
+    node.commit_block(txs)
     return node, txs
 
 
-def receipt_json(node: FakeNode, tx: bytes) -> dict[str, Any]:
+def receipt_json(node: LedgerChain, tx: bytes) -> dict[str, Any]:
     return msgspec.to_builtins(build_receipt_file(node, tx_hash(tx)))
 
 
@@ -60,7 +62,7 @@ def test_every_receipt_proves_its_outcome(index: int) -> None:
                                "amount": [10, 20, 30, 10**9, 10**9][index], "memo": ""}
 
 
-class OutcomeLiar(FakeNode):
+class OutcomeLiar(LedgerChain):
     """Reports another outcome for one tx and builds every proof from its lie."""
 
     def __init__(self, lie: Any) -> None:

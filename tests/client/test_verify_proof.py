@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from fake_node import ALICE, BOB, CHAIN_ID, VALIDATOR_KEYS, VALIDATORS, FakeNode, sign_commit
 
 from chainbook.api.views import view_commit, view_tx
 from chainbook.apps.bank.actions import Transfer
@@ -16,6 +15,15 @@ from chainbook.chain.tx import sign_tx, tx_hash
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.client.verify import ProofError, check_tx_proof, verify_tx_proof
 from chainbook.crypto import PrivateKey
+from tests.support.fake_node import (
+    ALICE,
+    BOB,
+    CHAIN_ID,
+    VALIDATOR_KEYS,
+    VALIDATORS,
+    FakeNode,
+    sign_commit,
+)
 
 TX_COUNT = 7  # not a power of two: the RFC 6962 split is exercised on both sides
 

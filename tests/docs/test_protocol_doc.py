@@ -211,3 +211,11 @@ def test_the_doc_lists_every_field_in_order() -> None:
     for struct in (ReceiptFile, StateProofFile):
         for field in struct.__struct_fields__:
             assert f'"{field}"' in text, (struct.__name__, field)
+def test_the_action_tables_are_generated_from_the_registry() -> None:
+    """docs/PROTOCOL.md's module actions are exactly what the manifests say (rerun
+    `python -m chainbook.apps.docs docs/PROTOCOL.md` after changing a module)."""
+    from chainbook.apps.docs import extract_section, render_actions
+    from chainbook.apps.registry import REGISTRY
+
+    document = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
+    assert extract_section(document) == render_actions(REGISTRY)

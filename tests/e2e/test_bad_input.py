@@ -20,6 +20,7 @@ from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import SignedTx, sign_tx
 from chainbook.crypto import PrivateKey
 from chainbook.keyfile import load_key_file
+from chainbook.ledger.genesis import load_genesis
 from chainbook.p2p import tls
 from chainbook.p2p.frames import encode_frame, encode_frame_header, read_frame
 from chainbook.p2p.transport import HELLO_BYTES_MAX, PROTOCOL_VERSION, Hello
@@ -133,7 +134,8 @@ async def _raw_peer(
         )
         context = tls.client_context(ca_cert_pem, cert, seed)
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
-    hello = Hello(PROTOCOL_VERSION, chain, tls.public_key_of_seed(seed), 1)
+    genesis_hash = load_genesis((root / "genesis.json").read_bytes()).hash
+    hello = Hello(PROTOCOL_VERSION, chain, tls.public_key_of_seed(seed), 1, genesis_hash)
     writer.write(encode_frame(msgspec.msgpack.encode(hello), HELLO_BYTES_MAX))
     await writer.drain()
     theirs = await asyncio.wait_for(read_frame(reader, HELLO_BYTES_MAX), 10)

@@ -16,7 +16,7 @@ NODE_TIMEOUT_S = 120
 def test_the_javascript_verifier_passes_its_tests_and_the_shared_vectors() -> None:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("Node.js is not installed (apt-get install nodejs): the JS verifier is untested")
+        pytest.skip("Node.js is not installed (apt-get install nodejs): JS verifier untested")
     version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
     assert int(version.stdout.strip().lstrip("v").split(".")[0]) >= 20, version.stdout
     result = subprocess.run(

@@ -111,7 +111,7 @@ def main() -> None:
     changes_mean = statistics.mean(len(s.state_changes) for s in chain)
     print(
         f"chain: {len(chain)} blocks x {len(chain[0].block.txs)} bank transfers among "
-        f"{len(genesis.accounts)} "
+        f"{args.accounts} "
         f"accounts, {tx_bytes_mean:.1f} signed bytes per tx, {changes_mean:.0f} state changes "
         f"per block, block {len(chain[0].block_bytes) // 1024} KiB "
         f"(built in {time.perf_counter() - t0:.1f} s)"
@@ -155,7 +155,7 @@ def main() -> None:
         f"max {max(times_ms):.1f} ms"
     )
     if not args.dir:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".lock"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.rmdir(directory)
 

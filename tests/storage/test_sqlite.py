@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from bank_chain import build_bank_chain
+from killed_child import run_until_killed
 from storage_chain import CHAIN_ID, GENESIS, build_chain, save
 
 from chainbook.chain.verify import verify_stored_chain
-from chainbook.errors import StorageError
+from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.state import LedgerState
-from chainbook.storage import SCHEMA_VERSION, SqliteBlockStore
-
-HERE = Path(__file__).parent
+from chainbook.storage import SCHEMA_VERSION, FileConsensusRecordStore, SqliteBlockStore
 
 
 def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
@@ -29,11 +23,10 @@ def test_the_file_is_plain_sqlite(tmp_path: Path) -> None:
     with SqliteBlockStore(path) as store:
         for saved in chain:
             save(store, saved)
-        store.save_consensus_state(b"rec")
         db = sqlite3.connect(path)  # a reader beside the open writer (WAL)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert tables == {"meta", "blocks", "txs", "tx_collisions", "state", "consensus_wal"}
+        assert tables == {"meta", "blocks", "txs", "tx_collisions", "state"}
         assert db.execute("SELECT max(height), count(*) FROM blocks").fetchone() == (3, 3)
         assert db.execute("SELECT count(*) FROM txs").fetchone() == (9,)
         assert db.execute("SELECT count(*) FROM tx_collisions").fetchone() == (0,)
@@ -91,7 +84,7 @@ def test_refuses_a_foreign_sqlite_file(tmp_path: Path) -> None:
 def test_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StorageError, match="not a usable chainbook store"):
+    with pytest.raises(DamagedBookFile, match="file is not a database.*chainbook verify"):
         SqliteBlockStore(path)
 
 
@@ -102,44 +95,9 @@ KILL_TXS_PER_BLOCK = 30
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    kill_after = rng.randrange(3, 60)
     path = tmp_path / "book.sqlite"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "kill_writer.py"),
-            str(path),
-            str(KILL_BLOCKS),
-            str(KILL_TXS_PER_BLOCK),
-        ],
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert child.stdout is not None
-    durable = 0
-    try:
-        assert child.stdout.readline() == b"ready\n"
-        while durable < kill_after:
-            line = child.stdout.readline()
-            assert line, "the writer stopped before it was killed"
-            durable = int(line)
-        # Seeded jitter places the kill at a different point inside the next save_block; the
-        # progress line above, not the sleep, is what guarantees `durable` blocks are on disk.
-        time.sleep(rng.uniform(0, 0.004))
-        child.send_signal(signal.SIGKILL)
-        # Every height the child printed before it died had returned from save_block.
-        for line in child.stdout.read().split():
-            assert line != b"done", "the writer finished before it was killed"
-            durable = int(line)
-    finally:
-        child.kill()
-        child.wait(timeout=10)
-        child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
+    args = [str(path), str(KILL_BLOCKS), str(KILL_TXS_PER_BLOCK)]
+    durable = run_until_killed("kill_writer.py", args, rng.randrange(3, 60), rng, 0.004)
 
     expected = build_chain(KILL_BLOCKS, KILL_TXS_PER_BLOCK)
     db = sqlite3.connect(path)
@@ -162,7 +120,8 @@ def test_kill_9_leaves_only_whole_blocks(tmp_path: Path, seed: int) -> None:
             assert all(store.load_tx(r.tx_hash) is None for r in saved.receipts)
         assert store.get_state(b"height") == str(latest).encode()
         assert store.load_state_meta().height == latest
-        record = store.load_consensus_state()
+        # The record of a height is saved before its block, in a file of its own.
+        record = FileConsensusRecordStore(f"{path}.record").load()
         assert record in (b"height=%d" % latest, b"height=%d" % (latest + 1))
         # The restarted node carries on from where the killed one stopped.
         for saved in expected[latest : latest + 2]:

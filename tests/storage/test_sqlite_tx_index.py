@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from storage_chain import CHAIN_ID, GENESIS, SavedBlock, build_chain, expected_state, save
 
-import chainbook.storage.sqlite as sqlite_store
+import chainbook.storage.sqlite.tx_index as sqlite_tx_index
 from chainbook.chain.verify import verify_stored_chain
 from chainbook.errors import CorruptBook
 from chainbook.storage import SqliteBlockStore, TxLocation
@@ -53,7 +53,7 @@ def short_key(key_bytes: int) -> Callable[[bytes], int]:
 
 @pytest.fixture(params=[1, 0], ids=["1-byte-key", "0-byte-key"])
 def key_bytes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(sqlite_store, "tx_key", short_key(request.param))
+    monkeypatch.setattr(sqlite_tx_index, "tx_key", short_key(request.param))
     return int(request.param)
 
 
@@ -154,10 +154,10 @@ CHILD = """
 import os, signal, sys
 from storage_chain import build_chain, save
 from chainbook.storage import SqliteBlockStore
-import chainbook.storage.sqlite as sqlite_store
+import chainbook.storage.sqlite.tx_index as sqlite_tx_index
 
 path, key_bytes, blocks, txs_per_block = sys.argv[1], *map(int, sys.argv[2:])
-sqlite_store.tx_key = lambda tx_hash: int.from_bytes(tx_hash[:key_bytes], "big")
+sqlite_tx_index.tx_key = lambda tx_hash: int.from_bytes(tx_hash[:key_bytes], "big")
 store = SqliteBlockStore(path)
 for saved in build_chain(blocks, txs_per_block, repeat_first_tx=True,
                          replay_previous_first_tx=True):

@@ -1,5 +1,5 @@
 """The state table is a checkpoint: written every few blocks, checked and brought forward at
-start-up (storage/base.py StateCheckpoints, node/book.py open_book)."""
+start-up (storage/checkpoints.py StateCheckpoints, core/book.py open_book)."""
 
 from __future__ import annotations
 

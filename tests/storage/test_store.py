@@ -51,7 +51,6 @@ def test_empty_store(store: BlockStore) -> None:
     assert store.load_state() == {}
     assert store.get_state(b"height") is None
     assert store.load_state_meta() == StateMeta(height=0, app_hash=b"")
-    assert store.load_consensus_state() is None
     assert store.load_blocks_bytes(1, 10, 1_000_000) == []
     assert verify_stored_chain(store, CHAIN_ID, GENESIS).ok
 
@@ -149,14 +148,6 @@ def test_load_blocks_bytes_for_sync(store: BlockStore) -> None:
     assert store.load_blocks_bytes(1, 100, 1) == pairs[:1], "the first block always goes"
     with pytest.raises(ValueError):
         store.load_blocks_bytes(0, 10, 100)
-
-
-def test_consensus_wal_keeps_the_latest_record(store_and_reopen) -> None:  # type: ignore[no-untyped-def]
-    store, reopen = store_and_reopen
-    store.save_consensus_state(b"\x93\x01\x00\x01")
-    store.save_consensus_state(b"record-2")
-    store = reopen()
-    assert store.load_consensus_state() == b"record-2"
 
 
 def test_truncate_then_extend_again(store_and_reopen) -> None:  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ from chainbook.chain.verify import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import CorruptBook, InvalidBlock
 from chainbook.storage import MemoryBlockStore, SqliteBlockStore, TxLocation
-from chainbook.storage.base import BlockReceipts
+from chainbook.storage.stored_format import BlockReceipts
 
 CHAIN = build_chain(6, txs_per_block=4)
 

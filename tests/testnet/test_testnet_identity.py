@@ -47,7 +47,7 @@ def test_our_own_node_is_recognised(tmp_path: Path, impostor: Impostor) -> None:
     """The positive case: the FakeNode reports validator0's key, so a testnet whose node0 has
     that key and the same chain id accepts it (no false alarm)."""
     net = testnet.init_testnet(tmp_path / "net", validators=1, chain_id="test-chain", seed="y")
-    from fake_node import VALIDATOR_KEYS  # type: ignore[import-not-found]
+    from tests.support.fake_node import VALIDATOR_KEYS
 
     entry = net.nodes[0]
     forged = [

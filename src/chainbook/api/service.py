@@ -98,6 +98,9 @@ class NodeStatus(msgspec.Struct, frozen=True):
     validators: list[ValidatorView]
     book_repairs: int
     """How many times this node found its stored book damaged and repaired it from peers."""
+    signing_refused: str | None = None
+    """Why this validator does not sign (its consensus record was lost: an operator must run
+    `chainbook node reset-signing`), or None."""
 
 
 class NodeService(Protocol):

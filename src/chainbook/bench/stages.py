@@ -117,7 +117,7 @@ def run_stages(
                 with timed("gossip"):
                     received = decode_block(encode_block(block))
                 with timed("validate"):
-                    validator.verify_block(received, None)
+                    validator.verify_block(received)
                 result = proposer.result_for(block)
                 vote = Vote(VoteType.PRECOMMIT, height, 0, block.hash)
                 commit = make_commit(validators, [sign_vote(VALIDATOR_KEY, CHAIN_ID, vote)])

@@ -25,7 +25,10 @@ def _split_address(option: str, text: str) -> tuple[str, int]:
     from chainbook.runtime.config import parse_peer
 
     try:
-        return parse_peer(text)
+        address = parse_peer(text)
+        if address.node_id is not None:
+            raise ValueError("no node id in a listen address")
+        return address.host, address.port
     except ValueError:
         raise UserError(
             f"{option} {text!r}: expected HOST:PORT with a port in 1..65535 "

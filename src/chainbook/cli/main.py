@@ -15,30 +15,46 @@ from __future__ import annotations
 
 import typer
 
+from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.cli import chain, init, node_setup, tools
 from chainbook.cli.ca import ca_app
 from chainbook.cli.keys import keys_app
+from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
 from chainbook.cli.proofs import genesis_app, proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
-app = typer.Typer(
-    name="chainbook",
-    help="chainbook: a decentralized ledger with BFT consensus and offline-verifiable receipts.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,  # locals may hold key seeds
-)
-app.add_typer(init.commands)
-app.add_typer(keys_app, name="keys")
-app.add_typer(ca_app, name="ca")
+BUILT_IN_GROUPS = frozenset({"keys", "ca", "testnet", "node", "receipt", "proof", "genesis"})
 node_app.add_typer(node_setup.commands)
-app.add_typer(testnet_app, name="testnet")
-app.add_typer(node_app, name="node")
-app.add_typer(chain.commands)
-app.add_typer(tools.commands)
-app.add_typer(receipt_app, name="receipt")
-app.add_typer(proof_app, name="proof")
-app.add_typer(genesis_app, name="genesis")
 
-__all__ = ["app"]
+
+def build_app(registry: Registry = REGISTRY) -> typer.Typer:
+    """The root command, with a command group per app module of `registry` (cli/modules.py)."""
+    app = typer.Typer(
+        name="chainbook",
+        help="chainbook: a decentralized ledger with BFT consensus and offline-verifiable "
+        "receipts.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,  # locals may hold key seeds
+    )
+    app.add_typer(init.commands)
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(ca_app, name="ca")
+    app.add_typer(testnet_app, name="testnet")
+    app.add_typer(node_app, name="node")
+    app.add_typer(chain.commands)
+    app.add_typer(tools.commands)
+    app.add_typer(receipt_app, name="receipt")
+    app.add_typer(proof_app, name="proof")
+    app.add_typer(genesis_app, name="genesis")
+    clash = BUILT_IN_GROUPS & {m.name for m in registry.modules}
+    if clash:
+        raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")
+    add_module_commands(app, registry)
+    return app
+
+
+app = build_app()
+
+__all__ = ["app", "build_app"]

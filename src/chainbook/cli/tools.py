@@ -52,9 +52,46 @@ def simulate(ctx: typer.Context) -> None:
 
 
 @commands.command("verify")
-def verify(home: Annotated[Path, typer.Option("--home", help="The node's home folder.")]) -> None:
-    """Re-verify a stopped node's whole book (hash chain, commits, app hash)."""
+def verify(
+    home: Annotated[Path, typer.Option("--home", help="The node's home folder.")],
+    no_repair: Annotated[
+        bool,
+        typer.Option(
+            "--no-repair", help="Only report: change nothing, not even a damaged book file."
+        ),
+    ] = False,
+) -> None:
+    """Re-verify a stopped node's whole book (hash chain, commits, app hash).
+
+    A damaged book file (SQLite reports it malformed, cut short, not a database) is first
+    salvaged: moved aside as book.sqlite.damaged-<n>, every block still readable kept in a
+    fresh book, the loss reported; the node syncs the rest from peers. With --no-repair the
+    damage is only reported. Damage to the hash chain itself is reported, not repaired: the
+    node truncates the book there when it starts, and syncs.
+    """
+    from chainbook.runtime.home import Home
+    from chainbook.storage.sqlite import check_book_file, open_sqlite_book
+
     with friendly_errors():
+        home_ = Home(home.resolve())
+        home_.load_genesis()  # not a node's home: say so before touching anything
+        book = home_.book_path
+        if not book.is_file():
+            raise UserError(f"no book at {book}: has this node ever run?")
+        if no_repair:
+            problem = check_book_file(book)
+            if problem is not None:
+                raise UserError(
+                    f"the book file {book} is damaged: {problem}. Run `chainbook verify "
+                    f"--home {home}` without --no-repair to keep what can be read"
+                )
+        else:
+            store, salvage = open_sqlite_book(book)
+            store.close()
+            if salvage is not None:
+                rows = list(msgspec.to_builtins(salvage).items())
+                console.print(key_value_table(f"book file of {home} salvaged", rows))
+                console.print(f"lost: {salvage.lost}")
         verify_home = import_optional("chainbook.runtime.node", "verify_home", "book verification")
         report = verify_home(home.resolve())
         fields = msgspec.to_builtins(report) if isinstance(report, msgspec.Struct) else {}

@@ -13,6 +13,17 @@ line numbers below refer to it):
   record, emitted as PersistState before the Broadcast that sends it. After a restart the record
   restores the lock and the last signed (height, round, step); a request to sign anything
   different at or below that point is refused (and counted), the same message is re-sent instead.
+- valid(v) is the application's verdict on executing v: it depends only on v and the chain, so
+  it is cached per block. Timeliness (the block time against the local clock, as CometBFT's
+  proposer-based timestamps judge it) is asked only when prevoting a fresh proposal (pol_round
+  -1, L22) and never cached: a re-proposal backed by a polka (L28), a lock (L36) and a decision
+  (L49) never depend on our clock, so a block once judged early can still be accepted later,
+  and a decided block never halts the node because our clock disagreed.
+- Bounded memory: everything a peer can make the machine hold is checked first (checks.py) and
+  bounded per signer and in total: proposals per round and their bytes (proposals.py), votes per
+  signer and height, messages for the next height (next_height.py); limits.py names each bound.
+  Every refusal is counted in `counters` by reason.
+- Evidence: a validator's first conflicting vote for a (height, round, type) is reported once.
 
 How it works: `step(event, now_ms)` records the input (a proposal, a vote, a timeout, a synced
 commit), then `_process_rules` re-evaluates the paper's `upon` rules until none fires. Each rule
@@ -21,6 +32,8 @@ accumulate in order and are returned to the driver (effects.py states what the o
 
 The application (ledger + mempool) is reached through the `ConsensusApp` protocol; its methods
 are pure and deterministic given the committed chain, so the simulator can run this same code.
+This file is longer than most (one idea still: the paper's algorithm, its rules side by side);
+the message checks, the bounded stores and the vote tally live in their own modules.
 """
 
 from __future__ import annotations
@@ -42,8 +55,6 @@ from chainbook.chain.commit import (
     SignedVote,
     Vote,
     VoteType,
-    is_valid_proposal_signature,
-    is_valid_vote_signature,
     make_commit,
     sign_proposal,
     sign_vote,
@@ -51,6 +62,7 @@ from chainbook.chain.commit import (
 )
 from chainbook.chain.genesis import ConsensusParams
 from chainbook.chain.validators import ValidatorSet
+from chainbook.consensus.checks import get_proposal_refusal, get_vote_refusal
 from chainbook.consensus.effects import (
     Broadcast,
     CommitBlock,
@@ -70,10 +82,12 @@ from chainbook.consensus.events import (
     VoteReceived,
 )
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
+from chainbook.consensus.next_height import NextHeightMessages
+from chainbook.consensus.proposals import AddProposalResult, ProposalStore
 from chainbook.consensus.vote_set import AddResult, VoteSet
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidBlock
-from chainbook.types import Address, Hash, Height, Round, TimeMs
+from chainbook.types import Address, Hash, Height, Power, Round, TimeMs
 
 
 class Step(enum.IntEnum):
@@ -95,7 +109,11 @@ class StateDivergence(AssertionError):
 class ConsensusApp(Protocol):
     """What consensus needs from the application. Pure and deterministic for a given chain."""
 
-    def get_validators(self, height: Height) -> ValidatorSet: ...
+    def get_validators(self, height: Height) -> ValidatorSet:
+        """The validator set of `height`; known for the next height too (changes take effect
+        at a later height), which lets the machine check next-height messages before keeping
+        them."""
+        ...
 
     def build_block(
         self, height: Height, now_ms: TimeMs, proposer: Address, last_commit: Commit | None
@@ -103,11 +121,19 @@ class ConsensusApp(Protocol):
         """A new block for `height` on top of the committed chain, transactions from the mempool."""
         ...
 
-    def verify_block(self, block: Block, now_ms: TimeMs | None) -> None:
-        """Raise InvalidBlock if `block` cannot follow the committed chain.
+    def verify_block(self, block: Block) -> None:
+        """Raise InvalidBlock if `block` cannot follow the committed chain (the paper's valid(v)).
 
-        With `now_ms`, also refuse a block time too far ahead of the local clock; `None` skips
-        that check (a decided block is judged by its commit, not by our clock).
+        The verdict depends only on the block and the chain, never on a clock: the application
+        may cache it, and the machine also asks it of a block about to be decided.
+        """
+        ...
+
+    def verify_block_time(self, block: Block, now_ms: TimeMs) -> None:
+        """Raise InvalidBlock if the block time is too far ahead of the local clock `now_ms`.
+
+        Asked only when prevoting a fresh proposal (pol_round -1); the verdict depends on the
+        clock, so nobody may cache it.
         """
         ...
 
@@ -217,17 +243,19 @@ class ConsensusMachine:
         self.valid_block: Block | None = None
         self.decided: Block | None = None
         self.decided_commit: Commit | None = None
-        self.proposals: dict[Round, tuple[SignedProposal, Block]] = {}
-        self.blocks: dict[Hash, Block] = {}
+        self.proposals = ProposalStore(height, limits.proposal_bytes_per_height_max)
         self.prevotes: dict[Round, VoteSet] = {}
         self.precommits: dict[Round, VoteSet] = {}
-        self._round_voter_power: dict[Round, dict[Address, int]] = {}
+        self._round_sender_power: dict[Round, dict[Address, Power]] = {}
+        """Per round, the power of each validator that sent a message for it (L55)."""
+        self._votes_by_signer: Counter[Address] = Counter()
         self._votes_counted = 0
         self._fired: set[tuple[str, Round]] = set()
         """Rules that fire "for the first time" per round (L34, L36, L47)."""
-        self._validity: dict[tuple[Hash, bool], bool] = {}
-        self._future: list[Event] = []
-        """Messages for height + 1, replayed when we get there (bounded)."""
+        self._validity: dict[Hash, bool] = {}
+        self._next = NextHeightMessages(height + 1)
+        """Checked messages for height + 1, replayed when we get there (bounded)."""
+        self._next_validators: ValidatorSet | None = None
 
     def _start_round(self, round_: Round) -> None:
         """StartRound (L11-L21): propose if we are the proposer, else wait timeout_propose."""
@@ -260,72 +288,97 @@ class ConsensusMachine:
         if signed is None:
             return
         self._broadcast(ProposalMessage(proposal=signed, block=block))
-        self._record_proposal(signed, block)
+        self._hold_proposal(signed, block)
 
     def _enter_next_height(self) -> None:
         assert self.decided is not None and self.decided_commit is not None
-        future, commit = self._future, self.decided_commit
+        buffered, commit = self._next, self.decided_commit
         self._enter_height(self.height + 1, commit)
+        assert buffered.height == self.height
         self._start_round(0)
-        for event in future:
-            self._dispatch_buffered(event)
-
-    def _dispatch_buffered(self, event: Event) -> None:
-        match event:
-            case ProposalReceived(proposal=proposal, block=block):
-                self._on_proposal(proposal, block)
-            case VoteReceived(vote=vote):
-                self._on_vote(vote)
+        # Checked against this height's validator set when they arrived: hold them directly.
+        for held in buffered.proposals.held():
+            self._hold_proposal(held.signed, held.block, held.block_bytes)
+        for signed in buffered.votes():
+            self._count_vote(signed)
 
     # ------------------------------------------------------------------ inputs
 
     def _on_proposal(self, signed: SignedProposal, block: Block) -> None:
-        proposal = signed.proposal
-        if not self._is_current_height(proposal.height, ProposalReceived(signed, block)):
-            return
-        if proposal.round in self.proposals:
+        height = signed.proposal.height
+        if height == self.height:
+            self._receive_proposal(signed, block)
+        elif height == self.height + 1:
+            self._receive_next_height_proposal(signed, block)
+        else:
+            self._on_other_height(height)
+
+    def _receive_proposal(self, signed: SignedProposal, block: Block) -> None:
+        if self.proposals.has(signed):
             self.counters["proposal_duplicate"] += 1
             return
-        if not self._is_round_in_window(proposal.round):
+        refusal = get_proposal_refusal(
+            self.chain_id, self.validators, self.height, self.round, signed, block
+        )
+        if refusal is not None:
+            self.counters[refusal] += 1
             return
-        if signed.proposer != self.validators.get_proposer(self.height, proposal.round).address:
-            self.counters["proposal_wrong_proposer"] += 1
-            return
-        if not -1 <= proposal.pol_round < proposal.round:
-            self.counters["proposal_bad_pol_round"] += 1
-            return
-        if block.hash != proposal.block_hash or block.height != self.height:
-            self.counters["proposal_block_mismatch"] += 1
-            return
-        if not is_valid_proposal_signature(self.chain_id, self.validators, signed):
-            self.counters["proposal_bad_signature"] += 1
-            return
-        self._record_proposal(signed, block)
+        self._hold_proposal(signed, block)
 
-    def _record_proposal(self, signed: SignedProposal, block: Block) -> None:
-        self.proposals[signed.proposal.round] = (signed, block)
-        self.blocks[block.hash] = block
+    def _hold_proposal(
+        self, signed: SignedProposal, block: Block, block_bytes: int | None = None
+    ) -> None:
+        result = self.proposals.add(signed, block, self.round, block_bytes)
+        if result is not AddProposalResult.ADDED:
+            self.counters[f"proposal_{result.value}"] += 1
+            return
+        self._count_sender(signed.proposal.round, signed.proposer)
+
+    def _receive_next_height_proposal(self, signed: SignedProposal, block: Block) -> None:
+        if self._next.proposals.has(signed):
+            self.counters["next_height_proposal_duplicate"] += 1
+            self._on_later_height(self._next.height)
+            return
+        refusal = get_proposal_refusal(
+            self.chain_id, self._get_next_validators(), self._next.height, 0, signed, block
+        )
+        if refusal is not None:
+            self.counters[f"next_height_{refusal}"] += 1
+            return
+        # A checked message of the next height, kept or not: the network is ahead of us.
+        self._on_later_height(self._next.height)
+        result = self._next.proposals.add(signed, block, 0)
+        if result is not AddProposalResult.ADDED:
+            self.counters[f"next_height_proposal_{result.value}"] += 1
 
     def _on_vote(self, signed: SignedVote) -> None:
-        vote = signed.vote
-        if not self._is_current_height(vote.height, VoteReceived(signed)):
-            return
-        if not self._is_round_in_window(vote.round):
-            return
-        if not self.validators.is_validator(signed.validator):
-            self.counters["vote_not_validator"] += 1
-            return
-        if self._votes_counted >= limits.votes_per_height_max:
-            self.counters["vote_over_limit"] += 1
-            return
-        if not is_valid_vote_signature(self.chain_id, self.validators, signed):
-            self.counters["vote_bad_signature"] += 1
-            return
-        self._add_vote(signed)
+        height = signed.vote.height
+        if height == self.height:
+            self._receive_vote(signed)
+        elif height == self.height + 1:
+            self._receive_next_height_vote(signed)
+        else:
+            self._on_other_height(height)
 
-    def _add_vote(self, signed: SignedVote) -> None:
+    def _receive_vote(self, signed: SignedVote) -> None:
         vote = signed.vote
-        table = self.prevotes if vote.type == VoteType.PREVOTE else self.precommits
+        vote_set = self._votes_of(vote.type).get(vote.round)
+        if vote_set is not None and vote_set.has(signed):
+            self.counters["vote_duplicate"] += 1
+            return
+        refusal = get_vote_refusal(self.chain_id, self.validators, self.height, self.round, signed)
+        if refusal is not None:
+            self.counters[refusal] += 1
+            return
+        self._count_vote(signed)
+
+    def _count_vote(self, signed: SignedVote) -> None:
+        """Tally a checked vote of this height (bounded per signer), report equivocation once."""
+        vote = signed.vote
+        if self._votes_by_signer[signed.validator] >= limits.votes_per_signer_per_height_max:
+            self.counters["vote_over_signer_limit"] += 1
+            return
+        table = self._votes_of(vote.type)
         vote_set = table.get(vote.round)
         if vote_set is None:
             vote_set = VoteSet(self.validators, vote.type, self.height, vote.round)
@@ -334,16 +387,46 @@ class ConsensusMachine:
         if result is AddResult.DUPLICATE:
             self.counters["vote_duplicate"] += 1
             return
+        if result is AddResult.CONFLICT_AGAIN:
+            self.counters["vote_equivocation_again"] += 1
+            return
         if result is AddResult.CONFLICT:
             assert existing is not None
             self.counters["vote_equivocation"] += 1
             self._effects.append(EvidenceFound(first=existing, second=signed))
-            return
+        self._votes_by_signer[signed.validator] += 1
         self._votes_counted += 1
-        voters = self._round_voter_power.setdefault(vote.round, {})
-        index = self.validators.index_of(signed.validator)
-        assert index is not None
-        voters[signed.validator] = self.validators.validators[index].power
+        assert self._votes_counted <= limits.votes_per_height_max
+        self._count_sender(vote.round, signed.validator)
+
+    def _receive_next_height_vote(self, signed: SignedVote) -> None:
+        if self._next.has_vote(signed):
+            self.counters["next_height_vote_duplicate"] += 1
+            self._on_later_height(self._next.height)
+            return
+        refusal = get_vote_refusal(
+            self.chain_id, self._get_next_validators(), self._next.height, 0, signed
+        )
+        if refusal is not None:
+            self.counters[f"next_height_{refusal}"] += 1
+            return
+        self._on_later_height(self._next.height)
+        if self._next.is_signer_full(signed.validator):
+            self.counters["next_height_vote_over_signer_limit"] += 1
+            return
+        self._next.add_vote(signed)
+
+    def _on_other_height(self, height: Height) -> None:
+        """Neither this height nor the next: stale, or a sign that we have fallen behind."""
+        if height < self.height:
+            self.counters["message_stale_height"] += 1
+            return
+        self.counters["message_future_dropped"] += 1
+        self._on_later_height(height)
+
+    def _on_later_height(self, height: Height) -> None:
+        if self.decided is None:
+            self._report_fallen_behind(height)
 
     def _on_timeout(self, timeout: TimeoutElapsed) -> None:
         if timeout.height != self.height:
@@ -357,23 +440,31 @@ class ConsensusMachine:
             case TimeoutKind.PRECOMMIT:
                 self._on_timeout_precommit(timeout.round)
             case TimeoutKind.COMMIT:
-                if self.decided is not None:
-                    self._enter_next_height()
+                if self.decided is None:
+                    self.counters["timeout_stale"] += 1
+                    return
+                self._enter_next_height()
 
     def _on_timeout_propose(self, round_: Round) -> None:
         """L57-L60: no acceptable proposal in time: prevote nil."""
-        if round_ == self.round and self.step_ == Step.PROPOSE:
-            self._prevote(NIL)
+        if round_ != self.round or self.step_ != Step.PROPOSE:
+            self.counters["timeout_stale"] += 1
+            return
+        self._prevote(NIL)
 
     def _on_timeout_prevote(self, round_: Round) -> None:
         """L61-L64: no polka for one block in time: precommit nil."""
-        if round_ == self.round and self.step_ == Step.PREVOTE:
-            self._precommit(NIL)
+        if round_ != self.round or self.step_ != Step.PREVOTE:
+            self.counters["timeout_stale"] += 1
+            return
+        self._precommit(NIL)
 
     def _on_timeout_precommit(self, round_: Round) -> None:
         """L65-L67: no decision in this round: go to the next round."""
-        if round_ == self.round and self.decided is None:
-            self._start_round(self.round + 1)
+        if round_ != self.round or self.decided is not None:
+            self.counters["timeout_stale"] += 1
+            return
+        self._start_round(self.round + 1)
 
     def _on_commit_received(self, block: Block, commit: Commit) -> None:
         """Block sync: a block with a commit certificate for our height decides it directly."""
@@ -385,28 +476,24 @@ class ConsensusMachine:
         except InvalidBlock:
             self.counters["commit_invalid"] += 1
             return
-        self.blocks[block.hash] = block
         # A synced block needs no pause to gather late precommits: move on at once, so a
         # node catching up runs at the speed of verification, not of timeout_commit.
         self._decide(block, commit, commit_pause_ms=0)
 
     def _on_resend(self) -> None:
         """Re-broadcast what we signed at this height, so lost messages are recovered."""
-        if (
-            self._signed_proposal is not None
-            and self._signed_proposal.proposal.height == self.height
-        ):
-            entry = self.proposals.get(self._signed_proposal.proposal.round)
-            if entry is not None and entry[0] == self._signed_proposal:
-                self._broadcast(ProposalMessage(proposal=entry[0], block=entry[1]))
+        own = self._signed_proposal
+        if own is not None and own.proposal.height == self.height:
+            for held in self.proposals.of_round(own.proposal.round):
+                if held.signed == own:
+                    self._broadcast(ProposalMessage(proposal=held.signed, block=held.block))
         for signed in self._signed_votes:
             if signed.vote.height == self.height:
                 self._broadcast(VoteMessage(vote=signed))
         # The polka behind our valid block (L36-L43): peers that lost those prevotes could
         # never accept its re-proposal (L28 needs the polka), so the height could stall.
-        polka = self.prevotes.get(self.valid_round)
-        if self.valid_block is not None and polka is not None:
-            for signed in polka.votes_for(self.valid_block.hash):
+        if self.valid_block is not None:
+            for signed in self._valid_polka():
                 self._broadcast(VoteMessage(vote=signed))
 
     # ------------------------------------------------------------------ the upon rules
@@ -434,38 +521,52 @@ class ConsensusMachine:
                     break
 
     def _rule_prevote_on_proposal(self) -> bool:
-        """L22-L27: a fresh proposal (pol_round -1): prevote it unless invalid or locked."""
-        entry = self.proposals.get(self.round)
-        if self.step_ != Step.PROPOSE or entry is None or entry[0].proposal.pol_round != -1:
+        """L22-L27: upon PROPOSAL(h, r, v, -1) while step = propose: prevote id(v) if valid(v)
+        and (lockedRound = -1 or lockedValue = v), else nil. Also nil if v's time is too far
+        ahead of our clock now (the only place the clock is consulted)."""
+        if self.step_ != Step.PROPOSE:
             return False
-        block = entry[1]
-        acceptable = self._is_valid(block) and (
-            self.locked_round == -1 or self.locked_hash == block.hash
-        )
-        self._prevote(block.hash if acceptable else NIL)
-        return True
+        for held in self.proposals.of_round(self.round):
+            if held.signed.proposal.pol_round != -1:
+                continue
+            block = held.block
+            # The lock first: it costs nothing, while valid(v) executes the block.
+            acceptable = (
+                (self.locked_round == -1 or self.locked_hash == block.hash)
+                and self._is_valid(block)
+                and self._is_timely(block)
+            )
+            self._prevote(block.hash if acceptable else NIL)
+            return True
+        return False
 
     def _rule_prevote_on_proposal_with_polka(self) -> bool:
-        """L28-L33: a re-proposal backed by a polka in pol_round: prevote it unless locked later."""
-        entry = self.proposals.get(self.round)
-        if self.step_ != Step.PROPOSE or entry is None:
+        """L28-L33: upon PROPOSAL(h, r, v, vr) AND 2f+1 PREVOTE(h, vr, id(v)) while
+        step = propose and 0 <= vr < r: prevote id(v) if valid(v) and (lockedRound <= vr or
+        lockedValue = v), else nil. Either may arrive last: the rule is evaluated after each
+        input. No clock check: the polka shows > 2/3 found v acceptable in round vr."""
+        if self.step_ != Step.PROPOSE:
             return False
-        pol_round, block = entry[0].proposal.pol_round, entry[1]
-        if pol_round < 0:
-            return False
-        polka = self.prevotes.get(pol_round)
-        if polka is None or not polka.has_quorum_for(block.hash):
-            return False
-        acceptable = self._is_valid(block) and (
-            self.locked_round <= pol_round or self.locked_hash == block.hash
-        )
-        self._prevote(block.hash if acceptable else NIL)
-        return True
+        for held in self.proposals.of_round(self.round):
+            pol_round, block = held.signed.proposal.pol_round, held.block
+            if pol_round < 0:
+                continue
+            if self._prevote_power(pol_round, block.hash) < self.validators.quorum_power:
+                continue
+            acceptable = (
+                self.locked_round <= pol_round or self.locked_hash == block.hash
+            ) and self._is_valid(block)
+            self._prevote(block.hash if acceptable else NIL)
+            return True
+        return False
 
     def _rule_schedule_prevote_timeout(self) -> bool:
-        """L34-L35: > 2/3 prevotes for anything: start timeout_prevote (once per round)."""
+        """L34-L35: 2f+1 PREVOTE(h, r, *) while step = prevote, for the first time: schedule
+        timeout_prevote."""
+        if self.step_ != Step.PREVOTE:
+            return False
         prevotes = self.prevotes.get(self.round)
-        if self.step_ != Step.PREVOTE or prevotes is None or not prevotes.has_quorum_any():
+        if prevotes is None or prevotes.power_any < self.validators.quorum_power:
             return False
         if not self._fire_once("prevote_timeout", self.round):
             return False
@@ -477,38 +578,40 @@ class ConsensusMachine:
         return True
 
     def _rule_lock_on_polka(self) -> bool:
-        """L36-L43: a polka for a valid block in this round: lock on it and precommit it."""
-        if self.step_ < Step.PREVOTE:
+        """L36-L43: upon PROPOSAL(h, r, v, *) AND 2f+1 PREVOTE(h, r, id(v)) while valid(v) and
+        step >= prevote, for the first time: if step = prevote, lock on v and precommit id(v);
+        in any case validValue = v, validRound = r (also after a nil precommit)."""
+        if self.step_ < Step.PREVOTE or ("polka", self.round) in self._fired:
             return False
-        prevotes = self.prevotes.get(self.round)
-        block_hash = prevotes.quorum_block() if prevotes is not None else None
-        if block_hash is None:
-            return False
-        block = self._proposed_block(self.round, block_hash)
-        if block is None or not self._is_valid(block):
-            return False
-        if not self._fire_once("polka", self.round):
-            return False
-        # valid is set before the precommit is signed, so the record persisted with that
-        # precommit carries the locked block and its polka (see _persist).
-        self.valid_round, self.valid_block = self.round, block
-        if self.step_ == Step.PREVOTE:
-            self.locked_round, self.locked_hash = self.round, block_hash
-            self._precommit(block_hash)
-        return True
+        for held in self.proposals.of_round(self.round):
+            block = held.block
+            if self._prevote_power(self.round, block.hash) < self.validators.quorum_power:
+                continue
+            if not self._is_valid(block):
+                continue
+            self._fired.add(("polka", self.round))
+            # valid is set before the precommit is signed, so the record persisted with that
+            # precommit carries the locked block and its polka (see _persist).
+            self.valid_round, self.valid_block = self.round, block
+            if self.step_ == Step.PREVOTE:
+                self.locked_round, self.locked_hash = self.round, block.hash
+                self._precommit(block.hash)
+            return True
+        return False
 
     def _rule_precommit_nil_on_nil_polka(self) -> bool:
-        """L44-L46: > 2/3 prevoted nil: precommit nil."""
-        prevotes = self.prevotes.get(self.round)
-        if self.step_ != Step.PREVOTE or prevotes is None or not prevotes.has_quorum_for(NIL):
+        """L44-L46: 2f+1 PREVOTE(h, r, nil) while step = prevote: precommit nil."""
+        if self.step_ != Step.PREVOTE:
+            return False
+        if self._prevote_power(self.round, NIL) < self.validators.quorum_power:
             return False
         self._precommit(NIL)
         return True
 
     def _rule_schedule_precommit_timeout(self) -> bool:
-        """L47-L48: > 2/3 precommits for anything: start timeout_precommit (once per round)."""
+        """L47-L48: 2f+1 PRECOMMIT(h, r, *) for the first time: schedule timeout_precommit."""
         precommits = self.precommits.get(self.round)
-        if precommits is None or not precommits.has_quorum_any():
+        if precommits is None or precommits.power_any < self.validators.quorum_power:
             return False
         if not self._fire_once("precommit_timeout", self.round):
             return False
@@ -520,28 +623,34 @@ class ConsensusMachine:
         return True
 
     def _rule_decide(self) -> bool:
-        """L49-L54: > 2/3 precommits for a block we hold, in any round: decide it."""
+        """L49-L54: upon PROPOSAL(h, r, v, *) AND 2f+1 PRECOMMIT(h, r, id(v)), in any round r
+        (earlier or later than ours), while undecided: decide v. The paper needs v's proposal
+        of round r; any held proposal of v will do, since id(v) names the block."""
         if self.decided is not None:
             return False
-        for round_, precommits in sorted(self.precommits.items()):
-            block_hash = precommits.quorum_block()
-            if block_hash is None:
-                continue
-            block = self.blocks.get(block_hash)
-            if block is None:
-                continue
-            commit = make_commit(self.validators, precommits.votes_for(block_hash))
-            assert commit.round == round_
-            self._decide(block, commit)
-            return True
+        for round_ in sorted(self.precommits):
+            precommits = self.precommits[round_]
+            for block_hash in precommits.block_hashes():
+                if block_hash == NIL:
+                    continue
+                if precommits.power_for(block_hash) < self.validators.quorum_power:
+                    continue
+                block = self._get_block(block_hash)
+                if block is None:
+                    continue
+                commit = make_commit(self.validators, precommits.votes_for(block_hash))
+                assert commit.round == round_
+                self._decide(block, commit)
+                return True
         return False
 
     def _rule_skip_to_later_round(self) -> bool:
-        """L55-L56: f+1 power sent messages for a later round: jump to it."""
+        """L55-L56: f+1 <*, h, round, *, *> with round > round_p: StartRound(round). Counted
+        by power, each sender once per round, whatever it sent (proposal or votes)."""
         later = [
             r
-            for r, voters in self._round_voter_power.items()
-            if r > self.round and sum(voters.values()) >= self.validators.one_third_power
+            for r, senders in self._round_sender_power.items()
+            if r > self.round and sum(senders.values()) >= self.validators.one_third_power
         ]
         if not later:
             return False
@@ -552,7 +661,7 @@ class ConsensusMachine:
 
     def _decide(self, block: Block, commit: Commit, commit_pause_ms: int | None = None) -> None:
         try:
-            self.app.verify_block(block, None)
+            self.app.verify_block(block)
         except InvalidBlock as exc:
             raise StateDivergence(
                 f"height {self.height}: block {block.hash.hex()[:16]} has a valid commit "
@@ -586,7 +695,7 @@ class ConsensusMachine:
         if signed is None:
             return
         self._broadcast(VoteMessage(vote=signed))
-        self._add_vote(signed)
+        self._count_vote(signed)
 
     def _sign_vote(self, vote: Vote) -> SignedVote | None:
         """Sign unless that would contradict something signed before (see module docstring)."""
@@ -652,12 +761,13 @@ class ConsensusMachine:
         # forever (simulator seed 395: two locked validators restarted).
         if record.valid_block is not None:
             self.valid_round, self.valid_block = record.valid_round, record.valid_block
-            self.blocks[record.valid_block.hash] = record.valid_block
             for signed in record.valid_polka:
-                self._add_vote(signed)
+                self._count_vote(signed)
         for signed in self._signed_votes:
-            if signed.vote.height == self.height:
-                self._add_vote(signed)
+            vote_set = self._votes_of(signed.vote.type).get(signed.vote.round)
+            own_in_polka = vote_set is not None and vote_set.has(signed)
+            if signed.vote.height == self.height and not own_in_polka:
+                self._count_vote(signed)
 
     def _valid_polka(self) -> list[SignedVote]:
         if self.valid_block is None:
@@ -690,20 +800,23 @@ class ConsensusMachine:
         self._fired.add((rule, round_))
         return True
 
-    def _is_current_height(self, height: Height, event: Event) -> bool:
-        """True for our height; buffers height + 1 and reports when we have fallen behind."""
-        if height == self.height:
-            return True
-        if height < self.height:
-            self.counters["message_stale_height"] += 1
-            return False
-        if height == self.height + 1 and len(self._future) < limits.votes_per_height_max:
-            self._future.append(event)
-        else:
-            self.counters["message_future_dropped"] += 1
-        if self.decided is None:
-            self._report_fallen_behind(height)
-        return False
+    def _votes_of(self, type_: VoteType) -> dict[Round, VoteSet]:
+        return self.prevotes if type_ == VoteType.PREVOTE else self.precommits
+
+    def _prevote_power(self, round_: Round, block_hash: Hash) -> Power:
+        prevotes = self.prevotes.get(round_)
+        return prevotes.power_for(block_hash) if prevotes is not None else 0
+
+    def _count_sender(self, round_: Round, validator: Address) -> None:
+        index = self.validators.index_of(validator)
+        assert index is not None, "only validators' messages are counted"
+        senders = self._round_sender_power.setdefault(round_, {})
+        senders[validator] = self.validators.validators[index].power
+
+    def _get_next_validators(self) -> ValidatorSet:
+        if self._next_validators is None:
+            self._next_validators = self.app.get_validators(self.height + 1)
+        return self._next_validators
 
     def _report_fallen_behind(self, height: Height) -> None:
         last = self._fallen_behind_reported_ms
@@ -711,31 +824,33 @@ class ConsensusMachine:
             self._fallen_behind_reported_ms = self._now_ms
             self._effects.append(FallenBehind(height=height))
 
-    def _is_round_in_window(self, round_: Round) -> bool:
-        if 0 <= round_ <= self.round + limits.future_rounds_buffered_max:
-            return True
-        self.counters["message_round_out_of_window"] += 1
-        return False
-
-    def _proposed_block(self, round_: Round, block_hash: Hash) -> Block | None:
-        entry = self.proposals.get(round_)
-        if entry is not None and entry[1].hash == block_hash:
-            return entry[1]
-        return None
+    def _get_block(self, block_hash: Hash) -> Block | None:
+        """A block we hold with this hash: from a proposal of this height, or the valid block."""
+        if self.valid_block is not None and self.valid_block.hash == block_hash:
+            return self.valid_block
+        return self.proposals.get_block(block_hash)
 
     def _is_valid(self, block: Block) -> bool:
         """The paper's valid(v), cached per block: the ledger executes the block once."""
-        key = (block.hash, True)
-        cached = self._validity.get(key)
+        cached = self._validity.get(block.hash)
         if cached is None:
             try:
-                self.app.verify_block(block, self._now_ms)
+                self.app.verify_block(block)
                 cached = True
             except InvalidBlock:
                 self.counters["block_invalid"] += 1
                 cached = False
-            self._validity[key] = cached
+            self._validity[block.hash] = cached
         return cached
+
+    def _is_timely(self, block: Block) -> bool:
+        """The block time against our clock at this step; asked afresh every time."""
+        try:
+            self.app.verify_block_time(block, self._now_ms)
+        except InvalidBlock:
+            self.counters["block_untimely"] += 1
+            return False
+        return True
 
 
 __all__ = [

@@ -9,14 +9,16 @@ the equivocator's other vote first could never count that polka and never accept
 re-proposal (found by the simulator, `chainbook simulate --seed 33`). Safety is unchanged: two
 quorums for different values in one round still share f+1 validators, one of them honest.
 At most one conflicting vote per validator is counted, which bounds memory; `power_any` still
-counts each validator once.
+counts each validator once. The first conflicting vote is reported once (CONFLICT, the evidence);
+a copy of either counted vote is a DUPLICATE, and any further different vote is CONFLICT_AGAIN:
+neither is counted nor reported again.
 """
 
 from __future__ import annotations
 
 import enum
 
-from chainbook.chain.commit import NIL, SignedVote, VoteType
+from chainbook.chain.commit import SignedVote, VoteType
 from chainbook.chain.validators import ValidatorSet
 from chainbook.types import Address, Hash, Height, Power, Round
 
@@ -25,6 +27,9 @@ class AddResult(enum.Enum):
     ADDED = "added"
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"
+    """The validator's first vote for another value: counted, and evidence of equivocation."""
+    CONFLICT_AGAIN = "conflict_again"
+    """A further different vote of a validator already caught: neither counted nor reported."""
 
 
 class VoteSet:
@@ -61,13 +66,24 @@ class VoteSet:
         if existing is not None:
             if existing.vote.block_hash == signed.vote.block_hash:
                 return AddResult.DUPLICATE, existing
-            if signed.validator not in self._conflicting:
+            conflicting = self._conflicting.get(signed.validator)
+            if conflicting is None:
                 self._conflicting[signed.validator] = signed
                 self._add_power(signed)
-            return AddResult.CONFLICT, existing
+                return AddResult.CONFLICT, existing
+            if conflicting.vote.block_hash == signed.vote.block_hash:
+                return AddResult.DUPLICATE, conflicting
+            return AddResult.CONFLICT_AGAIN, existing
         self._by_validator[signed.validator] = signed
         self.power_any += self._add_power(signed)
         return AddResult.ADDED, None
+
+    def has(self, signed: SignedVote) -> bool:
+        """This very vote (same signature) is already counted: a re-sent copy, no check needed."""
+        validator = signed.validator
+        return self._by_validator.get(validator) == signed or (
+            self._conflicting.get(validator) == signed
+        )
 
     def _add_power(self, signed: SignedVote) -> Power:
         index = self.validators.index_of(signed.validator)
@@ -83,24 +99,15 @@ class VoteSet:
     def has_quorum_for(self, block_hash: Hash) -> bool:
         return self.power_for(block_hash) >= self.validators.quorum_power
 
-    def has_quorum_any(self) -> bool:
-        return self.power_any >= self.validators.quorum_power
-
-    def quorum_block(self) -> Hash | None:
-        """The block hash (not NIL) with > 2/3 of the power, if any."""
-        for block_hash, power in self._power_by_block.items():
-            if block_hash != NIL and power >= self.validators.quorum_power:
-                return block_hash
-        return None
+    def block_hashes(self) -> list[Hash]:
+        """Every value voted for (NIL included), in the order first seen."""
+        return list(self._power_by_block)
 
     def votes_for(self, block_hash: Hash) -> list[SignedVote]:
         """Every counted vote for `block_hash`, at most one per validator."""
         votes = [v for v in self._by_validator.values() if v.vote.block_hash == block_hash]
         votes += [v for v in self._conflicting.values() if v.vote.block_hash == block_hash]
         return votes
-
-    def all_votes(self) -> list[SignedVote]:
-        return list(self._by_validator.values())
 
     def __len__(self) -> int:
         return len(self._by_validator)

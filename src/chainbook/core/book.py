@@ -6,7 +6,7 @@ At every start the node:
    RFC 6962 txs root of every block, every stored commit certificate;
 2. replays every block from the genesis state and compares each recomputed app hash with the
    header's (a tampered state or receipt shows up here even if the blocks are intact), and
-   the state table (a checkpoint, see storage/base.py) with the replayed state when the
+   the state table (a checkpoint, see storage/checkpoints.py) with the replayed state when the
    replay passes the table's height: a table that disagrees there was damaged or edited;
 3. rewrites the state table at the latest height unless it holds exactly that already.
 The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).

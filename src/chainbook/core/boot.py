@@ -7,7 +7,9 @@
 2. the mempool over that state, the ledger application over both;
 3. the consensus machine at the height after the book's, with the stored commit of the
    book's last block and this validator's consensus record (None for a full node, or a
-   validator that never signed);
+   validator that never signed); a validator whose record the driver could not vouch for
+   (`signing_refused`, storage/consensus_record.py's signing rule) follows the chain without
+   a key until an operator acts;
 4. the NodeCore over all of it.
 
 The runtime (runtime/node.py), the simulator (sim/node.py) and the benchmarks' stage timer
@@ -56,6 +58,7 @@ def boot_core(
     store: NodeBook,
     record: bytes | None,
     settings: CoreSettings,
+    signing_refused: str | None = None,
     repair: bool = True,
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
@@ -67,14 +70,15 @@ def boot_core(
     app = LedgerApplication(genesis, state, opened.last_header, mempool)
     is_validator = genesis.validator_set.is_validator(key.address)
     height = state.height
+    may_sign = is_validator and signing_refused is None
     machine = machine_factory(
         chain_id=genesis.chain_id,
         app=app,
         params=genesis.consensus,
-        key=key if is_validator else None,
+        key=key if may_sign else None,
         height=height + 1,
         last_commit=store.load_commit(height) if height else None,
-        record=record if is_validator else None,
+        record=record if may_sign else None,
         **(machine_options or {}),
     )
     core = NodeCore(
@@ -86,6 +90,7 @@ def boot_core(
         app=app,
         machine=machine,
         settings=settings,
+        signing_refused=signing_refused if is_validator else None,
     )
     return BootedCore(core=core, report=opened.report)
 

@@ -148,6 +148,7 @@ class NodeCore:
         app: LedgerApplication,
         machine: ConsensusMachine,
         settings: CoreSettings,
+        signing_refused: str | None = None,
     ) -> None:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -158,6 +159,8 @@ class NodeCore:
         self.app = app
         self.machine = machine
         self.settings = settings
+        self.signing_refused = signing_refused
+        """Why this validator does not sign (its consensus record is missing), or None."""
         self.admission = Admission()
         self.sync = BlockSync(settings.sync_retry_ms)
         self.counters: Counter[str] = Counter()

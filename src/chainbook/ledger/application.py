@@ -70,6 +70,8 @@ class LedgerApplication:
         self._results: dict[Hash, BlockResult] = {}
         """Results of blocks verified at the current height, by block hash."""
         self._rejections: dict[Hash, InvalidBlock] = {}
+        """Execution verdicts only, by block hash. A clock verdict (verify_block_time) is never
+        kept: it depends on when it is asked, and a decided block is not judged by our clock."""
         self._decided_trees: dict[Hash, StateTree] = {}
         """The state tree after the decided block waiting for its commit (at most one)."""
         self.txs_checked_in_blocks = 0
@@ -119,16 +121,15 @@ class LedgerApplication:
         self._results[block.hash] = result
         return block
 
-    def verify_block(self, block: Block, now_ms: TimeMs | None) -> None:
+    def verify_block(self, block: Block) -> None:
         """Check the block against the chain and execute it; raise InvalidBlock if it fails."""
         rejection = self._rejections.get(block.hash)
         if rejection is not None:
             raise rejection
+        if block.hash in self._results:
+            return
         try:
-            if block.hash not in self._results:
-                self._results[block.hash] = self._verify_and_execute(block)
-            if now_ms is not None:
-                self.verify_block_time(block, now_ms)
+            self._results[block.hash] = self._verify_and_execute(block)
         except InvalidBlock as exc:
             self._rejections[block.hash] = exc
             raise
@@ -203,6 +204,8 @@ class LedgerApplication:
         return result
 
     def verify_block_time(self, block: Block, now_ms: TimeMs) -> None:
+        """Refuse a block time too far ahead of the local clock. Consensus asks it only when
+        prevoting a fresh proposal; the verdict is not cached (see _rejections)."""
         drift_ms_max = self.genesis.consensus.time_drift_ms_max
         if block.header.time_ms > now_ms + drift_ms_max:
             raise InvalidBlock(

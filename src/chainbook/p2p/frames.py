@@ -6,9 +6,17 @@ What this module guarantees, and why:
   the announced length is checked against the limit *before* any payload is read, and an
   over-limit length raises ``OversizeFrame`` naming the length and the limit.
 - A zero-length frame is an error (``EmptyFrame``): no message of ours is empty, so an empty
-  frame is either a bug or a probe, and accepting it would let a peer spin us for free.
+  frame is either a bug or a probe, and accepting it would let a peer spin us for free. (An
+  empty header is the control marker below; the frame after it may not be empty either.)
 - A stream that ends between frames is a clean end (``read_frame`` returns ``None``); a stream
   that ends inside a frame raises ``TruncatedFrame``.
+- **Control frames** (the transport's own ping and pong, never shown to the node) are marked by
+  an empty header: ``00 00 00 00``, then an ordinary frame of at most ``control_bytes_max``
+  bytes. Payload frames are byte for byte what they were before control frames existed, and
+  the marker is free because a payload is never empty. ``read_frame_or_control`` reads both;
+  ``read_frame`` (the Hello) still refuses an empty header.
+- A large payload is read in chunks of ``READ_CHUNK_BYTES`` and ``on_progress`` is called after
+  each, so a peer that is slowly sending a big frame is seen to be alive.
 
 Errors, all raised for bad input from the remote side (or, from ``encode_frame``, from a local
 caller that tried to send what no peer would accept)::
@@ -22,6 +30,8 @@ caller that tried to send what no peer would accept)::
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
@@ -31,15 +41,21 @@ __all__ = [
     "OversizeFrame",
     "EmptyFrame",
     "TruncatedFrame",
+    "READ_CHUNK_BYTES",
+    "Frame",
     "encode_frame",
     "encode_frame_header",
+    "encode_control_frame",
     "verify_frame_length",
     "read_frame",
+    "read_frame_or_control",
 ]
 
 FRAME_HEADER_BYTES = 4
 FRAME_LENGTH_MAX = 2 ** (8 * FRAME_HEADER_BYTES) - 1  # what the header can express at all
 _BYTE_ORDER: Final = "big"
+READ_CHUNK_BYTES = 256 * 1024
+_CONTROL_MARKER: Final = bytes(FRAME_HEADER_BYTES)
 
 
 class FrameError(ValueError):
@@ -98,6 +114,73 @@ def encode_frame(payload: bytes, frame_bytes_max: int) -> bytes:
     return encode_frame_header(len(payload)) + payload
 
 
+def encode_control_frame(payload: bytes, control_bytes_max: int) -> bytes:
+    """The control marker, then ``payload`` as an ordinary frame of at most control_bytes_max."""
+    return _CONTROL_MARKER + encode_frame(payload, control_bytes_max)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    payload: bytes
+    is_control: bool  # a transport control frame (after the empty-header marker)
+
+
+async def read_frame_or_control(
+    reader: asyncio.StreamReader,
+    frame_bytes_max: int,
+    control_bytes_max: int,
+    on_progress: Callable[[], None] | None = None,
+) -> Frame | None:
+    """Read one payload or control frame; ``None`` if the stream ended cleanly between frames.
+
+    ``frame_bytes_max`` bounds payload frames, ``control_bytes_max`` control frames; both are
+    verified before the payload is read.
+    """
+    _verify_limit(frame_bytes_max)
+    _verify_limit(control_bytes_max)
+    header = await _read_header_or_eof(reader)
+    if header is None:
+        return None
+    length = int.from_bytes(header, _BYTE_ORDER)
+    if length == 0:
+        control = await _read_control(reader, control_bytes_max)
+        return Frame(control, is_control=True)
+    verify_frame_length(length, frame_bytes_max)
+    return Frame(await _read_payload(reader, length, on_progress), is_control=False)
+
+
+async def _read_control(reader: asyncio.StreamReader, control_bytes_max: int) -> bytes:
+    """The frame after a control marker; the stream may not end here."""
+    header = await _read_header_or_eof(reader)
+    if header is None:
+        raise TruncatedFrame(expected=2 * FRAME_HEADER_BYTES, received=FRAME_HEADER_BYTES)
+    length = int.from_bytes(header, _BYTE_ORDER)
+    verify_frame_length(length, control_bytes_max)
+    return await _read_payload(reader, length, None)
+
+
+async def _read_payload(
+    reader: asyncio.StreamReader, length: int, on_progress: Callable[[], None] | None
+) -> bytes:
+    """``length`` bytes, in chunks when ``on_progress`` wants to hear of each."""
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        while received < length:
+            step = length - received if on_progress is None else READ_CHUNK_BYTES
+            chunk = await reader.readexactly(min(step, length - received))
+            chunks.append(chunk)
+            received += len(chunk)
+            if on_progress is not None:
+                on_progress()
+    except asyncio.IncompleteReadError as error:
+        raise TruncatedFrame(
+            expected=FRAME_HEADER_BYTES + length,
+            received=FRAME_HEADER_BYTES + received + len(error.partial),
+        ) from None
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 async def read_frame(reader: asyncio.StreamReader, frame_bytes_max: int) -> bytes | None:
     """Read one frame's payload; ``None`` if the stream ended cleanly between frames.
 
@@ -110,13 +193,7 @@ async def read_frame(reader: asyncio.StreamReader, frame_bytes_max: int) -> byte
         return None
     length = int.from_bytes(header, _BYTE_ORDER)
     verify_frame_length(length, frame_bytes_max)
-    try:
-        return await reader.readexactly(length)
-    except asyncio.IncompleteReadError as error:
-        raise TruncatedFrame(
-            expected=FRAME_HEADER_BYTES + length,
-            received=FRAME_HEADER_BYTES + len(error.partial),
-        ) from None
+    return await _read_payload(reader, length, None)
 
 
 async def _read_header_or_eof(reader: asyncio.StreamReader) -> bytes | None:

@@ -44,6 +44,7 @@ import tomli_w
 
 from chainbook import limits
 from chainbook.errors import ConfigError
+from chainbook.p2p.address import PeerAddress, PeerAddressError, parse_peer_address
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -100,22 +101,20 @@ def env_name(key: str) -> str:
     return ENV_PREFIX + key.upper()
 
 
-def parse_peer(text: str) -> tuple[str, int]:
-    """Split "host:port" (IPv6 as "[::1]:26600"); raise ValueError naming the bad value."""
-    host, sep, port_text = text.rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise ValueError(f'peer {text!r} must be "host:port" with a port in 1..65535')
-    return host, int(port_text)
+def parse_peer(text: str) -> PeerAddress:
+    """A peer as `[<node id>@]host:port` (IPv6 as "[::1]:26600"); ValueError naming the value."""
+    try:
+        return parse_peer_address(text)
+    except PeerAddressError as exc:
+        raise ValueError(f"peer {text!r}: {exc}") from None
 
 
 def verify_config(config: NodeConfig) -> None:
     """Checks a type cannot express: peer syntax, their number, no self-dial, distinct ports."""
-    for peer in config.peers:
-        parse_peer(peer)
+    peers = [parse_peer(peer) for peer in config.peers]
     if len(config.peers) > limits.peers_max:
         raise ValueError(f"peers: {len(config.peers)} given, limit {limits.peers_max}")
-    if config.p2p_address in config.peers:
+    if any(f"{p.host}:{p.port}" == config.p2p_address for p in peers):
         raise ValueError(f"peers: {config.p2p_address} is this node's own p2p address")
     if config.p2p_host == config.api_host and config.p2p_port == config.api_port:
         raise ValueError(f"p2p_port and api_port are both {config.p2p_port}")

@@ -55,6 +55,7 @@ from chainbook.core.inputs import (
     FrameReceived,
     Input,
     PeerConnected,
+    PeerDisconnected,
     Tick,
     TimerFired,
     TxsSubmitted,
@@ -76,18 +77,24 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
-from chainbook.errors import InvalidInput, InvalidTransaction, MempoolFull
+from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransaction, MempoolFull
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
 from chainbook.ledger.state import get_nonce
-from chainbook.p2p import PeerMisbehaved as TransportPeerMisbehaved
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
-from chainbook.storage.base import StateCheckpoints
-from chainbook.storage.sqlite import SqliteBlockStore
+from chainbook.storage import (
+    FileConsensusRecordStore,
+    SqliteBlockStore,
+    StateCheckpoints,
+    consensus_record_path,
+    get_book_height_seen,
+    load_signing_record,
+    open_sqlite_book,
+)
 from chainbook.types import Address, Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
@@ -118,17 +125,32 @@ class Node:
         self.genesis = home.load_genesis()
         self.chain_id = self.genesis.chain_id
         self.metrics = NodeMetrics()
-        self.store = SqliteBlockStore(home.book_path)
+        # A damaged file is salvaged first (the readable prefix kept, the rest re-synced).
+        self.store, salvage = open_sqlite_book(home.book_path)
+        if salvage is not None:
+            log.error("book_salvaged", extra=msgspec.to_builtins(salvage))
+        # The double-sign guard lives beside the key, not in the book (storage/consensus_record.py):
+        # judged before the book is opened, since opening may truncate a damaged tail.
+        self.records = FileConsensusRecordStore(consensus_record_path(home.root))
+        signing_refused: str | None = None
+        record: bytes | None = None
+        try:
+            record = load_signing_record(self.records, get_book_height_seen(self.store, salvage))
+        except ConsensusRecordMissing as exc:
+            signing_refused = str(exc)
+            log.critical("signing_refused", extra={"reason": signing_refused})
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
             store=self.store,
-            record=self.store.load_consensus_state(),
+            record=record,
             settings=CoreSettings(),
+            signing_refused=signing_refused,
         )
         self.core = booted.core
         self.book_report: BookReport = booted.report
-        self.book_repairs = 1 if booted.report.corrupt_height is not None else 0
+        damaged = booted.report.corrupt_height is not None or salvage is not None
+        self.book_repairs = 1 if damaged else 0
         if self.book_repairs:
             self.metrics.book_repairs.inc()
         _log_book_report(booted.report)
@@ -137,8 +159,6 @@ class Node:
         self.verifier = SignatureVerifier(self.chain_id, self.config.verify_threads or None)
         self._inputs: deque[Input] = deque()
         self._handling = False
-        self._frame_peer: bytes | None = None
-        self._disconnect_frame_peer: str | None = None
         self._request_ids = itertools.count()
         self._answers: dict[int, list[VerifyResult]] = {}
         self._waiters: dict[Hash, list[asyncio.Future[TxLocation]]] = {}
@@ -181,9 +201,18 @@ class Node:
                 peer_send_queue_max=limits.peer_send_queue_max,
                 listen_host=self.config.p2p_host,
                 listen_port=self.config.p2p_port,
-                peer_addresses=tuple(_parse_peers(self.config.peers)),
+                peer_addresses=tuple(self.config.peers),
+                network_id=self.genesis.hash,
+                reserved_peer_ids=frozenset(
+                    v.public_key for v in self.genesis.validator_set.validators
+                ),
+                revoked_node_ids=self.home.load_revoked_node_ids(),
+                unauthenticated_connections_max=limits.unauthenticated_connections_max,
+                peer_bans_max=limits.peer_bans_max,
+                refusal_log_lines_max=limits.refusal_log_lines_max,
             ),
-            on_message=self._on_frame,
+            on_message=lambda peer, payload: self._handle(FrameReceived(peer, payload)),
+            on_peer_disconnected=lambda peer: self._handle(PeerDisconnected(peer)),
             on_peer_connected=lambda peer: self._handle(PeerConnected(peer)),
         )
         await self.verifier.start()
@@ -251,7 +280,7 @@ class Node:
     def _carry_out(self, output: Output) -> None:
         match output:
             case SaveConsensusRecord(record=record):
-                self.store.save_consensus_state(record)
+                self.records.save(record)  # fsync'd before anything after it is sent
             case SaveBlock(record=record):
                 changes = self._state_checkpoints.changes_to_save(record.height, record.changes)
                 self.store.save_block(
@@ -270,7 +299,12 @@ class Node:
                 assert self.transport is not None
                 self.transport.broadcast(payload)
             case Disconnect(peer_id=peer_id, reason=reason):
-                self._disconnect(peer_id, reason)
+                assert self.transport is not None
+                self.metrics.peer_messages_dropped.labels("peer_disconnected").inc()
+                if output.ban_s > 0:
+                    self.transport.ban(peer_id, output.ban_s, reason)
+                else:
+                    self.transport.disconnect(peer_id, reason)
             case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
                 timer = TimerFired(kind, height, round_)
                 asyncio.get_running_loop().call_later(max(ms, 0) / 1000, self._handle, timer)
@@ -321,26 +355,6 @@ class Node:
                         future.set_result(location)
 
     # ------------------------------------------------------------------ peers
-
-    def _on_frame(self, peer_id: bytes, payload: bytes) -> None:
-        """Called by the transport for each frame; a Disconnect of this peer drops it."""
-        self._frame_peer, self._disconnect_frame_peer = peer_id, None
-        try:
-            self._handle(FrameReceived(peer_id, payload))
-        finally:
-            self._frame_peer = None
-        reason = self._disconnect_frame_peer
-        if reason is not None:
-            self.metrics.peer_messages_dropped.labels("malformed").inc()
-            raise TransportPeerMisbehaved(reason)
-
-    def _disconnect(self, peer_id: bytes, reason: str) -> None:
-        if peer_id == self._frame_peer:
-            self._disconnect_frame_peer = reason  # raised to the transport after the frame
-            return
-        log.warning(
-            "peer_disconnect_requested", extra={"peer": peer_id.hex()[:16], "reason": reason}
-        )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -501,6 +515,7 @@ class Node:
                 for v in core.machine.validators.validators
             ],
             book_repairs=self.book_repairs,
+            signing_refused=core.signing_refused,
         )
 
     def metrics_text(self) -> bytes:
@@ -544,12 +559,6 @@ def _log_book_report(report: BookReport) -> None:
 @contextlib.contextmanager
 def _no_signal_capture() -> Iterator[None]:
     yield
-
-
-def _parse_peers(peers: list[str]) -> list[tuple[str, int]]:
-    from chainbook.runtime.config import parse_peer
-
-    return [parse_peer(p) for p in peers]
 
 
 def run_node(home: Path) -> None:

@@ -35,7 +35,7 @@ from chainbook.chain.commit import Commit, SignedProposal, SignedVote, VoteType,
 from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.machine import ConsensusRecord
 from chainbook.errors import InvalidBlock
-from chainbook.storage.base import BlockStore
+from chainbook.storage import BlockStore
 from chainbook.types import Address, Hash, Height, Round
 
 _SIGN_STEP_BY_VOTE = {VoteType.PREVOTE: 1, VoteType.PRECOMMIT: 2}

@@ -1,9 +1,11 @@
 """One simulated node: a durable book that survives crashes, and a node core that does not.
 
 Rules kept:
-- Durable: the node's MemoryBlockStore (blocks, commits, tx index, state checkpoint) and its
-  consensus record. Volatile: the NodeCore (consensus machine, ledger state, mempool, pending
-  sync blocks, gossip queues). `crash()` drops the core; `boot()` builds a new one from the
+- Durable: the node's MemoryBlockStore (blocks, commits, tx index, state checkpoint) and,
+  apart from it, its consensus record (MemoryConsensusRecordStore), as a node keeps its record
+  file beside its key: a fault that loses the book leaves the record.
+  Volatile: the NodeCore (consensus machine, ledger state, mempool, pending sync blocks,
+  gossip queues). `crash()` drops the core; `boot()` builds a new one from the
   durable parts alone through core/boot.py, exactly as a restarted process does from its
   SQLite file, so the simulator runs the node's real start-up path.
 - `incarnation` grows at every boot, so timers and ticks armed by an earlier life of the node
@@ -23,8 +25,12 @@ from chainbook.core.outputs import BlockRecord, Output
 from chainbook.crypto import PrivateKey
 from chainbook.sim.checkers import decode_record
 from chainbook.sim.config import SimConfig
-from chainbook.storage.base import StateCheckpoints
-from chainbook.storage.memory import MemoryBlockStore
+from chainbook.storage import (
+    MemoryBlockStore,
+    MemoryConsensusRecordStore,
+    StateCheckpoints,
+    load_signing_record,
+)
 from chainbook.types import Height, TimeMs
 
 SIM_STATE_CHECKPOINT_BLOCKS = 3
@@ -50,8 +56,9 @@ class SimNode:
         self.settings = settings
         self.byzantine = byzantine
         self.clock_skew_ms: int = 0
-        # Durable.
+        # Durable, each on its own: losing or rolling back the book leaves the record.
         self.store = MemoryBlockStore()
+        self.records = MemoryConsensusRecordStore()
         self.durable_record: ConsensusRecord | None = None
         """The decoded consensus record in the store (derived; rebuilt at boot)."""
         # Volatile.
@@ -74,7 +81,7 @@ class SimNode:
             genesis=self.genesis,
             key=self.key,
             store=self.store,
-            record=self.store.load_consensus_state(),
+            record=load_signing_record(self.records, self.store.latest_height()),
             settings=self.settings,
             machine_factory=self.config.machine_factory,
             registry=self.config.registry,
@@ -106,15 +113,15 @@ class SimNode:
         self.tick_at_ms = None
 
     def _load_durable_record(self) -> ConsensusRecord | None:
-        record = self.store.load_consensus_state()
-        return None if record is None else decode_record(record)
+        record = self.records.load()
+        return decode_record(record) if record else None
 
     # ------------------------------------------------------------------ durable outputs
 
     def persist_record(self, record_bytes: bytes) -> ConsensusRecord:
         """SaveConsensusRecord: durable before any later output (the write is immediate)."""
-        self.store.save_consensus_state(record_bytes)
-        assert self.store.load_consensus_state() == record_bytes  # read back
+        self.records.save(record_bytes)
+        assert self.records.load() == record_bytes  # read back
         self.durable_record = decode_record(record_bytes)
         return self.durable_record
 

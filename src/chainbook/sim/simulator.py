@@ -211,6 +211,8 @@ class SeedResult:
     chain_digest: str
     """SHA-256 over the agreed block hashes and app hashes, height by height."""
     counters: dict[str, int] = field(default_factory=dict)
+    txs_by_module: dict[str, int] = field(default_factory=dict)
+    """The simulated clients' transactions committed, by module."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -729,6 +731,7 @@ class Simulation:
             trace_digest=self.trace.hexdigest(),
             chain_digest=self._chain_digest(),
             counters=dict(sorted(self.counters.items())),
+            txs_by_module=dict(sorted(self.workload.per_module.items())),
         )
 
     def _chain_digest(self) -> str:

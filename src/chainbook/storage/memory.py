@@ -7,8 +7,11 @@ It keeps the same guarantees as SqliteBlockStore, in the simulator's terms:
   a node could still mutate or reference, and nothing in it refers to the node that wrote it.
   A simulated crash is: drop the node, keep this object, build a new node on it -- exactly what
   a restarted process finds in its SQLite file.
-- Everything stored is "durable" at once (save_consensus_state included); to simulate disk
-  faults, wrap it in FaultyBlockStore.
+- Everything stored is "durable" at once; to simulate disk faults, wrap it in
+  FaultyBlockStore (storage/faulty.py).
+- The consensus record is not part of the book: the simulator keeps it in a
+  MemoryConsensusRecordStore of its own (storage/consensus_record.py), so a simulated loss or
+  rollback of this store leaves it alone.
 Loads decode as the SQLite store does (canonical, CorruptBook on bad bytes), so a test that
 tampers with `blocks` here sees the same reports as one that edits the SQLite file. The layout
 is the SQLite schema's: a block's receipts once (encode_block_receipts, not compressed: memory
@@ -18,23 +21,23 @@ is not disk, and the simulator's CPU is), and a tx index of (height, index).
 from __future__ import annotations
 
 from chainbook import codec
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, compute_header_hash
 from chainbook.chain.commit import Commit
-from chainbook.chain.verify import compute_header_hash
-from chainbook.errors import CorruptBook, StorageError
+from chainbook.errors import CorruptBook
 from chainbook.ledger.receipts import Receipt
-from chainbook.storage.base import (
-    BlockStore,
+from chainbook.storage.block_store import (
     StateMeta,
     TxLocation,
     check_load_blocks_bytes_args,
     check_save_block_args,
+    take_contiguous,
+)
+from chainbook.storage.stored_format import (
     decode_stored_block,
     decode_stored_commit,
-    decode_stored_receipts,
+    decode_stored_receipt_list,
     decode_stored_tx_location,
     encode_block_receipts,
-    take_contiguous,
 )
 from chainbook.types import Hash, Height
 
@@ -46,11 +49,10 @@ class MemoryBlockStore:
         self.blocks: dict[Height, tuple[Hash, bytes, bytes]] = {}
         """height -> (block hash, block bytes, commit bytes)."""
         self.receipts: dict[Height, bytes] = {}
-        """height -> the block's receipts (storage/base.py encode_block_receipts)."""
+        """height -> the block's receipts (storage/stored_format.py encode_block_receipts)."""
         self.txs: dict[Hash, tuple[Height, int]] = {}
         """tx hash -> (height, index); the first location of a tx included twice."""
         self.state: dict[bytes, bytes] = {}
-        self.consensus_record: bytes | None = None
         self._latest_height: Height = 0
         self._state_meta = StateMeta(height=0, app_hash=b"")
         self.closed = False
@@ -106,12 +108,6 @@ class MemoryBlockStore:
         self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
         self._latest_height = min(self._latest_height, height - 1)
 
-    def save_consensus_state(self, record: bytes) -> None:
-        self.consensus_record = bytes(record)
-
-    def load_consensus_state(self) -> bytes | None:
-        return self.consensus_record
-
     def latest_height(self) -> Height:
         return self._latest_height
 
@@ -166,7 +162,7 @@ class MemoryBlockStore:
         receipts_bytes = self.receipts.get(height)
         if block is None or receipts_bytes is None:
             return None
-        return decode_stored_receipts(height, block.tx_hashes, receipts_bytes)
+        return decode_stored_receipt_list(height, block.tx_hashes, receipts_bytes)
 
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self.state)
@@ -184,112 +180,4 @@ class MemoryBlockStore:
         return self
 
 
-class FaultyBlockStore:
-    """A BlockStore wrapper that fails chosen operations, for the simulator's disk faults.
-
-    `arm(operation, count)` makes the next `count` calls of that method raise StorageError
-    *before* reaching the inner store, so a failed call writes nothing (the atomicity the real
-    store guarantees). The simulator decides when to arm from its own seeded random source;
-    this class draws no randomness. `failures` counts the injected faults per operation.
-    """
-
-    _OPERATIONS = frozenset(
-        {"save_block", "save_consensus_state", "replace_state", "truncate_from"}
-        | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
-        | {"load_receipts"}
-        | {"load_state", "get_state", "load_consensus_state"}
-    )
-
-    def __init__(self, inner: BlockStore) -> None:
-        self.inner = inner
-        self._armed: dict[str, int] = {}
-        self.failures: dict[str, int] = {}
-
-    def arm(self, operation: str, count: int = 1) -> None:
-        if operation not in self._OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {sorted(self._OPERATIONS)}")
-        self._armed[operation] = self._armed.get(operation, 0) + count
-
-    def _maybe_fail(self, operation: str) -> None:
-        left = self._armed.get(operation, 0)
-        if left > 0:
-            self._armed[operation] = left - 1
-            self.failures[operation] = self.failures.get(operation, 0) + 1
-            raise StorageError(f"injected fault in {operation}")
-
-    def latest_height(self) -> Height:
-        return self.inner.latest_height()
-
-    def save_block(
-        self,
-        block_bytes: bytes,
-        block: Block,
-        commit: Commit,
-        receipts: list[Receipt],
-        state_changes: dict[bytes, bytes | None] | None,
-        app_hash: Hash,
-    ) -> None:
-        self._maybe_fail("save_block")
-        self.inner.save_block(block_bytes, block, commit, receipts, state_changes, app_hash)
-
-    def load_block(self, height: Height) -> Block | None:
-        self._maybe_fail("load_block")
-        return self.inner.load_block(height)
-
-    def load_block_bytes(self, height: Height) -> bytes | None:
-        self._maybe_fail("load_block_bytes")
-        return self.inner.load_block_bytes(height)
-
-    def load_commit(self, height: Height) -> Commit | None:
-        self._maybe_fail("load_commit")
-        return self.inner.load_commit(height)
-
-    def load_blocks_bytes(
-        self, from_height: Height, count_max: int, bytes_max: int
-    ) -> list[tuple[bytes, bytes]]:
-        self._maybe_fail("load_blocks_bytes")
-        return self.inner.load_blocks_bytes(from_height, count_max, bytes_max)
-
-    def find_block_height(self, block_hash: Hash) -> Height | None:
-        return self.inner.find_block_height(block_hash)
-
-    def load_tx(self, tx_hash: Hash) -> TxLocation | None:
-        self._maybe_fail("load_tx")
-        return self.inner.load_tx(tx_hash)
-
-    def load_receipts(self, height: Height) -> list[Receipt] | None:
-        self._maybe_fail("load_receipts")
-        return self.inner.load_receipts(height)
-
-    def load_state(self) -> dict[bytes, bytes]:
-        self._maybe_fail("load_state")
-        return self.inner.load_state()
-
-    def get_state(self, key: bytes) -> bytes | None:
-        self._maybe_fail("get_state")
-        return self.inner.get_state(key)
-
-    def load_state_meta(self) -> StateMeta:
-        return self.inner.load_state_meta()
-
-    def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
-        self._maybe_fail("replace_state")
-        self.inner.replace_state(kv, height, app_hash)
-
-    def truncate_from(self, height: Height) -> None:
-        self._maybe_fail("truncate_from")
-        self.inner.truncate_from(height)
-
-    def save_consensus_state(self, record: bytes) -> None:
-        self._maybe_fail("save_consensus_state")
-        self.inner.save_consensus_state(record)
-
-    def load_consensus_state(self) -> bytes | None:
-        self._maybe_fail("load_consensus_state")
-        return self.inner.load_consensus_state()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-__all__ = ["FaultyBlockStore", "MemoryBlockStore"]
+__all__ = ["MemoryBlockStore"]

@@ -1,9 +1,12 @@
-"""An in-memory NodeService for API, SDK and CLI tests: real transactions, blocks, Merkle trees
-and commit certificates signed by deterministic validator keys, no consensus and no disk.
+"""An in-memory NodeService for API, SDK and CLI tests: the real ledger and mempool, real blocks,
+Merkle trees and commit certificates signed by deterministic validator keys; no consensus, no
+network, no disk.
 
-`submit_tx` checks what a node checks at admission (chain id, signature, nonce, duplicates,
-mempool capacity); `commit_pending` makes one block of the mempool, as if consensus had run;
-`wait_for_tx` commits at once when `auto_commit` is on (the default), else times out.
+`submit_tx` admits through the real Mempool (signature, nonce, duplicates, the module's rules on
+the speculative state); `commit_pending` executes the mempool as the next block with the real
+ledger, as if consensus had run; `wait_for_tx` commits at once when `auto_commit` is on (the
+default), else times out. Queries run the modules' own queries on the committed state, so a
+module added to `registry` answers through the API with no change here.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from chainbook.api.service import (
     ValidatorSetChange,
     ValidatorView,
 )
-from chainbook.apps.bank import Balance, BalanceRequest
-from chainbook.apps.bank.actions import Transfer
+from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import (
     Block,
     Header,
@@ -33,32 +35,43 @@ from chainbook.chain.block import (
     encode_block,
 )
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.tx import DecodedTx, verify_tx
+from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
-from chainbook.codec import decode
-from chainbook.crypto import PrivateKey, sha256
-from chainbook.errors import InvalidInput, InvalidNonce, MempoolFull
-from chainbook.ledger.proven_query import ProofUnavailable, ProvenQuery
-from chainbook.ledger.queries import UnknownQuery
-from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root, encode_receipt_leaf
+from chainbook.core.mempool import Mempool
+from chainbook.errors import InvalidInput, MempoolFull
+from chainbook.ledger.execute import BlockContext, apply_block_result, execute_block
+from chainbook.ledger.proven_query import ProvenQuery, prove_query
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
+from chainbook.ledger.state import LedgerState, get_nonce
 from chainbook.types import Address, Hash, Height
+from tests.support.chain import ALICE, BOB, CHAIN_ID, GENESIS_TIME_MS, make_genesis, validator_keys
+from tests.support.ledger import balance_of
 
-CHAIN_ID = "test-chain"
-VALIDATOR_KEYS = [PrivateKey.from_label(f"validator{i}") for i in range(4)]
+VALIDATOR_KEYS = validator_keys(4)
 VALIDATORS = ValidatorSet(
     [
         Validator(public_key=k.public_key, power=10, name=f"v{i}")
         for i, k in enumerate(VALIDATOR_KEYS)
     ]
 )
-GENESIS_HASH = sha256(b"fake genesis")
-ALICE = PrivateKey.from_label("alice")
-BOB = PrivateKey.from_label("bob")
 INITIAL_BALANCE = 1_000_000
 
+__all__ = [
+    "ALICE",
+    "BOB",
+    "CHAIN_ID",
+    "INITIAL_BALANCE",
+    "VALIDATORS",
+    "VALIDATOR_KEYS",
+    "FakeNode",
+    "make_block",
+    "sign_commit",
+]
 
-def sign_commit(header: Header, keys: list[PrivateKey] = VALIDATOR_KEYS, round_: int = 0) -> Commit:
+
+def sign_commit(header: Header, keys: list[Any] = VALIDATOR_KEYS, round_: int = 0) -> Commit:
     """A commit certificate for `header`, signed by `keys` (all four validators by default)."""
     vote = Vote(
         type=VoteType.PRECOMMIT,
@@ -74,18 +87,20 @@ def make_block(
     txs: list[bytes],
     prev_hash: Hash,
     last_commit: Commit | None,
+    app_hash: Hash,
+    time_ms: int,
     receipts_root: Hash = merkle.EMPTY_ROOT,
 ) -> Block:
     header = Header(
         chain_id=CHAIN_ID,
         height=height,
-        time_ms=1_700_000_000_000 + height * 1000,
+        time_ms=time_ms,
         prev_block_hash=prev_hash,
         last_commit_hash=compute_commit_hash(last_commit),
         txs_root=compute_txs_root(txs),
         tx_count=len(txs),
         receipts_root=receipts_root,
-        app_hash=sha256(b"app" + height.to_bytes(8, "big")),
+        app_hash=app_hash,
         validators_hash=VALIDATORS.hash,
         next_validators_hash=VALIDATORS.hash,
         proposer=VALIDATORS.validators[height % 4].address,
@@ -94,18 +109,30 @@ def make_block(
 
 
 class FakeNode:
-    """Implements chainbook.api.service.NodeService in memory."""
+    """Implements chainbook.api.service.NodeService in memory, over the real ledger."""
 
-    def __init__(self, chain_id: str = CHAIN_ID) -> None:
+    def __init__(
+        self,
+        chain_id: str = CHAIN_ID,
+        registry: Registry = REGISTRY,
+        app_state: dict[str, Any] | None = None,
+    ) -> None:
         self.chain_id = chain_id
+        self.registry = registry
+        self.genesis = make_genesis(
+            {ALICE.address: INITIAL_BALANCE},
+            validators=VALIDATOR_KEYS,
+            chain_id=chain_id,
+            app_state=app_state,
+            registry=registry,
+        )
+        self.state = LedgerState.from_genesis(self.genesis, registry)
+        self.mempool = Mempool(chain_id, self.state)
         self.blocks: dict[Height, Block] = {}
         self.commits: dict[Height, Commit] = {}
         self.locations: dict[Hash, TxLocation] = {}
         self.receipts: dict[Height, list[Receipt]] = {}
         self.validator_changes: list[ValidatorSetChange] = []
-        self.mempool: dict[Hash, DecodedTx] = {}
-        self.balances: dict[Address, int] = {ALICE.address: INITIAL_BALANCE}
-        self.nonces: dict[Address, int] = {}
         self.mempool_full = False
         self.auto_commit = True
         self.book_repairs = 0
@@ -115,14 +142,7 @@ class FakeNode:
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
         if self.mempool_full:
             raise MempoolFull("mempool holds 100000 transactions, limit 100000")
-        decoded = verify_tx(self.chain_id, tx_bytes)
-        if decoded.hash in self.mempool:
-            return self.mempool[decoded.hash]  # a duplicate is a no-op, as in the real mempool
-        expected = self.pending_nonce(decoded.sender)
-        if decoded.nonce != expected:
-            raise InvalidNonce(expected=expected, got=decoded.nonce)
-        self.mempool[decoded.hash] = decoded
-        return decoded
+        return self.mempool.add(tx_bytes).tx
 
     async def submit_txs(self, txs: list[bytes]) -> list[DecodedTx | InvalidInput]:
         results: list[DecodedTx | InvalidInput] = []
@@ -152,9 +172,9 @@ class FakeNode:
             return None
         block = self.blocks[location.height]
         leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
-        receipt_hashes = [
-            merkle.leaf_hash(encode_receipt_leaf(r)) for r in self.receipts[location.height]
-        ]
+        receipts = self.get_receipts(location.height)
+        assert receipts is not None
+        receipt_hashes = [merkle.leaf_hash(encode_receipt_leaf(r)) for r in receipts]
         return TxProof(
             tx=block.txs[location.index],
             location=location,
@@ -179,7 +199,7 @@ class FakeNode:
         return self.receipts.get(height)
 
     def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
-        raise ProofUnavailable("the fake node keeps no state tree")
+        return prove_query(self.state, module, name, request)
 
     def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
         return [c for c in self.validator_changes if c.height < to_height]
@@ -187,19 +207,12 @@ class FakeNode:
     def get_account(self, address: Address) -> AccountView:
         return AccountView(
             address=address.hex(),
-            nonce=self.nonces.get(address, 0),
-            pending_nonce=self.pending_nonce(address),
+            nonce=get_nonce(self.state.kv, address),
+            pending_nonce=self.mempool.get_pending_nonce(address),
         )
 
     def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
-        """The bank's balance query over the fake's balances; nothing else."""
-        if (module, name) == ("bank", "balance"):
-            assert isinstance(request, BalanceRequest)
-            balance = self.balances.get(request.address)
-            return Balance(
-                address=request.address, balance=balance or 0, exists=balance is not None
-            )
-        raise UnknownQuery(f"the fake node answers bank.balance only, not {module}.{name}")
+        return run_query(self.state, module, name, request)
 
     def status(self) -> NodeStatus:
         height = self.height
@@ -210,7 +223,7 @@ class FakeNode:
             moniker="fake0",
             is_validator=True,
             height=height,
-            app_hash=block.header.app_hash.hex() if block else "",
+            app_hash=self.state.app_hash.hex(),
             latest_block_hash=compute_header_hash(block.header).hex() if block else "",
             latest_block_time_ms=block.header.time_ms if block else 0,
             round=0,
@@ -240,54 +253,46 @@ class FakeNode:
 
     @property
     def height(self) -> Height:
-        return max(self.blocks, default=0)
+        return self.state.height
 
-    def pending_nonce(self, address: Address) -> int:
-        queued = sum(1 for tx in self.mempool.values() if tx.sender == address)
-        return self.nonces.get(address, 0) + queued
+    def balance(self, address: Address) -> int:
+        return balance_of(self.state, address)
+
+    def pending_hashes(self) -> set[Hash]:
+        reaped = self.mempool.reap(len(self.mempool) + 1, 1 << 40)
+        return {tx.hash for tx in reaped}
+
+    def drop_pending(self) -> None:
+        """Forget every pending transaction (as a node that restarted would)."""
+        self.mempool = Mempool(self.chain_id, self.state)
 
     def commit_pending(self) -> Block:
-        """Commit the whole mempool as the next block (applying bank transfers naively)."""
-        txs = sorted(self.mempool.values(), key=lambda tx: (tx.sender, tx.nonce))
+        """Execute the whole mempool as the next block, with the real ledger."""
+        txs = self.mempool.reap(len(self.mempool) + 1, 1 << 40)
         height = self.height + 1
+        time_ms = GENESIS_TIME_MS + height * 1000
+        proposer = VALIDATORS.validators[height % 4].address
+        result = execute_block(
+            self.state, self.chain_id, txs, BlockContext(height, time_ms, proposer)
+        )
         previous = self.blocks.get(height - 1)
-        prev_hash = compute_header_hash(previous.header) if previous else GENESIS_HASH
-        receipts = [self.apply(tx, height, index) for index, tx in enumerate(txs)]
+        prev_hash = compute_header_hash(previous.header) if previous else self.genesis.hash
         block = make_block(
             height,
             [tx.tx_bytes for tx in txs],
             prev_hash,
             self.commits.get(height - 1),
-            compute_receipts_root(receipts),
+            self.state.app_hash,  # the state root after the previous block
+            time_ms,
+            result.receipts_root,
         )
+        apply_block_result(self.state, result, height)
+        self.mempool.update_after_commit(block.tx_hashes, self.state, result.changes.keys())
         self.blocks[height] = block
         self.commits[height] = sign_commit(block.header)
-        self.receipts[height] = receipts
-        for receipt in receipts:
+        self.receipts[height] = result.receipts
+        for receipt in result.receipts:
             self.locations[receipt.tx_hash] = TxLocation(
                 height=height, index=receipt.index, receipt=receipt
             )
-        self.mempool.clear()
         return block
-
-    def apply(self, tx: DecodedTx, height: Height, index: int) -> Receipt:
-        self.nonces[tx.sender] = tx.nonce + 1
-        action = decode(tx.action_bytes, Transfer)
-        ok = self.balances.get(tx.sender, 0) >= action.amount
-        if ok:
-            self.balances[tx.sender] -= action.amount
-            self.balances[action.to] = self.balances.get(action.to, 0) + action.amount
-        events = (
-            [Event(module="bank", kind="transfer", attributes=[("to", action.to.hex())])]
-            if ok
-            else []
-        )
-        return Receipt(
-            tx_hash=tx.hash,
-            height=height,
-            index=index,
-            ok=ok,
-            code="" if ok else "bank.insufficient_funds",
-            error="" if ok else "insufficient funds",
-            events=events,
-        )
