@@ -144,3 +144,27 @@ def test_proof_size_stays_small() -> None:
     tree, items = _tree(20_000)
     sizes = [len(msgspec.msgpack.encode(tree.prove(k))) for k in list(items)[:50]]
     assert max(sizes) < 3_000  # ~4-5 levels of at most 15 hashes
+
+
+def test_a_proven_query_reads_at_most_its_limit_of_keys() -> None:
+    from chainbook.ledger.proven_query import PROVEN_KEYS_MAX, RecordingReader, UnprovenRead
+
+    tree, items = _tree(PROVEN_KEYS_MAX + 1)
+    keys = list(items)
+    reader = RecordingReader(tree)
+    for key in keys[:PROVEN_KEYS_MAX]:
+        assert reader.get(key) == items[key]
+    assert reader.get(keys[0]) == items[keys[0]]  # a key read again costs nothing
+    with pytest.raises(UnprovenRead, match=f"more than {PROVEN_KEYS_MAX} state keys"):
+        reader.get(keys[PROVEN_KEYS_MAX])
+
+
+def test_the_key_hash_cache_changes_no_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainbook.ledger import state_tree
+
+    tree, items = _tree(50)
+    monkeypatch.setattr(state_tree, "KEY_HASH_CACHE_MAX", 3)  # cleared at every update
+    changes = {k: b"x" for k in list(items)[:10]}
+    assert tree.update(changes).update(changes).root == StateTree.from_items(
+        {**items, **changes}
+    ).root

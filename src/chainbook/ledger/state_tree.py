@@ -51,6 +51,7 @@ EMPTY_ROOT: Hash = bytes(32)
 LEAF_PREFIX = b"\x00"
 INTERNAL_PREFIX = b"\x01"
 RADIX = 16
+HASH_SIZE = 32
 KEY_HASH_NIBBLES = 64
 """A path is at most this deep (SHA-256 has 64 nibbles)."""
 STATE_KEY_BYTES_MAX = 1024
@@ -64,8 +65,9 @@ block, and hashing it is half the cost of its leaf); cleared when full."""
 
 # A node is a tuple, the cheapest object Python builds (a block rebuilds thousands):
 #   leaf      (hash, key_hash, key, value)
-#   internal  (hash, children: list of 16 nodes or None, child hashes: list of 16 bytes)
-# A leaf's tuple holds bytes only, so the garbage collector stops tracking it.
+#   internal  (hash, children: a tuple of 16 nodes or None, the 16 child hashes joined: the
+#             512 bytes its hash is over, so an update splices slices instead of re-joining)
+# A tuple of bytes and such tuples is untracked by the garbage collector after its first pass.
 Node = tuple[Any, ...]
 _LEAF_SIZE = 4
 Change = tuple[str, Hash, bytes, bytes | None]
@@ -91,8 +93,10 @@ def _leaf(key_hash: Hash, key: bytes, value: bytes) -> Node:
     return (compute_leaf_hash(key_hash, value), key_hash, key, value)
 
 
-def _internal(children: list[Node | None], hashes: list[Hash]) -> Node:
-    return (sha256(INTERNAL_PREFIX + b"".join(hashes)).digest(), children, hashes)
+def _internal(children: list[Node | None], joined: bytes) -> Node:
+    # Tuples, not lists: a tree of tuples of bytes is untracked by the garbage collector once
+    # it has seen it, so full collections do not walk the whole state at every block.
+    return (sha256(INTERNAL_PREFIX + joined).digest(), tuple(children), joined)
 
 
 # --- building and updating ------------------------------------------------------------------
@@ -124,7 +128,7 @@ def _build(depth: int, leaves: list[Node], lo: int, hi: int) -> Node | None:
         children[nibble] = child
         hashes[nibble] = child[0]
         i = j
-    return _internal(children, hashes)
+    return _internal(children, b"".join(hashes))
 
 
 def _update(
@@ -134,8 +138,10 @@ def _update(
     shared with the old version."""
     if node is None or len(node) == _LEAF_SIZE:
         return _merge_into_leaf(node, depth, changes, lo, hi)
-    children = node[1].copy()
-    hashes = node[2].copy()
+    children = list(node[1])
+    joined: bytes = node[2]
+    pieces: list[bytes] = []  # the new joined child hashes, spliced from the old ones
+    done = 0
     shrunk = False
     i = lo
     while i < hi:
@@ -157,11 +163,14 @@ def _update(
         else:
             child = _update(old, depth + 1, changes, hexes, i, j)
         children[nibble] = child
+        at = nibble * HASH_SIZE
+        pieces.append(joined[done:at])
+        done = at + HASH_SIZE
         if child is None:
-            hashes[nibble] = EMPTY_ROOT
+            pieces.append(EMPTY_ROOT)
             shrunk = True
         else:
-            hashes[nibble] = child[0]
+            pieces.append(child[0])
             if len(child) == _LEAF_SIZE and old is not None and len(old) != _LEAF_SIZE:
                 shrunk = True  # a subtree below collapsed into its one leaf
         i = j
@@ -172,7 +181,8 @@ def _update(
         if len(present) == 1 and len(present[0]) == _LEAF_SIZE:
             lone: Node = present[0]
             return lone  # a lone leaf rises to where it is alone
-    return _internal(children, hashes)
+    pieces.append(joined[done:])
+    return _internal(children, b"".join(pieces))
 
 
 def _merge_into_leaf(
