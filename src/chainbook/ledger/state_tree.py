@@ -37,6 +37,7 @@ A proof (`StateProof`) walks from the root to where the key is or would be:
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from hashlib import sha256
@@ -244,7 +245,18 @@ class StateTree:
             append((hashed[0], hashed[1], key, value))
         batch.sort()  # by the hex key hash: unique per key, so nothing else is compared
         hexes = [change[0] for change in batch]
-        return StateTree(_update(self._top, 0, batch, hexes, 0, len(batch)), cache)
+        # The batch allocates thousands of tuples that all live on: collecting while it runs
+        # only promotes them (and the whole heap with them) to older generations. One pass
+        # after it untracks them, children before parents (measured: the admission stage of
+        # `chainbook bench stages` paid ~6 us/tx more for those collections).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            top = _update(self._top, 0, batch, hexes, 0, len(batch))
+        finally:
+            if collecting:
+                gc.enable()
+        return StateTree(top, cache)
 
     def get(self, key: bytes, /) -> bytes | None:
         key_hash = compute_key_hash(key)
