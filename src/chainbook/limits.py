@@ -41,7 +41,7 @@ peer_send_queue_max = 10_000
 unauthenticated_connections_max = 16
 """Inbound connections in their TLS or Hello handshake at once, apart from peers_max; a new one
 pushes out the oldest idle one (p2p/peer_table.py). Each is cut off after the transport's
-handshake_timeout_s (3 s)."""
+handshake_timeout_ms (3 s)."""
 peer_bans_max = 1024
 """Peers banned at once (Transport.ban); beyond it the ban closest to expiry is forgotten."""
 refusal_log_lines_max = 10

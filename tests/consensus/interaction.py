@@ -58,7 +58,7 @@ from chainbook.consensus.effects import (
     Effect,
     EvidenceFound,
     FallenBehind,
-    PersistState,
+    SaveConsensusRecord,
     ScheduleTimeout,
 )
 from chainbook.consensus.events import (
@@ -533,7 +533,7 @@ class Interaction:
 
     def _format_effect(self, effect: Effect) -> str:
         match effect:
-            case PersistState(record=record):
+            case SaveConsensusRecord(record=record):
                 self.record = record
                 decoded = codec.decode(record, machine_module.ConsensusRecord)
                 self.signatures_persisted.update(v.signature for v in decoded.signed_votes)

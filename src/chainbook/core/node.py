@@ -30,6 +30,10 @@ What the core owns:
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
+
+Why one file past ~550 lines: it is one state machine, the node's, and its inputs' handlers
+share its state; what stands alone is in files of its own (admission.py, sync.py, mempool.py,
+boot.py, wire.py), as consensus/machine.py keeps the Tendermint rules together.
 """
 
 from __future__ import annotations
@@ -79,7 +83,6 @@ from chainbook.core.outputs import (
     LogEvent,
     Output,
     SaveBlock,
-    SaveConsensusRecord,
     Send,
     SetTimer,
     TxsAdmitted,
@@ -460,8 +463,8 @@ class NodeCore:
         """The one interpreter of consensus effects (their order: consensus/effects.py)."""
         for effect in machine_effects:
             match effect:
-                case effects.PersistState(record=record):
-                    self._outputs.append(SaveConsensusRecord(record))
+                case effects.SaveConsensusRecord():
+                    self._outputs.append(effect)
                 case effects.Broadcast(message=message):
                     self._broadcast(message)
                 case effects.ScheduleTimeout(kind=kind, height=height, round=round_):

@@ -159,7 +159,7 @@ def process_action(
     execution and the mempool's speculative admission, so both apply the same rules.
     """
     module = registry.module_for(action)
-    tx_view = TxOverlay(view, module.prefix)
+    tx_view = TxOverlay(view, module, registry)
     events = module.process(tx_view, ctx, action)
     merge_into_parent(tx_view, view)
     return events

@@ -22,7 +22,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainbook.apps.base import KVReader, KVStore, PrefixedView, decode_int, encode_int
+from chainbook.apps.base import (
+    KVReader,
+    KVStore,
+    Module,
+    PrefixedView,
+    TxContext,
+    decode_int,
+    encode_int,
+)
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import Genesis
 from chainbook.crypto import HASH_BYTES, sha256
@@ -127,14 +135,26 @@ class TxOverlay:
     A StateView and a PrefixedView (apps/base.py) fused into one object: one allocation per
     transaction instead of two, and one call per read instead of two. Keys in `writes` are
     full keys (prefix included), so `merge_into_parent` works as for a StateView.
+
+    `call` (apps/base.py TxView) runs another module's export on a sibling overlay that shares
+    this one's `writes`: the whole transaction's writes, every module's, merge into the parent
+    together on success and are dropped together on refusal.
     """
 
-    __slots__ = ("parent", "prefix", "writes")
+    __slots__ = ("module", "parent", "prefix", "registry", "writes")
 
-    def __init__(self, parent: StateView, prefix: bytes) -> None:
+    def __init__(
+        self,
+        parent: StateView,
+        module: Module,
+        registry: Registry,
+        writes: dict[bytes, bytes | None] | None = None,
+    ) -> None:
         self.parent = parent
-        self.prefix = prefix
-        self.writes: dict[bytes, bytes | None] = {}
+        self.module = module
+        self.prefix = module.prefix
+        self.registry = registry
+        self.writes: dict[bytes, bytes | None] = {} if writes is None else writes
 
     def get(self, key: bytes, /) -> bytes | None:
         full = self.prefix + key
@@ -155,6 +175,15 @@ class TxOverlay:
 
     def delete(self, key: bytes, /) -> None:
         self.writes[self.prefix + key] = None
+
+    def call(self, module: str, export: str, ctx: TxContext, /, *args: Any) -> Any:
+        target = self.registry.get_module(module)
+        fn = None if target is None else target.exports.get(export)
+        assert target is not None and fn is not None, (
+            f"{self.module.name} calls {module}.{export}, which does not exist"
+        )
+        sibling = TxOverlay(self.parent, target, self.registry, self.writes)
+        return fn(sibling, ctx, self.module.name, *args)
 
 
 def merge_into_parent(child: StateView | TxOverlay, parent: StateView) -> None:
