@@ -50,7 +50,7 @@ Measured before the limit: ~55,000 lines in 15 s from one host reopening idle so
 peer_faults_max = 10
 """Provable protocol faults (core/node.py PEER_FAULT_REFUSALS, malformed frames, bad synced
 blocks) one peer may make within CoreSettings.peer_fault_window_ms; at this many it is
-disconnected and banned for CoreSettings.peer_fault_ban_s. Not 1: a cheap margin against a
+disconnected and banned for CoreSettings.peer_fault_ban_ms. Not 1: a cheap margin against a
 fault this node misjudges (say, right at a validator-set change), a peer that keeps sending junk
 reaches it within a second."""
 peer_fault_peers_tracked_max = 1024

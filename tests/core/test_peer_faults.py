@@ -2,7 +2,7 @@
 
 The rule (core/node.py): provable protocol faults are counted per peer; at
 limits.peer_faults_max within CoreSettings.peer_fault_window_ms the core emits
-Disconnect(peer, reason, ban_s=CoreSettings.peer_fault_ban_s). Each test drives one core through
+Disconnect(peer, reason, ban_ms=CoreSettings.peer_fault_ban_ms). Each test drives one core through
 its inputs and reads its outputs; the edge of every bound is tested on both sides.
 """
 
@@ -83,7 +83,7 @@ def test_junk_votes_ban_their_peer_at_the_bound_and_not_before(network: Net) -> 
     assert core.machine.counters["vote_bad_signature"] == limits.peer_faults_max - 1
     at = feed_junk(core, PEER, 1)
     (ban,) = disconnects(at)
-    assert ban.peer_id == PEER and ban.ban_s == SETTINGS.peer_fault_ban_s > 0
+    assert ban.peer_id == PEER and ban.ban_ms == SETTINGS.peer_fault_ban_ms > 0
     assert "invalid_consensus_message" in ban.reason
     logged = [o for o in at if isinstance(o, LogEvent) and o.event == "peer_banned"]
     assert logged and logged[0].fields["faults"] == limits.peer_faults_max
@@ -131,9 +131,9 @@ def test_malformed_frames_disconnect_at_once_and_ban_at_the_bound(network: Net) 
     core, _ = network
     for _ in range(limits.peer_faults_max - 1):
         (plain,) = disconnects(core.handle(FrameReceived(PEER, b"\x93junk"), NOW_MS))
-        assert plain.ban_s == 0 and "malformed" in plain.reason
+        assert plain.ban_ms == 0 and "malformed" in plain.reason
     (ban,) = disconnects(core.handle(FrameReceived(PEER, b"\x93junk"), NOW_MS))
-    assert ban.ban_s == SETTINGS.peer_fault_ban_s
+    assert ban.ban_ms == SETTINGS.peer_fault_ban_ms
 
 
 def test_a_peer_that_lies_about_its_height_and_answers_empty_is_banned(network: Net) -> None:

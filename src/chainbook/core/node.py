@@ -16,7 +16,7 @@ What the core owns:
   proposer, a block not matching its proposal; a synced block that is malformed or whose
   commit does not verify; an empty sync response) are counted per peer, and at
   limits.peer_faults_max within `peer_fault_window_ms` the peer is disconnected and banned for
-  `peer_fault_ban_s` (Disconnect with ban_s). Gossip is one hop, so the sender of a signed
+  `peer_fault_ban_ms` (Disconnect with ban_ms). Gossip is one hop, so the sender of a signed
   message is the one who made it (or relayed a forgery: equally a fault);
 - admission: the mempool, the bounded queue of gossiped transactions, their batches through
   the signature checks, and a proposal carrying transactions of the batch being checked waits
@@ -119,7 +119,7 @@ class CoreSettings:
     """An unanswered sync request may be sent again (to another peer) after this long."""
     peer_fault_window_ms: int = 60_000
     """Faults of one peer are counted over this long (an older count starts again from 0)."""
-    peer_fault_ban_s: float = 60.0
+    peer_fault_ban_ms: int = 60_000
     """How long a peer that reached limits.peer_faults_max is refused by the transport."""
 
 
@@ -327,15 +327,15 @@ class NodeCore:
             self._peer_faults[peer_id] = (faults, since_ms)  # re-inserted: newest last
             return False
         self.counters["peer_banned"] += 1
-        ban_s = self.settings.peer_fault_ban_s
+        ban_ms = self.settings.peer_fault_ban_ms
         self._outputs.append(
-            Disconnect(peer_id, f"{faults} protocol faults, the last: {reason}", ban_s=ban_s)
+            Disconnect(peer_id, f"{faults} protocol faults, the last: {reason}", ban_ms=ban_ms)
         )
         self._outputs.append(
             LogEvent(
                 "warning",
                 "peer_banned",
-                {"peer": peer_id.hex()[:16], "faults": faults, "last": reason, "ban_s": ban_s},
+                {"peer": peer_id.hex()[:16], "faults": faults, "last": reason, "ban_ms": ban_ms},
             )
         )
         return True
