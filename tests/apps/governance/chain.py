@@ -165,9 +165,10 @@ class AppChain:
     def commit(self, block: Block) -> BlockResult:
         self.app.verify_block(block)
         result = self.app.result_for(block)
+        tree = self.app.compute_state_tree_for(block, result)
         self.last_commit = self.sign_commit(block.height, block.hash)
         self.store.save_block(
-            encode_block(block), block, self.last_commit, result.receipts, None, result.app_hash
+            encode_block(block), block, self.last_commit, result.receipts, None, tree.root
         )
         self.app.commit(block, result)
         self.mempool.update_after_commit(block.tx_hashes, self.app.state, result.changes.keys())
