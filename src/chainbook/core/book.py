@@ -1,17 +1,45 @@
-"""Opening a node's book: re-verify the stored chain, rebuild the ledger state, repair damage.
+"""Opening a node's book: check its genesis, rebuild the ledger state, repair damage.
 
 The blocks (with their commit certificates) are the book; the state table is a derived cache.
-At every start the node:
-1. walks the hash chain from genesis (chain.verify.verify_stored_chain): header links, the
-   RFC 6962 txs root of every block, every stored commit certificate;
-2. replays every block from the genesis state and compares each recomputed app hash with the
-   header's (a tampered state or receipt shows up here even if the blocks are intact), and
-   the state table (a checkpoint, see storage/checkpoints.py) with the replayed state when the
-   replay passes the table's height: a table that disagrees there was damaged or edited;
-3. rewrites the state table at the latest height unless it holds exactly that already.
-The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
-Damage found in step 1 or 2 truncates the book at the first bad height; block sync then
-fetches the missing blocks from peers, verifying each commit certificate on the way.
+
+First, always: the genesis. A book records the hash of the genesis it was built on (in its
+meta, at its first opening). A genesis with another hash is refused with GenesisMismatch
+before anything is read further or written: nothing on disk changes, and the node does not
+start (today's alternative was worse: block 1 fails against the other genesis, the whole book
+is "damaged", truncated to 0, and the node loops on refused sync blocks). A book written
+before books recorded the hash is judged by block 1's prev_block_hash, which is the genesis
+hash, and the hash is then recorded.
+
+Then one of two ways (open_book's `from_checkpoint`):
+
+- From the checkpoint (what a node does at every start; core/boot.py): the state table is the
+  ledger state after block C (storage/checkpoints.py). The node loads it, checks it names the
+  app hash of block C's header, and verifies and replays only the blocks after C: each
+  against its parent (chain.verify.verify_block_against_parent), its stored commit
+  certificate, its recomputed app hash. Start-up time is then bounded by the checkpoint
+  interval, not by the book's length. Blocks 1..C are trusted as the node verified them when
+  it committed them, until the full re-verification (below), which the runtime runs in the
+  background (runtime/background_verify.py) and `chainbook verify` runs on demand, says
+  otherwise. A checkpoint that cannot be used (none yet, ahead of the blocks after a
+  truncation, its block unreadable or naming another app hash) falls back to the full way.
+- Full (`chainbook verify`, the background verifier, and the fallback): from genesis,
+  1. walk the hash chain (chain.verify.verify_stored_chain): header links, the RFC 6962 txs
+     root of every block, every stored commit certificate;
+  2. replay every block from the genesis state and compare each recomputed app hash with the
+     header's (a tampered state or receipt shows up here even if the blocks are intact), and
+     the state table with the replayed state when the replay passes the table's height: a
+     table that disagrees there was damaged or edited (`state_table_matches`).
+
+With `repair`, the state table is then brought to the book's height (only the changes since
+its height are written, from the checkpoint; rewritten whole after a full replay unless it
+holds exactly that state), and damage found truncates the book at the first bad height;
+block sync then fetches the missing blocks from peers, verifying each commit certificate on
+the way. The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
+
+State sync (a new node fetching a state snapshot from peers, verified against a header's app
+hash) is not built: it needs a state tree whose root is the app hash. Its seam is here: such
+a snapshot, once verified, is a checkpoint (a state table at height C with block C's header
+and commit stored), and the checkpoint way opens it without the blocks below C.
 """
 
 from __future__ import annotations
@@ -21,10 +49,15 @@ from typing import Protocol
 import msgspec
 
 from chainbook.apps.registry import REGISTRY, Registry
-from chainbook.chain.block import Block, Header
+from chainbook.chain.block import Block, Header, decode_block
 from chainbook.chain.genesis import Genesis
-from chainbook.chain.verify import StoredChain, verify_stored_chain
-from chainbook.errors import CorruptBook
+from chainbook.chain.verify import (
+    StoredChain,
+    verify_block_against_parent,
+    verify_seen_commit,
+    verify_stored_chain,
+)
+from chainbook.errors import CorruptBook, DecodeError, GenesisMismatch, InvalidBlock, StorageError
 from chainbook.ledger.execute import replay_block
 from chainbook.ledger.state import LedgerState
 from chainbook.types import Hash, Height
@@ -51,19 +84,32 @@ class StoredBook(StoredChain, Protocol):
 
     def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None: ...
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None: ...
+
     def truncate_from(self, height: Height) -> None: ...
+
+    def load_genesis_hash(self) -> Hash | None: ...
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None: ...
 
 
 class BookReport(msgspec.Struct, frozen=True):
     height: int
     """Height of the (possibly truncated) book after opening: every block up to it verified
-    and replayed."""
+    and replayed (above the checkpoint only, when opened from it)."""
     app_hash: bytes
     corrupt_height: int | None
     reason: str
     state_table_rewritten: bool
     """The stored state table did not match the replay (damaged, edited, or ahead of the
     blocks); a table that was only behind the blocks is brought forward without this flag."""
+    checkpoint_height: int | None = None
+    """Opened from the state checkpoint of this height (None: replayed from genesis)."""
+    state_table_matches: bool | None = None
+    """Full way only: whether the state table equals the replayed state at the table's
+    height (None: not compared, the replay did not reach it or the book was opened from it)."""
 
 
 class OpenedBook(msgspec.Struct):
@@ -72,10 +118,52 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
+def verify_book_genesis(store: StoredBook, genesis: Genesis, book: str, *, record: bool) -> None:
+    """Refuse a genesis other than the book's (GenesisMismatch, nothing written); with
+    `record`, record the genesis hash in a book that has none yet."""
+    expected = genesis.hash
+    stored = store.load_genesis_hash()
+    if stored is None and store.latest_height() > 0:
+        stored = _get_first_block_parent(store)
+    if stored is not None and stored != expected:
+        raise GenesisMismatch(book=book, book_hash=stored, genesis_hash=expected)
+    if record and store.load_genesis_hash() is None:
+        store.save_genesis_hash(expected)
+
+
+def _get_first_block_parent(store: StoredBook) -> Hash | None:
+    """Block 1's prev_block_hash (the genesis hash), or None if block 1 cannot be read (then
+    the full verification reports it as damage, at height 1)."""
+    try:
+        data = store.load_block_bytes(1)
+        return None if data is None else decode_block(data).header.prev_block_hash
+    except (DecodeError, StorageError):
+        return None
+
+
 def open_book(
-    store: StoredBook, genesis: Genesis, *, repair: bool = True, registry: Registry = REGISTRY
+    store: StoredBook,
+    genesis: Genesis,
+    *,
+    repair: bool = True,
+    registry: Registry = REGISTRY,
+    from_checkpoint: bool = False,
+    book: str = "the book",
 ) -> OpenedBook:
-    """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
+    """Check the book's genesis, then open it from its checkpoint or verify and replay it
+    whole; with `repair`, record the genesis hash, truncate at the first damaged block and
+    bring the state table to the book's height. `book` names it in errors (its path)."""
+    verify_book_genesis(store, genesis, book, record=repair)
+    if from_checkpoint:
+        opened = _open_from_checkpoint(store, genesis, repair=repair, registry=registry)
+        if opened is not None:
+            return opened
+    return _open_full(store, genesis, repair=repair, registry=registry)
+
+
+def _open_full(
+    store: StoredBook, genesis: Genesis, *, repair: bool, registry: Registry
+) -> OpenedBook:
     chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
     corrupt_height = chain_report.bad_height
     reason = chain_report.reason or ""
@@ -114,8 +202,73 @@ def open_book(
         corrupt_height=corrupt_height,
         reason=reason,
         state_table_rewritten=rewritten,
+        state_table_matches=table_matches,
     )
     return OpenedBook(state=state, last_header=last_header, report=report)
 
 
-__all__ = ["BookReport", "OpenedBook", "StateCheckpointMeta", "StoredBook", "open_book"]
+def _open_from_checkpoint(
+    store: StoredBook, genesis: Genesis, *, repair: bool, registry: Registry
+) -> OpenedBook | None:
+    """The checkpoint way (module docstring); None when the checkpoint cannot be used."""
+    meta = store.load_state_meta()
+    latest = store.latest_height()
+    if not 1 <= meta.height <= latest:
+        return None
+    try:
+        checkpoint_block = store.load_block(meta.height)
+    except StorageError:
+        return None
+    if checkpoint_block is None or checkpoint_block.header.app_hash != meta.app_hash:
+        return None
+    header = checkpoint_block.header
+    state = LedgerState(meta.height, meta.app_hash, header.time_ms, store.load_state(), registry)
+    changes: dict[bytes, bytes | None] = {}
+    """Every state change since the checkpoint (what brings the table to the book's height)."""
+    corrupt_height: Height | None = None
+    reason = ""
+    for height in range(meta.height + 1, latest + 1):
+        try:
+            block = _load_block_after(store, genesis, height, header)
+            changes.update(replay_block(state, block).changes)
+        except (InvalidBlock, StorageError) as exc:
+            corrupt_height, reason = height, str(exc)
+            break
+        header = block.header
+    if corrupt_height is not None and repair:
+        store.truncate_from(corrupt_height)
+    if repair and state.height > meta.height:
+        store.advance_state(changes, state.height, state.app_hash)
+    report = BookReport(
+        height=state.height,
+        app_hash=state.app_hash,
+        corrupt_height=corrupt_height,
+        reason=reason,
+        state_table_rewritten=False,
+        checkpoint_height=meta.height,
+    )
+    return OpenedBook(state=state, last_header=header, report=report)
+
+
+def _load_block_after(store: StoredBook, genesis: Genesis, height: Height, parent: Header) -> Block:
+    """Block `height`, verified against its parent header and with its stored commit."""
+    block = store.load_block(height)
+    if block is None:
+        raise InvalidBlock(f"block {height}: missing from the store")
+    validators = genesis.validator_set
+    verify_block_against_parent(genesis.chain_id, block, parent, genesis.hash, validators)
+    commit = store.load_commit(height)
+    if commit is None:
+        raise InvalidBlock(f"block {height}: stored commit missing")
+    verify_seen_commit(genesis.chain_id, block, commit, validators)
+    return block
+
+
+__all__ = [
+    "BookReport",
+    "OpenedBook",
+    "StateCheckpointMeta",
+    "StoredBook",
+    "open_book",
+    "verify_book_genesis",
+]

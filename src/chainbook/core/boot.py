@@ -2,8 +2,9 @@
 
     booted = boot_core(genesis=..., key=..., store=..., record=..., settings=...)
 
-1. open the book (core/book.py): re-verify the stored chain, replay it into the ledger
-   state, repair (truncate) a damaged tail;
+1. open the book (core/book.py): refuse a genesis other than the book's (GenesisMismatch,
+   nothing changed), load the state checkpoint and verify and replay the blocks after it
+   (`full_verify`: every block from genesis), repair (truncate) a damaged tail;
 2. the mempool over that state, the ledger application over both;
 3. the consensus machine at the height after the book's, with the stored commit of the
    book's last block and this validator's consensus record (None for a full node, or a
@@ -63,8 +64,18 @@ def boot_core(
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
     registry: Registry = REGISTRY,
+    full_verify: bool = False,
+    book: str = "the book",
 ) -> BootedCore:
-    opened = open_book(store, genesis, repair=repair, registry=registry)
+    """`book` names the store in errors (its path)."""
+    opened = open_book(
+        store,
+        genesis,
+        repair=repair,
+        registry=registry,
+        from_checkpoint=not full_verify,
+        book=book,
+    )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
     app = LedgerApplication(genesis, state, opened.last_header, mempool)

@@ -20,7 +20,9 @@ What the core owns:
 - the commit sequence: a decided block is executed into a BlockRecord, the core emits
   SaveBlock and applies the block (ledger state, mempool, waiters) only on BlockSaved. The
   commit timeout that starts the next height is held until then, so the next height never
-  starts on a state that is not durable (store before apply).
+  starts on a state that is not durable (store before apply);
+- the empty-block rule: on an idle chain the commit timeout is held longer, until a
+  transaction waits or consensus.empty_block_interval_ms has passed (core/empty_blocks.py).
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
@@ -50,6 +52,7 @@ from chainbook.consensus.events import (
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.admission import Admission
+from chainbook.core.empty_blocks import get_empty_block_wait_ms
 from chainbook.core.inputs import (
     BlockSaved,
     FrameReceived,
@@ -178,6 +181,10 @@ class NodeCore:
         """Signature checks of synced blocks: batch id -> results (None while pending)."""
         self._next_batch_id = 0
         self._due_ms = {"resend": 0, "status": 0, "gossip": 0}
+        self._held_commit: TimeoutElapsed | None = None
+        """The commit timeout held by the empty-block rule (the height it would end)."""
+        self._next_height_seen = False
+        """A consensus message of a later height arrived while the commit timeout is held."""
 
     # ------------------------------------------------------------------ the interface
 
@@ -237,6 +244,8 @@ class NodeCore:
                 self._send(peer_id, StatusMessage(height=self.height))
             case PeerDisconnected(peer_id=peer_id):
                 self.sync.on_disconnected(peer_id)
+        if self._held_commit is not None:
+            self._start_next_height(self._held_commit)
         return self._take_outputs()
 
     # ------------------------------------------------------------------ inputs
@@ -270,8 +279,10 @@ class NodeCore:
     def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
         match message:
             case ProposalMessage(proposal=proposal, block=block):
+                self._note_height(block.height)
                 self._receive_proposal(proposal, block)
             case VoteMessage(vote=vote):
+                self._note_height(vote.vote.height)
                 self._step_machine(VoteReceived(vote))
             case TxsMessage(txs=txs):
                 self.admission.enqueue(peer_id, txs)
@@ -298,7 +309,46 @@ class NodeCore:
         ):
             pending.commit_due = True  # the next height starts once the block is applied
             return
+        if timeout.kind == TimeoutKind.COMMIT:
+            self._start_next_height(timeout, rearm=True)
+            return
         self._step_machine(timeout)
+
+    def _start_next_height(self, timeout: TimeoutElapsed, *, rearm: bool = False) -> None:
+        """The commit timeout of the decided height: into the next height now, or held by the
+        empty-block rule (core/empty_blocks.py) with a timer for when the wait ends (set when
+        the hold starts, and again with `rearm` when a timer finds the wait not over)."""
+        if self.machine.decided is None or timeout.height != self.machine.height:
+            self._held_commit = None
+            self._step_machine(timeout)  # not a decided height's: the machine judges it
+            return
+        last = self.app.last_header
+        assert last is not None and last.height == timeout.height
+        wait_ms = get_empty_block_wait_ms(
+            interval_ms=self.machine.params.empty_block_interval_ms,
+            now_ms=self._now_ms,
+            block_time_ms=last.time_ms,
+            block_txs=last.tx_count,
+            txs_waiting=len(self.mempool),
+            catching_up=self.sync.is_behind(self.height) or bool(self._sync_batches),
+            next_height_seen=self._next_height_seen,
+        )
+        if wait_ms > 0:
+            if self._held_commit is None or rearm:
+                self._outputs.append(SetTimer(timeout.kind, timeout.height, timeout.round, wait_ms))
+            if self._held_commit is None:
+                self.counters["empty_block_wait"] += 1
+            self._held_commit = timeout
+            return
+        self._held_commit = None
+        self._next_height_seen = False
+        self._step_machine(timeout)
+
+    def _note_height(self, height: Height) -> None:
+        """A consensus message of a later height than ours: another validator has entered
+        it, so the commit timeout is not held (core/empty_blocks.py)."""
+        if height > self.machine.height:
+            self._next_height_seen = True
 
     def _on_submitted(self, submitted: TxsSubmitted) -> None:
         results: list[VerifyResult] = []
@@ -351,7 +401,7 @@ class NodeCore:
         self.admission.remember_committed(record.block.tx_hashes)
         self._outputs.append(BlockCommitted(record, pending.round))
         if pending.commit_due:
-            self._step_machine(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
+            self._start_next_height(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
         self._feed_sync_blocks()
 
     # ------------------------------------------------------------------ consensus

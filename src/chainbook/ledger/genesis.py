@@ -23,6 +23,7 @@ from chainbook import limits
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import (
     CHAIN_ID_PATTERN,
+    EMPTY_BLOCK_INTERVAL_MS_MAX,
     ConsensusParams,
     Genesis,
     GenesisValidator,
@@ -141,6 +142,11 @@ def verify_genesis(genesis: Genesis, registry: Registry = REGISTRY) -> None:
         raise ConfigError(
             f"genesis consensus.block_bytes_max {params.block_bytes_max}, "
             f"accepted 1..{limits.block_bytes_max}"
+        )
+    if not 0 <= params.empty_block_interval_ms <= EMPTY_BLOCK_INTERVAL_MS_MAX:
+        raise ConfigError(
+            f"genesis consensus.empty_block_interval_ms {params.empty_block_interval_ms}, "
+            f"accepted 0 (a block every timeout_commit) to {EMPTY_BLOCK_INTERVAL_MS_MAX}"
         )
     expected = {m.name for m in registry.modules if m.genesis is not None}
     if set(genesis.app_state) != expected:

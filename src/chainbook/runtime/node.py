@@ -76,12 +76,20 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
-from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransaction, MempoolFull
+from chainbook.errors import (
+    BookInUse,
+    ConsensusRecordMissing,
+    InvalidInput,
+    InvalidTransaction,
+    MempoolFull,
+)
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport, TransportConfig
+from chainbook.runtime.background_verify import BackgroundVerification, verify_book
+from chainbook.runtime.book_start import refuse_foreign_genesis
 from chainbook.runtime.home import Home, configure_node_logging
-from chainbook.runtime.metrics import NodeMetrics
+from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
     FileConsensusRecordStore,
@@ -122,6 +130,8 @@ class Node:
         self.genesis = home.load_genesis()
         self.chain_id = self.genesis.chain_id
         self.metrics = NodeMetrics()
+        # Another genesis than the book's: refused before anything writes (runtime/book_start.py).
+        refuse_foreign_genesis(home.book_path, self.genesis)
         # A damaged file is salvaged first (the readable prefix kept, the rest re-synced).
         self.store, salvage = open_sqlite_book(home.book_path)
         if salvage is not None:
@@ -143,6 +153,7 @@ class Node:
             record=record,
             settings=CoreSettings(),
             signing_refused=signing_refused,
+            book=str(home.book_path),
         )
         self.core = booted.core
         self.book_report: BookReport = booted.report
@@ -153,7 +164,7 @@ class Node:
         _log_book_report(booted.report)
         self._state_checkpoints = StateCheckpoints()
         self.transport: Transport | None = None
-        self.verifier = SignatureVerifier(self.chain_id, self.config.verify_threads or None)
+        self.verifier = SignatureVerifier(self.chain_id, self.config.signature_workers or None)
         self._inputs: deque[Input] = deque()
         self._handling = False
         self._request_ids = itertools.count()
@@ -165,8 +176,15 @@ class Node:
         self._last_block_time_ms: int | None = None if last is None else last.time_ms
         """Core counters already added to the Prometheus counters."""
         self._stopping: asyncio.Event | None = None
+        self._closed = False
+        """Set once the node stops: inputs still arriving (a peer's last frame, a timer) are
+        dropped, so nothing is written after the book's final checkpoint."""
         self._tasks: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
+        self.background_verification: BackgroundVerification | None = None
+        self._metrics_server: uvicorn.Server | None = None
+        self._latest_last_commit: Commit | None = None
+        """The latest block's last_commit (the missing-validators metrics), once read."""
         log.info(
             "node_opened",
             extra={
@@ -218,21 +236,68 @@ class Node:
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
             asyncio.create_task(self._tick_forever(), name="tick"),
+            *self._start_side_services(),
         ]
         log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
         self._carry_out_all(self.core.start(now_ms()))
         self._drain()
         await self._stopping.wait()
+        await self._shut_down(server)
+        if self._failure is not None:
+            raise self._failure
+
+    async def _shut_down(self, server: uvicorn.Server) -> None:
+        """The stop path (SIGTERM): no input is handled any more, the API and p2p close, the
+        workers and the background verifier stop, the state checkpoint moves to the latest
+        height, and the book closes (SQLite folds its -wal into the file). Every write before
+        it was a whole transaction; nothing after it writes."""
+        self._closed = True
         server.should_exit = True
+        if self._metrics_server is not None:
+            self._metrics_server.should_exit = True
+        assert self.transport is not None
         await self.transport.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.background_verification is not None:
+            await self.background_verification.aclose()
         await self.verifier.aclose()
+        self._save_final_checkpoint()
         self.store.close()
         log.info("node_stopped", extra={"height": self.core.height})
-        if self._failure is not None:
-            raise self._failure
+
+    def _save_final_checkpoint(self) -> None:
+        """Write the state changes pending since the last checkpoint, so the next start has
+        no block to replay. Skipped after a halt: that state is the one that diverged."""
+        pending = self._state_checkpoints.take_pending()
+        state = self.core.app.state
+        if self._failure is not None or self.store.latest_height() != state.height:
+            return
+        if self.store.load_state_meta().height < state.height:
+            self.store.advance_state(pending, state.height, state.app_hash)
+
+    def _start_side_services(self) -> list[asyncio.Task[None]]:
+        """The background re-verification of the book and the metrics port, if configured."""
+        tasks: list[asyncio.Task[None]] = []
+        if self.config.book_verify_cpu_share > 0:
+            self.background_verification = BackgroundVerification(
+                self.home.book_path,
+                self.home.genesis_path,
+                cpu_share=self.config.book_verify_cpu_share,
+                interval_s=self.config.book_verify_interval_s,
+                on_report=self._on_book_verified,
+                on_progress=self.metrics.book_verify_progress.set,
+            )
+            run = self.background_verification.run_forever()
+            tasks.append(asyncio.create_task(run, name="book-verify"))
+        if self.config.metrics_port:
+            config = self.config
+            self._metrics_server = make_metrics_server(
+                self.metrics_text, config.metrics_host, config.metrics_port
+            )
+            tasks.append(asyncio.create_task(self._metrics_server.serve(), name="metrics"))
+        return tasks
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -257,8 +322,16 @@ class Node:
 
     def _handle(self, input_: Input) -> None:
         """Feed an input; inputs that arrive meanwhile wait their turn (no re-entry)."""
+        if self._closed:
+            return
         self._inputs.append(input_)
         self._drain()
+
+    def _handle_for(self, core: object, input_: Input) -> None:
+        """An answer to what `core` asked (a timer, signature checks): dropped if the core was
+        rebooted since (_repair_book); its batch ids and timers mean nothing to the new one."""
+        if core is self.core:
+            self._handle(input_)
 
     def _drain(self) -> None:
         if self._handling:
@@ -304,7 +377,9 @@ class Node:
                     self.transport.disconnect(peer_id, reason)
             case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
                 timer = TimerFired(kind, height, round_)
-                asyncio.get_running_loop().call_later(max(ms, 0) / 1000, self._handle, timer)
+                asyncio.get_running_loop().call_later(
+                    max(ms, 0) / 1000, self._handle_for, self.core, timer
+                )
             case VerifyTxs(batch_id=batch_id, txs=txs, hashes=hashes):
                 self._spawn(self._verify(batch_id, txs, hashes))
             case TxsAdmitted(request_id=request_id, results=results):
@@ -313,19 +388,23 @@ class Node:
                 self._on_committed(output)
             case LogEvent(level=level, event=event, fields=fields):
                 log.log(LOG_LEVELS.get(level, logging.INFO), event, extra=fields)
+                if event == "equivocation_evidence":
+                    self.metrics.observe_equivocation(bytes.fromhex(str(fields["validator"])))
             case Halt(reason=reason):
                 self._failure = StateDivergence(reason)
                 self.stop()
 
     async def _verify(self, batch_id: int, txs: list[bytes], hashes: list[Hash]) -> None:
+        core = self.core
         results = await self.verifier.verify(txs, hashes)
-        self._handle(TxsVerified(batch_id, list(results)))
+        self._handle_for(core, TxsVerified(batch_id, list(results)))
 
     def _on_committed(self, committed: BlockCommitted) -> None:
         record = committed.record
         block = record.block
         self.metrics.blocks.inc()
         self.metrics.txs.inc(len(block.txs))
+        self._latest_last_commit = block.last_commit
         if self._last_block_time_ms is not None:
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
@@ -350,6 +429,57 @@ class Node:
                 for future in waiters:
                     if not future.done():
                         future.set_result(location)
+
+    # ------------------------------------------------------------------ book repair
+
+    def _on_book_verified(self, report: BookReport) -> None:
+        """What the background re-verification found (runtime/background_verify.py)."""
+        if report.corrupt_height is None and report.state_table_matches is not False:
+            log.info("book_verified", extra={"height": report.height})
+            return
+        self._repair_book(report)
+
+    def _repair_book(self, report: BookReport) -> None:
+        """Damage the background re-verification found below the checkpoint: what a start
+        does when it finds damage, while running. The book is cut at the damaged block, the
+        core booted again by a full replay (which also rewrites the state table), and block
+        sync fetches the rest from peers. A full replay takes as long as starts took before
+        checkpoints; it happens only for a damaged book."""
+        state_damage = "" if report.state_table_matches is not False else " (state table)"
+        log.error(
+            "book_corrupt",
+            extra={
+                "height": report.corrupt_height,
+                "reason": report.reason or f"the state table differs from the replay{state_damage}",
+                "found_by": "background_verify",
+            },
+        )
+        self.book_repairs += 1
+        self.metrics.book_repairs.inc()
+        if report.corrupt_height is not None:
+            self.store.truncate_from(report.corrupt_height)
+        booted = boot_core(
+            genesis=self.genesis,
+            key=self.key,
+            store=self.store,
+            record=self.records.load() or None,
+            settings=self.core.settings,
+            signing_refused=self.core.signing_refused,
+            full_verify=True,
+            book=str(self.home.book_path),
+        )
+        _log_book_report(booted.report)
+        self.core, self.book_report = booted.core, booted.report
+        self._state_checkpoints = StateCheckpoints()
+        self._reported.clear()
+        self._latest_last_commit = None
+        last = self.core.app.last_header
+        self._last_block_time_ms = None if last is None else last.time_ms
+        self._carry_out_all(self.core.start(now_ms()))
+        assert self.transport is not None
+        for peer in self.transport.connected_peers():
+            self._inputs.append(PeerConnected(peer.peer_id))
+        self._drain()
 
     # ------------------------------------------------------------------ peers
 
@@ -462,6 +592,7 @@ class Node:
         peers = self.transport.connected_peers() if self.transport is not None else []
         return NodeStatus(
             chain_id=self.chain_id,
+            genesis_hash=self.genesis.hash.hex(),
             node_id=self.key.public_key.hex(),
             moniker=self.config.moniker,
             is_validator=core.machine.is_validator,
@@ -514,7 +645,25 @@ class Node:
         metrics.mempool_txs.set(len(core.mempool))
         if self.transport is not None:
             metrics.peers.set(len(self.transport.connected_peers()))
+        self._observe_health()
         return metrics.text()
+
+    def _observe_health(self) -> None:
+        """The monitoring families of runtime/metrics.py that are read at scrape time."""
+        core, metrics = self.core, self.metrics
+        if self._latest_last_commit is None and core.height > 0:
+            latest = self.store.load_block(core.height)
+            self._latest_last_commit = None if latest is None else latest.last_commit
+        metrics.observe_validators(core.machine.validators, self._latest_last_commit)
+        metrics.syncing.set(1 if core.is_syncing else 0)
+        last = core.app.last_header
+        metrics.latest_block_time.set(0 if last is None else last.time_ms / 1000)
+        if self.transport is not None:
+            stats = self.transport.stats()
+            metrics.observe_totals(
+                [("p2p_bytes_received", stats.bytes_in), ("p2p_bytes_sent", stats.bytes_out)]
+            )
+        metrics.observe_book_file(self.home.book_path)
 
     def _add_new(self, name: str, total: int, add: Any) -> None:
         new = total - self._reported.get(name, 0)
@@ -557,14 +706,16 @@ def run_node(home: Path) -> None:
 
 
 def verify_home(home: Path) -> BookReport:
-    """`chainbook verify`: re-verify a stopped node's whole book without changing it."""
-    from chainbook.core.book import open_book
-
+    """`chainbook verify`: re-verify a node's whole book without changing it; beside a running
+    node (which holds the book), through a read-only connection."""
     home_ = Home(Path(home))
     genesis = home_.load_genesis()
-    store = SqliteBlockStore(home_.book_path)
     try:
-        return open_book(store, genesis, repair=False).report
+        store = SqliteBlockStore(home_.book_path)
+    except BookInUse:
+        store = SqliteBlockStore(home_.book_path, read_only=True)
+    try:
+        return verify_book(store, genesis)
     finally:
         store.close()
 

@@ -7,7 +7,8 @@ A node's book is its blocks. Everything else kept here is derived from them:
     tx index       tx hash -> (height, index in block)             derived from the blocks
     state          key -> value, the ledger state after `state_height` (a checkpoint,
                    storage/checkpoints.py)
-    meta           latest height, state height, app hash
+    meta           latest height, state height, app hash, the genesis hash the book was
+                   built on (recorded once, by core/book.py, and never changed)
 
 What this validator signed is not here: the consensus record has a store of its own
 (storage/consensus_record.py), so that losing or rolling back the book can never roll back the
@@ -137,11 +138,29 @@ class BlockStore(Protocol):
         """Rewrite the whole state table and its meta in one transaction (after a replay)."""
         ...
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        """Move the state table forward to `height` in one transaction: `changes` holds every
+        change since the table's height (None deleting a key), as a checkpoint's would
+        (core/book.py, after replaying the blocks above the checkpoint)."""
+        ...
+
     def truncate_from(self, height: Height) -> None:
         """Delete blocks, commits and tx index rows at `height` and above (to repair a book).
 
         The state table is left as it is; see storage/checkpoints.py.
         """
+        ...
+
+    def load_genesis_hash(self) -> Hash | None:
+        """The hash of the genesis this book was built on; None until it is recorded (a new
+        book, or one written before books recorded it)."""
+        ...
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        """Record the book's genesis hash, durably. Recording a different hash over a recorded
+        one is a bug of the caller (an assertion): a book never changes chain."""
         ...
 
     def close(self) -> None: ...

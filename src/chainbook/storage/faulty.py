@@ -44,7 +44,7 @@ class FaultyBlockStore(_Faults):
     """A BlockStore that fails chosen operations before they reach `inner`."""
 
     OPERATIONS = frozenset(
-        {"save_block", "replace_state", "truncate_from"}
+        {"save_block", "replace_state", "advance_state", "truncate_from", "save_genesis_hash"}
         | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
         | {"load_state", "get_state"}
     )
@@ -108,9 +108,22 @@ class FaultyBlockStore(_Faults):
         self._maybe_fail("replace_state")
         self.inner.replace_state(kv, height, app_hash)
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        self._maybe_fail("advance_state")
+        self.inner.advance_state(changes, height, app_hash)
+
     def truncate_from(self, height: Height) -> None:
         self._maybe_fail("truncate_from")
         self.inner.truncate_from(height)
+
+    def load_genesis_hash(self) -> Hash | None:
+        return self.inner.load_genesis_hash()
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        self._maybe_fail("save_genesis_hash")
+        self.inner.save_genesis_hash(genesis_hash)
 
     def close(self) -> None:
         self.inner.close()

@@ -54,6 +54,8 @@ class MemoryBlockStore:
         self.state: dict[bytes, bytes] = {}
         self._latest_height: Height = 0
         self._state_meta = StateMeta(height=0, app_hash=b"")
+        self.genesis_hash: Hash | None = None
+        """The genesis the book was built on (public so tests can swap it)."""
         self.closed = False
 
     def save_block(
@@ -98,6 +100,21 @@ class MemoryBlockStore:
         self.state = {bytes(k): bytes(v) for k, v in kv.items()}
         self._state_meta = StateMeta(height=height, app_hash=app_hash)
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        assert not self.closed, "store is closed"
+        assert self._state_meta.height <= height <= self._latest_height, (
+            f"advance_state to {height}: table at {self._state_meta.height}, "
+            f"blocks end at {self._latest_height}"
+        )
+        for key, value in changes.items():
+            if value is None:
+                self.state.pop(key, None)
+            else:
+                self.state[bytes(key)] = bytes(value)
+        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
     def truncate_from(self, height: Height) -> None:
         assert height >= 1, f"truncate_from({height}): heights start at 1"
         for h in [h for h in self.blocks if h >= height]:
@@ -106,6 +123,14 @@ class MemoryBlockStore:
             del self.receipts[h]
         self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
         self._latest_height = min(self._latest_height, height - 1)
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        assert not self.closed, "store is closed"
+        assert self.genesis_hash in (None, genesis_hash), "a book never changes chain"
+        self.genesis_hash = bytes(genesis_hash)
+
+    def load_genesis_hash(self) -> Hash | None:
+        return self.genesis_hash
 
     def latest_height(self) -> Height:
         return self._latest_height

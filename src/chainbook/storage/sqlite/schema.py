@@ -1,7 +1,7 @@
 """The SQLite book's schema: its tables, its version, the connection settings, and meta.
 
     meta(key TEXT PRIMARY KEY, value)            schema_version, latest_height, state_height,
-                                                 app_hash
+                                                 app_hash, genesis_hash (absent until recorded)
     blocks(height INTEGER PRIMARY KEY, hash BLOB, "commit" BLOB, receipts BLOB, block BLOB)
     txs(key INTEGER PRIMARY KEY, height INTEGER, idx INTEGER)    key: tx_key(tx hash)
     tx_collisions(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
@@ -152,6 +152,17 @@ def check_schema_version(db: sqlite3.Connection, path: str) -> None:
         )
 
 
+def read_genesis_hash(db: sqlite3.Connection) -> bytes | None | str:
+    """The recorded genesis hash, None if none is recorded, or what is wrong with it."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'genesis_hash'").fetchone()
+    if row is None:
+        return None
+    value = row[0]
+    if not isinstance(value, bytes) or len(value) != 32:
+        return f"the meta table's genesis_hash is damaged: {value!r}"
+    return value
+
+
 def read_meta(db: sqlite3.Connection) -> tuple[Height, StateMeta] | str:
     """(latest height, state meta), or what is wrong with the meta table."""
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -179,5 +190,6 @@ __all__ = [
     "configure",
     "create_schema",
     "is_chainbook_file",
+    "read_genesis_hash",
     "read_meta",
 ]
