@@ -9,7 +9,8 @@ committed and timeout_commit has passed, the node enters the next height at once
        "proof block" of CometBFT, so the state a block produced is committed by the next
        header soon, which state proofs against a lagging app hash need)
     or the node is catching up     (a peer announced a later height, or synced blocks wait)
-    or a message of the next height arrived (another validator entered it: follow it)
+    or a validator's message of the next height arrived, its signature checked (it entered
+       that height: follow it; a message anyone could forge must not make blocks)
 
 and otherwise waits until I after the committed block's time, re-checking each input. An
 idle network therefore makes an empty block every ~I (plus one round of votes), so liveness

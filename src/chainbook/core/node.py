@@ -40,6 +40,7 @@ from chainbook.chain.commit import Commit, SignedProposal
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus import effects
+from chainbook.consensus.checks import get_proposal_refusal, get_vote_refusal
 from chainbook.consensus.events import (
     CommitReceived,
     Event,
@@ -279,10 +280,10 @@ class NodeCore:
     def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
         match message:
             case ProposalMessage(proposal=proposal, block=block):
-                self._note_height(block.height)
+                self._note_next_height_message(message)
                 self._receive_proposal(proposal, block)
             case VoteMessage(vote=vote):
-                self._note_height(vote.vote.height)
+                self._note_next_height_message(message)
                 self._step_machine(VoteReceived(vote))
             case TxsMessage(txs=txs):
                 self.admission.enqueue(peer_id, txs)
@@ -344,10 +345,26 @@ class NodeCore:
         self._next_height_seen = False
         self._step_machine(timeout)
 
-    def _note_height(self, height: Height) -> None:
-        """A consensus message of a later height than ours: another validator has entered
-        it, so the commit timeout is not held (core/empty_blocks.py)."""
-        if height > self.machine.height:
+    def _note_next_height_message(self, message: ProposalMessage | VoteMessage) -> None:
+        """While the commit timeout is held: a validator's checked message of the next height
+        means it has entered that height, so the hold ends (core/empty_blocks.py). Checked
+        here (signer and signature) so that no one but a validator can make an idle chain
+        produce blocks; the machine checks it again when it takes it."""
+        if self._held_commit is None:
+            return
+        height = self.machine.height + 1
+        validators = self.app.get_validators(height)
+        if isinstance(message, ProposalMessage):
+            if message.proposal.proposal.height != height:
+                return
+            refusal = get_proposal_refusal(
+                self.chain_id, validators, height, 0, message.proposal, message.block
+            )
+        else:
+            if message.vote.vote.height != height:
+                return
+            refusal = get_vote_refusal(self.chain_id, validators, height, 0, message.vote)
+        if refusal is None:
             self._next_height_seen = True
 
     def _on_submitted(self, submitted: TxsSubmitted) -> None:
