@@ -189,10 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", type=Path, required=True)
     parser.add_argument("--genesis", type=Path, required=True)
     parser.add_argument("--cpu-share", type=float, required=True)
+    parser.add_argument(
+        "--parent-pid", type=int, default=None, help="exit once this is no longer the parent"
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(OSError):
         os.nice(19)
-    parent = os.getppid()
+    # Given by the node: read here, the parent may already be gone (and ours be init).
+    parent = os.getppid() if args.parent_pid is None else args.parent_pid
     pacer = CpuPacer(args.cpu_share)
     reads = 0
     reads_total = 1
@@ -268,6 +272,8 @@ class BackgroundVerification:
             str(self.genesis_path),
             "--cpu-share",
             repr(self.cpu_share),
+            "--parent-pid",
+            str(os.getpid()),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             limit=LINE_BYTES_MAX,
