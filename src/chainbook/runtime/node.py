@@ -192,6 +192,7 @@ class Node:
                 "app_hash": self.core.app.state.app_hash.hex(),
                 "validator": self.core.is_validator,
                 "corrupt_height": booted.report.corrupt_height,
+                "checkpoint_height": booted.report.checkpoint_height,
             },
         )
 

@@ -106,12 +106,17 @@ class SqliteBlockStore:
         *,
         lock: BookLock | None = None,
         read_only: bool = False,
+        immutable: bool = False,
     ) -> None:
         self.path = os.fspath(path)
-        self.read_only = read_only
+        self.read_only = read_only or immutable
         """A reader beside the node that holds the book (the background verifier, `chainbook
         verify` of a running node): no lock, a read-only connection, never a write. SQLite's
         WAL locking gives each of its reads a consistent snapshot."""
+        self.immutable = immutable
+        """A read-only look at a book no process writes (no -wal beside it: closed cleanly),
+        that leaves no -wal or -shm behind (SQLite's immutable=1); for a node's look before it
+        opens its book (runtime/book_start.py)."""
         # A lock passed in stays the caller's if opening fails (to salvage under it).
         owns_lock = lock is None
         self._book_lock: BookLock | None = None
@@ -145,6 +150,8 @@ class SqliteBlockStore:
         if not os.path.isfile(self.path):
             raise sqlite3.OperationalError("no such file")
         uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        if self.immutable:
+            uri += "&immutable=1"
         return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
     # ---------------------------------------------------------------- opening
