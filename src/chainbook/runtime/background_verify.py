@@ -17,6 +17,7 @@ Rules kept:
   also yields to the node on a busy machine.
 - The child exits when the node that started it is gone (its parent process changes): a
   SIGKILLed node leaves no verifier behind. The node kills it when it stops or repairs.
+- It runs FIRST_RUN_DELAY_S after the node starts, then every `interval_s`.
 - It verifies blocks 1..T, T the book's latest height when it starts (at least the
   snapshot's height); blocks the node commits meanwhile were verified as they were committed.
 - What it finds goes to the node (`on_report`): a damaged block, or a state table that
@@ -57,6 +58,9 @@ from chainbook.types import Hash, Height
 
 log = logging.getLogger("chainbook.runtime.background_verify")
 
+FIRST_RUN_DELAY_S = 10.0
+"""The first verification starts this long after the node: not while it starts and catches up
+(the child's own start costs ~0.5 s of CPU)."""
 PACING_WINDOW_S = 10.0
 """The CPU share is kept over windows this long (then counted afresh)."""
 PROGRESS_EVERY_READS = 1_000
@@ -252,7 +256,8 @@ class BackgroundVerification:
         self.runs = 0
         self._child: asyncio.subprocess.Process | None = None
 
-    async def run_forever(self) -> None:
+    async def run_forever(self, first_delay_s: float = FIRST_RUN_DELAY_S) -> None:
+        await asyncio.sleep(first_delay_s)
         while True:
             report = await self.run_once()
             if report is not None:
