@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
 import psutil
 import pytest
 
@@ -184,3 +185,46 @@ def test_the_child_exits_when_the_node_that_started_it_is_gone(book: tuple[Path,
     except psutil.TimeoutExpired:
         orphan.kill()
         pytest.fail("the verifier outlived the process that started it")
+
+
+def test_blocks_the_node_prunes_during_the_walk_are_not_taken_for_damage(
+    book: tuple[Path, Path],
+) -> None:
+    path, _ = book
+    with SqliteBlockStore(path) as node_store, SqliteBlockStore(path, read_only=True) as reader:
+        reads = 0
+
+        def prune_meanwhile() -> None:
+            nonlocal reads
+            reads += 1
+            if reads == 50:  # the walk is at block 50: the node prunes below 300
+                node_store.prune_blocks(300, blocks_max=1_000)
+
+        report = verify_book(reader, GENESIS, pace=prune_meanwhile)
+    assert report.corrupt_height is None and report.pruned_below == 300
+
+
+def test_a_node_prunes_a_batch_after_each_commit(tmp_path: Path) -> None:
+    from chainbook import testnet
+    from chainbook.ledger.genesis import load_genesis
+    from chainbook.runtime.config import write_config
+    from chainbook.runtime.node import Node
+    from chainbook.storage import PRUNE_BLOCKS_PER_CALL_MAX
+    from chainbook.testnet.synthetic_book import validator_keys
+
+    net = testnet.init_testnet(tmp_path / "net", validators=1, seed="synthetic")
+    home = net.home("node0")
+    genesis = load_genesis(home.genesis_path.read_bytes())
+    with SqliteBlockStore(home.book_path) as store:
+        write_blocks(store, genesis, validator_keys(net), 1_700)
+    config = home.load_config()
+    write_config(home.config_path, msgspec.structs.replace(config, prune_keep_blocks=1_000))
+    node = Node(home)
+    try:
+        node._prune_old_blocks(1_700)
+        assert node.store.load_pruned_below() == 1 + PRUNE_BLOCKS_PER_CALL_MAX
+        node._prune_old_blocks(1_700)
+        assert node.store.load_pruned_below() == 701, "the last 1,000 blocks stay whole"
+        assert node.store.load_block(700) is None and node.store.load_block(701) is not None
+    finally:
+        node.store.close()

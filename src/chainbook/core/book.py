@@ -10,7 +10,7 @@ is "damaged", truncated to 0, and the node loops on refused sync blocks). A book
 before books recorded the hash is judged by block 1's prev_block_hash, which is the genesis
 hash, and the hash is then recorded.
 
-Then one of two ways (open_book's `from_checkpoint`):
+Then one of two ways (open_book's `from_checkpoint`), or a third for a pruned book:
 
 - From the checkpoint (what a node does at every start; core/boot.py): the state table is the
   ledger state after block C (storage/checkpoints.py). The node loads it, checks it names the
@@ -29,6 +29,12 @@ Then one of two ways (open_book's `from_checkpoint`):
      header's (a tampered state or receipt shows up here even if the blocks are intact), and
      the state table with the replayed state when the replay passes the table's height: a
      table that disagrees there was damaged or edited (`state_table_matches`).
+
+- Pruned (storage/pruning.py: blocks below `pruned_below` keep only their header and
+  commits): verified, never repaired, by `chainbook verify` and the background verifier: the
+  pruned headers with their commits from genesis, then the whole blocks; nothing is replayed,
+  since the history is gone. A start on a pruned book whose checkpoint cannot be used stops
+  with what to do (re-sync from a peer that keeps every block).
 
 With `repair`, the state table is then brought to the book's height (only the changes since
 its height are written, from the checkpoint; rewritten whole after a full replay unless it
@@ -50,12 +56,19 @@ import msgspec
 
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import Block, Header, decode_block
+from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.verify import (
     StoredChain,
     verify_block_against_parent,
+    verify_block_height,
+    verify_last_commit,
+    verify_prev_block_hash,
+    verify_proposer,
     verify_seen_commit,
     verify_stored_chain,
+    verify_time,
+    verify_validators,
 )
 from chainbook.errors import CorruptBook, DecodeError, GenesisMismatch, InvalidBlock, StorageError
 from chainbook.ledger.execute import replay_block
@@ -94,6 +107,12 @@ class StoredBook(StoredChain, Protocol):
 
     def save_genesis_hash(self, genesis_hash: Hash) -> None: ...
 
+    def load_pruned_below(self) -> Height: ...
+
+    def load_header_and_last_commit(
+        self, height: Height
+    ) -> tuple[Header, Commit | None] | None: ...
+
 
 class BookReport(msgspec.Struct, frozen=True):
     height: int
@@ -110,6 +129,9 @@ class BookReport(msgspec.Struct, frozen=True):
     state_table_matches: bool | None = None
     """Full way only: whether the state table equals the replayed state at the table's
     height (None: not compared, the replay did not reach it or the book was opened from it)."""
+    pruned_below: int = 1
+    """Blocks below it are pruned (storage/pruning.py): their headers and commits were
+    verified, and nothing was replayed (a pruned book holds no history to replay)."""
 
 
 class OpenedBook(msgspec.Struct):
@@ -158,7 +180,17 @@ def open_book(
         opened = _open_from_checkpoint(store, genesis, repair=repair, registry=registry)
         if opened is not None:
             return opened
-    return _open_full(store, genesis, repair=repair, registry=registry)
+    pruned_below = store.load_pruned_below()
+    if pruned_below == 1:
+        return _open_full(store, genesis, repair=repair, registry=registry)
+    if repair:
+        raise StorageError(
+            f"{book} is pruned below height {pruned_below} and its state checkpoint cannot be "
+            "used, so its state cannot be rebuilt (that needs every block from genesis). What "
+            "to do: stop the node, move its data/ folder aside and start it: it syncs the book "
+            "from its peers (one of which must keep every block: prune_keep_blocks = 0)"
+        )
+    return _verify_pruned(store, genesis, pruned_below, registry)
 
 
 def _open_full(
@@ -175,7 +207,9 @@ def _open_full(
     last_header: Header | None = None
     for height in range(1, last_good + 1):
         block = store.load_block(height)
-        assert block is not None, "verify_stored_chain walked this height"
+        if block is None:  # gone since the walk: pruned beside it (background_verify.py)
+            corrupt_height, reason = height, f"block {height}: missing from the store"
+            break
         try:
             replay_block(state, block)
         except CorruptBook as exc:
@@ -248,6 +282,69 @@ def _open_from_checkpoint(
         checkpoint_height=meta.height,
     )
     return OpenedBook(state=state, last_header=header, report=report)
+
+
+def _verify_pruned(
+    store: StoredBook, genesis: Genesis, pruned_below: Height, registry: Registry
+) -> OpenedBook:
+    """A pruned book, verified (never repaired): the headers and commits of the pruned blocks
+    from genesis, then the whole blocks; nothing replayed. The state is the stored table."""
+    parent: Header | None = None
+    corrupt_height: Height | None = None
+    reason = ""
+    latest = store.latest_height()
+    for height in range(1, latest + 1):
+        try:
+            if height < pruned_below:
+                parent = _load_pruned_header_after(store, genesis, height, parent)
+            else:
+                assert parent is not None
+                parent = _load_block_after(store, genesis, height, parent).header
+        except (InvalidBlock, StorageError) as exc:
+            corrupt_height, reason = height, str(exc)
+            break
+    meta = store.load_state_meta()
+    checkpoint = store.load_header_and_last_commit(meta.height) if meta.height else None
+    time_ms = genesis.genesis_time_ms if checkpoint is None else checkpoint[0].time_ms
+    state = LedgerState(meta.height, meta.app_hash, time_ms, store.load_state(), registry)
+    report = BookReport(
+        height=latest if corrupt_height is None else corrupt_height - 1,
+        app_hash=meta.app_hash,
+        corrupt_height=corrupt_height,
+        reason=reason,
+        state_table_rewritten=False,
+        pruned_below=pruned_below,
+    )
+    last_header = None if checkpoint is None else checkpoint[0]
+    return OpenedBook(state=state, last_header=last_header, report=report)
+
+
+def _load_pruned_header_after(
+    store: StoredBook, genesis: Genesis, height: Height, parent: Header | None
+) -> Header:
+    """A pruned block's header, verified against its parent with its commits: all of
+    verify_block_against_parent but the transactions, which are gone."""
+    stored = store.load_header_and_last_commit(height)
+    if stored is None:
+        raise InvalidBlock(f"block {height}: missing from the store")
+    header, last_commit = stored
+    block = Block(header=header, txs=[], last_commit=last_commit)
+    validators = genesis.validator_set
+    if header.height != height:
+        raise InvalidBlock(f"block {height}: stored header says height {header.height}")
+    if header.chain_id != genesis.chain_id:
+        raise InvalidBlock(f"block {height}: chain_id is {header.chain_id!r}")
+    verify_block_height(header, parent)
+    verify_prev_block_hash(header, parent, genesis.hash)
+    verify_last_commit(genesis.chain_id, block, parent, validators)
+    verify_validators(header, parent, validators)
+    verify_proposer(header, validators)
+    verify_time(header, parent)
+    commit = store.load_commit(height)
+    if commit is None:
+        raise InvalidBlock(f"block {height}: stored commit missing")
+    verify_seen_commit(genesis.chain_id, block, commit, validators)
+    return header
 
 
 def _load_block_after(store: StoredBook, genesis: Genesis, height: Height, parent: Header) -> Block:

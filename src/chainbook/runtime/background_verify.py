@@ -47,7 +47,7 @@ from pathlib import Path
 import msgspec
 
 from chainbook.apps.registry import REGISTRY, Registry
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.core.book import BookReport, open_book
@@ -65,6 +65,8 @@ PACING_WINDOW_S = 10.0
 """The CPU share is kept over windows this long (then counted afresh)."""
 PROGRESS_EVERY_READS = 1_000
 CHILD_STOP_TIMEOUT_S = 2.0
+PRUNED_MEANWHILE_RETRIES_MAX = 3
+"""Walks of a book the node keeps pruning, before what is missing counts as damage."""
 LINE_BYTES_MAX = 1 << 20
 """A line from the child longer than this is not ours: the verification is abandoned."""
 
@@ -147,6 +149,14 @@ class _BookSnapshot:
     def load_genesis_hash(self) -> Hash | None:
         return self.store.load_genesis_hash()
 
+    def load_pruned_below(self) -> Height:
+        return self.store.load_pruned_below()
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        if self.pace is not None:
+            self.pace()
+        return self.store.load_header_and_last_commit(height)
+
     # Never called: the verification opens the book with repair=False.
     def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
         raise AssertionError("verification never writes")
@@ -174,10 +184,16 @@ def verify_book(
 
     Raises GenesisMismatch for a book of another genesis, StorageError for an unreadable one.
     """
-    meta, kv = store.load_state_snapshot()
-    target = max(store.latest_height(), meta.height)
-    snapshot = _BookSnapshot(store, target, meta, kv, pace)
-    return open_book(snapshot, genesis, repair=False, registry=registry, book=store.path).report
+    for _ in range(PRUNED_MEANWHILE_RETRIES_MAX):
+        meta, kv = store.load_state_snapshot()
+        target = max(store.latest_height(), meta.height)
+        snapshot = _BookSnapshot(store, target, meta, kv, pace)
+        opened = open_book(snapshot, genesis, repair=False, registry=registry, book=store.path)
+        report = opened.report
+        # A block the node pruned during the walk reads as missing: walk again, as pruned.
+        if report.corrupt_height is None or report.corrupt_height >= store.load_pruned_below():
+            return report
+    return report
 
 
 # --- the child process ------------------------------------------------------------------------

@@ -92,6 +92,7 @@ from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
+    PRUNE_BLOCKS_PER_CALL_MAX,
     FileConsensusRecordStore,
     SqliteBlockStore,
     StateCheckpoints,
@@ -406,6 +407,7 @@ class Node:
         self.metrics.blocks.inc()
         self.metrics.txs.inc(len(block.txs))
         self._latest_last_commit = block.last_commit
+        self._prune_old_blocks(block.height)
         if self._last_block_time_ms is not None:
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
@@ -438,7 +440,27 @@ class Node:
         if report.corrupt_height is None and report.state_table_matches is not False:
             log.info("book_verified", extra={"height": report.height})
             return
+        if report.pruned_below > 1:
+            # No history to replay a repair from; the live state descends from the checkpoint.
+            log.critical(
+                "book_corrupt",
+                extra={
+                    "height": report.corrupt_height,
+                    "reason": report.reason,
+                    "found_by": "background_verify",
+                    "what_to_do": "a pruned book cannot be repaired in place: stop the node, "
+                    "move data/ aside, start it to sync from a peer that keeps every block",
+                },
+            )
+            return
         self._repair_book(report)
+
+    def _prune_old_blocks(self, height: Height) -> None:
+        """Keep the transactions of the last `prune_keep_blocks` blocks only (0: all; a batch
+        per commit, storage/pruning.py)."""
+        keep = self.config.prune_keep_blocks
+        if keep and height > keep:
+            self.store.prune_blocks(height - keep + 1, PRUNE_BLOCKS_PER_CALL_MAX)
 
     def _repair_book(self, report: BookReport) -> None:
         """Damage the background re-verification found below the checkpoint: what a start

@@ -42,7 +42,7 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
-from chainbook.chain.block import Block, compute_header_hash, encode_block
+from chainbook.chain.block import Block, Header, compute_header_hash, encode_block
 from chainbook.chain.commit import Commit
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Hash, Height
@@ -104,7 +104,9 @@ class BlockStore(Protocol):
 
     def load_block(self, height: Height) -> Block | None: ...
 
-    def load_block_bytes(self, height: Height) -> bytes | None: ...
+    def load_block_bytes(self, height: Height) -> bytes | None:
+        """The stored block's bytes; None if there is none, or it is pruned."""
+        ...
 
     def load_commit(self, height: Height) -> Commit | None:
         """The seen commit certificate stored with the block at `height`."""
@@ -151,6 +153,20 @@ class BlockStore(Protocol):
 
         The state table is left as it is; see storage/checkpoints.py.
         """
+        ...
+
+    def load_pruned_below(self) -> Height:
+        """Blocks below this height are pruned: header and commits only (storage/pruning.py);
+        1 when nothing is."""
+        ...
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        """The header and last_commit stored at `height`, pruned or not."""
+        ...
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        """Prune blocks below `below` (at most `blocks_max`, never from the state checkpoint's
+        height on), in one transaction; returns the new pruned_below."""
         ...
 
     def load_genesis_hash(self) -> Hash | None:

@@ -10,7 +10,7 @@ Rules kept:
 
 from __future__ import annotations
 
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit
 from chainbook.errors import StorageError
 from chainbook.ledger.receipts import Receipt
@@ -45,6 +45,7 @@ class FaultyBlockStore(_Faults):
 
     OPERATIONS = frozenset(
         {"save_block", "replace_state", "advance_state", "truncate_from", "save_genesis_hash"}
+        | {"prune_blocks"}
         | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
         | {"load_state", "get_state"}
     )
@@ -120,6 +121,16 @@ class FaultyBlockStore(_Faults):
 
     def load_genesis_hash(self) -> Hash | None:
         return self.inner.load_genesis_hash()
+
+    def load_pruned_below(self) -> Height:
+        return self.inner.load_pruned_below()
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        return self.inner.load_header_and_last_commit(height)
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        self._maybe_fail("prune_blocks")
+        return self.inner.prune_blocks(below, blocks_max)
 
     def save_genesis_hash(self, genesis_hash: Hash) -> None:
         self._maybe_fail("save_genesis_hash")

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from chainbook import codec
-from chainbook.chain.block import Block, compute_header_hash
+from chainbook.chain.block import Block, Header, compute_header_hash
 from chainbook.chain.commit import Commit
 from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.receipts import Receipt
@@ -46,11 +46,13 @@ from chainbook.storage.block_store import (
     check_save_block_args,
     take_contiguous,
 )
+from chainbook.storage.pruning import compute_prune_range, compute_pruned_block
 from chainbook.storage.sqlite import tx_index
 from chainbook.storage.sqlite.cells import blob
 from chainbook.storage.sqlite.damage import RaiseDamage, find_inconsistency, is_damage
 from chainbook.storage.sqlite.lock import BookLock
 from chainbook.storage.sqlite.schema import (
+    PRUNED_BELOW,
     SET_META,
     check_schema_version,
     configure,
@@ -58,6 +60,7 @@ from chainbook.storage.sqlite.schema import (
     is_chainbook_file,
     read_genesis_hash,
     read_meta,
+    read_pruned_below,
 )
 from chainbook.storage.stored_format import (
     compress_block_receipts,
@@ -342,7 +345,57 @@ class SqliteBlockStore:
         return self._state_meta
 
     def load_block_bytes(self, height: Height) -> bytes | None:
-        return blob(self._one("SELECT block FROM blocks WHERE height = ?", height), "block", height)
+        """None for a height that has no block, or whose block is pruned (read with it)."""
+        with self._lock, RaiseDamage(self.path, "reading it"):
+            row = self._db.execute(
+                f"SELECT block, {PRUNED_BELOW} FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        if row is None or (isinstance(row[1], int) and height < row[1]):
+            return None
+        return blob(row[0], "block", height)
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        """The header and last_commit stored at `height`, pruned or not (storage/pruning.py)."""
+        data = blob(self._one("SELECT block FROM blocks WHERE height = ?", height), "block", height)
+        if data is None:
+            return None
+        block = decode_stored_block(data, height)
+        return block.header, block.last_commit
+
+    def load_pruned_below(self) -> Height:
+        with self._lock, RaiseDamage(self.path, "reading it"):
+            found = read_pruned_below(self._db)
+        if isinstance(found, str):
+            raise DamagedBookFile(self.path, found)
+        return found
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        """Prune the blocks below `below` (storage/pruning.py), at most `blocks_max` of them in
+        one transaction, never from the state checkpoint's height on; the new pruned_below."""
+        with self._lock, RaiseDamage(self.path, f"pruning it below height {below}"):
+            assert not self.read_only, "a read-only store never writes"
+            found = read_pruned_below(self._db)
+            if isinstance(found, str):
+                raise DamagedBookFile(self.path, found)
+            heights = compute_prune_range(found, below, self._state_meta.height, blocks_max)
+            if not heights:
+                return found
+            rows = self._db.execute(
+                "SELECT height, block FROM blocks WHERE height >= ? AND height < ? ORDER BY height",
+                (heights.start, heights.stop),
+            ).fetchall()
+            assert [r[0] for r in rows] == list(heights), "blocks are contiguous"
+            empty_receipts = compress_block_receipts(encode_block_receipts([]))
+            with self._transaction():
+                for height, data in rows:
+                    block = decode_stored_block(blob(data, "block", height) or b"", height)
+                    tx_index.delete_block_txs(self._db, height, block.tx_hashes)
+                    self._db.execute(
+                        "UPDATE blocks SET block = ?, receipts = ? WHERE height = ?",
+                        (compute_pruned_block(block), empty_receipts, height),
+                    )
+                self._db.execute(SET_META, ("pruned_below", heights.stop))
+            return heights.stop
 
     def load_block(self, height: Height) -> Block | None:
         data = self.load_block_bytes(height)
@@ -365,7 +418,7 @@ class SqliteBlockStore:
         with self._lock, RaiseDamage(self.path, f"reading blocks from height {from_height}"):
             rows = self._db.execute(
                 'SELECT height, block, "commit" FROM blocks WHERE height >= ? '
-                "ORDER BY height LIMIT ?",
+                f"AND height >= coalesce({PRUNED_BELOW}, 1) ORDER BY height LIMIT ?",
                 (from_height, count_max),
             )
             return take_contiguous(rows, from_height, bytes_max)
