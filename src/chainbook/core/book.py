@@ -13,15 +13,18 @@ hash, and the hash is then recorded.
 Then one of two ways (open_book's `from_checkpoint`), or a third for a pruned book:
 
 - From the checkpoint (what a node does at every start; core/boot.py): the state table is the
-  ledger state after block C (storage/checkpoints.py). The node loads it, checks it names the
-  app hash of block C's header, and verifies and replays only the blocks after C: each
-  against its parent (chain.verify.verify_block_against_parent), its stored commit
-  certificate, its recomputed app hash. Start-up time is then bounded by the checkpoint
+  ledger state after block C (storage/checkpoints.py). The node loads it, checks that its
+  state tree's root is the app hash recorded with it and the app hash header C + 1 carries
+  (the header's app hash lags one block: it is the state after the parent), and verifies and
+  replays only the blocks after C: each against its parent
+  (chain.verify.verify_block_against_parent), its stored commit certificate, its receipts
+  root and the app hash of the state it runs on. Start-up time is then bounded by the checkpoint
   interval, not by the book's length. Blocks 1..C are trusted as the node verified them when
   it committed them, until the full re-verification (below), which the runtime runs in the
   background (runtime/background_verify.py) and `chainbook verify` runs on demand, says
   otherwise. A checkpoint that cannot be used (none yet, ahead of the blocks after a
-  truncation, its block unreadable or naming another app hash) falls back to the full way.
+  truncation, its block unreadable, a table that does not hash to its root or that header
+  C + 1 does not commit to) falls back to the full way.
 - Full (`chainbook verify`, the background verifier, and the fallback): from genesis,
   1. walk the hash chain (chain.verify.verify_stored_chain): header links, the RFC 6962 txs
      root of every block, every stored commit certificate;
@@ -42,10 +45,12 @@ holds exactly that state), and damage found truncates the book at the first bad 
 block sync then fetches the missing blocks from peers, verifying each commit certificate on
 the way. The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
 
-State sync (a new node fetching a state snapshot from peers, verified against a header's app
-hash) is not built: it needs a state tree whose root is the app hash. Its seam is here: such
-a snapshot, once verified, is a checkpoint (a state table at height C with block C's header
-and commit stored), and the checkpoint way opens it without the blocks below C.
+State sync (a new node fetching a state snapshot from peers instead of replaying from genesis)
+is not built. The state tree it needs exists (ledger/state_tree.py: the app hash is its root),
+and this is its seam: a snapshot of the state after block C, verified against the app hash
+header C + 1 carries (that header verified by its commit certificate, followed from genesis
+through the validator-set changes), stored as the state table at C with blocks C and C + 1,
+is a checkpoint, and the checkpoint way above opens it without the blocks below C.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from chainbook.chain.verify import (
 from chainbook.errors import CorruptBook, DecodeError, GenesisMismatch, InvalidBlock, StorageError
 from chainbook.ledger.execute import replay_block
 from chainbook.ledger.state import LedgerState
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Hash, Height
 
 
@@ -251,12 +257,19 @@ def _open_from_checkpoint(
         return None
     try:
         checkpoint_block = store.load_block(meta.height)
+        following = store.load_header_and_last_commit(meta.height + 1)
     except StorageError:
         return None
-    if checkpoint_block is None or checkpoint_block.header.app_hash != meta.app_hash:
+    if checkpoint_block is None:
         return None
+    kv = store.load_state()
+    tree = StateTree.from_items(kv)
+    if tree.root != meta.app_hash:
+        return None  # the table does not hash to the root recorded with it
+    if following is not None and following[0].app_hash != meta.app_hash:
+        return None  # the next header commits to another state (its own replay will tell)
     header = checkpoint_block.header
-    state = LedgerState(meta.height, meta.app_hash, header.time_ms, store.load_state(), registry)
+    state = LedgerState(meta.height, meta.app_hash, header.time_ms, kv, registry, tree)
     changes: dict[bytes, bytes | None] = {}
     """Every state change since the checkpoint (what brings the table to the book's height)."""
     corrupt_height: Height | None = None
@@ -306,13 +319,17 @@ def _verify_pruned(
     meta = store.load_state_meta()
     checkpoint = store.load_header_and_last_commit(meta.height) if meta.height else None
     time_ms = genesis.genesis_time_ms if checkpoint is None else checkpoint[0].time_ms
-    state = LedgerState(meta.height, meta.app_hash, time_ms, store.load_state(), registry)
+    kv = store.load_state()
+    tree = StateTree.from_items(kv)
+    state = LedgerState(meta.height, tree.root, time_ms, kv, registry, tree)
     report = BookReport(
         height=latest if corrupt_height is None else corrupt_height - 1,
         app_hash=meta.app_hash,
         corrupt_height=corrupt_height,
         reason=reason,
         state_table_rewritten=False,
+        # What a pruned book can still say of its table: whether it hashes to its root.
+        state_table_matches=tree.root == meta.app_hash,
         pruned_below=pruned_below,
     )
     last_header = None if checkpoint is None else checkpoint[0]

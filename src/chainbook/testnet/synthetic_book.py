@@ -4,7 +4,8 @@
 
 makes a testnet in D (`init_testnet` with keys from a fixed seed, and a full node added with
 `add_node`) and writes blocks 1..N straight into the full node's book. Each block is a real
-empty block of that chain: executed by the ledger (its app hash is the real one), its
+empty block of that chain: executed by the ledger (its app hash and receipts root are the
+real ones), its
 last_commit and its stored commit signed by a quorum of the genesis validators (the testnet's
 seeded keys), so `chainbook verify` and the background re-verification accept it, and a start
 from it is a real start. Blocks go in by batches of BATCH_BLOCKS per SQLite transaction
@@ -89,7 +90,8 @@ def write_blocks(
             last_commit_hash=compute_commit_hash(parent_commit),
             txs_root=compute_txs_root([]),
             tx_count=0,
-            app_hash=result.app_hash,
+            receipts_root=result.receipts_root,
+            app_hash=state.app_hash,  # the state root after the parent (it lags one block)
             validators_hash=validators.hash,
             next_validators_hash=validators.hash,
             proposer=proposer,
