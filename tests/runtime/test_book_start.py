@@ -61,3 +61,24 @@ def test_a_readable_book_is_judged_read_only(tmp_path: Path) -> None:
     refuse_foreign_genesis(tmp_path / "none.sqlite", genesis)
     (tmp_path / "junk.sqlite").write_bytes(b"not a database")
     refuse_foreign_genesis(tmp_path / "junk.sqlite", genesis)
+
+
+def test_a_wrong_passphrase_stops_the_node_before_its_book_is_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chainbook import keyfile
+
+    net = home_with_book(tmp_path, 5)
+    home = net.home("node0")
+    fast = keyfile.KdfCost(opslimit=1, memlimit_bytes=64 * 1024)
+    keyfile.encrypt_key_file(home.key_path, b"the right one", fast)
+    monkeypatch.setenv(keyfile.PASSPHRASE_ENV, "a wrong one")
+
+    def files() -> list[tuple[str, int, int]]:
+        found = home.root.rglob("*")
+        return sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in found)
+
+    before = files()
+    with pytest.raises(keyfile.WrongPassphrase, match="wrong passphrase"):
+        Node(home)
+    assert files() == before
