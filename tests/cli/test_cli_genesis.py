@@ -161,3 +161,19 @@ def test_a_corrupt_or_foreign_file_is_refused_by_name(
 def test_a_missing_file_says_how_to_make_one(runner: CliRunner, tmp_path: Path) -> None:
     out = run(runner, "genesis", "validate", str(tmp_path / "none.json"), code=1)
     assert "chainbook genesis new" in out
+
+
+def test_testnet_init_writes_its_empty_block_interval_into_the_genesis(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from chainbook.testnet import load_testnet
+    from chainbook.testnet.create import TESTNET_EMPTY_BLOCK_INTERVAL_MS
+
+    for folder, extra, expected in (
+        ("default", [], TESTNET_EMPTY_BLOCK_INTERVAL_MS),
+        ("chosen", ["--empty-block-interval-ms", "2500"], 2500),
+    ):
+        root = tmp_path / folder
+        run(runner, "testnet", "init", "--validators", "1", "--dir", str(root), *extra)
+        genesis = load_genesis(load_testnet(root).genesis_path.read_bytes())
+        assert genesis.consensus.empty_block_interval_ms == expected
