@@ -65,7 +65,7 @@ def the_tx() -> bytes:
 
 
 def genesis_hash() -> bytes:
-    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000]
+    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000, 30000]
     bank = [["CBK", 6], [0, 0, 0], []]
     governance: list[object] = [[], []]  # no allowed proposers, no institutions
     canonical = [

@@ -2,8 +2,9 @@
 
     booted = boot_core(genesis=..., key=..., store=..., record=..., settings=...)
 
-1. open the book (core/book.py): re-verify the stored chain, replay it into the ledger
-   state, repair (truncate) a damaged tail;
+1. open the book (core/book.py): refuse a genesis other than the book's (GenesisMismatch,
+   nothing changed), load the state checkpoint and verify and replay the blocks after it
+   (`full_verify`: every block from genesis), repair (truncate) a damaged tail;
 2. the mempool and the evidence pool over that state, the ledger application over them;
 3. the consensus machine at the height after the book's, with the stored commit of the
    book's last block, this node's consensus record (None if it never signed), the consensus
@@ -69,10 +70,20 @@ def boot_core(
     machine_options: dict[str, Any] | None = None,
     registry: Registry = REGISTRY,
     consensus_keys: tuple[PrivateKey, ...] = (),
+    full_verify: bool = False,
+    book: str = "the book",
 ) -> BootedCore:
     """`key` is the node's identity (and its consensus key unless `consensus_keys` names
-    others: a rotation target held ahead of its activation height)."""
-    opened = open_book(store, genesis, repair=repair, registry=registry)
+    others: a rotation target held ahead of its activation height); `book` names the store in
+    errors (its path)."""
+    opened = open_book(
+        store,
+        genesis,
+        repair=repair,
+        registry=registry,
+        from_checkpoint=not full_verify,
+        book=book,
+    )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
     evidence = EvidencePool()

@@ -33,7 +33,9 @@ What the core owns:
   node voted in starts signing, one voted out stops). Both come from the ledger state;
 - evidence: an equivocation the machine reports (EvidenceFound) or a peer sends is verified
   against the chain, kept in the evidence pool (core/evidence.py) until a block commits it,
-  gossiped when new and re-sent with the node's votes; the proposer puts it in its block.
+  gossiped when new and re-sent with the node's votes; the proposer puts it in its block;
+- the empty-block rule: on an idle chain the commit timeout is held longer, until a
+  transaction waits or consensus.empty_block_interval_ms has passed (core/empty_blocks.py).
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
@@ -60,6 +62,7 @@ from chainbook.chain.evidence import (
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus import effects
+from chainbook.consensus.checks import get_proposal_refusal, get_vote_refusal
 from chainbook.consensus.events import (
     CommitReceived,
     Event,
@@ -72,6 +75,7 @@ from chainbook.consensus.events import (
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.admission import Admission
+from chainbook.core.empty_blocks import get_empty_block_wait_ms
 from chainbook.core.evidence import EvidencePool
 from chainbook.core.inputs import (
     BlockSaved,
@@ -231,6 +235,10 @@ class NodeCore:
         self._peer_faults: dict[PeerId, tuple[int, TimeMs]] = {}
         """Per peer: provable faults counted, and when the count started (bounded by
         limits.peer_fault_peers_tracked_max, oldest first out)."""
+        self._held_commit: TimeoutElapsed | None = None
+        """The commit timeout held by the empty-block rule (the height it would end)."""
+        self._next_height_seen = False
+        """A consensus message of a later height arrived while the commit timeout is held."""
 
     # ------------------------------------------------------------------ the interface
 
@@ -295,6 +303,8 @@ class NodeCore:
                 self._send(peer_id, StatusMessage(height=self.height))
             case PeerDisconnected(peer_id=peer_id):
                 self.sync.on_disconnected(peer_id)
+        if self._held_commit is not None:
+            self._start_next_height(self._held_commit)
         return self._take_outputs()
 
     # ------------------------------------------------------------------ inputs
@@ -368,8 +378,10 @@ class NodeCore:
     def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
         match message:
             case ProposalMessage(proposal=proposal, block=block):
+                self._note_next_height_message(message)
                 self._receive_proposal(proposal, block)
             case VoteMessage(vote=vote):
+                self._note_next_height_message(message)
                 self._step_machine(VoteReceived(vote))
             case TxsMessage(txs=txs):
                 self.admission.enqueue(peer_id, txs)
@@ -399,7 +411,62 @@ class NodeCore:
         ):
             pending.commit_due = True  # the next height starts once the block is applied
             return
+        if timeout.kind == TimeoutKind.COMMIT:
+            self._start_next_height(timeout, rearm=True)
+            return
         self._step_machine(timeout)
+
+    def _start_next_height(self, timeout: TimeoutElapsed, *, rearm: bool = False) -> None:
+        """The commit timeout of the decided height: into the next height now, or held by the
+        empty-block rule (core/empty_blocks.py) with a timer for when the wait ends (set when
+        the hold starts, and again with `rearm` when a timer finds the wait not over)."""
+        if self.machine.decided is None or timeout.height != self.machine.height:
+            self._held_commit = None
+            self._step_machine(timeout)  # not a decided height's: the machine judges it
+            return
+        last = self.app.last_header
+        assert last is not None and last.height == timeout.height
+        wait_ms = get_empty_block_wait_ms(
+            interval_ms=self.machine.params.empty_block_interval_ms,
+            now_ms=self._now_ms,
+            block_time_ms=last.time_ms,
+            block_txs=last.tx_count,
+            txs_waiting=len(self.mempool) + len(self.evidence),
+            catching_up=self.sync.is_behind(self.height) or bool(self._sync_batches),
+            next_height_seen=self._next_height_seen,
+        )
+        if wait_ms > 0:
+            if self._held_commit is None or rearm:
+                self._outputs.append(SetTimer(timeout.kind, timeout.height, timeout.round, wait_ms))
+            if self._held_commit is None:
+                self.counters["empty_block_wait"] += 1
+            self._held_commit = timeout
+            return
+        self._held_commit = None
+        self._next_height_seen = False
+        self._step_machine(timeout)
+
+    def _note_next_height_message(self, message: ProposalMessage | VoteMessage) -> None:
+        """While the commit timeout is held: a validator's checked message of the next height
+        means it has entered that height, so the hold ends (core/empty_blocks.py). Checked
+        here (signer and signature) so that no one but a validator can make an idle chain
+        produce blocks; the machine checks it again when it takes it."""
+        if self._held_commit is None:
+            return
+        height = self.machine.height + 1
+        validators = self.app.get_validators(height)
+        if isinstance(message, ProposalMessage):
+            if message.proposal.proposal.height != height:
+                return
+            refusal = get_proposal_refusal(
+                self.chain_id, validators, height, 0, message.proposal, message.block
+            )
+        else:
+            if message.vote.vote.height != height:
+                return
+            refusal = get_vote_refusal(self.chain_id, validators, height, 0, message.vote)
+        if refusal is None:
+            self._next_height_seen = True
 
     def _on_submitted(self, submitted: TxsSubmitted) -> None:
         results: list[VerifyResult] = []
@@ -454,7 +521,7 @@ class NodeCore:
         self._prepare_next_height(height + 1)
         self._outputs.append(BlockCommitted(record, pending.round))
         if pending.commit_due:
-            self._step_machine(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
+            self._start_next_height(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
         self._feed_sync_blocks()
 
     # ------------------------------------------------------------------ consensus

@@ -35,6 +35,7 @@ SIM_CONSENSUS_PARAMS = ConsensusParams(
     timeout_precommit_delta_ms=100,
     timeout_commit_ms=30,
     time_drift_ms_max=10_000,
+    empty_block_interval_ms=0,
 )
 """Small timeouts so that a seed reaches 10-20 heights in a few simulated seconds."""
 

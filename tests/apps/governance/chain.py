@@ -190,8 +190,9 @@ def equivocate(key: PrivateKey, height: int, round_: int = 0) -> DuplicateVoteEv
 
 
 class LoneValidator:
-    """A driver for a core that is the only validator: saves are confirmed, timers fire at
-    once, messages go to nobody; time moves 50 ms a step."""
+    """A driver for a core that is the only validator: saves are confirmed, messages go to
+    nobody; each step time moves 50 ms, or to the longest timer set in the step (an idle
+    chain's held commit, core/empty_blocks.py), and the timers fire."""
 
     def __init__(self, core: NodeCore, store: MemoryBlockStore, now_ms: int) -> None:
         self.core = core
@@ -207,6 +208,7 @@ class LoneValidator:
         """Carry out outputs until `heights` more blocks are committed; their records."""
         committed: list[BlockRecord] = []
         for _ in range(50 * heights):
+            step_ms = 50
             for output in self.outputs:
                 if isinstance(output, SaveBlock):
                     record = output.record
@@ -221,12 +223,13 @@ class LoneValidator:
                     self.pending.append(BlockSaved(record.height))
                 elif isinstance(output, SetTimer):
                     self.pending.append(TimerFired(output.kind, output.height, output.round))
+                    step_ms = max(step_ms, output.duration_ms)
                 elif isinstance(output, BlockCommitted):
                     committed.append(output.record)
             self.outputs = []
             if len(committed) >= heights or not self.pending:
                 break
-            self.now_ms += 50
+            self.now_ms += step_ms
             pending, self.pending = self.pending, []
             for item in pending:
                 self.handle(item)

@@ -24,6 +24,7 @@ from chainbook.apps.chain_governance import ParamSpec
 from chainbook.apps.governance.actions import SetParameter
 from chainbook.apps.governance.errors import ParameterOutOfRange, UnknownParameter
 from chainbook.apps.governance.state import get_param_specs, get_params, get_schedule
+from chainbook.chain.genesis import EMPTY_BLOCK_INTERVAL_MS_DEFAULT
 from chainbook.types import Height
 
 TIMEOUT_MS_MAX = 60_000
@@ -52,6 +53,13 @@ CONSENSUS_PARAMS: tuple[ParamSpec, ...] = (
         1_000,
         600_000,
         "how far a block time may be ahead of a validator's clock",
+    ),
+    ParamSpec(
+        "consensus.empty_block_interval_ms",
+        EMPTY_BLOCK_INTERVAL_MS_DEFAULT,
+        0,
+        3_600_000,
+        "longest wait for a transaction before an empty block (0: never wait)",
     ),
 )
 """The consensus parameters governance may change (their defaults are ConsensusParams')."""
