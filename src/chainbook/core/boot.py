@@ -35,6 +35,7 @@ from chainbook.core.book import BookReport, StoredBook, open_book
 from chainbook.core.evidence import EvidencePool
 from chainbook.core.mempool import Mempool
 from chainbook.core.node import CoreSettings, NodeCore, select_signing_key
+from chainbook.core.snapshots import SnapshotSource
 from chainbook.core.sync import BookReader
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
@@ -72,10 +73,11 @@ def boot_core(
     consensus_keys: tuple[PrivateKey, ...] = (),
     full_verify: bool = False,
     book: str = "the book",
+    snapshots: SnapshotSource | None = None,
 ) -> BootedCore:
     """`key` is the node's identity (and its consensus key unless `consensus_keys` names
     others: a rotation target held ahead of its activation height); `book` names the store in
-    errors (its path)."""
+    errors (its path); `snapshots` are the state snapshots the node serves (none: None)."""
     opened = open_book(
         store,
         genesis,
@@ -112,6 +114,7 @@ def boot_core(
         evidence=evidence,
         consensus_keys=keys,
         signing_refused=signing_refused,
+        snapshots=snapshots,
     )
     return BootedCore(core=core, report=opened.report)
 
