@@ -362,3 +362,17 @@ def test_snapshot_offer_identity_is_its_content() -> None:
     again, _ = make_snapshot(state_at_snapshot(), SNAPSHOT_HEIGHT, chunk_bytes_target=120)
     assert again == offer and again.hash == offer.hash
     assert isinstance(offer, SnapshotOffer) and isinstance(SnapshotProof, type)
+
+
+def test_chunks_past_the_bytes_an_offer_declared_are_refused() -> None:
+    def understate(message: WireMessage) -> WireMessage:
+        if isinstance(message, SnapshotsResponse):
+            offers = [
+                msgspec.structs.replace(o, state_bytes=o.state_bytes - 1) for o in message.offers
+            ]
+            return SnapshotsResponse(offers=offers)
+        return message
+
+    run = pump(StateSyncer(SERVING.genesis), {A: Peer(honest().core, understate)}, 30_000)
+    assert run.restored is None
+    assert list(run.banned) == [A] and "more than the" in run.banned[A]
