@@ -222,13 +222,18 @@ def open_book(
     registry: Registry = REGISTRY,
     from_checkpoint: bool = False,
     book: str = "the book",
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
 ) -> OpenedBook:
     """Check the book's genesis, then open it from its checkpoint or verify and replay it
     whole; with `repair`, record the genesis hash, truncate at the first damaged block and
-    bring the state table to the book's height. `book` names it in errors (its path)."""
+    bring the state table to the book's height. `book` names it in errors (its path).
+    `restored`: the state table and its tree as the caller just wrote and verified them (a
+    state sync's restore), so the checkpoint way need not read and hash them again."""
     verify_book_genesis(store, genesis, book, record=repair)
     if from_checkpoint:
-        opened = _open_from_checkpoint(store, genesis, repair=repair, registry=registry)
+        opened = _open_from_checkpoint(
+            store, genesis, repair=repair, registry=registry, restored=restored
+        )
         if opened is not None:
             return opened
     pruned_below = store.load_pruned_below()
@@ -288,7 +293,12 @@ def _open_full(
 
 
 def _open_from_checkpoint(
-    store: StoredBook, genesis: Genesis, *, repair: bool, registry: Registry
+    store: StoredBook,
+    genesis: Genesis,
+    *,
+    repair: bool,
+    registry: Registry,
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
 ) -> OpenedBook | None:
     """The checkpoint way (module docstring); None when the checkpoint cannot be used."""
     meta = store.load_state_meta()
@@ -303,8 +313,11 @@ def _open_from_checkpoint(
         return None
     if checkpoint is None:
         return None
-    kv = store.load_state()
-    tree = StateTree.from_items(kv)
+    if restored is not None and restored[1].root == meta.app_hash:
+        kv, tree = restored
+    else:
+        kv = store.load_state()
+        tree = StateTree.from_items(kv)
     if tree.root != meta.app_hash:
         return None  # the table does not hash to the root recorded with it
     if following is not None and following[0].app_hash != meta.app_hash:

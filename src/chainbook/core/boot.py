@@ -39,6 +39,7 @@ from chainbook.core.snapshots import SnapshotSource
 from chainbook.core.sync import BookReader
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Height
 
 MachineFactory = Callable[..., ConsensusMachine]
@@ -74,10 +75,12 @@ def boot_core(
     full_verify: bool = False,
     book: str = "the book",
     snapshots: SnapshotSource | None = None,
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
 ) -> BootedCore:
     """`key` is the node's identity (and its consensus key unless `consensus_keys` names
     others: a rotation target held ahead of its activation height); `book` names the store in
-    errors (its path); `snapshots` are the state snapshots the node serves (none: None)."""
+    errors (its path); `snapshots` are the state snapshots the node serves (none: None);
+    `restored` the state a state sync just wrote and verified (core/book.py open_book)."""
     opened = open_book(
         store,
         genesis,
@@ -85,6 +88,7 @@ def boot_core(
         registry=registry,
         from_checkpoint=not full_verify,
         book=book,
+        restored=restored,
     )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)

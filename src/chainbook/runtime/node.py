@@ -405,6 +405,7 @@ class Node(NodeReads):
             signing_refused=self.core.signing_refused,
             book=str(self.home.book_path),
             snapshots=self.snapshots,
+            restored=(snapshot.kv, snapshot.tree),
         )
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
