@@ -67,9 +67,10 @@ def the_tx() -> bytes:
 def genesis_hash() -> bytes:
     consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000]
     bank = [["CBK", 6], [0, 0, 0], []]
+    ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["bank", bank]],
+        [["bank", bank], ["ip", ip], ["notary", notary], ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 

@@ -23,12 +23,15 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank
+from chainbook.apps import bank, ip, notary, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.errors import DecodeError, UnknownAction
 
 MODULES: tuple[Module, ...] = (
     bank.MODULE,
+    notary.MODULE,
+    ip.MODULE,
+    vote.MODULE,
     # Add a module here (one line).
 )
 

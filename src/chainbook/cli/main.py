@@ -21,6 +21,7 @@ from chainbook.cli.ca import ca_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
+from chainbook.cli.notary import add_notary_commands
 from chainbook.cli.proofs import genesis_app, proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
@@ -52,6 +53,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     if clash:
         raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")
     add_module_commands(app, registry)
+    add_notary_commands(app)
     return app
 
 
