@@ -122,6 +122,7 @@ class FakeNode:
         self.genesis = make_genesis(
             {ALICE.address: INITIAL_BALANCE},
             validators=VALIDATOR_KEYS,
+            powers=[10] * len(VALIDATOR_KEYS),  # as VALIDATORS, which sign its commits
             chain_id=chain_id,
             app_state=app_state,
             registry=registry,
