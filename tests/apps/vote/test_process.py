@@ -260,3 +260,34 @@ def test_a_refused_vote_in_a_block_of_votes_keeps_the_others() -> None:
     assert [r.ok for r in result.receipts] == [True, False, True]
     assert ask(state, "vote", "tally", ballot="b1").counted_voters == 2
     assert send(state, ALICE, Cast("b1", 9)).code == "vote.invalid_option"
+
+
+def test_the_commit_invariants_bite_on_a_tally_that_does_not_add_up() -> None:
+    """assert_invariants (run at every commit) refuses a tally whose options do not sum to its
+    totals, or whose phase went back."""
+    import msgspec
+
+    from chainbook import codec
+    from chainbook.apps.base import PrefixedReader
+    from chainbook.apps.vote.closing import assert_invariants
+    from chainbook.apps.vote.state import Phase, TallyRecord, tally_key
+
+    state = make_state()
+    ok(state, ALICE, ballot())
+    ok(state, BOB, Cast("b1", 1))
+    before = PrefixedReader(state.kv, b"vote/")
+    key = tally_key("b1")
+    tally = codec.decode(state.kv[b"vote/" + key], TallyRecord)
+    assert_invariants(before, before, [key])  # the real one holds
+    for broken in (
+        msgspec.structs.replace(tally, weights=[0, 2, 0]),
+        msgspec.structs.replace(tally, counted_voters=2),
+        msgspec.structs.replace(tally, committed_voters=1, committed_weight=1),
+    ):
+        after = PrefixedReader({**state.kv, b"vote/" + key: codec.encode(broken)}, b"vote/")
+        with pytest.raises(AssertionError):
+            assert_invariants(before, after, [key])
+    final = msgspec.structs.replace(tally, phase=Phase.FINAL)
+    final_view = PrefixedReader({**state.kv, b"vote/" + key: codec.encode(final)}, b"vote/")
+    with pytest.raises(AssertionError):
+        assert_invariants(final_view, before, [key])
