@@ -115,6 +115,8 @@ def check_tallies(state: LedgerState, ballots: list[Ballot]) -> None:
             hidden = [v for v in model.voters.values() if v.commitment and v.choice is None]
             assert tally.unrevealed_voters == len(hidden)
             assert tally.unrevealed_weight == sum(v.weight for v in hidden)
+        else:
+            assert tally.unrevealed_voters == tally.unrevealed_weight == 0
         for key in KEYS:
             answer = ask(state, "vote", "voter", ballot=model.name, address=key.address)
             voter = model.voters.get(key.address)

@@ -136,6 +136,8 @@ def query_tally(ctx: QueryContext, request: BallotRequest) -> TallyInfo:
     if record is None:
         return TallyInfo(ballot=request.ballot, found=False)
     tally = get_tally(ctx.view, request.ballot)
+    committed_voters = tally.committed_voters if record.secret else tally.counted_voters
+    committed_weight = tally.committed_weight if record.secret else tally.counted_weight
     return TallyInfo(
         ballot=request.ballot,
         found=True,
@@ -149,8 +151,8 @@ def query_tally(ctx: QueryContext, request: BallotRequest) -> TallyInfo:
         counted_weight=tally.counted_weight,
         eligible_voters=record.voters,
         eligible_weight=record.voters_weight,
-        unrevealed_voters=tally.committed_voters - tally.counted_voters,
-        unrevealed_weight=tally.committed_weight - tally.counted_weight,
+        unrevealed_voters=committed_voters - tally.counted_voters,
+        unrevealed_weight=committed_weight - tally.counted_weight,
         final=tally.phase is Phase.FINAL,
     )
 
