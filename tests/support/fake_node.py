@@ -17,14 +17,17 @@ from typing import Any
 import msgspec
 
 from chainbook import merkle
+from chainbook.api.dry_run import dry_run_tx
 from chainbook.api.service import (
     AccountView,
+    MempoolSnapshot,
     NodeStatus,
     PeerView,
     TxLocation,
     TxProof,
     ValidatorView,
 )
+from chainbook.api.stream import EventHub
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
@@ -33,10 +36,14 @@ from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
 from chainbook.core.mempool import Mempool
 from chainbook.errors import InvalidInput, MempoolFull
+from chainbook.index.entries import compute_block_entries
+from chainbook.index.search import IndexUnavailable, TxPage, TxSearch
+from chainbook.index.sqlite_index import SqliteTxIndex
 from chainbook.ledger.execute import BlockContext, apply_block_result, execute_block
 from chainbook.ledger.queries import run_query
+from chainbook.ledger.receipts import Event, Receipt
 from chainbook.ledger.state import LedgerState, get_nonce
-from chainbook.types import Address, Hash, Height
+from chainbook.types import Address, Hash, Height, TimeMs
 from tests.support.chain import ALICE, BOB, CHAIN_ID, GENESIS_TIME_MS, make_genesis, validator_keys
 from tests.support.ledger import balance_of
 
@@ -123,6 +130,11 @@ class FakeNode:
         self.mempool_full = False
         self.auto_commit = True
         self.book_repairs = 0
+        self.syncing = False
+        self.receipts: dict[Height, list[Receipt]] = {}
+        self.events = EventHub(registry)
+        self.index: SqliteTxIndex | None = SqliteTxIndex(":memory:")
+        """The real embedded index, written at each commit (None: a node without one)."""
 
     # --- NodeService ---------------------------------------------------------------------------
 
@@ -197,7 +209,7 @@ class FakeNode:
             latest_block_hash=compute_header_hash(block.header).hex() if block else "",
             latest_block_time_ms=block.header.time_ms if block else 0,
             round=0,
-            syncing=False,
+            syncing=self.syncing,
             mempool_txs=len(self.mempool),
             peers=[
                 PeerView(
@@ -218,6 +230,35 @@ class FakeNode:
 
     def metrics_text(self) -> bytes:
         return f"# TYPE chainbook_height gauge\nchainbook_height {self.height}\n".encode()
+
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        for height, block in self.blocks.items():
+            if compute_header_hash(block.header) == block_hash:
+                return height
+        return None
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        return self.receipts.get(height)
+
+    def get_block_events(self, height: Height) -> list[Event] | None:
+        if self.index is None:
+            return None
+        return self.index.get_block_events(height)
+
+    def search_txs(self, search: TxSearch) -> TxPage:
+        if self.index is None:
+            raise IndexUnavailable("this node keeps no transaction index (index = \"off\")")
+        return self.index.search(search)
+
+    def get_mempool(self, hashes_max: int) -> MempoolSnapshot:
+        stats = self.mempool.stats()
+        reaped = self.mempool.reap(hashes_max, 1 << 40)
+        return MempoolSnapshot(
+            txs=stats.txs, bytes=stats.bytes, senders=stats.senders, hashes=[t.hash for t in reaped]
+        )
+
+    def dry_run(self, tx: DecodedTx, time_ms: TimeMs) -> Receipt:
+        return dry_run_tx(self.state, self.chain_id, tx, time_ms)
 
     # --- test controls -------------------------------------------------------------------------
 
@@ -263,4 +304,9 @@ class FakeNode:
             self.locations[receipt.tx_hash] = TxLocation(
                 height=height, index=receipt.index, receipt=receipt
             )
+        self.receipts[height] = result.receipts
+        if self.index is not None:
+            entries = compute_block_entries(block, result.receipts, result.events, self.registry)
+            self.index.write_blocks([entries])
+        self.events.publish(block, result.receipts, result.events)
         return block

@@ -11,11 +11,14 @@ from typing import Any, Protocol
 
 import msgspec
 
+from chainbook.api.stream import EventHub
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.errors import InvalidInput
-from chainbook.ledger.receipts import Receipt
+from chainbook.index.search import TxPage, TxSearch
+from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Address, Hash, Height, Nonce, Round, TimeMs
 
 
@@ -68,6 +71,16 @@ class ValidatorView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     power: int
 
 
+class MempoolSnapshot(msgspec.Struct, frozen=True):
+    """What waits in the node's mempool: counts and the first pending hashes in proposal
+    order (the mempool changes between two calls, so it is shown, not paged)."""
+
+    txs: int
+    bytes: int
+    senders: int
+    hashes: list[Hash]
+
+
 class NodeStatus(msgspec.Struct, frozen=True):
     chain_id: str
     node_id: str
@@ -89,10 +102,24 @@ class NodeStatus(msgspec.Struct, frozen=True):
     signing_refused: str | None = None
     """Why this validator does not sign (its consensus record was lost: an operator must run
     `chainbook node reset-signing`), or None."""
+    node_version: str = ""
+    """The chainbook release the node runs (filled in by the API)."""
+    protocol_version: int = 0
+    """The p2p protocol version (filled in by the API)."""
+    genesis_hash: str = ""
+    """The hash of the genesis file the node runs (filled in by the API)."""
+    index_height: int | None = None
+    """The height the transaction index has reached (None: no index)."""
 
 
 class NodeService(Protocol):
     chain_id: str
+    genesis: Genesis
+
+    @property
+    def events(self) -> EventHub:
+        """The stream of committed blocks (api/stream.py) the node publishes to."""
+        ...
 
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
         """Admit into the mempool and gossip; raises chainbook.errors.InvalidTransaction."""
@@ -131,9 +158,35 @@ class NodeService(Protocol):
         """Prometheus text exposition of the node's metrics."""
         ...
 
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        """The height of the committed block with this hash, or None."""
+        ...
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        """Every receipt of the block at `height`, in block order."""
+        ...
+
+    def get_block_events(self, height: Height) -> list[Event] | None:
+        """The block-level events of `height` (begin-block hooks: the bank's mint), as the
+        index recorded them; None when the index has not reached the height (or is off)."""
+        ...
+
+    def search_txs(self, search: TxSearch) -> TxPage:
+        """Committed transactions matching `search`, a page at a time (chainbook.index);
+        raises InvalidInput (code index_unavailable) when the node keeps no index."""
+        ...
+
+    def get_mempool(self, hashes_max: int) -> MempoolSnapshot: ...
+
+    def dry_run(self, tx: DecodedTx, time_ms: TimeMs) -> Receipt:
+        """Execute `tx` on the latest committed state without committing anything
+        (api/dry_run.py); raises InvalidInput for a nonce or action the ledger refuses."""
+        ...
+
 
 __all__ = [
     "AccountView",
+    "MempoolSnapshot",
     "NodeService",
     "NodeStatus",
     "PeerView",

@@ -16,6 +16,7 @@ fetches the missing blocks from peers, verifying each commit certificate on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import msgspec
@@ -25,7 +26,7 @@ from chainbook.chain.block import Block, Header
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.verify import StoredChain, verify_stored_chain
 from chainbook.errors import CorruptBook
-from chainbook.ledger.execute import replay_block
+from chainbook.ledger.execute import BlockResult, replay_block
 from chainbook.ledger.state import LedgerState
 from chainbook.types import Hash, Height
 
@@ -72,8 +73,18 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
+BlockReplayed = Callable[[Block, BlockResult], None]
+"""Told of each block replayed, with what executing it produced (the runtime re-feeds its
+transaction index from it: block-level events are not stored in the book)."""
+
+
 def open_book(
-    store: StoredBook, genesis: Genesis, *, repair: bool = True, registry: Registry = REGISTRY
+    store: StoredBook,
+    genesis: Genesis,
+    *,
+    repair: bool = True,
+    registry: Registry = REGISTRY,
+    on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook:
     """Verify and replay the stored book; with `repair`, truncate at the first damaged block."""
     chain_report = verify_stored_chain(store, genesis.chain_id, genesis)
@@ -89,10 +100,12 @@ def open_book(
         block = store.load_block(height)
         assert block is not None, "verify_stored_chain walked this height"
         try:
-            replay_block(state, block)
+            result = replay_block(state, block)
         except CorruptBook as exc:
             corrupt_height, reason = height, str(exc)
             break
+        if on_block_replayed is not None:
+            on_block_replayed(block, result)
         last_header = block.header
         if height == meta.height:
             table_matches = meta.app_hash == state.app_hash and store.load_state() == state.kv
@@ -118,4 +131,11 @@ def open_book(
     return OpenedBook(state=state, last_header=last_header, report=report)
 
 
-__all__ = ["BookReport", "OpenedBook", "StateCheckpointMeta", "StoredBook", "open_book"]
+__all__ = [
+    "BlockReplayed",
+    "BookReport",
+    "OpenedBook",
+    "StateCheckpointMeta",
+    "StoredBook",
+    "open_book",
+]

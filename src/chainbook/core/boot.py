@@ -26,7 +26,7 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.machine import ConsensusMachine
-from chainbook.core.book import BookReport, StoredBook, open_book
+from chainbook.core.book import BlockReplayed, BookReport, StoredBook, open_book
 from chainbook.core.mempool import Mempool
 from chainbook.core.node import CoreSettings, NodeCore
 from chainbook.core.sync import BookReader
@@ -63,8 +63,11 @@ def boot_core(
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
     registry: Registry = REGISTRY,
+    on_block_replayed: BlockReplayed | None = None,
 ) -> BootedCore:
-    opened = open_book(store, genesis, repair=repair, registry=registry)
+    opened = open_book(
+        store, genesis, repair=repair, registry=registry, on_block_replayed=on_block_replayed
+    )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
     app = LedgerApplication(genesis, state, opened.last_header, mempool)

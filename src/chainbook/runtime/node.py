@@ -43,6 +43,7 @@ from chainbook.api.service import (
     TxProof,
     ValidatorView,
 )
+from chainbook.apps.registry import REGISTRY
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
@@ -80,6 +81,7 @@ from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransa
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport, TransportConfig
+from chainbook.runtime.chain_reads import ChainReads, NodeIndexing
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
@@ -112,7 +114,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node:
+class Node(ChainReads):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -136,6 +138,8 @@ class Node:
         except ConsensusRecordMissing as exc:
             signing_refused = str(exc)
             log.critical("signing_refused", extra={"reason": signing_refused})
+        # The transaction index and event stream (runtime/chain_reads.py), fed by the replay.
+        self.indexing = NodeIndexing.open(home, self.config, REGISTRY)
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
@@ -143,8 +147,10 @@ class Node:
             record=record,
             settings=CoreSettings(),
             signing_refused=signing_refused,
+            on_block_replayed=self.indexing.catch_up,
         )
         self.core = booted.core
+        self.indexing.after_boot(self.core.height)
         self.book_report: BookReport = booted.report
         damaged = booted.report.corrupt_height is not None or salvage is not None
         self.book_repairs = 1 if damaged else 0
@@ -214,6 +220,7 @@ class Node:
         )
         await self.verifier.start()
         await self.transport.start()
+        self.indexing.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
@@ -229,6 +236,7 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.verifier.aclose()
+        self.indexing.stop()
         self.store.close()
         log.info("node_stopped", extra={"height": self.core.height})
         if self._failure is not None:
@@ -242,7 +250,8 @@ class Node:
         from chainbook.api import create_app
         from chainbook.api.server import api_server_config
 
-        config = api_server_config(create_app(self), self.config.api_host, self.config.api_port)
+        app = create_app(self, cors_origins=self.config.api_cors_origins)
+        config = api_server_config(app, self.config.api_host, self.config.api_port)
         server = uvicorn.Server(config)
         # The node owns the signals (graceful stop of p2p, store and API together).
         server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
@@ -330,6 +339,7 @@ class Node:
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
         self._last_block_time_ms = block.header.time_ms
+        self.indexing.on_committed(record)
         log.info(
             "block_committed",
             extra={
@@ -494,6 +504,7 @@ class Node:
             ],
             book_repairs=self.book_repairs,
             signing_refused=core.signing_refused,
+            index_height=self.indexing.indexed_height,
         )
 
     def metrics_text(self) -> bytes:

@@ -1,0 +1,71 @@
+"""The OpenAPI document of the node, built from the msgspec views the routes answer with.
+
+FastAPI derives schemas from pydantic models; the API's views are msgspec Structs, so a route
+declares its answers with `responses({200: View}, 400, 404)` and the app (`NodeApi`) adds the
+schemas of every type in `documented_types` to the document's components. Error statuses come
+from api/errors.py, so the document lists exactly the statuses the codes map to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from chainbook.api.errors import ERROR_DESCRIPTIONS
+
+REF = "#/components/schemas/{name}"
+
+
+def schema_ref(type_: type) -> dict[str, Any]:
+    return {"$ref": REF.format(name=type_.__name__)}
+
+
+def responses(ok: dict[int, type], *errors: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses`: the views of the success statuses, the ErrorView of the others."""
+    answer: dict[int | str, dict[str, Any]] = {
+        status: {"description": "OK", "content": {"application/json": {"schema": schema_ref(t)}}}
+        for status, t in ok.items()
+    }
+    for status in errors:
+        answer[status] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": REF.format(name="ErrorView")}}},
+        }
+    return answer
+
+
+def request_body(type_: type) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema_ref(type_)}},
+        }
+    }
+
+
+class NodeApi(FastAPI):
+    """A FastAPI app whose OpenAPI components include the msgspec views in
+    `documented_types` (route files extend it)."""
+
+    documented_types: list[type]
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = get_openapi(
+                title=self.title,
+                version=self.version,
+                description=self.description,
+                routes=self.routes,
+            )
+            _, components = msgspec.json.schema_components(
+                tuple(dict.fromkeys(self.documented_types)), ref_template=REF
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            self.openapi_schema = schema
+        return self.openapi_schema
+
+
+__all__ = ["REF", "NodeApi", "request_body", "responses", "schema_ref"]
