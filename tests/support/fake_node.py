@@ -112,6 +112,7 @@ class FakeNode:
         chain_id: str = CHAIN_ID,
         registry: Registry = REGISTRY,
         app_state: dict[str, Any] | None = None,
+        block_reward: int = 0,
     ) -> None:
         self.chain_id = chain_id
         self.registry = registry
@@ -121,6 +122,8 @@ class FakeNode:
             chain_id=chain_id,
             app_state=app_state,
             registry=registry,
+            block_reward=block_reward,
+            supply_max=INITIAL_BALANCE + 1_000 * block_reward if block_reward else 0,
         )
         self.state = LedgerState.from_genesis(self.genesis, registry)
         self.mempool = Mempool(chain_id, self.state)
