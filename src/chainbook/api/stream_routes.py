@@ -13,6 +13,7 @@ socket with 4400 and the reason; too many subscribers 1013; a subscriber too slo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import msgspec
@@ -29,6 +30,7 @@ from chainbook.api.stream import (
     STREAM_REPLAY_HEIGHTS_MAX,
     StreamFilter,
     SubscribedMessage,
+    Subscription,
     TooManySubscribers,
     compute_message,
 )
@@ -101,6 +103,8 @@ def add_stream_routes(app: FastAPI, service: NodeService) -> None:
         except TooManySubscribers as exc:
             await _close(socket, CLOSE_TRY_LATER, f"too many subscribers: {exc}")
             return
+        # The client sends nothing; reading tells us when it (or the server) hangs up.
+        closed = asyncio.create_task(_wait_closed(socket))
         try:
             latest = hub.latest_height if hub.latest_height else service.status().height
             start = latest + 1 if from_height is None else from_height
@@ -124,7 +128,9 @@ def add_stream_routes(app: FastAPI, service: NodeService) -> None:
                 await _send(socket, block, wanted)
                 next_height += 1
             while True:
-                block = await subscription.next()
+                block = await _next_or_closed(subscription, closed)
+                if closed.done():
+                    return
                 if block is None:
                     await _close(
                         socket,
@@ -148,7 +154,25 @@ def add_stream_routes(app: FastAPI, service: NodeService) -> None:
         except WebSocketDisconnect:
             return
         finally:
+            closed.cancel()
             subscription.close()
+
+
+async def _wait_closed(socket: WebSocket) -> None:
+    with contextlib.suppress(Exception):
+        while (await socket.receive())["type"] != "websocket.disconnect":
+            pass
+
+
+async def _next_or_closed(
+    subscription: Subscription, closed: asyncio.Task[None]
+) -> IndexedBlock | None:
+    waiting = asyncio.ensure_future(subscription.next())
+    await asyncio.wait({waiting, closed}, return_when=asyncio.FIRST_COMPLETED)
+    if not waiting.done():
+        waiting.cancel()
+        return None
+    return waiting.result()
 
 
 async def _send(socket: WebSocket, block: IndexedBlock, wanted: StreamFilter) -> None:

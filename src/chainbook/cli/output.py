@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from chainbook.client.amounts import COIN_DECIMALS, COIN_SYMBOL, format_amount
 from chainbook.client.http import ApiError, ClientError, NodeUnreachable
 from chainbook.client.verify import ProofError
 from chainbook.errors import ChainbookError
@@ -46,8 +47,6 @@ class _FreshConsole:
 console = _FreshConsole()
 err_console = _FreshConsole(stderr=True)
 
-COIN_DECIMALS = 6
-COIN_SYMBOL = "CBK"
 
 
 class UserError(Exception):
@@ -79,14 +78,6 @@ def friendly_errors() -> Iterator[None]:
         raise fail("interrupted", 130) from None
 
 
-def format_amount(amount: int, decimals: int = COIN_DECIMALS) -> str:
-    """12_500_000 -> "12.5 CBK" with integer arithmetic (no float ever touches an amount)."""
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**decimals)
-    fraction_text = f"{fraction:0{decimals}d}".rstrip("0")
-    return f"{sign}{whole:,}{'.' + fraction_text if fraction_text else ''} {COIN_SYMBOL}"
-
-
 def key_value_table(title: str, rows: list[tuple[str, Any]]) -> Table:
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold cyan")
@@ -116,6 +107,8 @@ def import_optional(module: str, attribute: str, what: str) -> Callable[..., Any
 
 
 __all__ = [
+    "COIN_DECIMALS",
+    "COIN_SYMBOL",
     "UserError",
     "console",
     "err_console",
