@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test sim bench lint clean
+.PHONY: demo test sim bench lint clean setup-system
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ sim: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/chainbook bench
+
+# System packages (the PostgreSQL server the index tests run against): needs root.
+setup-system:
+	bash ci/system-packages.sh
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests

@@ -31,7 +31,7 @@ from chainbook.api.stream import EventHub
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.tx import DecodedTx
+from chainbook.chain.tx import DecodedTx, verify_tx
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
 from chainbook.core.mempool import Mempool
@@ -282,7 +282,14 @@ class FakeNode:
 
     def commit_pending(self) -> Block:
         """Execute the whole mempool as the next block, with the real ledger."""
-        txs = self.mempool.reap(len(self.mempool) + 1, 1 << 40)
+        return self.commit_decoded(self.mempool.reap(len(self.mempool) + 1, 1 << 40))
+
+    def commit_txs(self, txs: list[bytes]) -> Block:
+        """Execute these signed transactions as the next block, past the mempool (as a
+        proposer whose mempool raced another spend would: an action may fail in the block)."""
+        return self.commit_decoded([verify_tx(self.chain_id, tx) for tx in txs])
+
+    def commit_decoded(self, txs: list[DecodedTx]) -> Block:
         height = self.height + 1
         time_ms = GENESIS_TIME_MS + height * 1000
         proposer = VALIDATORS.validators[height % 4].address

@@ -117,7 +117,7 @@ def is_tx_match(tx: IndexedTx, wanted: StreamFilter) -> bool:
         return False
     if wanted.item is not None:
         in_events = any(v == wanted.item for e in tx.events for _, v in e.attributes)
-        if not in_events and wanted.item not in [v for v in tx.fields.values()]:
+        if not in_events and wanted.item not in tx.fields.values():
             return False
     return True
 

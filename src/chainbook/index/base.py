@@ -110,8 +110,10 @@ class SqlIndex:
 
     def truncate_from(self, height: Height) -> None:
         with self._write_transaction() as cursor:
-            for text in sql.DELETE_FROM_HEIGHT:
-                cursor.execute(self._sql[text], (height,))
+            for text, params in zip(
+                sql.DELETE_FROM_HEIGHT, sql.compute_delete_params(height), strict=True
+            ):
+                cursor.execute(self._sql[text], params)
             cursor.execute(self._upsert_height_sql(), (sql.INDEXED_HEIGHT_KEY, height - 1))
 
     def search(self, search: TxSearch) -> TxPage:

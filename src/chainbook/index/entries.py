@@ -19,12 +19,14 @@ import re
 from typing import Any
 
 import msgspec
+import msgspec.inspect as mi
 
+from chainbook import codec
 from chainbook.apps.base import get_action_tag
 from chainbook.apps.fields import to_json_value
 from chainbook.apps.registry import Registry
 from chainbook.chain.block import Block
-from chainbook.chain.tx import decode_tx
+from chainbook.chain.tx import SignedTx, TxBody, get_sender
 from chainbook.crypto import ADDRESS_BYTES
 from chainbook.errors import InvalidInput
 from chainbook.ledger.receipts import Event, Receipt
@@ -48,9 +50,17 @@ class IndexedTx(msgspec.Struct, frozen=True):
     """Sorted, each once; the sender among them."""
     event_types: list[str]
     """Sorted "<module>.<kind>", each once."""
-    fields: dict[str, Any]
-    """The action as JSON (apps/fields.py to_json_value), for the stream's decoded view."""
+    action_value: Any
+    """The decoded action (None if it does not decode); the stream shows it as JSON."""
     events: list[Event]
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The action's fields as JSON (apps/fields.py to_json_value)."""
+        if self.action_value is None:
+            return {}
+        json_value = to_json_value(self.action_value)
+        return {k: v for k, v in json_value.items() if k != "type"}
 
 
 class IndexedBlock(msgspec.Struct, frozen=True):
@@ -85,39 +95,68 @@ def compute_block_entries(
 def compute_tx_entry(
     height: Height, index: int, tx_bytes: bytes, receipt: Receipt, registry: Registry
 ) -> IndexedTx:
-    decoded = decode_tx(tx_bytes, hash_=receipt.tx_hash)
-    accounts = {decoded.sender}
+    # Committed bytes were checked (canonical, signed) before the block was: decode only.
+    signed = codec.decode(tx_bytes, SignedTx)
+    body = codec.decode(signed.body, TxBody)
+    sender = get_sender(signed.public_key)
+    accounts = {sender}
     module = tag = ""
-    fields: dict[str, Any] = {}
+    action: Any = None
     try:
-        action = registry.decode_action(decoded.action_bytes)
+        action = registry.decode_action(bytes(body.action))
     except InvalidInput:
         pass
     else:
+        action_type = type(action)
         module = registry.module_for(action).name
-        tag = get_action_tag(type(action))
-        collect_addresses(action, accounts)
-        json_value = to_json_value(action)
-        fields = {k: v for k, v in json_value.items() if k != "type"}
+        tag = get_action_tag(action_type)
+        for name in _get_address_fields(action_type):
+            collect_addresses(getattr(action, name), accounts)
     for event in receipt.events:
         for _, value in event.attributes:
-            if _ADDRESS_HEX.fullmatch(value):
+            if len(value) == 2 * ADDRESS_BYTES and _ADDRESS_HEX.fullmatch(value):
                 accounts.add(bytes.fromhex(value))
     return IndexedTx(
         height=height,
         index=index,
         hash=receipt.tx_hash,
-        sender=decoded.sender,
-        nonce=decoded.nonce,
+        sender=sender,
+        nonce=body.nonce,
         module=module,
         action=tag,
         ok=receipt.ok,
         error=receipt.error,
         accounts=sorted(accounts),
         event_types=sorted({f"{e.module}.{e.kind}" for e in receipt.events}),
-        fields=fields,
-        events=list(receipt.events),
+        action_value=action,
+        events=receipt.events,
     )
+
+
+_address_fields: dict[type, tuple[str, ...]] = {}
+"""Per action type, the fields that may hold a 20-byte value (bytes, or containers that may
+hold bytes): found once from the type, so an action is not walked field by field."""
+
+
+def _get_address_fields(action_type: type) -> tuple[str, ...]:
+    names = _address_fields.get(action_type)
+    if names is None:
+        info = mi.type_info(action_type)
+        assert isinstance(info, mi.StructType)
+        names = tuple(f.name for f in info.fields if _may_hold_bytes(f.type))
+        _address_fields[action_type] = names
+    return names
+
+
+def _may_hold_bytes(info: mi.Type) -> bool:
+    match info:
+        case mi.BytesType(min_length=low, max_length=high):
+            return low is None or high is None or low <= ADDRESS_BYTES <= high
+        case mi.StrType() | mi.IntType() | mi.BoolType() | mi.NoneType() | mi.EnumType():
+            return False
+        case mi.UnionType(types=types):
+            return any(_may_hold_bytes(t) for t in types)
+    return True  # lists, dicts, nested structs: walked
 
 
 def collect_addresses(value: Any, found: set[Address]) -> None:
