@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from chainbook.api import create_app
 from chainbook.api.chain_routes import HEALTH_BLOCK_AGE_MS_MAX, compute_health
+from chainbook.api.paths import HEIGHT_MAX
 from chainbook.apps.bank.actions import Transfer
 from chainbook.chain.tx import sign_tx
 from chainbook.ledger.genesis import load_genesis
@@ -120,6 +121,7 @@ def test_block_results_without_an_index_say_events_unknown(node: FakeNode) -> No
         "%C2%B2",  # superscript two: str.isdigit() says yes
         "%D9%A1%D9%A2",  # Arabic-Indic 12: int() accepts it
         str(2**63),  # past SQLite's INTEGER
+        "01",
         str(2**64 + 5),
         "0",
         "-1",
@@ -134,8 +136,9 @@ def test_bad_heights_are_400_never_500(http: TestClient, node: FakeNode, height:
         assert_error(http.get(path), 400, "invalid_height", "ASCII")
 
 
-def test_the_largest_height_is_a_clean_404(http: TestClient) -> None:
-    assert_error(http.get(f"/blocks/{2**63 - 1}"), 404, "not_found")
+def test_the_largest_height_is_a_clean_404_and_one_more_is_400(http: TestClient) -> None:
+    assert_error(http.get(f"/blocks/{HEIGHT_MAX}"), 404, "not_found")
+    assert_error(http.get(f"/blocks/{HEIGHT_MAX + 1}"), 400, "invalid_height")
 
 
 # --- transactions ---------------------------------------------------------------------------

@@ -43,8 +43,9 @@ import importlib.metadata
 from collections.abc import Sequence
 
 import msgspec
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from chainbook import limits
@@ -64,7 +65,15 @@ from chainbook.api.errors import (
 from chainbook.api.errors import error_response as _error_response
 from chainbook.api.module_routes import add_module_routes
 from chainbook.api.openapi import NodeApi, request_body, responses
-from chainbook.api.paths import parse_address_param, parse_hash, parse_height
+from chainbook.api.paths import (
+    ADDRESS_PATTERN,
+    HASH_PATTERN,
+    HEIGHT_PATTERN,
+    parse_address_param,
+    parse_hash,
+    parse_height,
+    pattern,
+)
 from chainbook.api.search_routes import add_search_routes
 from chainbook.api.service import AccountView, NodeService, NodeStatus, TxLocation
 from chainbook.api.stream_routes import add_stream_routes
@@ -75,6 +84,7 @@ from chainbook.p2p.handshake import PROTOCOL_VERSION
 from chainbook.types import Height
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+POST_ONLY_TX_PATHS = frozenset({"batch", "dry-run"})
 WAIT_TIMEOUT_S_DEFAULT = 10.0
 
 
@@ -239,7 +249,9 @@ def _add_tx_routes(app: FastAPI, service: NodeService, registry: Registry) -> No
         summary="A committed transaction with its receipt and inclusion proof",
         responses=_responses({200: views.TxView}, 400, 404),
     )
-    async def get_tx(tx_hash: str) -> Response:
+    async def get_tx(tx_hash: str = Path(json_schema_extra=pattern(HASH_PATTERN))) -> Response:
+        if tx_hash in POST_ONLY_TX_PATHS:  # POST /txs/batch, /txs/dry-run: not a hash
+            raise StarletteHTTPException(405, headers={"Allow": "POST"})
         hash_ = parse_hash(tx_hash)
         proof = service.get_tx_proof(hash_)
         if proof is not None:
@@ -275,7 +287,7 @@ def _add_block_routes(app: FastAPI, service: NodeService) -> None:
         summary="A committed block by height",
         responses=_responses({200: views.BlockView}, 400, 404),
     )
-    async def get_block(height: str) -> Response:
+    async def get_block(height: str = Path(json_schema_extra=pattern(HEIGHT_PATTERN))) -> Response:
         return block_view(parse_height(height))
 
 
@@ -285,7 +297,9 @@ def _add_node_routes(app: FastAPI, service: NodeService) -> None:
         summary="An account's nonces (its balances are module queries: /apps/bank/balance)",
         responses=_responses({200: AccountView}, 400),
     )
-    async def get_account(address: str) -> Response:
+    async def get_account(
+        address: str = Path(json_schema_extra=pattern(ADDRESS_PATTERN)),
+    ) -> Response:
         return JSONView(service.get_account(parse_address_param(address)))
 
     @app.get(

@@ -18,14 +18,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Path, Query
 from starlette.responses import Response
 
 from chainbook import limits
 from chainbook.api import chain_views, views
 from chainbook.api.errors import ApiProblem, JSONView
 from chainbook.api.openapi import NodeApi, responses
-from chainbook.api.paths import parse_choice, parse_count, parse_hash, parse_height
+from chainbook.api.paths import (
+    HASH_PATTERN,
+    HEIGHT_PATTERN,
+    count_pattern,
+    parse_choice,
+    parse_count,
+    parse_hash,
+    parse_height,
+    pattern,
+)
 from chainbook.api.service import NodeService
 from chainbook.ledger.genesis import dump_genesis
 from chainbook.types import Height
@@ -79,7 +88,13 @@ def add_chain_routes(app: NodeApi, service: NodeService, clock_ms: Any = now_ms)
             raise ApiProblem("not_ready", health.reason)
         return JSONView(health)
 
-    @app.get("/health/live", summary="Liveness: 200 while the process answers")
+    @app.get(
+        "/health/live",
+        summary="Liveness: 200 while the process answers",
+        responses={200: {"description": "Alive", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"const": "ok"}},
+            "required": ["status"]}}}}},
+    )
     async def get_liveness() -> Response:
         return JSONView({"status": "ok"})
 
@@ -99,7 +114,9 @@ def add_chain_routes(app: NodeApi, service: NodeService, clock_ms: Any = now_ms)
         summary="A committed block by its hash",
         responses=responses({200: views.BlockView}, 400, 404),
     )
-    async def get_block_by_hash(block_hash: str) -> Response:
+    async def get_block_by_hash(
+        block_hash: str = Path(json_schema_extra=pattern(HASH_PATTERN)),
+    ) -> Response:
         hash_ = parse_hash(block_hash)
         height = service.find_block_height(hash_)
         block = service.get_block(height) if height is not None else None
@@ -112,7 +129,9 @@ def add_chain_routes(app: NodeApi, service: NodeService, clock_ms: Any = now_ms)
         summary="A block's receipts and block-level events (e.g. the bank.mint reward)",
         responses=responses({200: chain_views.BlockResultsView}, 400, 404),
     )
-    async def get_block_results(height: str) -> Response:
+    async def get_block_results(
+        height: str = Path(json_schema_extra=pattern(HEIGHT_PATTERN)),
+    ) -> Response:
         parsed = parse_height(height)
         block = service.get_block(parsed)
         receipts = service.get_receipts(parsed) if block is not None else None
@@ -138,13 +157,19 @@ def _add_block_page_route(app: FastAPI, service: NodeService) -> None:
     )
     async def get_blocks(
         cursor: str | None = Query(
-            None, description="The height to start at (a page's next_cursor); default: the "
-            "latest (desc) or 1 (asc)."
+            None,
+            description="The height to start at (a page's next_cursor); default: the latest "
+            "(desc) or 1 (asc).",
+            json_schema_extra=pattern(HEIGHT_PATTERN),
         ),
         limit: str | None = Query(
-            None, description=f"Blocks per page, 1 to {limits.api_block_range_max}."
+            None,
+            description=f"Blocks per page, 1 to {limits.api_block_range_max}.",
+            json_schema_extra=pattern(count_pattern(limits.api_block_range_max)),
         ),
-        order: str | None = Query(None, description="desc (default) or asc."),
+        order: str | None = Query(
+            None, description="desc (default) or asc.", json_schema_extra={"enum": ["desc", "asc"]}
+        ),
     ) -> Response:
         count = parse_count(limit, "limit", BLOCK_PAGE_DEFAULT, limits.api_block_range_max)
         direction = parse_choice(order, "order", ("desc", "asc"))

@@ -88,9 +88,11 @@ class JSONView(Response):
         return msgspec.json.encode(content)
 
 
-def error_response(code: str, message: str) -> Response:
+def error_response(code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     status = get_status_for_code(code)
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    headers = dict(headers or {})
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_S)
     return JSONView(views.ErrorView(error=code, message=message), status, headers=headers)
 
 
@@ -134,7 +136,8 @@ async def _on_http_exception(_: Request, exc: Exception) -> Response:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
     if code is None:  # Starlette's own 400 (a malformed request line or form)
         code = "invalid_request"
-    return error_response(code, str(exc.detail))
+    # Keep Starlette's headers: a 405 carries Allow, the methods the route takes (RFC 9110).
+    return error_response(code, str(exc.detail), dict(exc.headers or {}))
 
 
 def add_error_handlers(app: FastAPI) -> None:

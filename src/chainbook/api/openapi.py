@@ -64,8 +64,26 @@ class NodeApi(FastAPI):
                 tuple(dict.fromkeys(self.documented_types)), ref_template=REF
             )
             schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            _keep_only_refs(schema)
             self.openapi_schema = schema
         return self.openapi_schema
+
+
+def _keep_only_refs(document: dict[str, Any]) -> None:
+    """FastAPI merges its own guess (from the `-> Response` annotation: a string) into a
+    declared response schema; a declared $ref is the whole truth, so keep only it. And the
+    422 it lists for request validation is the API's 400."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.get("responses", {})
+            # FastAPI documents a 422 for every parameter; this API answers 400 (errors.py).
+            if answers.pop("422", None) is not None and "400" not in answers:
+                answers["400"] = responses({}, 400)[400]
+            for response in answers.values():
+                for media in response.get("content", {}).values():
+                    schema = media.get("schema", {})
+                    if "$ref" in schema:
+                        media["schema"] = {"$ref": schema["$ref"]}
 
 
 __all__ = ["REF", "NodeApi", "request_body", "responses", "schema_ref"]

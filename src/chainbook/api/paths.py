@@ -19,11 +19,26 @@ from chainbook.api.errors import ApiProblem
 from chainbook.crypto import ADDRESS_BYTES, HASH_BYTES, parse_address
 from chainbook.types import Hash, Height
 
-HEIGHT_MAX = 2**63 - 1
-"""The largest height the book can hold (SQLite INTEGER); beyond it nothing exists."""
+HEIGHT_MAX = 10**18 - 1
+"""The largest height a URL may name: 18 digits, within SQLite's INTEGER (2^63 - 1) and some
+31 billion years of one-second blocks; beyond it nothing exists."""
 
-_ASCII_DECIMAL = re.compile(r"[0-9]{1,19}")
-_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]*")
+# The OpenAPI document gives each parameter exactly the pattern its parser accepts, so a
+# schema-valid value is never refused and a schema-invalid one never accepted.
+HEIGHT_PATTERN = "^[1-9][0-9]{0,17}$"
+HASH_PATTERN = "^(0x)?[0-9a-fA-F]{64}$"
+ADDRESS_PATTERN = "^(0x)?[0-9a-fA-F]{40}$"
+NAME_PATTERN = "^[ -~]{1,100}$"
+"""A module, event type or action tag: 1 to 100 printable ASCII characters."""
+
+_HEIGHT = re.compile(HEIGHT_PATTERN[1:-1])
+
+
+def count_pattern(maximum: int) -> str:
+    """The pattern of the decimal integers 1 .. maximum (maximum a power of ten, or 100)."""
+    digits = len(str(maximum)) - 1
+    assert maximum == 10**digits, maximum
+    return f"^({maximum}|[1-9][0-9]{{0,{digits - 1}}})$"
 
 
 def _show(text: str) -> str:
@@ -32,7 +47,7 @@ def _show(text: str) -> str:
 
 def parse_height(text: str) -> Height:
     """A height from a path or query value: ASCII digits, 1 .. HEIGHT_MAX."""
-    if _ASCII_DECIMAL.fullmatch(text) is None or not 1 <= int(text) <= HEIGHT_MAX:
+    if _HEIGHT.fullmatch(text) is None:
         raise ApiProblem(
             "invalid_height",
             f"height must be ASCII decimal digits from 1 to {HEIGHT_MAX}, got {_show(text)}",
@@ -43,7 +58,7 @@ def parse_height(text: str) -> Height:
 def parse_optional_height(text: str | None, name: str) -> Height | None:
     if text is None:
         return None
-    if _ASCII_DECIMAL.fullmatch(text) is None or not 1 <= int(text) <= HEIGHT_MAX:
+    if _HEIGHT.fullmatch(text) is None:
         raise ApiProblem(
             "invalid_request",
             f"parameter {name!r} must be ASCII decimal digits from 1 to {HEIGHT_MAX}, "
@@ -56,7 +71,7 @@ def parse_count(text: str | None, name: str, default: int, maximum: int) -> int:
     """A count parameter (limit=...): ASCII digits, 1 .. maximum."""
     if text is None:
         return default
-    if _ASCII_DECIMAL.fullmatch(text) is None or not 1 <= int(text) <= maximum:
+    if re.fullmatch(count_pattern(maximum)[1:-1], text) is None:
         raise ApiProblem(
             "invalid_request",
             f"parameter {name!r} must be ASCII decimal digits from 1 to {maximum}, "
@@ -66,7 +81,7 @@ def parse_count(text: str | None, name: str, default: int, maximum: int) -> int:
 
 
 def parse_hash(text: str) -> Hash:
-    if _HEX.fullmatch(text) is None or len(text.removeprefix("0x")) != 2 * HASH_BYTES:
+    if re.fullmatch(HASH_PATTERN[1:-1], text) is None:
         raise ApiProblem(
             "invalid_hash", f"hash must be {HASH_BYTES * 2} hex characters, got {_show(text)}"
         )
@@ -75,7 +90,7 @@ def parse_hash(text: str) -> Hash:
 
 def parse_address_param(text: str) -> bytes:
     # bytes.fromhex (under crypto.parse_address) skips spaces: refuse them first.
-    if _HEX.fullmatch(text) is None:
+    if re.fullmatch(ADDRESS_PATTERN[1:-1], text) is None:
         raise ApiProblem(
             "invalid_address",
             f"address must be {ADDRESS_BYTES * 2} hex characters, got {_show(text)}",
@@ -84,6 +99,23 @@ def parse_address_param(text: str) -> bytes:
         return parse_address(text)
     except ValueError as exc:
         raise ApiProblem("invalid_address", str(exc)) from None
+
+
+def parse_name(text: str | None, name: str) -> str | None:
+    """A module, event type or action tag (NAME_PATTERN)."""
+    if text is None:
+        return None
+    if re.fullmatch(NAME_PATTERN[1:-1], text) is None:
+        raise ApiProblem(
+            "invalid_request",
+            f"parameter {name!r} must be 1 to 100 printable ASCII characters, got {_show(text)}",
+        )
+    return text
+
+
+def pattern(regex: str) -> dict[str, object]:
+    """json_schema_extra for a text parameter: its exact pattern."""
+    return {"pattern": regex}
 
 
 def parse_choice(text: str | None, name: str, choices: tuple[str, ...]) -> str:
@@ -99,7 +131,14 @@ def parse_choice(text: str | None, name: str, choices: tuple[str, ...]) -> str:
 
 
 __all__ = [
+    "ADDRESS_PATTERN",
+    "HASH_PATTERN",
     "HEIGHT_MAX",
+    "HEIGHT_PATTERN",
+    "NAME_PATTERN",
+    "count_pattern",
+    "pattern",
+    "parse_name",
     "parse_address_param",
     "parse_choice",
     "parse_count",

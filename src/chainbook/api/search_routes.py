@@ -11,18 +11,24 @@ A node that keeps no index (config index = "off") answers 503 index_unavailable.
 
 from __future__ import annotations
 
-from fastapi import Query
+from fastapi import Path, Query
 from starlette.responses import Response
 
 from chainbook import limits
 from chainbook.api import chain_views
-from chainbook.api.errors import ApiProblem, JSONView
+from chainbook.api.errors import JSONView
 from chainbook.api.openapi import NodeApi, responses
 from chainbook.api.paths import (
+    ADDRESS_PATTERN,
+    HEIGHT_PATTERN,
+    NAME_PATTERN,
+    count_pattern,
     parse_address_param,
     parse_choice,
     parse_count,
+    parse_name,
     parse_optional_height,
+    pattern,
 )
 from chainbook.api.service import NodeService
 from chainbook.index.search import (
@@ -35,7 +41,8 @@ from chainbook.index.search import (
 )
 
 MEMPOOL_HASHES_DEFAULT = 100
-_TAG_CHARS_MAX = 100
+CURSOR_PATTERN = "^[0-9]{1,19}-[0-9]{1,9}$"
+PAGE_LIMIT_SCHEMA = pattern(count_pattern(INDEX_PAGE_TXS_MAX))
 
 
 def view_page(page: TxPage) -> chain_views.TxPageView:
@@ -59,19 +66,6 @@ def view_page(page: TxPage) -> chain_views.TxPageView:
     )
 
 
-def _name(text: str | None, what: str) -> str | None:
-    """A module, event type or action tag: printable ASCII, bounded."""
-    if text is None:
-        return None
-    if not text.isascii() or not text.isprintable() or not 1 <= len(text) <= _TAG_CHARS_MAX:
-        raise ApiProblem(
-            "invalid_request",
-            f"parameter {what!r} must be 1 to {_TAG_CHARS_MAX} printable ASCII characters, "
-            f"got {text[:80]!r}",
-        )
-    return text
-
-
 def add_search_routes(app: NodeApi, service: NodeService) -> None:
     app.documented_types += [chain_views.TxPageView, chain_views.MempoolView]
 
@@ -88,9 +82,9 @@ def add_search_routes(app: NodeApi, service: NodeService) -> None:
     ) -> Response:
         wanted = TxSearch(
             account=parse_address_param(account) if account is not None else None,
-            module=_name(module, "module"),
-            event_type=_name(event, "event"),
-            action=_name(action, "action"),
+            module=parse_name(module, "module"),
+            event_type=parse_name(event, "event"),
+            action=parse_name(action, "action"),
             from_height=parse_optional_height(from_height, "from_height"),
             to_height=parse_optional_height(to_height, "to_height"),
             order=parse_choice(order, "order", ORDERS),
@@ -116,15 +110,35 @@ def add_search_routes(app: NodeApi, service: NodeService) -> None:
         responses=responses({200: chain_views.TxPageView}, 400, 503),
     )
     async def search_txs(
-        account: str | None = Query(None, description="Signer or named account (40 hex)."),
-        module: str | None = Query(None, description=filters["module"]),
-        event: str | None = Query(None, description=filters["event"]),
-        action: str | None = Query(None, description=filters["action"]),
-        from_height: str | None = Query(None, description=filters["from_height"]),
-        to_height: str | None = Query(None, description=filters["to_height"]),
-        order: str | None = Query(None, description=filters["order"]),
-        cursor: str | None = Query(None, description=filters["cursor"]),
-        limit: str | None = Query(None, description=filters["limit"]),
+        account: str | None = Query(
+            None,
+            description="Signer or named account (40 hex).",
+            json_schema_extra=pattern(ADDRESS_PATTERN),
+        ),
+        module: str | None = Query(
+            None, description=filters["module"], json_schema_extra=pattern(NAME_PATTERN)
+        ),
+        event: str | None = Query(
+            None, description=filters["event"], json_schema_extra=pattern(NAME_PATTERN)
+        ),
+        action: str | None = Query(
+            None, description=filters["action"], json_schema_extra=pattern(NAME_PATTERN)
+        ),
+        from_height: str | None = Query(
+            None, description=filters["from_height"], json_schema_extra=pattern(HEIGHT_PATTERN)
+        ),
+        to_height: str | None = Query(
+            None, description=filters["to_height"], json_schema_extra=pattern(HEIGHT_PATTERN)
+        ),
+        order: str | None = Query(
+            None, description=filters["order"], json_schema_extra={"enum": list(ORDERS)}
+        ),
+        cursor: str | None = Query(
+            None, description=filters["cursor"], json_schema_extra=pattern(CURSOR_PATTERN)
+        ),
+        limit: str | None = Query(
+            None, description=filters["limit"], json_schema_extra=PAGE_LIMIT_SCHEMA
+        ),
     ) -> Response:
         return search(account, module, event, action, from_height, to_height, order, cursor,
                       limit)
@@ -135,14 +149,28 @@ def add_search_routes(app: NodeApi, service: NodeService) -> None:
         responses=responses({200: chain_views.TxPageView}, 400, 503),
     )
     async def get_account_txs(
-        address: str,
-        module: str | None = Query(None, description=filters["module"]),
-        event: str | None = Query(None, description=filters["event"]),
-        from_height: str | None = Query(None, description=filters["from_height"]),
-        to_height: str | None = Query(None, description=filters["to_height"]),
-        order: str | None = Query(None, description=filters["order"]),
-        cursor: str | None = Query(None, description=filters["cursor"]),
-        limit: str | None = Query(None, description=filters["limit"]),
+        address: str = Path(json_schema_extra=pattern(ADDRESS_PATTERN)),
+        module: str | None = Query(
+            None, description=filters["module"], json_schema_extra=pattern(NAME_PATTERN)
+        ),
+        event: str | None = Query(
+            None, description=filters["event"], json_schema_extra=pattern(NAME_PATTERN)
+        ),
+        from_height: str | None = Query(
+            None, description=filters["from_height"], json_schema_extra=pattern(HEIGHT_PATTERN)
+        ),
+        to_height: str | None = Query(
+            None, description=filters["to_height"], json_schema_extra=pattern(HEIGHT_PATTERN)
+        ),
+        order: str | None = Query(
+            None, description=filters["order"], json_schema_extra={"enum": list(ORDERS)}
+        ),
+        cursor: str | None = Query(
+            None, description=filters["cursor"], json_schema_extra=pattern(CURSOR_PATTERN)
+        ),
+        limit: str | None = Query(
+            None, description=filters["limit"], json_schema_extra=PAGE_LIMIT_SCHEMA
+        ),
     ) -> Response:
         return search(address, module, event, None, from_height, to_height, order, cursor, limit)
 
@@ -153,7 +181,9 @@ def add_search_routes(app: NodeApi, service: NodeService) -> None:
     )
     async def get_mempool(
         limit: str | None = Query(
-            None, description=f"Hashes to list, 1 to {limits.api_mempool_hashes_max}."
+            None,
+            description=f"Hashes to list, 1 to {limits.api_mempool_hashes_max}.",
+            json_schema_extra=pattern(count_pattern(limits.api_mempool_hashes_max)),
         ),
     ) -> Response:
         count = parse_count(limit, "limit", MEMPOOL_HASHES_DEFAULT, limits.api_mempool_hashes_max)
