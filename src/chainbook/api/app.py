@@ -9,6 +9,8 @@ Endpoints (OpenAPI docs at /docs and /redoc, served with their own assets; schem
     POST /txs/batch            many at once, each admitted or refused on its own
     POST /txs/dry-run          execute without committing (dry_run_routes.py)
     GET  /txs/{hash}           a committed tx, decoded and as hex, its receipt and proof
+    GET  /txs/{hash}/receipt   its receipt file: inclusion and outcome proofs, header, commit and
+                               validator-set changes, verifiable offline (api/proof_routes.py)
     GET  /txs?account=&module=&event=&from_height=&to_height=&cursor=   search (search_routes.py)
     GET  /accounts/{address}   an account's committed nonce and pending nonce
     GET  /accounts/{address}/txs   its history (search_routes.py)
@@ -17,14 +19,18 @@ Endpoints (OpenAPI docs at /docs and /redoc, served with their own assets; schem
     GET  /blocks?cursor=&limit=    a page of block summaries (chain_routes.py)
     GET  /blocks/hash/{hash}   a block by hash; /blocks/{height}/results its receipts and
                                block events, e.g. the mint reward (chain_routes.py)
+    GET  /blocks/{height}/raw  its exact bytes (api/proof_routes.py)
     GET  /mempool              pending count, bytes, first hashes (search_routes.py)
     GET  /apps                 the app modules: actions, queries, error codes, limits
-    GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>
+    GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>;
+                               &prove=true answers a state proof file instead
     GET  /status               the node's view: height, app hash, round, peers, book repairs,
                                node and protocol versions, genesis hash
     GET  /health, /health/live readiness (503 when not committing or syncing), liveness
     GET  /genesis              the genesis file (chain_routes.py)
     GET  /validators           the current validator set
+    GET  /validators/changes   the validator-set changes up to ?to_height=H, with headers and
+                               commits (what a verifier follows from the genesis set)
     GET  /metrics              Prometheus text exposition
     WS   /events               live blocks, transactions and events (stream_routes.py)
 
@@ -74,6 +80,8 @@ from chainbook.api.paths import (
     parse_height,
     pattern,
 )
+from chainbook.api.proof_routes import add_proof_routes
+from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
 from chainbook.api.search_routes import add_search_routes
 from chainbook.api.service import AccountView, NodeService, NodeStatus, TxLocation
 from chainbook.api.stream_routes import add_stream_routes
@@ -193,6 +201,7 @@ def create_app(
     add_search_routes(app, service)
     add_dry_run_routes(app, service, registry)
     add_stream_routes(app, service)
+    add_proof_routes(app, service, JSONView, ApiProblem, parse_hash, parse_height, _responses)
     _add_tx_routes(app, service, registry)
     _add_block_routes(app, service)
     _add_node_routes(app, service)
@@ -343,12 +352,17 @@ _request_body = request_body
 _DOCUMENTED_TYPES: tuple[type, ...] = (
     views.SubmitTxRequest,
     views.SubmitTxView,
+    views.SubmitBatchRequest,
+    views.SubmitBatchView,
     views.ErrorView,
     views.TxView,
     views.BlockView,
     AccountView,
     views.ValidatorsView,
     NodeStatus,
+    ReceiptFile,
+    StateProofFile,
+    ValidatorChangesView,
 )
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from chainbook.api.errors import ERROR_DESCRIPTIONS
+from chainbook.api.paths import ADDRESS_PATTERN, HASH_PATTERN, HEIGHT_PATTERN
 
 REF = "#/components/schemas/{name}"
 
@@ -30,6 +31,9 @@ def responses(ok: dict[int, type], *errors: int) -> dict[int | str, dict[str, An
         for status, t in ok.items()
     }
     for status in errors:
+        # A caller naming 422 (FastAPI's status for a refused parameter) means the API's
+        # 400 invalid_request (api/errors.py): document what is answered.
+        status = 400 if status == 422 else status
         answer[status] = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"schema": {"$ref": REF.format(name="ErrorView")}}},
@@ -84,6 +88,27 @@ def _keep_only_refs(document: dict[str, Any]) -> None:
                     schema = media.get("schema", {})
                     if "$ref" in schema:
                         media["schema"] = {"$ref": schema["$ref"]}
+                    elif ("oneOf" in schema or "anyOf" in schema) and schema.get("type"):
+                        del schema["type"]
+            for parameter in operation.get("parameters", []):
+                _give_path_pattern(parameter)
+
+
+PATH_PATTERNS = {
+    "height": HEIGHT_PATTERN,
+    "tx_hash": HASH_PATTERN,
+    "block_hash": HASH_PATTERN,
+    "address": ADDRESS_PATTERN,
+}
+"""Path parameters are parsed by their name (api/paths.py: parse_height, parse_hash,
+parse_address_param); a route that declares none gets its parser's pattern here."""
+
+
+def _give_path_pattern(parameter: dict[str, Any]) -> None:
+    regex = PATH_PATTERNS.get(parameter.get("name", ""))
+    schema = parameter.setdefault("schema", {})
+    if parameter.get("in") == "path" and regex is not None and "pattern" not in schema:
+        schema["pattern"] = regex
 
 
 __all__ = ["REF", "NodeApi", "request_body", "responses", "schema_ref"]

@@ -16,8 +16,10 @@ from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
+from chainbook.chain.validators import Validator
 from chainbook.errors import InvalidInput
 from chainbook.index.search import TxPage, TxSearch
+from chainbook.ledger.proven_query import ProvenQuery
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Address, Hash, Height, Nonce, Round, TimeMs
 
@@ -33,16 +35,26 @@ class TxLocation(msgspec.Struct, frozen=True):
 class TxProof(msgspec.Struct, frozen=True):
     """Everything needed to check offline that a transaction is final.
 
-    The tx bytes hash (RFC 6962 leaf) up to `block.header.txs_root` through `audit_path`; the
-    header hash is what `commit` (> 2/3 of the validators' precommits) signs.
+    The tx bytes hash (RFC 6962 leaf) up to `block.header.txs_root` through `audit_path`, its
+    receipt up to `block.header.receipts_root` through `receipt_path`; the header hash is what
+    `commit` (> 2/3 of the validators' precommits) signs.
     """
 
     tx: bytes
     location: TxLocation
     audit_path: list[Hash]
+    receipt_path: list[Hash]
+    """The audit path of the receipt up to `block.header.receipts_root`."""
     tree_size: int
     block: Block
     commit: Commit
+
+
+class ValidatorSetChange(msgspec.Struct, frozen=True):
+    """The header at `height` announced `validators` as the set of height + 1."""
+
+    height: Height
+    validators: list[Validator]
 
 
 class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -143,6 +155,24 @@ class NodeService(Protocol):
 
     def get_block(self, height: Height) -> Block | None: ...
 
+    def get_block_bytes(self, height: Height) -> bytes | None:
+        """The block's exact bytes as stored (its canonical MessagePack encoding)."""
+        ...
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        """Every receipt of the block at `height`, in block order."""
+        ...
+
+    def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
+        """A module's query on the latest proven state, with a proof of each key it read
+        (ledger/proven_query.py); raises InvalidInput (UnknownQuery, ProofUnavailable)."""
+        ...
+
+    def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        """Every validator-set change announced by a header below `to_height` (so in force at
+        `to_height` at the latest), oldest first; empty while the genesis set holds."""
+        ...
+
     def get_commit(self, height: Height) -> Commit | None: ...
 
     def get_account(self, address: Address) -> AccountView: ...
@@ -160,10 +190,6 @@ class NodeService(Protocol):
 
     def find_block_height(self, block_hash: Hash) -> Height | None:
         """The height of the committed block with this hash, or None."""
-        ...
-
-    def get_receipts(self, height: Height) -> list[Receipt] | None:
-        """Every receipt of the block at `height`, in block order."""
         ...
 
     def get_block_events(self, height: Height) -> list[Event] | None:
@@ -192,5 +218,6 @@ __all__ = [
     "PeerView",
     "TxLocation",
     "TxProof",
+    "ValidatorSetChange",
     "ValidatorView",
 ]

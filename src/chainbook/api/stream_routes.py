@@ -77,9 +77,8 @@ def parse_stream_filter(params: dict[str, str]) -> tuple[StreamFilter, Height | 
 
 
 def add_stream_routes(app: FastAPI, service: NodeService) -> None:
-    hub = service.events
-
     def load(height: Height) -> IndexedBlock | None:
+        hub = service.events
         recent = hub.get_recent(height)
         if recent is not None:
             return recent
@@ -92,6 +91,7 @@ def add_stream_routes(app: FastAPI, service: NodeService) -> None:
 
     @app.websocket("/events")
     async def events(socket: WebSocket) -> None:
+        hub = service.events
         await socket.accept()
         try:
             wanted, from_height = parse_stream_filter(dict(socket.query_params))

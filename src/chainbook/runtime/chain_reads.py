@@ -98,8 +98,9 @@ class NodeIndexing:
 
 
 class ChainReads:
-    """The NodeService methods over the store, the index and the ledger state (mixed into
-    runtime/node.py's Node, which provides the attributes below)."""
+    """The NodeService methods over the index, the stream and the ledger state (mixed into
+    runtime/node.py's Node beside runtime/reads.py's NodeReads, which answers the book's
+    reads; Node provides the attributes below)."""
 
     store: SqliteBlockStore
     core: NodeCore
@@ -113,21 +114,6 @@ class ChainReads:
     def find_block_height(self, block_hash: Hash) -> Height | None:
         height: Height | None = self.store.find_block_height(block_hash)
         return height
-
-    def get_receipts(self, height: Height) -> list[Receipt] | None:
-        load_receipts = getattr(self.store, "load_receipts", None)
-        if load_receipts is not None:  # the store reads them in one go (storage/)
-            receipts: list[Receipt] | None = load_receipts(height)
-            return receipts
-        block = self.store.load_block(height)
-        if block is None:
-            return None
-        receipts = []
-        for tx_hash in block.tx_hashes:
-            found = self.store.load_tx(tx_hash)
-            assert found is not None, f"block {height} has a tx missing from the tx index"
-            receipts.append(found.receipt)
-        return receipts
 
     def get_block_events(self, height: Height) -> list[Event] | None:
         if self.indexing.index is None:
