@@ -44,6 +44,7 @@ SCRIPT = textwrap.dedent(
 
     from chainbook.client import Client, PrivateKey, Wallet, build_action, from_display
     from chainbook.client import AsyncClient, sign_tx, verify_tx_proof  # noqa: F401
+    from chainbook.client import verify_receipt_file, trust_root_from_genesis  # noqa: F401
 
     client = Client(sys.argv[1])
     status = client.status()

@@ -55,6 +55,8 @@ class TxSummaryView(View, frozen=True, forbid_unknown_fields=True):
     module: str
     action: str
     ok: bool
+    code: str
+    """The refusal's stable code, empty when ok."""
     error: str
 
 

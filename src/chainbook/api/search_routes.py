@@ -57,6 +57,7 @@ def view_page(page: TxPage) -> chain_views.TxPageView:
                 module=hit.module,
                 action=hit.action,
                 ok=hit.ok,
+                code=hit.code,
                 error=hit.error,
             )
             for hit in page.txs

@@ -80,6 +80,7 @@ class StreamTxView(msgspec.Struct, frozen=True):
     action: str
     fields: dict[str, Any]
     ok: bool
+    code: str
     error: str
     event_types: list[str]
 
@@ -175,6 +176,7 @@ def view_stream_tx(tx: IndexedTx) -> StreamTxView:
         action=tx.action,
         fields=tx.fields,
         ok=tx.ok,
+        code=tx.code,
         error=tx.error,
         event_types=tx.event_types,
     )

@@ -25,7 +25,18 @@ from chainbook.client.async_http import AsyncClient
 from chainbook.client.http import ApiError, Client, ClientError, NodeUnreachable, ReceiptTimeout
 from chainbook.client.modules import build_action
 from chainbook.client.stream import StreamRefused
-from chainbook.client.verify import ProofError, check_tx_proof, verify_tx_proof
+from chainbook.client.verify import (
+    ProofError,
+    TrustRoot,
+    VerifiedReceipt,
+    VerifiedState,
+    check_tx_proof,
+    load_proof_document,
+    trust_root_from_genesis,
+    verify_receipt_file,
+    verify_state_proof_file,
+    verify_tx_proof,
+)
 from chainbook.client.wallet import Wallet
 from chainbook.crypto import PrivateKey, address_from_public_key
 from chainbook.keyfile import load_key_file, write_key_file
@@ -42,6 +53,9 @@ __all__ = [
     "ProofError",
     "ReceiptTimeout",
     "StreamRefused",
+    "TrustRoot",
+    "VerifiedReceipt",
+    "VerifiedState",
     "Wallet",
     "address_from_public_key",
     "build_action",
@@ -49,8 +63,12 @@ __all__ = [
     "format_amount",
     "from_display",
     "load_key_file",
+    "load_proof_document",
     "sign_tx",
     "to_display",
+    "trust_root_from_genesis",
+    "verify_receipt_file",
+    "verify_state_proof_file",
     "verify_tx_proof",
     "write_key_file",
 ]

@@ -78,6 +78,29 @@ class SqlIndex:
     def _upsert_height_sql(self) -> str:
         raise NotImplementedError
 
+    def _create_tables(self, cursor: Any) -> None:
+        raise NotImplementedError
+
+    def _has_meta_table(self, cursor: Any) -> bool:
+        raise NotImplementedError
+
+    def _open_schema(self) -> None:
+        """Create the tables, or drop and recreate them when they hold another layout (the
+        node's start-up replay then refeeds the index from the book)."""
+        with self._write_transaction() as cursor:
+            version = None
+            if self._has_meta_table(cursor):
+                cursor.execute(self._sql[sql.SELECT_INDEXED_HEIGHT], (sql.SCHEMA_VERSION_KEY,))
+                row = cursor.fetchone()
+                version = None if row is None else int(row[0])
+        if version == sql.SCHEMA_VERSION:
+            return
+        with self._write_transaction() as cursor:
+            for statement in sql.DROP_TABLES:
+                cursor.execute(statement)
+            self._create_tables(cursor)
+            cursor.execute(self._upsert_height_sql(), (sql.SCHEMA_VERSION_KEY, sql.SCHEMA_VERSION))
+
     # --- TxIndex ----------------------------------------------------------------------------
 
     def indexed_height(self) -> Height:

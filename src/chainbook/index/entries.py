@@ -45,6 +45,8 @@ class IndexedTx(msgspec.Struct, frozen=True):
     action: str
     """The action's tag, "<module>.<action>"."""
     ok: bool
+    code: str
+    """The refusal's stable code (e.g. bank.insufficient_funds), empty when ok."""
     error: str
     accounts: list[Address]
     """Sorted, each once; the sender among them."""
@@ -125,6 +127,7 @@ def compute_tx_entry(
         module=module,
         action=tag,
         ok=receipt.ok,
+        code=receipt.code,
         error=receipt.error,
         accounts=sorted(accounts),
         event_types=sorted({f"{e.module}.{e.kind}" for e in receipt.events}),

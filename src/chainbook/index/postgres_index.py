@@ -48,20 +48,27 @@ class PostgresTxIndex(SqlIndex):
             writer = psycopg.connect(dsn, autocommit=True)
             writer.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             writer.execute(f"SET search_path TO {schema}")
-            with writer.transaction():
-                for statement in sql.POSTGRES_SCHEMA.split(";"):
-                    if statement.strip():
-                        writer.execute(statement)
             reader = psycopg.connect(dsn, autocommit=True)
             reader.execute(f"SET search_path TO {schema}")
+            super().__init__(writer, reader)
+            self._open_schema()
         except psycopg.Error as exc:
             raise ConfigError(f"cannot open the PostgreSQL index ({dsn!r}): {exc}") from None
-        super().__init__(writer, reader)
 
     @contextlib.contextmanager
     def _write_transaction(self) -> Iterator[Any]:
         with self._writer.transaction(), self._writer.cursor() as cursor:
             yield cursor
+
+    def _has_meta_table(self, cursor: Any) -> bool:
+        cursor.execute("SELECT to_regclass('index_meta')")
+        row = cursor.fetchone()
+        return row is not None and row[0] is not None
+
+    def _create_tables(self, cursor: Any) -> None:
+        for statement in sql.POSTGRES_SCHEMA.split(";"):
+            if statement.strip():
+                cursor.execute(statement)
 
     def _upsert_height_sql(self) -> str:
         return (

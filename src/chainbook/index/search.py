@@ -82,6 +82,7 @@ class TxHit(msgspec.Struct, frozen=True):
     module: str
     action: str
     ok: bool
+    code: str
     error: str
 
 

@@ -1,8 +1,8 @@
 """The index's tables and its one search query, shared by the SQLite and PostgreSQL backends.
 
-    index_meta(key, value)                           indexed_height
+    index_meta(key, value)                           indexed_height, schema_version
     index_blocks(height PK, hash, time_ms, proposer, events)   events: MessagePack list
-    index_txs(pos PK, hash, sender, nonce, module, action, ok, error)
+    index_txs(pos PK, hash, sender, nonce, module, action, ok, code, error)
     index_tx_accounts(account_key, pos PK)
     index_tx_events(event_type, pos PK)
 
@@ -40,6 +40,10 @@ from chainbook.index.search import TxHit, TxSearch
 from chainbook.types import Address, Height
 
 INDEXED_HEIGHT_KEY = "indexed_height"
+SCHEMA_VERSION_KEY = "schema_version"
+SCHEMA_VERSION = 2
+"""1: rows keyed (height, idx). 2: integer positions, account keys, receipt codes. An index of
+another version is dropped and rebuilt from the book (it is derived data)."""
 
 TABLES = ("index_meta", "index_blocks", "index_txs", "index_tx_accounts", "index_tx_events")
 
@@ -51,7 +55,8 @@ CREATE TABLE IF NOT EXISTS index_blocks (
 );
 CREATE TABLE IF NOT EXISTS index_txs (
     pos INTEGER PRIMARY KEY, hash BLOB NOT NULL, sender BLOB NOT NULL, nonce INTEGER NOT NULL,
-    module TEXT NOT NULL, action TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT NOT NULL
+    module TEXT NOT NULL, action TEXT NOT NULL, ok INTEGER NOT NULL, code TEXT NOT NULL,
+    error TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS index_txs_by_module ON index_txs (module, pos);
 CREATE TABLE IF NOT EXISTS index_tx_accounts (
@@ -70,7 +75,8 @@ CREATE TABLE IF NOT EXISTS index_blocks (
 );
 CREATE TABLE IF NOT EXISTS index_txs (
     pos BIGINT PRIMARY KEY, hash BYTEA NOT NULL, sender BYTEA NOT NULL, nonce BIGINT NOT NULL,
-    module TEXT NOT NULL, action TEXT NOT NULL, ok SMALLINT NOT NULL, error TEXT NOT NULL
+    module TEXT NOT NULL, action TEXT NOT NULL, ok SMALLINT NOT NULL, code TEXT NOT NULL,
+    error TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS index_txs_by_module ON index_txs (module, pos);
 CREATE TABLE IF NOT EXISTS index_tx_accounts (
@@ -85,7 +91,7 @@ _P = "\x00P\x00"
 """Placeholder token, replaced by each backend's own ('?' or '%s')."""
 
 INSERT_BLOCK = f"INSERT INTO index_blocks VALUES ({_P}, {_P}, {_P}, {_P}, {_P})"
-INSERT_TX = "INSERT INTO index_txs VALUES (" + ", ".join([_P] * 8) + ")"
+INSERT_TX = "INSERT INTO index_txs VALUES (" + ", ".join([_P] * 9) + ")"
 INSERT_ACCOUNT = f"INSERT INTO index_tx_accounts VALUES ({_P}, {_P})"
 INSERT_EVENT = f"INSERT INTO index_tx_events VALUES ({_P}, {_P})"
 SELECT_BLOCK_EVENTS = f"SELECT events FROM index_blocks WHERE height = {_P}"
@@ -119,6 +125,9 @@ def compute_delete_params(height: Height) -> list[tuple[int]]:
     return [(height,), (first,), (first,), (first,)]
 
 
+DROP_TABLES = [f"DROP TABLE IF EXISTS {table}" for table in TABLES]
+
+
 def with_placeholder(sql: str, placeholder: str) -> str:
     return sql.replace(_P, placeholder)
 
@@ -138,7 +147,8 @@ def compute_rows(blocks: list[IndexedBlock]) -> dict[str, list[tuple[Any, ...]]]
         for tx in block.txs:
             pos = base | tx.index
             tx_rows.append(
-                (pos, tx.hash, tx.sender, tx.nonce, tx.module, tx.action, int(tx.ok), tx.error)
+                (pos, tx.hash, tx.sender, tx.nonce, tx.module, tx.action, int(tx.ok), tx.code,
+                 tx.error)
             )
             for account in tx.accounts:
                 account_rows.append((int.from_bytes(account[:8], "big", signed=True), pos))
@@ -188,7 +198,7 @@ def build_search(search: TxSearch) -> tuple[str, list[Any]]:
         params.append(compute_position(min(after.height, POSITION_HEIGHT_MAX), 0) | after.index)
     direction = "DESC" if descending else "ASC"
     sql = (
-        "SELECT t.pos, t.hash, t.sender, t.nonce, t.module, t.action, t.ok, t.error "
+        "SELECT t.pos, t.hash, t.sender, t.nonce, t.module, t.action, t.ok, t.code, t.error "
         "FROM index_txs t "
         + " ".join(joins)
         + (" WHERE " + " AND ".join(where) if where else "")
@@ -199,7 +209,7 @@ def build_search(search: TxSearch) -> tuple[str, list[Any]]:
 
 
 def hit_from_row(row: tuple[Any, ...]) -> TxHit:
-    pos, hash_, sender, nonce, module, action, ok, error = row
+    pos, hash_, sender, nonce, module, action, ok, code, error = row
     height, index = split_position(int(pos))
     return TxHit(
         height=height,
@@ -210,6 +220,7 @@ def hit_from_row(row: tuple[Any, ...]) -> TxHit:
         module=module,
         action=action,
         ok=bool(ok),
+        code=code,
         error=error,
     )
 

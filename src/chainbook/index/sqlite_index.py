@@ -25,9 +25,9 @@ class SqliteTxIndex(SqlIndex):
         """`path` may be ":memory:" (tests): one connection then serves reads and writes."""
         memory = str(path) == ":memory:"
         writer = _connect(path)
-        writer.executescript(sql.SQLITE_SCHEMA)
         reader = writer if memory else _connect(path)
         super().__init__(writer, reader)
+        self._open_schema()
 
     @contextlib.contextmanager
     def _write_transaction(self) -> Iterator[Any]:
@@ -42,6 +42,15 @@ class SqliteTxIndex(SqlIndex):
             raise
         finally:
             cursor.close()
+
+    def _has_meta_table(self, cursor: Any) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'index_meta'")
+        return cursor.fetchone() is not None
+
+    def _create_tables(self, cursor: Any) -> None:
+        for statement in sql.SQLITE_SCHEMA.split(";"):
+            if statement.strip():
+                cursor.execute(statement)
 
     def _upsert_height_sql(self) -> str:
         return "INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)"
