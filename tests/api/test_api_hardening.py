@@ -23,6 +23,7 @@ STATUS = b"GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 async def serving(**bounds: float) -> AsyncIterator[tuple[int, uvicorn.Server]]:
     port = free_port()
     config = api_server_config(create_app(FakeNode()), "127.0.0.1", port, **bounds)  # type: ignore[arg-type]
+    config.timeout_graceful_shutdown = 2  # a broken guard fails the test, never hangs it
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

@@ -151,3 +151,30 @@ def test_send_wait_json_gives_the_receipt(
     assert code == 0, out
     answer = json.loads(out.splitlines()[-1])
     assert answer["status"] == "committed" and answer["receipt"]["ok"] is True
+
+
+def test_sync_progress_follows_the_new_node_to_the_others_height(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from types import SimpleNamespace
+
+    from chainbook import testnet
+    from chainbook.cli import testnet as cli_testnet
+
+    nodes = [SimpleNamespace(name=n) for n in ("node0", "node1", "node4")]
+    monkeypatch.setattr(testnet, "load_testnet", lambda root: SimpleNamespace(nodes=nodes))
+    monkeypatch.setattr(testnet, "get_heights", lambda root, names: {"node0": 9, "node1": 12})
+    seen: list[int] = []
+
+    def wait_until_height(root: Path, height: int, names: list[str], timeout_s: float,
+                          on_progress: object) -> dict[str, int]:
+        assert (height, names) == (12, ["node4"])
+        for reached in (3, 8, 12):
+            on_progress({"node4": SimpleNamespace(height=reached)})  # type: ignore[operator]
+            seen.append(reached)
+        return {"node4": 12}
+
+    monkeypatch.setattr(testnet, "wait_until_height", wait_until_height)
+    cli_testnet.show_sync(tmp_path, "node4", 5.0)
+    assert seen == [3, 8, 12]
+    assert "node4: synced to height 12" in capsys.readouterr().out

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import signal as signals
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
-from rich.console import Group
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
@@ -237,6 +238,10 @@ def testnet_status(dir: DirOption = TESTNET_DIR_DEFAULT, json: JsonOption = Fals
 def testnet_add_node(
     dir: DirOption = TESTNET_DIR_DEFAULT,
     start: Annotated[bool, typer.Option(help="Start it right away.")] = False,
+    sync_wait_s: Annotated[
+        float,
+        typer.Option("--sync-wait-s", help="With --start, show its sync for this long (0: no)."),
+    ] = 120.0,
 ) -> None:
     """Add a full node that joins late and syncs the book from its peers."""
     from chainbook import testnet
@@ -247,6 +252,28 @@ def testnet_add_node(
         if start:
             pids = testnet.up(dir, [entry.name])
             console.print(f"{entry.name}: pid {pids[entry.name]}")
+            if sync_wait_s > 0:
+                show_sync(dir, entry.name, sync_wait_s)
+
+
+def show_sync(root: Path, name: str, timeout_s: float) -> None:
+    """A progress bar of `name`'s height toward the others' highest, until it gets there."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from chainbook import testnet
+
+    others = [n.name for n in testnet.load_testnet(root).nodes if n.name != name]
+    target = max((h or 0 for h in testnet.get_heights(root, others).values()), default=0)
+    columns = (TextColumn(f"{name} syncing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("sync", total=max(target, 1))
+
+        def on_progress(rows: dict[str, NodeRow]) -> None:
+            row = rows.get(name)
+            progress.update(task, completed=(row.height or 0) if row is not None else 0)
+
+        testnet.wait_until_height(root, target, [name], timeout_s, on_progress)
+    console.print(f"{name}: synced to height {target}")
 
 
 __all__ = ["nodes_table", "status_table", "testnet_app"]
