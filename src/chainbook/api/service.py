@@ -1,8 +1,9 @@
 """What the API asks of a running node: the `NodeService` protocol and the values it returns.
 
 The port is owned by its user: the API (chainbook.api) declares it here and depends on nothing
-else of the node, so it is tested against an in-memory fake (tests/api/fake_node.py); the node
-runtime (chainbook.runtime.node) implements it.
+else of the node, so it is tested against a fake over the real ledger, mempool and index
+(tests/support/fake_node.py); the node runtime implements it (runtime/node.py, its reads in
+runtime/reads.py, the index, stream and dry run in runtime/chain_reads.py).
 """
 
 from __future__ import annotations
