@@ -90,7 +90,7 @@ def test_a_trickled_body_is_cut_off_at_the_body_timeout() -> None:
                 if reader.at_eof():
                     break
             assert b" 408 " in answer, answer
-            assert loop.time() - started < 3.0
+            assert loop.time() - started < 4.0  # the trickle alone lasts 5 s
             writer.close()
 
     asyncio.run(scenario())
