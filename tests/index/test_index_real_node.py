@@ -14,13 +14,26 @@ from chainbook import testnet
 from chainbook.apps.bank import Transfer
 from chainbook.client import Wallet
 from chainbook.runtime.chain_reads import INDEX_FILE
+from chainbook.testnet.layout import API_PORT_OFFSET, get_busy_ports
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.integration]
 
 
+def free_base_port() -> int:
+    """A base port the OS just handed out (not testnet's first free block from its default,
+    which every test run on a shared machine picks alike, so a restarted node could find
+    its port taken by another run's server)."""
+    for _ in range(50):
+        port = free_port()
+        if port + API_PORT_OFFSET < 65_000 and not get_busy_ports(port, range(1)):
+            return port
+    raise AssertionError("no free base port")
+
+
 @pytest.fixture
 def single(tmp_path: Path) -> Iterator[testnet.Testnet]:
-    net = testnet.init_testnet(tmp_path / "net", validators=1)
+    net = testnet.init_testnet(tmp_path / "net", validators=1, base_port=free_base_port())
     try:
         testnet.up(net.path)
         testnet.wait_until_ready(net.path, timeout_s=30)
