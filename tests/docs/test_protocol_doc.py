@@ -68,9 +68,11 @@ def genesis_hash() -> bytes:
     consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000, 30000]
     bank = [["CBK", 6], [0, 0, 0], []]
     governance: list[object] = [[], []]  # no allowed proposers, no institutions
+    ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["bank", bank], ["governance", governance]],
+        [["bank", bank], ["governance", governance], ["ip", ip], ["notary", notary],
+         ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 

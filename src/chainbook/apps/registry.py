@@ -25,7 +25,7 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank, governance
+from chainbook.apps import bank, governance, ip, notary, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -33,6 +33,9 @@ from chainbook.errors import DecodeError, UnknownAction
 MODULES: tuple[Module, ...] = (
     bank.MODULE,
     governance.MODULE,
+    notary.MODULE,
+    ip.MODULE,
+    vote.MODULE,
     # Add a module here (one line).
 )
 

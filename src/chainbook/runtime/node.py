@@ -45,6 +45,7 @@ from chainbook import limits
 from chainbook.api.service import (
     TxLocation,
 )
+from chainbook.apps.registry import REGISTRY
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus.machine import StateDivergence
@@ -89,6 +90,7 @@ from chainbook.errors import (
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.background_verify import BackgroundVerification, verify_book
 from chainbook.runtime.book_start import refuse_foreign_genesis
+from chainbook.runtime.chain_reads import ChainReads, NodeIndexing
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.reads import NodeReads
@@ -124,7 +126,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node(NodeReads):
+class Node(NodeReads, ChainReads):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -155,6 +157,14 @@ class Node(NodeReads):
             snapshots_dir = home.data_dir / "snapshots"
             self.snapshots = FileSnapshotStore(snapshots_dir, self.config.snapshots_kept)
         self._snapshot_running = False
+        # The transaction index and event stream (runtime/chain_reads.py), fed by the replay.
+        # An index behind the state checkpoint (new, or deleted) needs the blocks below it
+        # replayed too: block events are not stored in the book.
+        self.indexing = NodeIndexing.open(home, self.config, REGISTRY)
+        # Not below a book's first whole block (pruned, or started by state sync): no replay
+        # from genesis is possible there, and the index starts where the book does.
+        index_behind = self.indexing.is_behind(self.store.load_state_meta().height)
+        index_behind = index_behind and self.store.load_pruned_below() == 1
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
@@ -164,8 +174,13 @@ class Node(NodeReads):
             signing_refused=signing_refused,
             book=str(home.book_path),
             snapshots=self.snapshots,
+            on_block_replayed=self.indexing.catch_up,
+            full_verify=index_behind,
         )
         self.core = booted.core
+        self.indexing.after_boot(self.core.height)
+        if self.store.load_book_base() > 1:  # started by state sync: nothing below to index
+            self.indexing.start_at(self.store.load_book_base() + 1)
         self.book_report: BookReport = booted.report
         damaged = booted.report.corrupt_height is not None or salvage is not None
         self.book_repairs = 1 if damaged else 0
@@ -253,6 +268,7 @@ class Node(NodeReads):
         )
         await self.verifier.start()
         await self.transport.start()
+        self.indexing.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
@@ -288,6 +304,7 @@ class Node(NodeReads):
             await self.background_verification.aclose()
         await self.verifier.aclose()
         self._save_final_checkpoint()
+        self.indexing.stop()
         self.store.close()
         log.info("node_stopped", extra={"height": self.core.height})
 
@@ -331,7 +348,8 @@ class Node(NodeReads):
         from chainbook.api import create_app
         from chainbook.api.server import api_server_config
 
-        config = api_server_config(create_app(self), self.config.api_host, self.config.api_port)
+        app = create_app(self, cors_origins=self.config.api_cors_origins)
+        config = api_server_config(app, self.config.api_host, self.config.api_port)
         server = uvicorn.Server(config)
         # The node owns the signals (graceful stop of p2p, store and API together).
         server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
@@ -409,6 +427,7 @@ class Node(NodeReads):
         )
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
+        self.indexing.start_at(anchor.height + 1)
         assert self.core.height == anchor.height
         self._state_checkpoints = StateCheckpoints()
         last = self.core.app.last_header
@@ -526,6 +545,7 @@ class Node(NodeReads):
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
         self._last_block_time_ms = block.header.time_ms
+        self.indexing.on_committed(record)
         log.info(
             "block_committed",
             extra={
