@@ -13,9 +13,9 @@ import asyncio
 import threading
 from pathlib import Path
 
-from chainbook import limits
+from chainbook import codec, limits
 from chainbook.core.snapshot_proof import build_snapshot_proof
-from chainbook.core.snapshots import assemble_state, decode_chunk, make_snapshot
+from chainbook.core.snapshots import SnapshotOffer, assemble_state, decode_chunk, make_snapshot
 from chainbook.core.wire import (
     ChunkRequest,
     ChunkResponse,
@@ -28,7 +28,7 @@ from chainbook.core.wire import (
 )
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home
-from chainbook.storage import FileSnapshotStore, SqliteBlockStore
+from chainbook.storage import SqliteBlockStore
 
 START_TIMEOUT_S = 10.0
 
@@ -39,19 +39,25 @@ class SnapshotLiar:
     def __init__(self, own_home: Path, honest_home: Path) -> None:
         self.home = Home(own_home)
         honest = Home(honest_home)
-        store = FileSnapshotStore(honest.data_dir / "snapshots", keep=100)
-        offer = store.list_offers()[0]
-        chunks = [store.load_chunk(offer.height, i) for i in range(len(offer.chunk_hashes))]
+        folder = honest.data_dir / "snapshots"  # read only: the node writes beside us
+        found = [codec.decode((d / "offer.bin").read_bytes(), SnapshotOffer) for d in
+                 folder.glob("[0-9]*")]  # fmt: skip
+        offers = sorted(found, key=lambda o: -o.height)
+        book = SqliteBlockStore(honest.book_path, read_only=True)
+        try:
+            # The newest snapshot whose proof the book holds (header C + 1 committed).
+            proofs = [(o, build_snapshot_proof(book, [], o.height)) for o in offers]
+        finally:
+            book.close()
+        offer, proof = next((o, p) for o, p in proofs if p is not None)
+        chunks = [
+            (folder / str(offer.height) / f"{i}.chunk").read_bytes()
+            for i in range(len(offer.chunk_hashes))
+        ]
         kv = assemble_state(offer, [decode_chunk(c or b"", i) for i, c in enumerate(chunks)])
         key = max(kv)
         kv[key] = bytes([kv[key][0] ^ 1]) + kv[key][1:]
         self.offer, self.chunks = make_snapshot(kv, offer.height)
-        book = SqliteBlockStore(honest.book_path, read_only=True)
-        try:
-            proof = build_snapshot_proof(book, [], offer.height)
-        finally:
-            book.close()
-        assert proof is not None
         self.proof = proof
         self.served: list[str] = []
         self._loop = asyncio.new_event_loop()
