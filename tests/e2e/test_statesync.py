@@ -128,6 +128,7 @@ def test_a_new_node_joins_by_state_sync_reaches_the_head_and_serves_proven_queri
         testnet.wait_until_height(network, target + 2, [*VALIDATORS, joiner.name], timeout_s=WAIT_S)
         text = _read(home)
         assert "state_sync_verified" in text and "state_sync_restored" in text
+        assert "index_write_failed" not in text and '"level":"error"' not in text
         # At the joiner's height (above its snapshot's, the blocks it holds).
         joined = testnet.get_heights(network, [joiner.name])[joiner.name]
         assert joined is not None

@@ -71,8 +71,12 @@ class IndexFeeder:
 
     def start_at(self, height: Height) -> None:
         """The book holds no block below `height` to index (it was started by state sync):
-        indexing goes on from there. Called from the node's thread, as push is."""
-        self._next_height = max(self._next_height, height)
+        the index records that it holds everything below (there is nothing) and goes on from
+        there. Before `start`, as write_now."""
+        assert self._thread is None
+        if self._next_height < height:
+            self.index.truncate_from(height)  # deletes nothing; indexed height = height - 1
+            self._next_height = height
 
     def truncate_from(self, height: Height) -> None:
         """The book was cut back to height - 1: forget what the index holds from `height`."""

@@ -268,7 +268,8 @@ class Node(NodeReads, ChainReads):
         )
         await self.verifier.start()
         await self.transport.start()
-        self.indexing.start()
+        if self.syncer is None:  # else once the snapshot is restored (_restore_snapshot)
+            self.indexing.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
@@ -428,6 +429,7 @@ class Node(NodeReads, ChainReads):
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
         self.indexing.start_at(anchor.height + 1)
+        self.indexing.start()
         assert self.core.height == anchor.height
         self._state_checkpoints = StateCheckpoints()
         last = self.core.app.last_header
