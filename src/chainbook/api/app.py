@@ -33,6 +33,8 @@ Endpoints (OpenAPI docs at /docs and /redoc, served with their own assets; schem
                                commits (what a verifier follows from the genesis set)
     GET  /metrics              Prometheus text exposition
     WS   /events               live blocks, transactions and events (stream_routes.py)
+    GET  /search?q=            what a text names: block, tx, account, module record
+                               (lookup_routes.py)
     GET  /                     the explorer web page and its assets (explorer_routes.py)
 
 Errors are always {"error": "<code>", "message": "<what was wrong, the value, what is
@@ -71,6 +73,7 @@ from chainbook.api.errors import (
 )
 from chainbook.api.errors import error_response as _error_response
 from chainbook.api.explorer_routes import add_explorer_routes
+from chainbook.api.lookup_routes import add_lookup_routes
 from chainbook.api.module_routes import add_module_routes
 from chainbook.api.openapi import NodeApi, request_body, responses
 from chainbook.api.paths import (
@@ -209,6 +212,7 @@ def create_app(
     _add_block_routes(app, service)
     _add_node_routes(app, service)
     add_module_routes(app, service, registry, JSONView)
+    add_lookup_routes(app, service, registry)
     return app
 
 

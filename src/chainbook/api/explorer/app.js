@@ -11,7 +11,8 @@
 //                                             has one for that query, else a generic table)
 //
 // A module view (views/<module>.js) exports default {module, account?(ctx, address),
-// answers?: {<query>: (ctx, params, answer) => element}, search?(ctx, text) => hits}; see
+// answers?: {<query>: (ctx, params, answer) => element}, fields?: {<action tag>: (ctx,
+// fields) => element}, search?(ctx, text) => [{label, detail, href}]}; see
 // views/bank.js. Rules kept: a page's subscriptions and timers end when the person leaves
 // it (ctx.onLeave); a page that fails shows the API's error, never a blank screen.
 

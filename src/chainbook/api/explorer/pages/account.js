@@ -16,7 +16,7 @@ function historyBox(address) {
     try {
       const page = await api.get(`/accounts/${address}/txs?limit=${PAGE_TXS}${cursor ? `&cursor=${cursor}` : ""}`);
       rows.push(...page.txs.map((t) => [
-        txLink(t.hash), blockLink(t.height), `${t.module}.${t.action}`,
+        txLink(t.hash), blockLink(t.height), t.action,
         t.sender === address ? "sent" : "named", okBadge(t.ok, t.code),
       ]));
       cursor = page.next_cursor;

@@ -141,7 +141,7 @@ export async function render(ctx) {
       names.get(b.proposer) || mono(b.proposer), h("a", { href: `#/block/${b.height}` }, mono(b.hash)),
     ]), { empty: "no block yet" }));
     clear(txsBox).appendChild(table(["tx", "height", "action", "sender", "outcome"], liveTxs.slice(0, LIST_TXS).map((t) => [
-      txLink(t.hash), blockLink(t.height), `${t.module}.${t.action}`, accountLink(t.sender), okBadge(t.ok, t.code),
+      txLink(t.hash), blockLink(t.height), t.action, accountLink(t.sender), okBadge(t.ok, t.code),
     ]), { empty: "no transaction yet" }));
   };
 

@@ -7,6 +7,12 @@ import {
 } from "../dom.js";
 import { downloadLink, fetchReceiptText, verifyReceiptText } from "../receipts.js";
 
+// A module view may draw its actions' fields (views/<module>.js fields.<action tag>).
+function drawFields(ctx, decoded) {
+  const draw = ctx.views.get(decoded.module)?.fields?.[decoded.action];
+  return draw ? draw(ctx, decoded.fields) : valueNode(decoded.fields);
+}
+
 function verifyBox(ctx, hash) {
   const out = h("div", { id: "receipt-check" });
   const run = async () => {
@@ -40,11 +46,11 @@ export async function render(ctx, [hash]) {
       ["hash", mono(hash, { whole: true })],
       ["outcome", h("span", {}, okBadge(r.ok, r.code), r.error ? ` ${r.error}` : "")],
       ["block", h("span", {}, blockLink(tx.height), ` · index ${tx.index}`)],
-      d && ["action", `${d.module}.${d.action}`],
+      d && ["action", d.action],
       d && ["signer", accountLink(d.signer, { whole: true })],
       d && ["nonce", String(d.nonce)],
     ])),
-    d ? section("Fields", valueNode(d.fields)) : null,
+    d ? section("Fields", drawFields(ctx, d)) : null,
     section("Events", table(["event", "attributes"], r.events.map((e) => [
       `${e.module}.${e.kind}`, facts(e.attributes.map(([k, v]) => [k, valueNode(v)])),
     ]), { empty: "none" })),

@@ -13,8 +13,19 @@ function balanceFacts(answer) {
   ]);
 }
 
+function transferFacts(fields) {
+  return facts([
+    ["to", accountLink(fields.to, { whole: true })],
+    ["amount", `${formatAmount(fields.amount)} (${fields.amount} smallest units)`],
+    ["memo", fields.memo === "" ? h("span", { class: "muted" }, "none") : fields.memo],
+  ]);
+}
+
 export default {
   module: "bank",
+  fields: {
+    "bank.transfer": (ctx, fields) => transferFacts(fields),
+  },
   async account(ctx, address) {
     return section("Balance", balanceFacts(await api.query("bank", "balance", { address })));
   },
