@@ -69,10 +69,12 @@ async function render() {
   for (const fn of leaveCallbacks) { try { fn(); } catch { /* leaving anyway */ } }
   leaveCallbacks = [];
   const view = document.getElementById("view");
+  delete view.dataset.state; // "ok" or "error" once this render is done (the tests wait on it)
   const { path, params } = parseHash();
   const match = PAGES.map(([re, name]) => [name, path.match(re)]).find(([, m]) => m);
   if (!match) {
     clear(view).appendChild(message("error", `no page ${path}; try the search box`));
+    view.dataset.state = "error";
     return;
   }
   const [name, found] = match;
@@ -82,12 +84,16 @@ async function render() {
     const element = await page.render(makeContext(modules), found.slice(1), params);
     if (ticket !== renderCount) return; // the person went elsewhere meanwhile
     clear(view).appendChild(element);
+    view.dataset.page = name;
+    view.dataset.state = "ok";
     document.title = `${element.dataset.title || name} · chainbook explorer`;
   } catch (err) {
     if (ticket !== renderCount) return;
     console.warn(err);
     clear(view).appendChild(h("section", { class: "card" }, h("h2", {}, "Could not show this page"),
       message("error", `${err.code ? `${err.code}: ` : ""}${err.message}`)));
+    view.dataset.page = name;
+    view.dataset.state = "error";
   }
 }
 
