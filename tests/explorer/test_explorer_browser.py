@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,26 @@ def test_validators_are_shown_up_then_a_stopped_one_down(
         tab.page.wait_for_timeout(500)
     assert [validator_states(tab)[f"node{i}"] for i in range(3)] == ["up"] * 3
     tab.assert_clean()
+
+
+def test_send_wait_on_the_halted_chain_says_it_is_not_committing(
+    network: Path, activity: Activity
+) -> None:
+    """After the test above (node3 stopped), stopping node2 leaves half the power: the chain
+    halts. `chainbook send --wait` (a real CLI process) must say so and exit non-zero. Kept in
+    this module to reuse its testnet (CI cost)."""
+    import subprocess
+    import sys
+
+    testnet.kill(network, "node2")
+    net = testnet.load_testnet(network)
+    result = subprocess.run(
+        [sys.executable, "-m", "chainbook", "send", "--key", str(net.account_key_path("dave")),
+         "--to", activity.bob, "--amount", "1", "--node", net.node("node0").api_url,
+         "--wait", "--timeout", "4"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "not committing" in result.stderr, result.stderr
+    for line in result.stderr.splitlines():
+        assert len(line) <= 80, line
