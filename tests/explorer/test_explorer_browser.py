@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -227,9 +226,8 @@ def test_send_wait_on_the_halted_chain_says_it_is_not_committing(
         [sys.executable, "-m", "chainbook", "send", "--key", str(net.account_key_path("dave")),
          "--to", activity.bob, "--amount", "1", "--node", net.node("node0").api_url,
          "--wait", "--timeout", "4"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"},
+        capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
-    assert "not committing" in result.stderr, result.stderr
-    for line in result.stderr.splitlines():
-        assert len(line) <= 80, line
+    assert "the chain is not committing" in result.stderr, result.stderr
+    assert "stayed at height" in result.stderr, result.stderr

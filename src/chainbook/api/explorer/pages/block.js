@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import {
-  accountLink, blockLink, facts, formatTime, h, isHash, link, message, mono, okBadge, section, table, txLink,
+  accountLink, facts, formatTime, h, isHash, link, message, mono, okBadge, section, table, txLink,
 } from "../dom.js";
 
 function eventsText(events) {
@@ -51,7 +51,7 @@ export async function render(ctx, [id]) {
       : table(["event", "attributes"], results.events.map((e) => [
         `${e.module}.${e.kind}`, e.attributes.map(([k, v]) => `${k}=${v}`).join(" "),
       ]), { empty: "none" })),
-    h("p", {}, blockLink(header.height), " · ", link(`/blocks/${header.height}`, "JSON"), " · ",
+    h("p", {}, link(`/blocks/${header.height}`, "JSON"), " · ",
       link(`/blocks/${header.height}/raw`, "raw bytes")),
   );
 }

@@ -158,8 +158,16 @@ export async function render(ctx) {
 
   ctx.onHeight(async (msg) => {
     if (!msg.block) return;
-    if (!blocks.length || msg.height > blocks[blocks.length - 1].height) {
-      blocks.push({ height: msg.height, hash: msg.block.hash, time_ms: msg.block.time_ms, proposer: msg.block.proposer, tx_count: msg.block.tx_count });
+    const last = blocks.length ? blocks[blocks.length - 1].height : msg.height - 1;
+    if (msg.height > last) {
+      if (msg.height > last + 1) {
+        // Heights committed between the page's first load and its listener: fetch them.
+        const gap = await api.get(`/blocks?limit=${Math.min(100, msg.height - last - 1)}&cursor=${msg.height - 1}`).catch(() => null);
+        for (const b of (gap?.blocks || []).reverse()) if (b.height > blocks[blocks.length - 1]?.height) blocks.push(b);
+      }
+      if (!blocks.length || msg.height > blocks[blocks.length - 1].height) {
+        blocks.push({ height: msg.height, hash: msg.block.hash, time_ms: msg.block.time_ms, proposer: msg.block.proposer, tx_count: msg.block.tx_count });
+      }
       while (blocks.length && blocks[0].time_ms < Date.now() - 2 * WINDOW_MS) blocks.shift();
     }
     latest = { height: msg.height, time_ms: msg.block.time_ms, hash: msg.block.hash };
