@@ -69,6 +69,10 @@ def test_assets_are_served_with_their_type(
     "path",
     [
         "../explorer_routes.py",
+        # Out of the folder to a .js file that exists (the repository's js/verifier):
+        "..%2F..%2F..%2F..%2Fjs%2Fverifier%2Fverify.js",
+        "%2E%2E/%2E%2E/%2E%2E/%2E%2E/js/verifier/verify.js",
+        "pages/..%2F..%2F..%2F..%2F..%2Fjs%2Fverifier%2Fverify.js",
         "..%2Fexplorer_routes.py",
         "%2e%2e/app.py",
         "pages/../../app.py",
