@@ -36,6 +36,8 @@ WITHOUT_JSON = {
     "proof get": "writes the state proof file (JSON itself)",
     "notary anchor": "writes notary receipt files (JSON themselves)",
     "governance vote": "submits a vote (the propose commands too)",
+    # Already a script's format:
+    "keys address": "prints the bare address for scripts (`keys show --json` has it in JSON)",
     # They run for minutes and write their own reports:
     "demo": "a guided tour for a person",
     "simulate": "arguments passed through to chainbook.sim, which reports per seed",
