@@ -6,7 +6,8 @@ document checked against a credential offline.
     chainbook identity verify FILE --salt HEX --proof P --genesis G
 
 `commit` hashes the document locally (it never leaves the machine), draws a 32-byte salt
-unless one is given, and prints the salt and the commitment as two plain lines (apps/identity/commitment.py):
+unless one is given, and prints the salt and the commitment as two plain lines
+(apps/identity/commitment.py):
 the issuer sends `chainbook identity issue --commitment C --kind K --subject S` and hands the
 holder the document and the salt.
 

@@ -71,7 +71,9 @@ def views(before: CredentialRecord | None, after: CredentialRecord | None) -> tu
     ],
     ids=["deleted", "rewritten", "revoked twice", "revoked before issued", "revocation+change"],
 )
-def test_the_invariants_bite(before: CredentialRecord | None, after: CredentialRecord | None) -> None:
+def test_the_invariants_bite(
+    before: CredentialRecord | None, after: CredentialRecord | None
+) -> None:
     old, new = views(before, after)
     with pytest.raises(AssertionError):
         assert_invariants(old, new, [KEY])  # type: ignore[arg-type]

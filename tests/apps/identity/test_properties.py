@@ -27,7 +27,9 @@ STEP = st.tuples(
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.lists(STEP, max_size=4), min_size=1, max_size=8))
-def test_outcomes_and_statuses_follow_the_model(blocks: list[list[tuple[str, int, int, int]]]) -> None:
+def test_outcomes_and_statuses_follow_the_model(
+    blocks: list[list[tuple[str, int, int, int]]],
+) -> None:
     chain = ledger()
     issued: dict[bytes, tuple[str, int]] = {}  # commitment -> (issuer, height)
     revoked: dict[bytes, int] = {}

@@ -18,7 +18,8 @@ def build_vectors(make_vector: MakeVector) -> list[dict[str, Any]]:
             "register_threshold_batch",
             "Alice registers a strain gauge and sets its strain thresholds; Bob relays a batch"
             " of two signed readings (one above the high threshold: an iot.alert), recorded"
-            " under one root; a replayed batch (times not after the latest: iot.invalid_reading) and a"
+            " under one root; a replayed batch (times not after the latest: iot.invalid_reading)"
+            " and a"
             " tampered value (iot.bad_signature) are refused; Alice revokes the gauge and a"
             " later batch is refused (iot.device_revoked).",
             make_state(),

@@ -21,8 +21,8 @@ from chainbook.errors import ConfigError
 from tests.apps.iot.helpers import GAUGE, T0, batch, ok, reading
 from tests.support import ALICE, ask, make_genesis, make_state
 
-FLEET = GenesisDevice("bridge-7.gauge-3", ALICE.address.hex(), GAUGE.public_key.hex(),
-                      [GenesisMetric("strain", -5_000, 5_000, "microstrain", None, 1_500)])  # fmt: skip
+STRAIN = GenesisMetric("strain", -5_000, 5_000, "microstrain", None, 1_500)
+FLEET = GenesisDevice("bridge-7.gauge-3", ALICE.address.hex(), GAUGE.public_key.hex(), [STRAIN])
 
 
 def test_an_imported_device_takes_readings_and_alerts() -> None:
@@ -62,8 +62,8 @@ def test_the_invariants_bite() -> None:
     assert_invariants(base, good, [HKEY])  # type: ignore[arg-type]
     backwards = {**base, HKEY: codec.encode(list(reversed(HISTORY)))}
     out_of_range = {**base, HKEY: codec.encode([HistoryEntry(6, T0, 2, 1, 0)])}
-    too_long = {**base, HKEY: codec.encode(
-        [HistoryEntry(0, T0 + i, 2, 1, 0) for i in range(limits.history_readings_max + 1)])}  # fmt: skip
+    entries = [HistoryEntry(0, T0 + i, 2, 1, 0) for i in range(limits.history_readings_max + 1)]
+    too_long = {**base, HKEY: codec.encode(entries)}
     for after in (backwards, out_of_range, too_long):
         with pytest.raises(AssertionError):
             assert_invariants(base, after, [HKEY])  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ Wire form (MessagePack arrays, tag first; docs/PROTOCOL.md):
     ["identity.revoke", commitment: bin(32), reason: str]
 
 `commitment` is apps/identity/commitment.py's hash of the document, its salt, the kind (the
-credential type) and the subject; the document and the salt never go on chain. `valid_until_height` 0 means no end
-of validity. Decoding checks the shape; the rules on values are apps/identity/process.py's,
-so a refusal names the rule it broke.
+credential type) and the subject; the document and the salt never go on chain.
+`valid_until_height` 0 means no end of validity. Decoding checks the shape; the rules on
+values are apps/identity/process.py's, so a refusal names the rule it broke.
 """
 
 from __future__ import annotations
