@@ -311,3 +311,42 @@ def test_a_genesis_section_that_could_not_run_is_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=re.escape(words)):
         verify_assets_genesis(section)
+
+
+# --- the commit invariants bite ------------------------------------------------------------
+
+
+def test_the_commit_invariants_catch_units_created_outside_mint() -> None:
+    from chainbook import codec
+    from chainbook.apps.assets import MODULE
+    from chainbook.apps.assets.state import TokenRecord, balance_key, token_key
+    from chainbook.apps.base import PrefixedReader, encode_int
+
+    state = with_token(supply_max=2_000)
+    assert MODULE.assert_invariants is not None
+    before = dict(state.kv)
+    prefix = b"assets/"
+    key = balance_key("CNYX", ALICE.address)
+
+    def check(after: dict[bytes, bytes], keys: list[bytes]) -> None:
+        assert MODULE.assert_invariants is not None
+        MODULE.assert_invariants(PrefixedReader(before, prefix), PrefixedReader(after, prefix),
+                                 keys)
+
+    check(dict(before), [key])  # unchanged: holds
+    inflated = {**before, prefix + key: encode_int(1_001)}
+    with pytest.raises(AssertionError):
+        check(inflated, [key])
+    record = codec.decode(before[prefix + token_key("CNYX")], TokenRecord)
+    # Supply raised with the balance but not as a mint: refused too.
+    sneaky = dict(inflated)
+    sneaky[prefix + token_key("CNYX")] = codec.encode(
+        type(record)(**{**{f: getattr(record, f) for f in record.__struct_fields__},
+                        "supply": 1_001}))
+    with pytest.raises(AssertionError):
+        check(sneaky, [key, token_key("CNYX")])
+    minted = dict(sneaky)
+    minted[prefix + token_key("CNYX")] = codec.encode(
+        type(record)(**{**{f: getattr(record, f) for f in record.__struct_fields__},
+                        "supply": 1_001, "minted": 1_001}))
+    check(minted, [key, token_key("CNYX")])  # a mint of 1: holds

@@ -39,8 +39,10 @@ class CreateToken(
     gc=False,
     tag="assets.create_token",
 ):
-    """A registered issuer creates a token: its symbol (the token id), name, decimals, an
-    optional hard cap (0: none) and whether its issuer may freeze accounts (for ever)."""
+    """A registered issuer creates a token (its id is its symbol), freezable or not for ever.
+
+    Fields: the symbol, a name, decimals, an optional hard cap (0: none) and whether its
+    issuer may freeze accounts."""
 
     token: str
     name: str
@@ -130,8 +132,9 @@ class RegisterAsset(
     gc=False,
     tag="assets.register_asset",
 ):
-    """Register a unique asset (a title, a certificate, a work of art) under a new id, with
-    the SHA-256 of its metadata document and its owner."""
+    """Register a unique asset (a title, a certificate, a work of art) under a new id.
+
+    With the SHA-256 of its metadata document (kept off chain) and its owner."""
 
     asset_id: str
     metadata_hash: HashBytes
