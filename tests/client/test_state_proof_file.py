@@ -78,6 +78,14 @@ PROVEN_QUERIES = [
     "governance.params",
     "governance.param",
     "governance.evidence",
+    "assets.token",
+    "assets.tokens",
+    "assets.balance",
+    "assets.balances",
+    "assets.holders",
+    "assets.asset",
+    "assets.asset_history",
+    "assets.assets_of",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -95,6 +103,13 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "governance.institution": {"id": "nobody"},
     "governance.proposal": {"id": "1"},
     "governance.param": {"name": "consensus.block_txs_max"},
+    "assets.token": {"token": "CNYX"},
+    "assets.balance": {"token": "CNYX", "address": ALICE.address.hex()},
+    "assets.balances": {"address": ALICE.address.hex()},
+    "assets.holders": {"token": "CNYX"},
+    "assets.asset": {"asset_id": "LR-HK-1"},
+    "assets.asset_history": {"asset_id": "LR-HK-1"},
+    "assets.assets_of": {"owner": ALICE.address.hex()},
 }
 
 
