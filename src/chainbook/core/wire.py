@@ -19,6 +19,7 @@ import msgspec
 from chainbook import codec, limits
 from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.private_wire import PrivatePull, PrivatePush
 from chainbook.errors import PeerMisbehaved
 from chainbook.types import Height
 
@@ -60,6 +61,8 @@ WireMessage = (
     | SyncRequest
     | SyncResponse
     | EvidenceMessage
+    | PrivatePush
+    | PrivatePull
 )
 
 

@@ -70,6 +70,7 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.private_wire import PurgePrivateData, SavePrivateData
 from chainbook.errors import (
     BookInUse,
     ConsensusRecordMissing,
@@ -82,6 +83,7 @@ from chainbook.runtime.background_verify import BackgroundVerification, verify_b
 from chainbook.runtime.book_start import refuse_foreign_genesis
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
+from chainbook.runtime.private_service import PrivateDataMixin
 from chainbook.runtime.reads import NodeReads
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
@@ -94,6 +96,7 @@ from chainbook.storage import (
     load_signing_record,
     open_sqlite_book,
 )
+from chainbook.storage.private_store import PRIVATE_STORE_FILE_NAME, SqlitePrivateStore
 from chainbook.types import Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
@@ -114,7 +117,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node(NodeReads):
+class Node(NodeReads, PrivateDataMixin):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -150,6 +153,8 @@ class Node(NodeReads):
             book=str(home.book_path),
         )
         self.core = booted.core
+        self.private_store = SqlitePrivateStore(home.book_path.with_name(PRIVATE_STORE_FILE_NAME))
+        self.core.private.store = self.private_store
         self.book_report: BookReport = booted.report
         damaged = booted.report.corrupt_height is not None or salvage is not None
         self.book_repairs = 1 if damaged else 0
@@ -260,6 +265,7 @@ class Node(NodeReads):
         await self.verifier.aclose()
         self._save_final_checkpoint()
         self.store.close()
+        self.private_store.close()
         log.info("node_stopped", extra={"height": self.core.height})
 
     def _save_final_checkpoint(self) -> None:
@@ -388,6 +394,8 @@ class Node(NodeReads):
             case Halt(reason=reason):
                 self._failure = StateDivergence(reason)
                 self.stop()
+            case SavePrivateData() | PurgePrivateData():
+                self.private_store.carry_out(output)
 
     async def _verify(self, batch_id: int, txs: list[bytes], hashes: list[Hash]) -> None:
         core = self.core
@@ -486,6 +494,7 @@ class Node(NodeReads):
         )
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
+        self.core.private.store = self.private_store
         self._state_checkpoints = StateCheckpoints()
         self._reported.clear()
         self._latest_last_commit = None
