@@ -52,6 +52,7 @@ from chainbook import limits
 from chainbook.api import views
 from chainbook.api.body_limit import BodySizeLimitMiddleware
 from chainbook.api.module_routes import add_module_routes
+from chainbook.api.private_routes import add_private_routes
 from chainbook.api.proof_routes import add_proof_routes
 from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
 from chainbook.api.service import AccountView, NodeService, NodeStatus, TxLocation
@@ -254,6 +255,7 @@ def create_app(service: NodeService, registry: Registry = REGISTRY) -> FastAPI:
     _add_block_routes(app, service)
     _add_node_routes(app, service)
     add_module_routes(app, service, registry, JSONView)
+    add_private_routes(app, service, JSONView, ApiProblem)
     return app
 
 

@@ -153,7 +153,7 @@ class PrivateData:
     def get_record(self, state: LedgerState, collection: str, record: str) -> RecordView | None:
         if state.registry.get_module(MODULE) is None:
             return None
-        view: RecordView = run_query(state, MODULE, "record", RecordRequest(collection, record))
+        view: RecordView = run_query(state, MODULE, "recorded", RecordRequest(collection, record))
         return view if view.found else None
 
     def member_peers(

@@ -2,7 +2,7 @@
 
     collection(collection)              its members, threshold, purge delay, version, records,
                                         and the member-list proposals being approved
-    record(collection, record)          a record's salted hash, submitter, institution, height
+    recorded(collection, record)        a record's salted hash, submitter, institution, height
                                         and the height its content is purged at (0: never)
     member_node(collection, public_key) whether the node with this Ed25519 key is a node of a
                                         member: one of the keys of an active member
@@ -156,7 +156,7 @@ def query_member_node(ctx: QueryContext, request: MemberNodeRequest) -> MemberNo
 
 QUERIES = (
     Query("collection", CollectionRequest, CollectionView, query_collection),
-    Query("record", RecordRequest, RecordView, query_record),
+    Query("recorded", RecordRequest, RecordView, query_record),
     Query("member_node", MemberNodeRequest, MemberNodeView, query_member_node),
 )
 
