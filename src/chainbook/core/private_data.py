@@ -159,8 +159,10 @@ class PrivateData:
     def member_peers(
         self, state: LedgerState, collection: str, peers: Iterable[PeerId]
     ) -> list[PeerId]:
-        """The connected peers that are member nodes of `collection`, sorted."""
-        return sorted(p for p in peers if self.is_member_node(state, collection, p))
+        """The connected peers that are member nodes of `collection`, sorted (never itself)."""
+        return sorted(
+            p for p in peers if p != self.node_id and self.is_member_node(state, collection, p)
+        )
 
     @property
     def pending_count(self) -> int:
