@@ -26,7 +26,7 @@ from chainbook.errors import PeerMisbehaved
 from chainbook.ledger.state import LedgerState
 from chainbook.storage.private_store import MemoryPrivateStore
 from tests.apps.private.helpers import NODE_A, NODE_B, NODE_C, OUTSIDER_NODE, nonce, private_state
-from tests.support import ALICE, BOB, run_block, tx
+from tests.support import ALICE, run_block, tx
 
 SALT = bytes(range(32))
 CONTENT = b"exposure of client 17: 4.2m"
@@ -215,5 +215,5 @@ def test_contents_are_purged_at_their_height_and_never_stored_after() -> None:
 
 
 def test_the_hash_binds_salt_and_content() -> None:
-    assert HASH == hashlib.sha256(SALT + CONTENT).digest()
+    assert hashlib.sha256(SALT + CONTENT).digest() == HASH
     assert compute_record_hash(SALT[::-1], CONTENT) != HASH

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from chainbook import testnet
-from chainbook.client import ApiError, Client, Wallet, build_action
+from chainbook.client import ApiError, Wallet, build_action
 from chainbook.client.light import ProofError
 from chainbook.client.private import (
     get_disclosure,

@@ -18,8 +18,8 @@ trusting only the genesis file. These stand beside the generated commands of the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
