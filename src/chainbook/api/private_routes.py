@@ -8,14 +8,16 @@
                                           not a member, not received yet, or purged)
     GET  /private/{collection}/{record}/disclosure
                                           a disclosure file: content, salt and a state proof
-                                          of the record's hash (409 until a header commits to
-                                          the state holding it: the next block)
+                                          of the record's hash (400 not_provable_yet until a
+                                          header commits to the state holding it: the next
+                                          block)
     GET  /private/status                  this node's private-data counters
 
 Trust assumption: the API is local to the organisation that runs the node
 (runtime/private_service.py); it does not authenticate readers. Refusals: 400 with the
-core's codes (hash_mismatch, invalid_content, not_a_member_node, invalid_request,
-invalid_hex) or a transaction's; 503 pending_full.
+core's codes (hash_mismatch, invalid_content, not_a_member_node, pending_full,
+invalid_request, invalid_hex) or a transaction's; 404 not_found. A service that keeps no
+private data (the API's test fakes) gets none of these routes.
 """
 
 from __future__ import annotations
@@ -60,24 +62,25 @@ def _hex(field: str, text: str, problem: Any) -> bytes:
     try:
         return bytes.fromhex(text[2:] if text.startswith("0x") else text)
     except ValueError:
-        raise problem(400, "invalid_hex", f"field `{field}` must be hex") from None
+        raise problem("invalid_hex", f"field `{field}` must be hex") from None
 
 
 def add_private_routes(
     app: FastAPI, service: NodeService, json_view: Callable[..., Response], problem: Any
 ) -> None:
-    """The routes above; a service without private data answers 501 on each."""
+    """The routes above, for a service that keeps private data (a node; not the API's test
+    fakes, which then have no such routes)."""
+    if not isinstance(service, PrivateDataService):
+        return
+    private = service
 
     def private_service() -> PrivateDataService:
-        if not isinstance(service, PrivateDataService):
-            raise problem(501, "not_implemented", "this node keeps no private data")
-        return service
+        return private
 
     def held(collection: str, record: str) -> StoredContent:
         stored = private_service().get_private(collection, record)
         if stored is None:
             raise problem(
-                404,
                 "not_found",
                 f"this node holds no content of record {record!r} of collection "
                 f"{collection!r} (not a member node, not received yet, or purged)",
@@ -105,7 +108,7 @@ def add_private_routes(
         try:
             body = msgspec.json.decode(await request.body(), type=SubmitPrivateRequest)
         except msgspec.DecodeError as exc:  # ValidationError included
-            raise problem(400, "invalid_request", f"request body: {exc}") from None
+            raise problem("invalid_request", f"request body: {exc}") from None
         tx, salt = _hex("tx", body.tx, problem), _hex("salt", body.salt, problem)
         content = _hex("content", body.content, problem)
         decoded = private_service().submit_private(tx, salt, content)
@@ -153,10 +156,9 @@ def add_private_routes(
                 service, "private", "recorded", params, RecordRequest(collection, record)
             )
         except ProofNotFound as exc:
-            raise problem(409, "not_provable_yet", f"cannot prove the record yet: {exc}") from None
+            raise problem("not_provable_yet", f"cannot prove the record yet: {exc}") from None
         if not proof.answer.get("found"):
             raise problem(
-                409,
                 "not_provable_yet",
                 f"the latest proven state (after block {proof.height}) does not hold the "
                 "record yet; retry after the next block",
