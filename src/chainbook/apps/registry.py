@@ -25,7 +25,7 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank, governance, ip, notary, private, vote
+from chainbook.apps import bank, governance, identity, iot, ip, notary, private, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -37,6 +37,8 @@ MODULES: tuple[Module, ...] = (
     ip.MODULE,
     vote.MODULE,
     private.MODULE,
+    identity.MODULE,
+    iot.MODULE,
     # Add a module here (one line).
 )
 

@@ -20,6 +20,7 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
 from chainbook.cli.genesis import genesis_app
+from chainbook.cli.identity import add_identity_commands
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
@@ -59,6 +60,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     governance.add_commands(app)
     add_notary_commands(app)
     add_private_commands(app)
+    add_identity_commands(app)
     return app
 
 
