@@ -25,7 +25,7 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import assets, bank, governance, identity, iot, ip, notary, vote
+from chainbook.apps import assets, bank, governance, identity, iot, ip, notary, private, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -36,6 +36,7 @@ MODULES: tuple[Module, ...] = (
     notary.MODULE,
     ip.MODULE,
     vote.MODULE,
+    private.MODULE,
     identity.MODULE,
     iot.MODULE,
     assets.MODULE,
