@@ -211,6 +211,13 @@ MUTANTS = (
         "if len(held_round) >= limits.proposals_per_round_max:",
         "if len(held_round) >= 1:",
     ),
+    Mutant(
+        "resend_current_round_only",
+        "resend: the votes of the earlier round are not re-sent (a laggard in it stalls)",
+        "machine",
+        "for signed in self._earlier_round_votes + self._signed_votes:",
+        "for signed in self._signed_votes:",
+    ),
 )
 
 

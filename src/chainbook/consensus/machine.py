@@ -187,6 +187,9 @@ class ConsensusMachine:
         # Never-double-sign guard; survives heights (restored from the record).
         self._signed_position: tuple[int, int, int] = (0, -1, -1)
         self._signed_votes: list[SignedVote] = []
+        self._earlier_round_votes: list[SignedVote] = []
+        """The votes signed in the latest earlier round (of the height of the first of them)
+        in which we voted: re-sent with the current ones (see _on_resend)."""
         self._signed_proposal: SignedProposal | None = None
         self._enter_height(height, last_commit)
         if record is not None:
@@ -481,13 +484,23 @@ class ConsensusMachine:
         self._decide(block, commit, commit_pause_ms=0)
 
     def _on_resend(self) -> None:
-        """Re-broadcast what we signed at this height, so lost messages are recovered."""
+        """Re-broadcast what we signed at this height, so lost messages are recovered.
+
+        The votes of the latest earlier round we voted in go too. A node still in that round
+        needs them to leave it (2f+1 of its precommits start timeout_precommit, L47; our
+        votes there make us one of the f+1 senders of a later round, L55), and the nodes a
+        round ahead cannot progress without it: without them, one lost precommit stalls the
+        height for good (simulator, a silent validator and loss: two nodes waited in round
+        1 for the lost round-1 precommit of the third, which was in round 2). The first
+        honest node to enter a round r did so on 2f+1 precommits of r - 1, so at least f+1
+        honest nodes that voted in r - 1 re-send those votes while the others catch up.
+        """
         own = self._signed_proposal
         if own is not None and own.proposal.height == self.height:
             for held in self.proposals.of_round(own.proposal.round):
                 if held.signed == own:
                     self._broadcast(ProposalMessage(proposal=held.signed, block=held.block))
-        for signed in self._signed_votes:
+        for signed in self._earlier_round_votes + self._signed_votes:
             if signed.vote.height == self.height:
                 self._broadcast(VoteMessage(vote=signed))
         # The polka behind our valid block (L36-L43): peers that lost those prevotes could
@@ -709,7 +722,7 @@ class ConsensusMachine:
         assert self.key is not None
         signed = sign_vote(self.key, self.chain_id, vote)
         if position[:2] != self._signed_position[:2]:
-            self._signed_votes = []
+            self._start_signing_round()
         self._signed_position = position
         self._signed_votes.append(signed)
         self._persist()
@@ -725,10 +738,17 @@ class ConsensusMachine:
         assert self.key is not None
         signed = sign_proposal(self.key, self.chain_id, proposal)
         self._signed_position = position
-        self._signed_votes = []
+        self._start_signing_round()
         self._signed_proposal = signed
         self._persist()
         return signed
+
+    def _start_signing_round(self) -> None:
+        """A new (height, round) to sign in: the votes of the last one become the earlier
+        round's (kept for re-sending; a round in which we only proposed keeps the older)."""
+        if self._signed_votes:
+            self._earlier_round_votes = self._signed_votes
+        self._signed_votes = []
 
     def _persist(self) -> None:
         """Emit the consensus record; the driver makes it durable before what follows."""

@@ -11,19 +11,22 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   the runtime does (core/outputs.py):
       SaveConsensusRecord -> the node's store, before any later output
       SaveBlock           -> the node's store, then BlockSaved is fed back
-      Send / Broadcast    -> the simulated network (the equivocator splits its broadcasts)
+      Send / Broadcast    -> the simulated network (a Byzantine node's broadcasts go
+                             through its Adversary, sim/adversary.py)
       SetTimer            -> the event queue          VerifyTxs -> checked inline, answered
                                                                    after a short delay
       TxsAdmitted, LogEvent, Disconnect -> counted    BlockCommitted -> the checkers
       Halt                -> the seed fails (a node's ledger disagreed with a commit)
 - Faults (config.py decides which per seed): message loss, partitions that heal, crashes
   (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
-  and one equivocating validator; never more than f faulty validators at once, and none at
-  or after heal_ms.
+  (up to and beyond time_drift_ms_max) and Byzantine validators with named strategies; never
+  more than f faulty validators at once (more in a safety-only BEYOND_F run), and none at or
+  after heal_ms.
 - Checks (checkers.py) run as each step's outputs are carried out (store_before_apply: a block
   is applied only once its record is in the store), plus a driver-consistency check after
   every step, a store check after every restart and on every honest node at the end, and
-  liveness: after heal every honest node reaches the target height in time.
+  liveness: after heal every honest node reaches the target height in time (not demanded of
+  a safety-only run, which stops safety_only_run_ms after heal).
 - Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
   run with a SimulationFailure that names the seed, the rule and the last trace lines.
 """
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
 from chainbook.chain.tx import verify_tx
-from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
+from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.inputs import (
     BlockSaved,
     FrameReceived,
@@ -75,12 +78,11 @@ from chainbook.core.wire import (
     TxsMessage,
     WireMessage,
     decode_message,
-    encode_message,
 )
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, PeerMisbehaved
 from chainbook.ledger.genesis import make_genesis
-from chainbook.sim.byzantine import Equivocator
+from chainbook.sim.adversary import Adversary, HonestClocks
 from chainbook.sim.checkers import (
     Checkers,
     InvariantViolation,
@@ -88,7 +90,7 @@ from chainbook.sim.checkers import (
     vote_position,
 )
 from chainbook.sim.clock import EventQueue
-from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
+from chainbook.sim.config import FaultPlan, SimConfig, draw_clock_skews, draw_fault_plan
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.trace import Trace
@@ -213,6 +215,10 @@ class SeedResult:
     counters: dict[str, int] = field(default_factory=dict)
     txs_by_module: dict[str, int] = field(default_factory=dict)
     """The simulated clients' transactions committed, by module."""
+    honest_counters: dict[str, int] = field(default_factory=dict)
+    """Honest nodes' core counters summed (refusals by reason: block_untimely, ...)."""
+    adversary_counters: dict[str, int] = field(default_factory=dict)
+    """What the Byzantine validators did (lies by strategy, frames withheld, junk by kind)."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -270,15 +276,26 @@ class Simulation:
                 self.genesis,
                 config,
                 self._draw_settings(),
-                byzantine=i == self.plan.equivocator,
+                byzantine=i in self.plan.byzantine,
             )
             for i in range(config.validators)
         ]
         self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
         self._request_ids = itertools.count()
-        self.equivocator: Equivocator | None = None
-        if self.plan.equivocator is not None:
-            self.equivocator = Equivocator(validator_key(self.plan.equivocator), CHAIN_ID, self.rng)
+        self.adversaries = {
+            adversary.index: Adversary(
+                adversary,
+                validator_key(adversary.index),
+                CHAIN_ID,
+                config.params,
+                config.delay_ms_max,
+                self.rng,
+            )
+            for adversary in self.plan.adversaries
+        }
+        self._byzantine_addresses = frozenset(
+            validator_key(index).address for index in self.plan.byzantine
+        )
         self.faults: Counter[str] = Counter()
         self.counters: Counter[str] = Counter()
         self.events = 0
@@ -287,6 +304,7 @@ class Simulation:
         self.healed = False
         self.target_height: Height | None = None
         self.deadline_ms: TimeMs = config.heal_ms + config.liveness_ms_max
+        self._safety_only_end_ms: TimeMs = config.heal_ms + config.safety_only_run_ms
 
     # ------------------------------------------------------------------ running
 
@@ -303,7 +321,7 @@ class Simulation:
                 ""
                 if self.stepping is None
                 else f" (stepping {self.stepping.name}"
-                + (", the equivocator)" if self.stepping.byzantine else ")")
+                + (", a Byzantine validator)" if self.stepping.byzantine else ")")
             )
             raise self._failure(f"{type(exc).__name__}{where}: {exc}") from exc
         return self._result()
@@ -311,12 +329,11 @@ class Simulation:
     def _start(self) -> None:
         plan = self._plan_text()
         self.trace.record(0, f"seed {self.seed} n={self.config.validators} plan={plan}")
-        if self.plan.clock_skew:
-            for node in self.nodes:
-                node.clock_skew_ms = self.rng.randint(
-                    -self.config.clock_skew_ms_max, self.config.clock_skew_ms_max
-                )
-                self.faults["clock_skew"] += node.clock_skew_ms != 0
+        for node, skew_ms in zip(
+            self.nodes, draw_clock_skews(self.rng, self.config, self.plan), strict=True
+        ):
+            node.clock_skew_ms = skew_ms
+            self.faults["clock_skew"] += skew_ms != 0
         for node in self.nodes:
             self._boot(node)
         self.queue.push_at(
@@ -330,6 +347,8 @@ class Simulation:
     def _is_done(self) -> bool:
         if self.target_height is None:
             return False
+        if self.plan.safety_only and self.queue.now_ms >= self._safety_only_end_ms:
+            return True  # more than f faulty: liveness is not demanded
         return all(node.height >= self.target_height for node in self._honest_nodes())
 
     def _run_next_event(self) -> None:
@@ -459,8 +478,13 @@ class Simulation:
                         self.counters[f"tx_refused_{getattr(result, 'code', 'invalid')}"] += 1
                     else:
                         self.counters["tx_admitted"] += 1
-            case LogEvent(event=event):
+            case LogEvent(event=event, fields=fields):
                 self.counters[f"log_{event}"] += 1
+                if event == "equivocation_evidence" and not node.byzantine:
+                    self.checkers.on_evidence(
+                        node.name, bytes.fromhex(str(fields["validator"])),
+                        self._byzantine_addresses,
+                    )
             case Disconnect(reason=reason):
                 self.counters["peer_disconnected"] += 1
                 self._trace(node, f"disconnect: {reason}")
@@ -480,6 +504,9 @@ class Simulation:
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
         self.checkers.on_commit(node.name, block, commit)
+        self.checkers.on_block_time(
+            node.name, block, self._honest_clocks().fastest_ms, self.config.params
+        )
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
             self.workload.on_committed(receipt.tx_hash, receipt.ok)
@@ -487,30 +514,27 @@ class Simulation:
     # ------------------------------------------------------------------ network
 
     def _broadcast(self, node: SimNode, payload: bytes) -> None:
-        message = decode_message(payload)
-        if not node.byzantine:
-            self._check_signed_message(node, message)
         peers = self._peers_of(node)
-        twin: ConsensusMessage | None = None
-        if (
-            self.equivocator is not None
-            and node.byzantine
-            and isinstance(message, VoteMessage | ProposalMessage)
-        ):
+        adversary = self.adversaries.get(node.index)
+        if adversary is not None:
             assert node.core is not None
-            twin = self.equivocator.conflict(
-                message, node.core.app, node.local_time_ms(self.queue.now_ms)
-            )
-        if twin is None:
-            for peer in peers:
-                self.network.send(node.index, peer, payload)
+            now_ms = node.local_time_ms(self.queue.now_ms)
+            clocks = self._honest_clocks()
+            for peer, frame in adversary.route(payload, peers, node.core, now_ms, clocks):
+                self.network.send(node.index, peer, frame)
             return
-        assert isinstance(message, VoteMessage | ProposalMessage)
-        twin_payload = encode_message(twin)
-        assert self.equivocator is not None
-        half_a = self.equivocator.half_a(_message_height(message), peers)
+        self._check_signed_message(node, decode_message(payload))
         for peer in peers:
-            self.network.send(node.index, peer, payload if peer in half_a else twin_payload)
+            self.network.send(node.index, peer, payload)
+
+    def _honest_clocks(self) -> HonestClocks:
+        """The clocks of the honest nodes whose skew is within the bound, now."""
+        clocks = [
+            node.local_time_ms(self.queue.now_ms)
+            for node in self._honest_nodes()
+            if node.index != self.plan.skewed_beyond
+        ]
+        return HonestClocks(min(clocks), max(clocks))
 
     def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
@@ -562,7 +586,7 @@ class Simulation:
             return
         if self.plan.partitions and self.network.partition is None and self.rng.random() < 0.3:
             self._start_partition()
-        crash_fits = self._faulty_count() < self.config.faults_max
+        crash_fits = self._faulty_count() < self.plan.faulty_max
         if self.plan.crashes and crash_fits and self.rng.random() < 0.4:
             self._inject_crash()
         next_ms = now + self._next_fault_delay_ms()
@@ -623,10 +647,18 @@ class Simulation:
         self.trace.record(self.queue.now_ms, f"HEAL: target height {self.target_height}")
 
     def _faulty_count(self) -> int:
-        crashed = sum(
+        """Validators faulty now: the crashed (or about to), the Byzantine, a clock past the
+        bound."""
+        return (
+            self._down_count()
+            + len(self.plan.adversaries)
+            + (self.plan.skewed_beyond is not None)
+        )
+
+    def _down_count(self) -> int:
+        return sum(
             1 for n in self._honest_nodes() if not n.up or n.crash_after_outputs is not None
         )
-        return crashed + (self.plan.equivocator is not None)
 
     # ------------------------------------------------------------------ checks
 
@@ -656,8 +688,7 @@ class Simulation:
     def _check_final(self) -> None:
         for node in self._honest_nodes():
             self.checkers.check_store(node.name, node.store)
-        faulty = self._faulty_count() - (self.plan.equivocator is not None)
-        assert faulty == 0, "every node is up after heal"
+        assert self._down_count() == 0, "every node is up after heal"
 
     def _fail_liveness(self) -> None:
         heights = {n.name: n.height for n in self._honest_nodes()}
@@ -712,11 +743,10 @@ class Simulation:
     def _result(self) -> SeedResult:
         honest_heights = [node.height for node in self._honest_nodes()]
         faults = dict(self.faults)
-        faults["equivocation"] = (
-            self.equivocator.votes_equivocated + self.equivocator.proposals_equivocated
-            if self.equivocator is not None
-            else 0
-        )
+        adversary_counters: Counter[str] = Counter()
+        for adversary in self.adversaries.values():
+            adversary_counters.update(adversary.all_counters())
+        faults["equivocation"] = adversary_counters["equivocated"]
         faults["dropped_loss"] = self.network.counters["dropped_loss"]
         faults["dropped_partition"] = self.network.counters["dropped_partition"]
         return SeedResult(
@@ -732,7 +762,16 @@ class Simulation:
             chain_digest=self._chain_digest(),
             counters=dict(sorted(self.counters.items())),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
+            honest_counters=dict(sorted(self._honest_counters().items())),
+            adversary_counters=dict(sorted(adversary_counters.items())),
         )
+
+    def _honest_counters(self) -> Counter[str]:
+        """The refusals and no-ops of every honest node's core, over all its lives."""
+        counters: Counter[str] = Counter()
+        for node in self._honest_nodes():
+            counters.update(node.lifetime_counters())
+        return counters
 
     def _chain_digest(self) -> str:
         digest = hashlib.sha256()
@@ -741,15 +780,6 @@ class Simulation:
             app = self.checkers.app_hashes.get(height)
             digest.update(app[0] if app is not None else b"")
         return digest.hexdigest()
-
-
-def _message_height(message: ConsensusMessage) -> Height:
-    match message:
-        case VoteMessage(vote=signed):
-            return signed.vote.height
-        case ProposalMessage(proposal=signed):
-            return signed.proposal.height
-    raise AssertionError(f"unknown consensus message {type(message).__name__}")
 
 
 def _describe(payload: bytes) -> str:
