@@ -218,6 +218,36 @@ MUTANTS = (
         "for signed in self._earlier_round_votes + self._signed_votes:",
         "for signed in self._signed_votes:",
     ),
+    Mutant(
+        "round_certificate_not_relayed",
+        "resend: the others' votes that brought us into the round are not passed on",
+        "machine",
+        "        for signed in self._round_certificate:\n            self._broadcast(",
+        "        for signed in []:\n            self._broadcast(",
+    ),
+    Mutant(
+        "round_certificate_not_kept_on_timeout",
+        "L65: the precommits we left the round on are not kept for re-sending",
+        "machine",
+        "        self._round_certificate = self._votes_of_round(left, (VoteType.PRECOMMIT,))",
+        "        pass",
+    ),
+    Mutant(
+        "round_certificate_not_kept_on_skip",
+        "L55: the later-round votes we skipped on are not kept for re-sending",
+        "machine",
+        "        self._round_certificate = self._votes_of_round(\n"
+        "            self.round, (VoteType.PREVOTE, VoteType.PRECOMMIT)\n"
+        "        )\n",
+        "        pass\n",
+    ),
+    Mutant(
+        "unbacked_reproposal_not_counted",
+        "a re-proposal refused for its missing polka is not counted",
+        "machine",
+        '                self.counters["proposal_polka_missing"] += 1',
+        "                pass",
+    ),
 )
 
 

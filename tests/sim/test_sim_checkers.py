@@ -31,6 +31,7 @@ from chainbook.sim import (
     Simulation,
     SimulationFailure,
 )
+from chainbook.sim.config import Strategy
 from chainbook.sim.simulator import CHAIN_ID, validator_key
 from chainbook.storage.memory import MemoryBlockStore
 from tests.sim.unsafe import AMNESIAC_CONFIG, LockIgnoringMachine, find_failing_seed
@@ -213,11 +214,14 @@ def test_a_node_that_forgets_its_record_is_caught_double_signing() -> None:
 
 
 def test_a_machine_that_ignores_its_lock_is_caught_forking() -> None:
+    """Conflicting proposals and loss split the locks fastest (seed 2 at the time of writing;
+    with an equivocator instead, seed 59 of the same config)."""
     config = SimConfig(
         machine_factory=LockIgnoringMachine,
-        fault_kinds=frozenset({FaultKind.EQUIVOCATION, FaultKind.LOSS}),
+        fault_kinds=frozenset({FaultKind.BYZANTINE, FaultKind.LOSS}),
+        strategies=frozenset({Strategy.CONFLICTING_PROPOSALS}),
     )
-    _, failure = find_failing_seed(config, range(400))  # seed 90 forks at the time of writing
+    _, failure = find_failing_seed(config, range(60))
     assert "agreement" in failure.reason or "StateDivergence" in failure.reason
 
 

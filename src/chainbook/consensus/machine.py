@@ -256,6 +256,10 @@ class ConsensusMachine:
         self._fired: set[tuple[str, Round]] = set()
         """Rules that fire "for the first time" per round (L34, L36, L47)."""
         self._validity: dict[Hash, bool] = {}
+        self._round_certificate: list[SignedVote] = []
+        """Others' votes that justify our being in this round (see _on_resend): the
+        precommits of the round we left by timeout, or the later-round votes we skipped on.
+        At most two votes per other validator."""
         self._next = NextHeightMessages(height + 1)
         """Checked messages for height + 1, replayed when we get there (bounded)."""
         self._next_validators: ValidatorSet | None = None
@@ -467,7 +471,9 @@ class ConsensusMachine:
         if round_ != self.round or self.decided is not None:
             self.counters["timeout_stale"] += 1
             return
-        self._start_round(self.round + 1)
+        left = self.round
+        self._start_round(left + 1)
+        self._round_certificate = self._votes_of_round(left, (VoteType.PRECOMMIT,))
 
     def _on_commit_received(self, block: Block, commit: Commit) -> None:
         """Block sync: a block with a commit certificate for our height decides it directly."""
@@ -482,9 +488,11 @@ class ConsensusMachine:
         # A synced block needs no pause to gather late precommits: move on at once, so a
         # node catching up runs at the speed of verification, not of timeout_commit.
         self._decide(block, commit, commit_pause_ms=0)
+        self.counters["decided_from_sync"] += 1
 
     def _on_resend(self) -> None:
-        """Re-broadcast what we signed at this height, so lost messages are recovered.
+        """Re-broadcast what we signed at this height, so lost messages are recovered, and
+        the others' votes that brought us into this round.
 
         The votes of the latest earlier round we voted in go too. A node still in that round
         needs them to leave it (2f+1 of its precommits start timeout_precommit, L47; our
@@ -503,6 +511,13 @@ class ConsensusMachine:
         for signed in self._earlier_round_votes + self._signed_votes:
             if signed.vote.height == self.height:
                 self._broadcast(VoteMessage(vote=signed))
+        # Why we are in this round: a node still in an earlier one may lack a vote we got
+        # (one a Byzantine validator sent to us alone) and wait forever for 2f+1 precommits
+        # or f+1 senders of a later round; the paper's liveness assumes a message one correct
+        # node received reaches all (simulator: a silent validator's one precommit, sent to
+        # one node, took it into round 1 while the two others stayed in round 0).
+        for signed in self._round_certificate:
+            self._broadcast(VoteMessage(vote=signed))
         # The polka behind our valid block (L36-L43): peers that lost those prevotes could
         # never accept its re-proposal (L28 needs the polka), so the height could stall.
         if self.valid_block is not None:
@@ -668,6 +683,9 @@ class ConsensusMachine:
         if not later:
             return False
         self._start_round(max(later))
+        self._round_certificate = self._votes_of_round(
+            self.round, (VoteType.PREVOTE, VoteType.PRECOMMIT)
+        )
         return True
 
     # ------------------------------------------------------------------ actions
@@ -693,8 +711,20 @@ class ConsensusMachine:
         )
 
     def _prevote(self, block_hash: Hash) -> None:
+        self._count_unbacked_reproposals(block_hash)
         self.step_ = Step.PREVOTE
         self._vote(VoteType.PREVOTE, block_hash)
+
+    def _count_unbacked_reproposals(self, prevoted: Hash) -> None:
+        """Re-proposals (v, vr) of this round left unprevoted because their polka in vr never
+        came (L28 needs it) are counted, as every refusal is: a proposer lying about vr shows
+        here."""
+        for held in self.proposals.of_round(self.round):
+            pol_round, block_hash = held.signed.proposal.pol_round, held.block.hash
+            if pol_round < 0 or block_hash == prevoted:
+                continue
+            if self._prevote_power(pol_round, block_hash) < self.validators.quorum_power:
+                self.counters["proposal_polka_missing"] += 1
 
     def _precommit(self, block_hash: Hash) -> None:
         self.step_ = Step.PRECOMMIT
@@ -788,6 +818,21 @@ class ConsensusMachine:
             own_in_polka = vote_set is not None and vote_set.has(signed)
             if signed.vote.height == self.height and not own_in_polka:
                 self._count_vote(signed)
+
+    def _votes_of_round(self, round_: Round, types: tuple[VoteType, ...]) -> list[SignedVote]:
+        """The others' votes of `round_` we counted, of these types (ours are re-sent anyway)."""
+        own = self.key.address if self.key is not None else None
+        votes = []
+        for type_ in types:
+            vote_set = self._votes_of(type_).get(round_)
+            if vote_set is not None:
+                votes += [
+                    v
+                    for h in vote_set.block_hashes()
+                    for v in vote_set.votes_for(h)
+                    if v.validator != own
+                ]
+        return votes
 
     def _valid_polka(self) -> list[SignedVote]:
         if self.valid_block is None:

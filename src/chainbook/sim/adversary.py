@@ -62,7 +62,7 @@ from chainbook.crypto import PrivateKey
 from chainbook.sim.byzantine import Equivocator
 from chainbook.sim.config import AdversaryPlan, Strategy
 from chainbook.sim.junk import JunkMaker
-from chainbook.types import Hash, Height, TimeMs
+from chainbook.types import Hash, Height, Round, TimeMs
 
 PROPOSAL_STRATEGIES = (
     Strategy.EQUIVOCATE,
@@ -73,7 +73,8 @@ PROPOSAL_STRATEGIES = (
 HONEST_PROPOSAL_CHANCE = 0.2
 """How often a proposal goes out as its machine made it (so some heights still commit)."""
 CLOCK_EDGE_VARIANTS = ("at_bound_slowest", "at_bound_fastest", "just_past", "far_past")
-BAD_POL_ROUND_VARIANTS = ("impossible", "unbacked", "unbacked_other_block")
+UNBACKED_AHEAD_ROUNDS_MAX = 8
+"""How far ahead of its round it looks for a round it leads, to propose there in advance."""
 
 Routed = list[tuple[int, bytes]]
 """(peer index, frame) pairs to send."""
@@ -115,6 +116,9 @@ class Adversary:
         """Original signature -> (height, what each peer gets), so re-sends tell the same lie."""
         self._substitutes: dict[tuple[Height, Hash], Hash] = {}
         """(height, block its machine proposed) -> the block it sent instead (its votes follow)."""
+        self._ahead: dict[tuple[Height, Round], ProposalMessage] = {}
+        """(height, round it leads) -> the unbacked proposal it sent ahead for that round; its
+        votes of that round are for that block."""
         self._forgotten_below: Height = 0
         self._now_ms: TimeMs = 0
         """Its own clock at the frame being routed."""
@@ -137,7 +141,9 @@ class Adversary:
         match message:
             case StatusMessage():
                 if Strategy.FUTURE_JUNK in self.strategies:
-                    return everyone + self.junk.burst(peers, core)
+                    everyone += self.junk.burst(peers, core)
+                if Strategy.BAD_POL_ROUND in self.strategies:
+                    everyone += self._unbacked_ahead(peers, core)
                 return everyone
             case VoteMessage(vote=signed) if signed.validator == self.key.address:
                 return self._route_own(message, signed.signature, peers, core, clocks)
@@ -198,9 +204,15 @@ class Adversary:
     # ------------------------------------------------------------------ votes
 
     def _substituted(self, signed: SignedVote) -> VoteMessage:
-        """Its vote, for the block it sent in place of the one its machine proposed."""
+        """Its vote, for the block it sent in place of the one its machine proposed (or that
+        it proposed ahead for the vote's round)."""
         vote = signed.vote
-        other = self._substitutes.get((vote.height, vote.block_hash))
+        ahead = self._ahead.get((vote.height, vote.round))
+        other = (
+            ahead.block.hash
+            if ahead is not None
+            else self._substitutes.get((vote.height, vote.block_hash))
+        )
         if other is None:
             return VoteMessage(vote=signed)
         self.counters["vote_for_substitute"] += 1
@@ -291,6 +303,32 @@ class Adversary:
             pol_round = round_ - 1
         return self._signed_proposal(message, block, pol_round)
 
+    def _unbacked_ahead(self, peers: list[int], core: NodeCore) -> Routed:
+        """The unbacked proposal for the next round it leads at this height (made once)."""
+        machine = core.machine
+        height = machine.height
+        if core.app.state.height + 1 != height or machine.decided is not None:
+            return []
+        validators = machine.validators
+        for round_ in range(machine.round + 1, machine.round + UNBACKED_AHEAD_ROUNDS_MAX + 1):
+            if validators.get_proposer(height, round_).address == self.key.address:
+                break
+        else:
+            return []
+        message = self._ahead.get((height, round_))
+        if message is None:
+            block = core.app.build_block(
+                height, self._now_ms + 1, self.key.address, machine.last_commit
+            )
+            lie = Proposal(height=height, round=round_, pol_round=round_ - 1, block_hash=block.hash)
+            message = ProposalMessage(
+                proposal=sign_proposal(self.key, self.chain_id, lie), block=block
+            )
+            self._ahead[(height, round_)] = message
+            self.counters["bad_pol_round_unbacked_ahead"] += 1
+        frame = encode_message(message)
+        return [(peer, frame) for peer in peers]
+
     def _clock_edge(
         self, message: ProposalMessage, core: NodeCore, clocks: HonestClocks
     ) -> ProposalMessage:
@@ -332,12 +370,18 @@ class Adversary:
         self._forgotten_below = height
         self._rewrites = {s: v for s, v in self._rewrites.items() if v[0] >= height}
         self._substitutes = {k: v for k, v in self._substitutes.items() if k[0] >= height}
+        self._ahead = {k: v for k, v in self._ahead.items() if k[0] >= height}
         self.equivocator.forget_below(height)
 
     @property
     def cached_messages(self) -> int:
         """Rewrites held now (tests check it stays bounded under a long run)."""
-        return len(self._rewrites) + len(self._substitutes) + self.equivocator.cached_messages
+        return (
+            len(self._rewrites)
+            + len(self._substitutes)
+            + len(self._ahead)
+            + self.equivocator.cached_messages
+        )
 
 
 def _height_of(message: ConsensusMessage) -> Height:

@@ -77,6 +77,9 @@ class Checkers:
         self.votes_signed: dict[tuple[Address, Height, Round, VoteType], Hash] = {}
         self.proposals_signed: dict[tuple[Address, Height, Round], Hash] = {}
         self.checks = 0
+        self.block_time_ahead_ms_max = 0
+        """The most a committed block's time was ahead of the fastest honest clock (a metric:
+        blocks at the bound were committed)."""
 
     # ------------------------------------------------------------------ signing
 
@@ -204,6 +207,7 @@ class Checkers:
         """timeliness: `clock_ms_max` is the fastest honest clock within the bound now."""
         self.checks += 1
         ahead_ms = block.header.time_ms - clock_ms_max
+        self.block_time_ahead_ms_max = max(self.block_time_ahead_ms_max, ahead_ms)
         if ahead_ms > params.time_drift_ms_max:
             raise InvariantViolation(
                 "timeliness",

@@ -7,8 +7,9 @@ Rules kept:
                                      (message_future_dropped); they make the node suspect it
                                      fell behind (FallenBehind: at most one sync request per
                                      timeout_propose)
-      next_height_votes              h + 1, validly signed, rounds 0..15: at most
-                                     next_height_votes_per_signer_max kept, the rest refused
+      next_height_votes              h + 1, validly signed, one vote for each of rounds 0..15
+                                     at once: at most next_height_votes_per_signer_max kept,
+                                     the rest refused
                                      (next_height_vote_over_signer_limit); the kept ones are
                                      replayed at h + 1, where they conflict with its real votes
                                      (equivocation evidence against it, and only it)
@@ -89,19 +90,24 @@ class JunkMaker:
         for peer in peers:
             for _ in range(JUNK_FRAMES_PER_PEER):
                 kind = self.rng.choice(JUNK_KINDS)
-                frame = self.make(kind, core)
-                if frame is not None:
-                    self.counters[f"junk_{kind}"] += 1
-                    frames.append((peer, frame))
+                made = self.make(kind, core)
+                self.counters[f"junk_{kind}"] += len(made)
+                frames += [(peer, frame) for frame in made]
         return frames
 
-    def make(self, kind: str, core: NodeCore) -> bytes | None:
-        """One junk frame of `kind` for the node's state now, or None if it cannot be made
+    def make(self, kind: str, core: NodeCore) -> list[bytes]:
+        """The junk frames of `kind` for the node's state now; none if they cannot be made
         (no other validator to forge, no round of h + 1 it proposes, ...)."""
         if kind == "malformed":
-            return self.rng.randbytes(self.rng.randint(1, 64))
+            return [self.rng.randbytes(self.rng.randint(1, 64))]
+        if kind == "next_height_votes":
+            height = core.machine.height + 1
+            return [
+                encode_message(self._vote(height, round_))
+                for round_ in range(NEXT_HEIGHT_JUNK_ROUNDS)
+            ]
         message = self._message(kind, core)
-        return None if message is None else encode_message(message)
+        return [] if message is None else [encode_message(message)]
 
     # ------------------------------------------------------------------ by kind
 
@@ -114,8 +120,6 @@ class JunkMaker:
             case "far_future_proposal":
                 far = height + self._far()
                 return self._proposal(far, 0, self._junk_block(far, core))
-            case "next_height_votes":
-                return self._vote(height + 1, self.rng.randrange(NEXT_HEIGHT_JUNK_ROUNDS))
             case "next_height_proposal_wrong_proposer":
                 round_other = self._round_proposed_by(core, height + 1, mine=False)
                 if round_other is None:

@@ -417,6 +417,7 @@ class Simulation:
                 continue
             inputs.append(PeerConnected(peer.key.public_key))
             self._step(peer, PeerConnected(node.key.public_key))
+        self.stepping = node
         while inputs and node.up:
             assert node.core is not None
             outputs = node.core.handle(inputs.popleft(), node.local_time_ms(self.queue.now_ms))
