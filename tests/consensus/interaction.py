@@ -58,7 +58,7 @@ from chainbook.consensus.effects import (
     Effect,
     EvidenceFound,
     FallenBehind,
-    PersistState,
+    SaveConsensusRecord,
     ScheduleTimeout,
 )
 from chainbook.consensus.events import (
@@ -243,6 +243,7 @@ class Interaction:
             last_commit_hash=compute_commit_hash(None),
             txs_root=merkle.EMPTY_ROOT,
             tx_count=0,
+            receipts_root=merkle.EMPTY_ROOT,
             app_hash=sha256(label.encode()),
             validators_hash=self.validators.hash,
             next_validators_hash=self.validators.hash,
@@ -533,7 +534,7 @@ class Interaction:
 
     def _format_effect(self, effect: Effect) -> str:
         match effect:
-            case PersistState(record=record):
+            case SaveConsensusRecord(record=record):
                 self.record = record
                 decoded = codec.decode(record, machine_module.ConsensusRecord)
                 self.signatures_persisted.update(v.signature for v in decoded.signed_votes)

@@ -112,8 +112,8 @@ class Network:
             peers_max=PEERS_MAX,
             peer_send_queue_max=PEER_SEND_QUEUE_MAX,
             listen_host=HOST,
-            handshake_timeout_s=2.0,
-            close_timeout_s=0.5,
+            handshake_timeout_ms=2000,
+            close_timeout_ms=500,
         )
         return replace(base, **overrides)
 

@@ -82,7 +82,7 @@ def test_an_idle_socket_flood_cannot_keep_a_reserved_peer_out(
             network,
             "alice",
             peers_max=2,
-            handshake_timeout_s=handshake_timeout_s,
+            handshake_timeout_ms=round(handshake_timeout_s * 1000),
             reserved_peer_ids=frozenset({key_for("validator")}),
         )
         fillers = [
@@ -156,7 +156,10 @@ def test_pending_pool_holds_its_bound_and_cuts_idle_sockets_at_the_deadline() ->
     async def scenario() -> None:
         network = Network.create()
         alice = await start_node(
-            network, "alice", unauthenticated_connections_max=2, handshake_timeout_s=deadline_s
+            network,
+            "alice",
+            unauthenticated_connections_max=2,
+            handshake_timeout_ms=round(deadline_s * 1000),
         )
         port = alice.transport.listen_port
         loop = asyncio.get_running_loop()
@@ -204,7 +207,7 @@ def test_refusal_lines_are_limited_per_reason_and_the_next_line_counts_the_held_
             "alice",
             unauthenticated_connections_max=1,
             refusal_log_lines_max=2,
-            refusal_log_interval_s=interval_s,
+            refusal_log_interval_ms=round(interval_s * 1000),
         )
         port = alice.transport.listen_port
         opened = []

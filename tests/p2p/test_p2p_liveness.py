@@ -35,7 +35,10 @@ from tests.p2p.support import (
 
 PING_INTERVAL_S = 0.2
 PING_TIMEOUT_S = 1.0
-LIVENESS = {"ping_interval_s": PING_INTERVAL_S, "ping_timeout_s": PING_TIMEOUT_S}
+LIVENESS = {
+    "ping_interval_ms": round(PING_INTERVAL_S * 1000),
+    "ping_timeout_ms": round(PING_TIMEOUT_S * 1000),
+}
 
 
 @pytest.mark.parametrize("loop_factory", LOOP_FACTORIES, ids=LOOP_IDS)
@@ -66,7 +69,7 @@ def test_a_peer_that_goes_silent_is_dropped_after_the_ping_timeout_not_before(
 def test_idle_peers_stay_connected_and_pings_never_reach_the_node() -> None:
     async def scenario() -> None:
         network = Network.create()
-        fast = {"ping_interval_s": 0.05, "ping_timeout_s": 0.25}
+        fast = {"ping_interval_ms": 50, "ping_timeout_ms": 250}
         alice = await start_node(network, "alice", **fast)
         bob = await start_node(network, "bob", peer_addresses=(alice.address,), **fast)
         try:
@@ -196,7 +199,7 @@ def test_a_cut_is_detected_during_the_partition_and_healed_within_seconds(
             network,
             "bob",
             peer_addresses=(proxy.address,),
-            dial_backoff_max_s=backoff_max_s,
+            dial_backoff_max_ms=round(backoff_max_s * 1000),
             **LIVENESS,
         )
         try:

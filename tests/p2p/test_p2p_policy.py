@@ -95,7 +95,9 @@ def test_a_dialer_refuses_a_peer_whose_id_differs_from_the_pinned_one() -> None:
         network = Network.create()
         bob = await start_node(network, "bob")
         pinned = f"{key_for('carol').hex()}@127.0.0.1:{bob.transport.listen_port}"
-        alice = await start_node(network, "alice", peer_addresses=(pinned,), dial_backoff_max_s=0.2)
+        alice = await start_node(
+            network, "alice", peer_addresses=(pinned,), dial_backoff_max_ms=200
+        )
         with LogLines.installed() as log:
             try:
                 await eventually(
@@ -162,7 +164,7 @@ def test_set_revoked_drops_a_connected_peer_and_keeps_it_out_until_lifted() -> N
         network = Network.create()
         alice = await start_node(network, "alice")
         bob = await start_node(
-            network, "bob", peer_addresses=(alice.address,), dial_backoff_max_s=0.2
+            network, "bob", peer_addresses=(alice.address,), dial_backoff_max_ms=200
         )
         try:
             await eventually(lambda: is_same_connection(alice, bob), "connected")
@@ -189,24 +191,24 @@ def test_a_ban_closes_the_peer_and_refuses_it_until_the_ban_expires() -> None:
         bob_key = key_for("bob")
         alice = await start_node(network, "alice", reserved_peer_ids=frozenset({bob_key}))
         bob = await start_node(
-            network, "bob", peer_addresses=(alice.address,), dial_backoff_max_s=0.2
+            network, "bob", peer_addresses=(alice.address,), dial_backoff_max_ms=200
         )
         loop = asyncio.get_running_loop()
         try:
             await eventually(lambda: is_same_connection(alice, bob), "connected")
             banned_at_s = loop.time()
-            assert alice.transport.ban(bob.key, ban_s, "junk consensus messages")
+            assert alice.transport.ban(bob.key, round(ban_s * 1000), "junk consensus messages")
             await eventually(lambda: alice.disconnected == [bob.key], "bob dropped")
             assert alice.disconnects("banned") == 1
             await eventually(lambda: alice.refusals("banned") >= 2, "redials refused, reserved")
             await eventually(lambda: is_same_connection(alice, bob), "back after the ban")
             assert loop.time() - banned_at_s >= ban_s
             assert alice.connected == [bob.key, bob.key]
-            assert not alice.transport.ban(key_for("nobody"), 1.0, "not connected")
+            assert not alice.transport.ban(key_for("nobody"), 1_000, "not connected")
             with pytest.raises(ValueError, match="duration_s must be > 0"):
                 alice.transport.ban(bob.key, 0, "no")
             with pytest.raises(ValueError, match="32 bytes"):
-                alice.transport.ban(b"short", 1, "no")
+                alice.transport.ban(b"short", 1_000, "no")
         finally:
             await stop_all(alice, bob)
 
@@ -219,12 +221,12 @@ def test_a_dialer_does_not_even_connect_to_a_banned_pinned_peer() -> None:
         bob = await start_node(network, "bob")
         address = PeerAddress("127.0.0.1", bob.transport.listen_port, bob.key)
         alice = await start_node(
-            network, "alice", peer_addresses=(address,), dial_backoff_max_s=0.1
+            network, "alice", peer_addresses=(address,), dial_backoff_max_ms=100
         )
         try:
             await eventually(lambda: is_same_connection(alice, bob), "connected")
             inbound_before = bob.transport.counters.connections_inbound
-            alice.transport.ban(bob.key, 0.5, "test")
+            alice.transport.ban(bob.key, 500, "test")
             await eventually(lambda: alice.disconnected == [bob.key], "dropped")
             await eventually(lambda: is_same_connection(alice, bob), "back after the ban")
             # The redials during the ban cost bob nothing: only the one after it reached him.
@@ -323,9 +325,12 @@ def test_config_names_what_is_wrong() -> None:
             "unauthenticated_connections_max": 0
         },
         "peer_bans_max must be at least 1": {"peer_bans_max": 0},
-        "need 0 < ping_interval_s < ping_timeout_s": {"ping_interval_s": 2, "ping_timeout_s": 2},
-        "handshake_timeout_s must be > 0": {"handshake_timeout_s": 0},
-        "dial_backoff": {"dial_backoff_initial_s": 3, "dial_backoff_max_s": 2},
+        "need 0 < ping_interval_ms < ping_timeout_ms": {
+            "ping_interval_ms": 2000,
+            "ping_timeout_ms": 2000,
+        },
+        "handshake_timeout_ms must be > 0": {"handshake_timeout_ms": 0},
+        "dial_backoff": {"dial_backoff_initial_ms": 3000, "dial_backoff_max_ms": 2000},
     }
     for message, overrides in cases.items():
         with pytest.raises(ValueError, match=message):
@@ -348,5 +353,5 @@ def test_transport_defaults_match_the_node_limits() -> None:
     config = Network.create().config("alice")
     assert config.refusal_log_lines_max == limits.refusal_log_lines_max
     defaults = {f.name: f.default for f in dataclasses.fields(TransportConfig)}
-    assert defaults["handshake_timeout_s"] == 3.0
-    assert defaults["dial_backoff_max_s"] <= 2.0  # a healed partition reconnects quickly
+    assert defaults["handshake_timeout_ms"] == 3_000
+    assert defaults["dial_backoff_max_ms"] <= 2_000  # a healed partition reconnects quickly

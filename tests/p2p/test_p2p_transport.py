@@ -218,7 +218,7 @@ def test_restarted_peer_is_redialed() -> None:
         bob = await start_node(network, "bob")
         bob_port = bob.transport.listen_port
         alice = await start_node(
-            network, "alice", peer_addresses=(bob.address,), dial_backoff_max_s=0.2
+            network, "alice", peer_addresses=(bob.address,), dial_backoff_max_ms=200
         )
         bob_again: Node | None = None
         try:
@@ -294,7 +294,7 @@ def test_many_clients_at_once_all_complete_tls(loop_factory: Callable[[], Any]) 
     async def scenario() -> None:
         network = Network.create()
         alice = await start_node(
-            network, "alice", unauthenticated_connections_max=32, handshake_timeout_s=5.0
+            network, "alice", unauthenticated_connections_max=32, handshake_timeout_ms=5000
         )
         try:
             contexts = [

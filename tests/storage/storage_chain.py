@@ -15,25 +15,15 @@ import msgspec
 from chainbook import codec
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.genesis import GenesisValidator
 from chainbook.chain.tx import sign_tx, tx_hash
 from chainbook.chain.verify import compute_genesis_hash, compute_header_hash, get_genesis_validators
 from chainbook.crypto import PrivateKey, sha256
-from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Hash, Height
+from tests.support import CHAIN_ID, GENESIS_TIME_MS, make_genesis, validator_keys
 
-CHAIN_ID = "storage-test"
-GENESIS_TIME_MS = 1_700_000_000_000
-VALIDATOR_KEYS = [PrivateKey.from_label(f"storage-validator-{i}") for i in range(4)]
-GENESIS = make_genesis(
-    chain_id=CHAIN_ID,
-    genesis_time_ms=GENESIS_TIME_MS,
-    validators=[
-        GenesisValidator(name=f"v{i}", public_key=k.public_key.hex(), power=1)
-        for i, k in enumerate(VALIDATOR_KEYS)
-    ],
-)
+VALIDATOR_KEYS = validator_keys(4)
+GENESIS = make_genesis({}, validators=VALIDATOR_KEYS)
 GENESIS_HASH = compute_genesis_hash(GENESIS)
 VALIDATORS = get_genesis_validators(GENESIS)
 KEY_BY_ADDRESS = {k.address: k for k in VALIDATOR_KEYS}
@@ -115,6 +105,7 @@ def build_chain(
             last_commit_hash=compute_commit_hash(last_commit),
             txs_root=compute_txs_root(txs),
             tx_count=len(txs),
+            receipts_root=sha256(b"receipts" + height.to_bytes(8, "big")),
             app_hash=app_hash_at(height),
             validators_hash=VALIDATORS.hash,
             next_validators_hash=VALIDATORS.hash,
@@ -127,6 +118,7 @@ def build_chain(
                 height=height,
                 index=i,
                 ok=i not in replays,
+                code="invalid_nonce" if i in replays else "",
                 error="replayed nonce" if i in replays else "",
                 events=[Event(module="note", kind="stored", attributes=[("index", str(i))])],
             )

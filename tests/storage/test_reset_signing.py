@@ -19,7 +19,7 @@ from chainbook.chain.commit import NIL, VoteType
 from chainbook.chain.validators import ValidatorSet
 from chainbook.cli.main import app
 from chainbook.cli.node import compute_signing_guard_record
-from chainbook.consensus.effects import Broadcast, PersistState
+from chainbook.consensus.effects import Broadcast, SaveConsensusRecord
 from chainbook.consensus.events import TimeoutElapsed, TimeoutKind
 from chainbook.consensus.machine import ConsensusMachine, ConsensusRecord
 from chainbook.consensus.messages import VoteMessage
@@ -121,7 +121,7 @@ def test_the_guard_stops_the_machine_signing_at_every_height_up_to_n(
         for e in effects
         if isinstance(e, Broadcast) and isinstance(e.message, VoteMessage)
     ]
-    persisted = [e for e in effects if isinstance(e, PersistState)]
+    persisted = [e for e in effects if isinstance(e, SaveConsensusRecord)]
     if may_sign:
         assert [(v.type, v.height, v.block_hash) for v in votes] == [
             (VoteType.PREVOTE, height, NIL)

@@ -29,6 +29,7 @@ Rules kept:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -58,6 +59,20 @@ class KVStore(KVReader, Protocol):
     def set(self, key: bytes, value: bytes, /) -> None: ...
 
     def delete(self, key: bytes, /) -> None: ...
+
+
+class TxView(KVStore, Protocol):
+    """What an action's `process` sees: its module's keys, and the other modules' exports.
+
+    `call(module, export, ctx, *args)` runs `export` of `module` (Module.exports) on that
+    module's own keys, within the same transaction: if the action is then refused, every write
+    of every module it called is discarded with its own (all or nothing). The exporting module
+    is told who called it (`caller`, the calling module's name), so it can refuse what that
+    caller may not do (e.g. the bank moves coins only from the transaction's signers or from
+    the caller's own module account).
+    """
+
+    def call(self, module: str, export: str, ctx: TxContext, /, *args: Any) -> Any: ...
 
 
 class PrefixedReader:
@@ -243,8 +258,12 @@ class ModuleWorkload(Protocol):
 
 # --- the module manifest --------------------------------------------------------------------
 
-ProcessFn = Callable[[KVStore, TxContext, Any], list[Event]]
+ProcessFn = Callable[[TxView, TxContext, Any], list[Event]]
 """process(view, ctx, action) -> events; raises an InvalidTransaction subclass to refuse."""
+ExportFn = Callable[..., Any]
+"""export(view, ctx, caller, *args) -> anything: an operation a module offers the others, run
+on its own keys (`view`) for the calling module `caller` (TxView.call). It raises a
+ModuleError to refuse, which refuses the calling action."""
 BeginBlockFn = Callable[[KVStore, BlockContext], list[Event]]
 """begin_block(view, ctx) -> events: runs once per block, before its transactions."""
 InvariantFn = Callable[[KVReader, KVReader, list[bytes]], None]
@@ -273,6 +292,9 @@ class Module:
     limits: Mapping[str, int] = field(default_factory=dict)
     """Its bounds on what a client controls (name unit-last -> value), for the docs."""
     workload: Callable[[], ModuleWorkload] | None = None
+    exports: Mapping[str, ExportFn] = field(default_factory=dict)
+    """Operations other modules may call during an action (TxView.call): the only way a
+    module acts on another's state (it reads another's state through queries or exports)."""
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
     prefix: bytes = field(init=False, repr=False, compare=False)
@@ -288,6 +310,16 @@ class Module:
         return None
 
 
+MODULE_ACCOUNT_TAG = b"chainbook/module-account/v1\x00"
+
+
+def module_account(name: str) -> Address:
+    """The address of module `name`'s own account (escrow, collected fees, ...): no key
+    controls it, so only the module's code moves what it holds (through other modules'
+    exports, which check that the caller is that module)."""
+    return hashlib.sha256(MODULE_ACCOUNT_TAG + name.encode()).digest()[:20]
+
+
 def get_action_tag(action_type: type[msgspec.Struct]) -> str:
     """The tag an action type is declared with (its first array element on the wire)."""
     tag = action_type.__struct_config__.tag
@@ -299,6 +331,7 @@ def get_action_tag(action_type: type[msgspec.Struct]) -> str:
 __all__ = [
     "BeginBlockFn",
     "BlockContext",
+    "ExportFn",
     "GenesisSection",
     "InvariantFn",
     "KVReader",
@@ -314,7 +347,9 @@ __all__ = [
     "QueryFn",
     "Rng",
     "TxContext",
+    "TxView",
     "decode_int",
     "encode_int",
     "get_action_tag",
+    "module_account",
 ]

@@ -3,7 +3,7 @@
 `ConsensusMachine.step` returns a list of effects. The driver performs them strictly in list
 order, and the machine relies on that order:
 
-1. `PersistState` is durable (fsync'd) before any effect after it is performed. The machine
+1. `SaveConsensusRecord` is durable (fsync'd) before any effect after it is performed. The machine
    emits it before every Broadcast of a vote or proposal it signed, so a validator that crashes
    after sending never forgets what it signed, and after restart never signs a conflicting vote.
 2. `CommitBlock` is durable (block, commit, state) before the next height starts. The machine
@@ -23,7 +23,10 @@ from chainbook.consensus.messages import ConsensusMessage
 from chainbook.types import Height, Round
 
 
-class PersistState(msgspec.Struct, frozen=True):
+class SaveConsensusRecord(msgspec.Struct, frozen=True):
+    """Make the consensus record durable before anything after it. The node core passes this
+    effect on as its own output of the same name (core/outputs.py): one record, one name."""
+
     record: bytes
     """Encoded ConsensusRecord (see machine.py); opaque to the driver."""
 
@@ -59,7 +62,9 @@ class EvidenceFound(msgspec.Struct, frozen=True):
     second: SignedVote
 
 
-Effect = PersistState | Broadcast | ScheduleTimeout | CommitBlock | FallenBehind | EvidenceFound
+Effect = (
+    SaveConsensusRecord | Broadcast | ScheduleTimeout | CommitBlock | FallenBehind | EvidenceFound
+)
 
 __all__ = [
     "Broadcast",
@@ -67,6 +72,6 @@ __all__ = [
     "Effect",
     "EvidenceFound",
     "FallenBehind",
-    "PersistState",
+    "SaveConsensusRecord",
     "ScheduleTimeout",
 ]

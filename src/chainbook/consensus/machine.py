@@ -9,9 +9,9 @@ line numbers below refer to it):
   if that block has a polka (> 2/3 prevotes) in a round >= its locked round (L28-L33).
 - Liveness: after the network stabilises, timeouts that grow with the round (timeout(r) =
   base + r * delta) let every honest node reach the same round with a correct proposer.
-- Never double-sign: every vote or proposal this node signs is recorded in the consensus state
-  record, emitted as PersistState before the Broadcast that sends it. After a restart the record
-  restores the lock and the last signed (height, round, step); a request to sign anything
+- Never double-sign: every vote or proposal this node signs is recorded in the consensus
+  record, emitted as SaveConsensusRecord before the Broadcast that sends it. After a restart
+  the record restores the lock and the last signed (height, round, step); a request to sign anything
   different at or below that point is refused (and counted), the same message is re-sent instead.
 - valid(v) is the application's verdict on executing v: it depends only on v and the chain, so
   it is cached per block. Timeliness (the block time against the local clock, as CometBFT's
@@ -69,7 +69,7 @@ from chainbook.consensus.effects import (
     Effect,
     EvidenceFound,
     FallenBehind,
-    PersistState,
+    SaveConsensusRecord,
     ScheduleTimeout,
 )
 from chainbook.consensus.events import (
@@ -794,7 +794,7 @@ class ConsensusMachine:
             signed_votes=list(self._signed_votes),
             signed_proposal=self._signed_proposal,
         )
-        self._effects.append(PersistState(record=codec.encode(record)))
+        self._effects.append(SaveConsensusRecord(record=codec.encode(record)))
 
     def _restore(self, record: ConsensusRecord) -> None:
         """Resume after a restart: the signing guard always, the round and lock if same height."""

@@ -26,6 +26,7 @@ import msgspec
 
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.consensus.effects import SaveConsensusRecord
 from chainbook.consensus.events import TimeoutKind
 from chainbook.core.inputs import PeerId, VerifyResult
 from chainbook.ledger.receipts import Event, Receipt
@@ -55,11 +56,6 @@ class BlockRecord(msgspec.Struct, frozen=True):
         return self.block.height
 
 
-class SaveConsensusRecord(msgspec.Struct, frozen=True):
-    record: bytes
-    """Encoded ConsensusRecord (consensus/machine.py); opaque to the driver."""
-
-
 class SaveBlock(msgspec.Struct, frozen=True):
     record: BlockRecord
 
@@ -76,11 +72,11 @@ class Broadcast(msgspec.Struct, frozen=True):
 
 
 class Disconnect(msgspec.Struct, frozen=True):
-    """Close the connection to a peer that broke the protocol, and refuse it for `ban_s`."""
+    """Close the connection to a peer that broke the protocol, and refuse it for `ban_ms`."""
 
     peer_id: PeerId
     reason: str
-    ban_s: float = 0.0
+    ban_ms: int = 0
 
 
 class SetTimer(msgspec.Struct, frozen=True):

@@ -4,6 +4,8 @@ Rules it keeps:
 
 - Every field is checked when the config is built; a bad value raises ``ValueError`` naming the
   field, the value and what is accepted. A ``Transport`` never sees a nonsense config.
+- Intervals are milliseconds, as everywhere in the node's configuration (`*_ms`); the
+  transport's asyncio code converts once (`seconds(name)`).
 - Defaults are safe for production. The node passes its own bounds from ``chainbook.limits``
   (the p2p package does not import the node's modules); a test keeps the two in step.
 - ``peer_addresses`` may be given as ``PeerAddress`` values, ``(host, port)`` pairs, or
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 
 from chainbook.p2p import frames, tls
 from chainbook.p2p.address import NODE_ID_BYTES, PeerAddress, parse_peer_address
-from chainbook.p2p.dialer import Backoff
 from chainbook.p2p.handshake import CHAIN_ID_BYTES_MAX, NETWORK_ID_BYTES_MAX
 
 __all__ = [
@@ -49,19 +50,19 @@ class TransportConfig:
     listen_port: int = 0  # 0: the OS picks a free port; see Transport.listen_port
     # Dialed until stop(), reconnected on loss: PeerAddress, (host, port), or "[id@]host:port".
     peer_addresses: tuple[PeerAddress | tuple[str, int] | str, ...] = ()
-    handshake_timeout_s: float = 3.0  # from TCP accept (or connect) until the Hello is verified
-    close_timeout_s: float = 1.0  # TLS close_notify exchange before the socket is dropped
-    dial_backoff_initial_s: float = 0.1
-    dial_backoff_max_s: float = 2.0
+    handshake_timeout_ms: int = 3_000  # from TCP accept (or connect) until the Hello is verified
+    close_timeout_ms: int = 1_000  # TLS close_notify exchange before the socket is dropped
+    dial_backoff_initial_ms: int = 100
+    dial_backoff_max_ms: int = 2_000
     network_id: bytes = b""  # opaque, sent in the Hello; the node passes its genesis hash
     reserved_peer_ids: frozenset[bytes] = frozenset()  # always admitted (validators, peers)
     revoked_node_ids: frozenset[bytes] = frozenset()  # refused at every handshake
     unauthenticated_connections_max: int = UNAUTHENTICATED_CONNECTIONS_MAX
     peer_bans_max: int = PEER_BANS_MAX
-    ping_interval_s: float = 1.0
-    ping_timeout_s: float = 5.0  # a peer silent this long is closed (ping_timeout)
+    ping_interval_ms: int = 1_000
+    ping_timeout_ms: int = 5_000  # a peer silent this long is closed (ping_timeout)
     refusal_log_lines_max: int = REFUSAL_LOG_LINES_MAX  # per reason per interval
-    refusal_log_interval_s: float = 10.0
+    refusal_log_interval_ms: int = 10_000
     _dial_addresses: tuple[PeerAddress, ...] = field(
         init=False, default=(), repr=False, compare=False
     )
@@ -93,20 +94,29 @@ class TransportConfig:
                 f"frame_bytes_max must be at most {frames.FRAME_LENGTH_MAX}, "
                 f"got {self.frame_bytes_max}"
             )
-        for name in ("handshake_timeout_s", "close_timeout_s", "refusal_log_interval_s"):
+        for name in ("handshake_timeout_ms", "close_timeout_ms", "refusal_log_interval_ms"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0 < self.ping_interval_s < self.ping_timeout_s:
+        if not 0 < self.ping_interval_ms < self.ping_timeout_ms:
             raise ValueError(
-                "need 0 < ping_interval_s < ping_timeout_s, "
-                f"got {self.ping_interval_s}, {self.ping_timeout_s}"
+                "need 0 < ping_interval_ms < ping_timeout_ms, "
+                f"got {self.ping_interval_ms}, {self.ping_timeout_ms}"
             )
-        Backoff(self.dial_backoff_initial_s, self.dial_backoff_max_s)  # raises if nonsense
+        if not 0 < self.dial_backoff_initial_ms <= self.dial_backoff_max_ms:
+            raise ValueError(
+                "need 0 < dial_backoff_initial_ms <= dial_backoff_max_ms, "
+                f"got {self.dial_backoff_initial_ms}, {self.dial_backoff_max_ms}"
+            )
         for name in ("reserved_peer_ids", "revoked_node_ids"):
             ids = frozenset(getattr(self, name))
             verify_node_ids(name, ids)
             object.__setattr__(self, name, ids)
         object.__setattr__(self, "_dial_addresses", _dial_addresses(self.peer_addresses))
+
+    def seconds(self, name: str) -> float:
+        """An interval field (`<name>_ms`) in asyncio's unit."""
+        value: int = getattr(self, name + "_ms")
+        return value / 1000
 
     @property
     def dial_addresses(self) -> tuple[PeerAddress, ...]:

@@ -10,15 +10,15 @@ Rules it keeps:
   be written, and a frame beyond that is dropped and counted. Control frames go first, in a
   queue of their own of at most ``CONTROL_QUEUE_MAX`` (more pongs pending than that means the
   peer pings faster than it reads; the extra pongs are dropped).
-- **Liveness.** Every ``ping_interval_s`` we send a ``Ping`` (unless one is unanswered); the peer
+- **Liveness.** Every ``ping_interval_ms`` we send a ``Ping`` (unless one is unanswered); the peer
   answers with a ``Pong`` carrying the same nonce. Any byte received counts as a sign of life;
-  a connection on which nothing arrived for ``ping_timeout_s`` is closed (``ping_timeout``). A
+  a connection on which nothing arrived for ``ping_timeout_ms`` is closed (``ping_timeout``). A
   live peer is never silent that long, since it answers our pings. A tick that wakes more than
-  ``ping_interval_s`` late means our own event loop was stalled, and data may be waiting
+  ``ping_interval_ms`` late means our own event loop was stalled, and data may be waiting
   unread: that tick only pings, it does not judge.
 - **Close once.** The first reason given wins; ``on_closed`` runs exactly once, synchronously,
   before any await of the teardown, so the peer table is updated even if teardown is cancelled.
-  The socket gets a polite TLS close within ``close_timeout_s``, then is dropped.
+  The socket gets a polite TLS close within ``close_timeout_ms``, then is dropped.
 """
 
 from __future__ import annotations

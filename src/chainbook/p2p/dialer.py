@@ -3,16 +3,16 @@
 Rules it keeps:
 
 - A dialer keeps one connection to its address until the transport stops. After a failed
-  attempt, or after a connection ends, it waits (``Backoff``): ``dial_backoff_initial_s``,
-  doubling up to ``dial_backoff_max_s``. The backoff resets only after a connection that lasted
-  ``dial_backoff_max_s``, so a peer that accepts and drops us at once is not redialed in a tight
+  attempt, or after a connection ends, it waits (``Backoff``): ``dial_backoff_initial_ms``,
+  doubling up to ``dial_backoff_max_ms``. The backoff resets only after a connection that lasted
+  ``dial_backoff_max_ms``, so a peer that accepts and drops us at once is not redialed in a tight
   loop; and a peer lost after a long connection (a healed partition, a restart) is redialed
-  within ``dial_backoff_initial_s``, then at most every ``dial_backoff_max_s``.
+  within ``dial_backoff_initial_ms``, then at most every ``dial_backoff_max_ms``.
 - An address that turns out to be our own (``self_connection``) is never dialed again. Every
   other refusal (pinned id mismatch, revoked, banned, any Hello mismatch) is logged by the
   transport, closed, and retried after the backoff: the right peer may come back at that address,
   a ban expires, a revocation may be lifted.
-- TCP connect plus TLS run under ``handshake_timeout_s``; the Hello exchange that follows is the
+- TCP connect plus TLS run under ``handshake_timeout_ms``; the Hello exchange that follows is the
   transport's (it holds the rest of the same deadline).
 """
 
@@ -36,7 +36,7 @@ class Backoff:
     def __init__(self, initial_s: float, max_s: float) -> None:
         if not 0 < initial_s <= max_s:
             raise ValueError(
-                f"need 0 < dial_backoff_initial_s <= dial_backoff_max_s, got {initial_s}, {max_s}"
+                f"need 0 < initial_s <= max_s, got {initial_s}, {max_s}"
             )
         self._initial_s = initial_s
         self._max_s = max_s

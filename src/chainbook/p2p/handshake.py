@@ -20,7 +20,7 @@ Checks, in this order, each refusal naming its reason (``CloseReason``) and both
 chain id by accident, or a node started with another genesis, refuse each other on both sides.
 
 The whole handshake, from TCP accept (or connect) until the peer's Hello is verified, runs under
-one deadline set by the caller (``handshake_timeout_s``).
+one deadline set by the caller (``handshake_timeout_ms``).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Rules it keeps:
   (``unauthenticated_connections_max``), never a peer slot. A full pool pushes one out (which
   one: see ``peer_table``), counted and logged as ``unauthenticated_evicted``.
 - **One deadline.** TLS, the identity checks and the Hello together must end within
-  ``handshake_timeout_s`` of the accept (``handshake_timeout``).
+  ``handshake_timeout_ms`` of the accept (``handshake_timeout``).
 - **No socket is leaked**: the handshake releases it on failure; the task's done callback
   releases it if the task was cancelled before it first ran; a ``Connection`` owns it after.
 - A failed accept (out of file descriptors) is logged and retried after ``ACCEPT_RETRY_S``,

@@ -11,7 +11,7 @@ seconds). Rules it keeps:
   sends its TLS ClientHello within one round trip of connecting, so idle sockets, however many
   and however fast reopened, never push out a handshake in progress; and a slow-handshake
   attacker must open ``unauthenticated_connections_max`` connections within one honest handshake
-  time to push one out. (Each connection also has a deadline: ``handshake_timeout_s``, kept by
+  time to push one out. (Each connection also has a deadline: ``handshake_timeout_ms``, kept by
   the transport.)
 - **One registered connection per peer.** If two nodes dial each other, both keep the connection
   dialed by the node with the smaller id, so both sides decide the same way without talking. A

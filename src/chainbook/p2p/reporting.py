@@ -5,7 +5,7 @@ Rules it keeps:
 - Every refusal is counted by reason (``TransportCounters.refusals``), whether or not its line
   is written; every end of a connection is counted by reason (``disconnects``).
 - Lines an outsider can cause (refusals, disconnects) go through a ``LogLimiter``: at most
-  ``refusal_log_lines_max`` per event and reason per ``refusal_log_interval_s``; a line written
+  ``refusal_log_lines_max`` per event and reason per ``refusal_log_interval_ms``; a line written
   after some were held back ends with ``suppressed=K``; held-back lines are counted
   (``log_lines_suppressed``).
 - Levels: WARNING for the peer's faults (``PEER_FAULTS``), DEBUG for a duplicate connection

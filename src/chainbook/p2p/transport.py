@@ -13,9 +13,10 @@ pong), ``reporting`` (counted, rate-limited log lines). What this module adds, a
   does not even connect to a banned pinned id), ``disconnect``, ``set_revoked`` and
   ``set_reserved`` take effect at once, on connected peers too.
 - **A bad peer costs only its own connection.** A malformed frame, a failed Hello, silence past
-  ``ping_timeout_s``, or ``PeerMisbehaved`` raised by ``on_message`` disconnects that peer with a
-  log line on the ``chainbook.p2p`` logger naming the peer and the reason. Any other exception
-  raised by a callback is logged and counted, and the connection stays up.
+  ``ping_timeout_ms``, or ``PeerMisbehaved`` (chainbook.errors) raised by ``on_message``
+  disconnects that peer with a log line on the ``chainbook.p2p`` logger naming the peer and
+  the reason. Any other exception raised by a callback is logged and counted, and the
+  connection stays up.
 - **Callbacks.** ``on_peer_connected(peer_id)`` when a peer enters the table,
   ``on_peer_disconnected(peer_id)`` when it leaves; a duplicate connection replacing another to
   the same peer triggers neither. They run on the event loop and must not block.
@@ -36,6 +37,7 @@ import socket
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from chainbook.errors import PeerMisbehaved
 from chainbook.p2p import frames, tls
 from chainbook.p2p.address import PeerAddress, SocketAddress
 from chainbook.p2p.config import (
@@ -89,10 +91,6 @@ OnMessage = Callable[[bytes, bytes], None]
 OnPeerEvent = Callable[[bytes], None]
 
 
-class PeerMisbehaved(Exception):
-    """Raise from ``on_message`` to have the transport disconnect the peer that sent it."""
-
-
 class Transport:
     """Mutual-TLS peer connections; see the module docstring for what it guarantees."""
 
@@ -127,13 +125,14 @@ class Transport:
         self._settings = ConnectionSettings(
             frame_bytes_max=config.frame_bytes_max,
             send_queue_max=config.peer_send_queue_max,
-            ping_interval_s=config.ping_interval_s,
-            ping_timeout_s=config.ping_timeout_s,
-            close_timeout_s=config.close_timeout_s,
+            ping_interval_s=config.seconds("ping_interval"),
+            ping_timeout_s=config.seconds("ping_timeout"),
+            close_timeout_s=config.seconds("close_timeout"),
         )
         self.counters = TransportCounters()
         limiter = LogLimiter(
-            lines_max=config.refusal_log_lines_max, interval_s=config.refusal_log_interval_s
+            lines_max=config.refusal_log_lines_max,
+            interval_s=config.seconds("refusal_log_interval"),
         )
         self._log = TransportLog(self.counters, limiter)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -177,8 +176,8 @@ class Transport:
             log=self._log,
             counters=self.counters,
             server_ssl=self._server_ssl,
-            handshake_timeout_s=config.handshake_timeout_s,
-            close_timeout_s=config.close_timeout_s,
+            handshake_timeout_s=config.seconds("handshake_timeout"),
+            close_timeout_s=config.seconds("close_timeout"),
             spawn=self._spawn,
             authenticate=self._authenticate_inbound,
             serve=self._run_connection,
@@ -191,7 +190,9 @@ class Transport:
             self._listen_port,
         )
         for address in config.dial_addresses:
-            backoff = Backoff(config.dial_backoff_initial_s, config.dial_backoff_max_s)
+            backoff = Backoff(
+                config.seconds("dial_backoff_initial"), config.seconds("dial_backoff_max")
+            )
             dialer = Dialer(address, backoff, self._attempt)
             self._dialers.append(dialer)
             self._spawn(self._run_dialer(dialer))
@@ -262,13 +263,13 @@ class Transport:
             peers=tuple(self.connected_peers()),
         )
 
-    def ban(self, peer_id: bytes, duration_s: float, reason: str) -> bool:
-        """Close ``peer_id``'s connection and refuse it for ``duration_s``; True if it was
+    def ban(self, peer_id: bytes, duration_ms: int, reason: str) -> bool:
+        """Close ``peer_id``'s connection and refuse it for ``duration_ms``; True if it was
         connected. A ban outranks a reserved slot; banning again replaces the expiry."""
         verify_node_ids("peer_id", [peer_id])
-        conn = self._table.ban(peer_id, self._now_s(), duration_s, reason)
+        conn = self._table.ban(peer_id, self._now_s(), duration_ms / 1000, reason)
         logger.info(
-            "p2p.banned peer=%s duration_s=%s reason=%s", short_hex(peer_id), duration_s, reason
+            "p2p.banned peer=%s duration_ms=%s reason=%s", short_hex(peer_id), duration_ms, reason
         )
         if isinstance(conn, Connection):
             conn.request_close(CloseReason.BANNED, reason)
@@ -343,11 +344,14 @@ class Transport:
             if refusal is not None:
                 logger.debug("p2p.dial_skipped address=%s reason=%s", address, refusal.reason)
                 return DialResult(refusal=refusal.reason)
-        deadline_s = self._now_s() + config.handshake_timeout_s
+        deadline_s = self._now_s() + config.seconds("handshake_timeout")
         try:
             async with asyncio.timeout_at(deadline_s):
                 reader, writer = await open_tls(
-                    address, self._client_ssl, config.handshake_timeout_s, config.close_timeout_s
+                    address,
+                    self._client_ssl,
+                    config.seconds("handshake_timeout"),
+                    config.seconds("close_timeout"),
                 )
         except (OSError, TimeoutError) as error:  # ssl.SSLError is an OSError
             self.counters.dials_failed += 1
@@ -376,7 +380,7 @@ class Transport:
                 socket_address,
                 Direction.OUTBOUND,
             )
-            await close_writer(writer, config.close_timeout_s)
+            await close_writer(writer, config.seconds("close_timeout"))
             return DialResult(refusal=failure.reason)
         except BaseException:
             writer.transport.abort()  # cancelled (stop) or a bug: never leak the socket

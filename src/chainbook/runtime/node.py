@@ -34,17 +34,10 @@ from typing import Any
 import msgspec
 import uvicorn
 
-from chainbook import limits, merkle
+from chainbook import limits
 from chainbook.api.service import (
-    AccountView,
-    NodeStatus,
-    PeerView,
     TxLocation,
-    TxProof,
-    ValidatorView,
 )
-from chainbook.chain.block import Block
-from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus.machine import StateDivergence
 from chainbook.core.book import BookReport
@@ -77,11 +70,10 @@ from chainbook.core.outputs import (
     VerifyTxs,
 )
 from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransaction, MempoolFull
-from chainbook.ledger.queries import run_query
-from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics
+from chainbook.runtime.reads import NodeReads
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
     FileConsensusRecordStore,
@@ -92,11 +84,11 @@ from chainbook.storage import (
     load_signing_record,
     open_sqlite_book,
 )
-from chainbook.types import Address, Hash, Height
+from chainbook.types import Hash
 
 log = logging.getLogger("chainbook.runtime")
 
-TICK_INTERVAL_S = 0.01
+TICK_INTERVAL_MS = 10
 """How often the core is given the time (its gossip flush is the finest cadence it keeps)."""
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long the event loop thread may hold the GIL while another thread waits for it."""
@@ -112,7 +104,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node:
+class Node(NodeReads):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -250,7 +242,7 @@ class Node:
 
     async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(TICK_INTERVAL_S)
+            await asyncio.sleep(TICK_INTERVAL_MS / 1000)
             self._handle(Tick())
 
     # ------------------------------------------------------------------ driving the core
@@ -298,8 +290,8 @@ class Node:
             case Disconnect(peer_id=peer_id, reason=reason):
                 assert self.transport is not None
                 self.metrics.peer_messages_dropped.labels("peer_disconnected").inc()
-                if output.ban_s > 0:
-                    self.transport.ban(peer_id, output.ban_s, reason)
+                if output.ban_ms > 0:
+                    self.transport.ban(peer_id, output.ban_ms, reason)
                 else:
                     self.transport.disconnect(peer_id, reason)
             case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
@@ -413,118 +405,6 @@ class Node:
                 waiters.remove(future)
                 if not waiters:
                     del self._waiters[tx_hash]
-
-    def is_pending(self, tx_hash: Hash) -> bool:
-        return tx_hash in self.core.mempool
-
-    def get_tx(self, tx_hash: Hash) -> TxLocation | None:
-        stored = self.store.load_tx(tx_hash)
-        if stored is None:
-            return None
-        return TxLocation(height=stored.height, index=stored.index, receipt=stored.receipt)
-
-    def get_tx_proof(self, tx_hash: Hash) -> TxProof | None:
-        location = self.get_tx(tx_hash)
-        if location is None:
-            return None
-        block = self.store.load_block(location.height)
-        commit = self.store.load_commit(location.height)
-        assert block is not None and commit is not None
-        leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
-        return TxProof(
-            tx=block.txs[location.index],
-            location=location,
-            audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
-            tree_size=len(block.txs),
-            block=block,
-            commit=commit,
-        )
-
-    def get_block(self, height: Height) -> Block | None:
-        return self.store.load_block(height)
-
-    def get_commit(self, height: Height) -> Commit | None:
-        return self.store.load_commit(height)
-
-    def get_account(self, address: Address) -> AccountView:
-        return AccountView(
-            address=address.hex(),
-            nonce=get_nonce(self.core.app.state.kv, address),
-            pending_nonce=self.core.mempool.get_pending_nonce(address),
-        )
-
-    def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
-        return run_query(self.core.app.state, module, name, request)
-
-    def status(self) -> NodeStatus:
-        core = self.core
-        last = core.app.last_header
-        peers = self.transport.connected_peers() if self.transport is not None else []
-        return NodeStatus(
-            chain_id=self.chain_id,
-            node_id=self.key.public_key.hex(),
-            moniker=self.config.moniker,
-            is_validator=core.machine.is_validator,
-            height=core.height,
-            app_hash=core.app.state.app_hash.hex(),
-            latest_block_hash=last.hash.hex() if last is not None else "",
-            latest_block_time_ms=last.time_ms if last is not None else 0,
-            round=core.machine.round,
-            syncing=core.is_syncing,
-            mempool_txs=len(core.mempool),
-            peers=[
-                PeerView(
-                    node_id=p.peer_id.hex(),
-                    address=f"{p.address[0]}:{p.address[1]}"
-                    if isinstance(p.address, tuple)
-                    else str(p.address),
-                    direction=str(p.direction),
-                    connected_since_ms=int(p.connected_since_unix_s * 1000),
-                )
-                for p in peers
-            ],
-            validators=[
-                ValidatorView(
-                    name=v.name,
-                    address=v.address.hex(),
-                    public_key=v.public_key.hex(),
-                    power=v.power,
-                )
-                for v in core.machine.validators.validators
-            ],
-            book_repairs=self.book_repairs,
-            signing_refused=core.signing_refused,
-        )
-
-    def metrics_text(self) -> bytes:
-        core, metrics = self.core, self.metrics
-        self._add_new("admitted", core.txs_admitted, metrics.txs_admitted.inc)
-        self._add_new("checked", core.app.txs_checked_in_blocks, metrics.txs_checked_in_blocks.inc)
-        for name, value in sorted(core.counters.items()):
-            if name.startswith("tx_refused_"):
-                code = name.removeprefix("tx_refused_")
-                self._add_new(name, value, metrics.txs_refused.labels(code).inc)
-            elif name in _DROP_REASONS:
-                self._add_new(name, value, metrics.peer_messages_dropped.labels(name).inc)
-        for name, value in sorted(core.admission.counters.items()):
-            if name == "admission_queue_full":
-                self._add_new(name, value, metrics.peer_messages_dropped.labels(name).inc)
-        metrics.height.set(core.height)
-        metrics.round.set(core.machine.round)
-        metrics.mempool_txs.set(len(core.mempool))
-        if self.transport is not None:
-            metrics.peers.set(len(self.transport.connected_peers()))
-        return metrics.text()
-
-    def _add_new(self, name: str, total: int, add: Any) -> None:
-        new = total - self._reported.get(name, 0)
-        if new > 0:
-            add(new)
-            self._reported[name] = total
-
-
-_DROP_REASONS = frozenset({"sync_block_malformed", "sync_block_refused"})
-"""Core counters reported as chainbook_peer_messages_dropped{reason}."""
 
 
 def _log_book_report(report: BookReport) -> None:

@@ -14,7 +14,7 @@ was. So it has a store of its own, as CometBFT keeps priv_validator_state.json b
 
 Rules kept:
 - `save(record)` is durable when it returns; the node calls it before it sends what the record
-  says it signed (PersistState before Broadcast, consensus/effects.py).
+  says it signed (SaveConsensusRecord before Broadcast, consensus/effects.py).
 - `load()` returns the last record saved, or None only when no record was ever saved there. A
   record that cannot be read back whole (torn, edited, not a record) raises
   DamagedConsensusRecord: it is never taken for "no record", which would let the validator sign

@@ -193,3 +193,23 @@ def test_bad_address_length_is_a_decode_error() -> None:
     with pytest.raises(DecodeError, match="length >= 20"):
         decode_action(raw)
     _ = tx  # keep the helper import used
+
+
+def test_other_modules_move_coins_only_from_the_sender_or_their_own_account() -> None:
+    """bank's `transfer` export (other modules' only way to move the coin)."""
+    from chainbook.apps.bank import process as bank
+    from chainbook.apps.base import PrefixedView, TxContext, module_account
+    from chainbook.ledger.state import StateView
+
+    state = make_state({ALICE.address: 100, module_account("escrow"): 50})
+    view = PrefixedView(StateView(state.kv), b"bank/")
+    ctx = TxContext("test-chain", 1, 0, ALICE.address, 0, b"\0" * 32)
+    bank.export_transfer(view, ctx, "escrow", ALICE.address, BOB.address, 10)
+    bank.export_transfer(view, ctx, "escrow", module_account("escrow"), BOB.address, 5)
+    assert bank.export_balance(view, ctx, "escrow", BOB.address) == 15
+    with pytest.raises(UnknownAccount, match="only from the transaction's sender or its own"):
+        bank.export_transfer(view, ctx, "escrow", CAROL.address, BOB.address, 1)
+    with pytest.raises(UnknownAccount, match="only from"):
+        bank.export_transfer(view, ctx, "thief", module_account("escrow"), BOB.address, 1)
+    with pytest.raises(InsufficientFunds):
+        bank.export_transfer(view, ctx, "escrow", ALICE.address, BOB.address, 1_000)

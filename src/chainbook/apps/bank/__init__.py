@@ -20,6 +20,7 @@ MODULE = Module(
     errors=ERRORS,
     limits=LIMITS,
     workload=BankWorkload,
+    exports=_process.EXPORTS,
     begin_block=_process.process_mint,
     assert_invariants=_process.assert_invariants,
 )

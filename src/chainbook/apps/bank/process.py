@@ -48,11 +48,13 @@ from chainbook.apps.bank.errors import (
 from chainbook.apps.bank.genesis import BankGenesis
 from chainbook.apps.base import (
     BlockContext,
+    ExportFn,
     KVReader,
     KVStore,
     TxContext,
     decode_int,
     encode_int,
+    module_account,
 )
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Amount, Height
@@ -213,6 +215,33 @@ def process(view: KVStore, ctx: TxContext, action: msgspec.Struct) -> list[Event
         case MultiTransfer():
             return process_multi_transfer(view, ctx, action)
     raise AssertionError(f"bank received a foreign action {type(action).__name__}")
+
+
+# --- exports: what other modules may do with the coin (apps/base.py TxView.call) ------------
+
+
+def export_transfer(
+    view: KVStore, ctx: TxContext, caller: str, sender: Address, to: Address, amount: Amount
+) -> None:
+    """Move coins for another module: from the transaction's sender (who signed it) or from the
+    calling module's own account (escrow), never from anyone else."""
+    if sender not in (ctx.sender, module_account(caller)):
+        raise UnknownAccount(
+            f"module {caller!r} may move coins only from the transaction's sender or its own "
+            f"account, not from {sender.hex()}"
+        )
+    verify_amount(amount)
+    balance = verify_sender_funds(view, sender, amount)
+    process_debit(view, sender, balance, amount)
+    process_credit(view, to, amount)
+
+
+def export_balance(view: KVStore, ctx: TxContext, caller: str, address: Address) -> Amount:
+    """The balance of `address` (0 for an account never credited); a guard read."""
+    return get_balance(view, address) or 0
+
+
+EXPORTS: dict[str, ExportFn] = {"transfer": export_transfer, "balance": export_balance}
 
 
 def process_mint(view: KVStore, ctx: BlockContext) -> list[Event]:
