@@ -36,6 +36,7 @@ def header(height: int) -> HeaderView:
         last_commit_hash="",
         txs_root="",
         tx_count=0,
+        receipts_root="",
         app_hash=f"app{height}",
         validators_hash="",
         next_validators_hash="",

@@ -1,25 +1,38 @@
 """Deterministic simulation of a chainbook cluster (TigerBeetle's VOPR, FoundationDB's simulator).
 
-Many nodes run in one process -- the real ConsensusMachine, LedgerApplication, ledger, bank
-module, Mempool and MemoryBlockStore -- on a simulated clock and network, under faults drawn
-from one seed: message loss, delay and reordering, partitions, crash and restart (clean or in
-the middle of a step), clock skew and one equivocating validator. Checkers assert agreement,
-validity, no double-signing, no lost transaction and equal app hashes after every step, and
-liveness once the faults heal. A failure names its seed, and `replay(seed)` reproduces it.
+Many nodes run in one process -- the real node core (core/node.py, booted by core/boot.py:
+consensus, ledger, modules, mempool, gossip, sync) over MemoryBlockStores -- on a simulated
+clock and network carrying the real wire frames, under faults drawn from one seed: message
+loss, delay and reordering, partitions, crash and restart (clean or in the middle of a step),
+clock skew up to and beyond the drift bound, and Byzantine validators with named strategies
+(equivocation, conflicting proposals, lies about pol_round, withheld votes, junk, proposals at
+the clock bound), up to f of them; or more than f faulty validators, with safety checked only.
+Checkers assert agreement, validity, timeliness, no double-signing, no false evidence or ban,
+no lost transaction and equal app hashes after every step, and liveness once the faults heal.
+A failure names its seed, and `replay(seed)` reproduces it.
 
-Modules: config (SimConfig, fault plans), clock (event queue), network, node (one simulated
-node), byzantine (the equivocator), workload (every module's simulated clients), checkers,
+Modules: config (SimConfig, fault plans, strategies), clock (event queue), network, node (one
+simulated node), adversary (a Byzantine validator's strategies), byzantine (equivocation
+twins), junk (the junk it sends), workload (every module's simulated clients), checkers,
 trace, simulator (one seed), runner (many seeds, replay, command line).
 """
 
 from chainbook.sim.checkers import Checkers, InvariantViolation
-from chainbook.sim.config import SIM_CONSENSUS_PARAMS, FaultKind, FaultPlan, SimConfig
+from chainbook.sim.config import (
+    SIM_CONSENSUS_PARAMS,
+    ClockSkew,
+    FaultKind,
+    FaultPlan,
+    SimConfig,
+    Strategy,
+)
 from chainbook.sim.runner import Summary, main, replay, run_seeds
 from chainbook.sim.simulator import SeedResult, Simulation, SimulationFailure, run_seed
 
 __all__ = [
     "SIM_CONSENSUS_PARAMS",
     "Checkers",
+    "ClockSkew",
     "FaultKind",
     "FaultPlan",
     "InvariantViolation",
@@ -27,6 +40,7 @@ __all__ = [
     "SimConfig",
     "Simulation",
     "SimulationFailure",
+    "Strategy",
     "Summary",
     "main",
     "replay",

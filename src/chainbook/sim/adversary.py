@@ -8,9 +8,9 @@ gets. Its strategies (config.Strategy, drawn per seed) and what catches each:
                            different halves (sim/byzantine.py). Caught: honest nodes report
                            the evidence (vote_equivocation); a machine that ignores its lock
                            forks (tests/sim/unsafe.py LockIgnoringMachine).
-    conflicting_proposals  a different block to every peer in each of its proposals. Honest
-                           nodes hold different proposals of one round and prevote apart; a
-                           machine that ignores its lock forks.
+    conflicting_proposals  a different block to every peer in each of its proposals. Observed:
+                           honest nodes prevote different blocks in one round (never without
+                           it), none of them decided twice (agreement).
     bad_pol_round          a proposal claiming a pol_round it has no polka for (its own block,
                            or another block it then votes for), or an impossible one (>= its
                            round, < -1). Refused: proposal_bad_pol_round; an unbacked one is

@@ -21,6 +21,8 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
     store_matches    an honest node's durable store holds exactly the agreed blocks
     no_false_evidence  an honest node reports equivocation evidence only against a Byzantine
                      validator (a node that kept a forged vote would accuse its victim)
+    no_false_ban     an honest node disconnects (or bans) only Byzantine peers: honest nodes
+                     send, and relay, nothing a check counts as a protocol fault
     timeliness       a committed block's time is at most time_drift_ms_max ahead of the
                      fastest honest clock within the bound, at the moment it is committed: a
                      fresh block is prevoted only by nodes whose clock finds it timely, and a
@@ -199,6 +201,14 @@ class Checkers:
             raise InvariantViolation(
                 "no_false_evidence",
                 f"{node} reports equivocation by {_short(validator)}, an honest validator",
+            )
+
+    def on_disconnect(self, node: str, peer: str, peer_is_byzantine: bool, reason: str) -> None:
+        """no_false_ban, for a Disconnect an honest node emits."""
+        self.checks += 1
+        if not peer_is_byzantine:
+            raise InvariantViolation(
+                "no_false_ban", f"{node} disconnects honest {peer}: {reason}"
             )
 
     def on_block_time(

@@ -225,6 +225,7 @@ class JunkMaker:
             last_commit_hash=self.rng.randbytes(32),
             txs_root=compute_txs_root([]),
             tx_count=0,
+            receipts_root=self.rng.randbytes(32),
             app_hash=self.rng.randbytes(32),
             validators_hash=validators.hash,
             next_validators_hash=core.app.get_validators(height + 1).hash,

@@ -15,7 +15,9 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
                              through its Adversary, sim/adversary.py)
       SetTimer            -> the event queue          VerifyTxs -> checked inline, answered
                                                                    after a short delay
-      TxsAdmitted, LogEvent, Disconnect -> counted    BlockCommitted -> the checkers
+      TxsAdmitted, LogEvent -> counted                BlockCommitted -> the checkers
+      Disconnect          -> counted and checked (never of an honest peer), not carried out:
+                             a Byzantine peer's junk keeps coming, as if from new identities
       Halt                -> the seed fails (a node's ledger disagreed with a commit)
 - Faults (config.py decides which per seed): message loss, partitions that heal, crashes
   (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
@@ -486,9 +488,12 @@ class Simulation:
                         node.name, bytes.fromhex(str(fields["validator"])),
                         self._byzantine_addresses,
                     )
-            case Disconnect(reason=reason):
+            case Disconnect(peer_id=peer_id, reason=reason):
                 self.counters["peer_disconnected"] += 1
                 self._trace(node, f"disconnect: {reason}")
+                if not node.byzantine:
+                    peer = self.nodes[self._index_of(peer_id)]
+                    self.checkers.on_disconnect(node.name, peer.name, peer.byzantine, reason)
             case Halt(reason=reason):
                 raise InvariantViolation("state_divergence", f"{node.name} halted: {reason}")
 
