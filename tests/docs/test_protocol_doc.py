@@ -65,11 +65,14 @@ def the_tx() -> bytes:
 
 
 def genesis_hash() -> bytes:
-    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000]
+    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000, 30000]
     bank = [["CBK", 6], [0, 0, 0], []]
+    governance: list[object] = [[], []]  # no allowed proposers, no institutions
+    ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["bank", bank]],
+        [["bank", bank], ["governance", governance], ["ip", ip], ["notary", notary],
+         ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 
@@ -174,7 +177,7 @@ def header_bytes() -> bytes:
     return pack([
         "chainbook-local", 1, 1_700_000_001_000, genesis_hash(), sha(b""),
         sha(b"\x00", the_tx()), 1, sha(b"\x00", receipt_leaf()), state_root(),
-        validators_hash(), validators_hash(), SENDER,
+        validators_hash(), validators_hash(), SENDER, sha(b""),
     ])  # fmt: skip
 
 

@@ -4,11 +4,11 @@ right reason (the honest nodes' own counters), or a deliberately weakened honest
 not a test.
 
     strategy               observed at honest nodes              weakened machine caught
-    equivocate             vote_equivocation (evidence)          LockIgnoringMachine forks (with
-                                                                 bad_pol_round: test_sim_checkers)
+    equivocate             vote_equivocation (evidence), its     - (the lock rule: tests/consensus
+                           evidence committed, power taken       mutant lock_ignored)
     conflicting_proposals  honest prevotes split in one round    -
-    bad_pol_round          proposal_bad_pol_round,               PolkaIgnoringMachine forks
-                           proposal_polka_missing                (not in 200 seeds without it)
+    bad_pol_round          proposal_bad_pol_round,               QuietPolkaIgnoringMachine forks
+                           proposal_polka_missing                (with equivocate)
     withhold_all           none of its votes is delivered        UnanimousMachine never decides
     withhold_some          its frames withheld from some peers   UnanimousMachine decides by sync
     future_junk            message_future_dropped, next_height_* NextHeightTrustingMachine
@@ -32,11 +32,12 @@ from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.wire import decode_message
 from chainbook.sim import FaultKind, SimConfig, Simulation, SimulationFailure, run_seeds
 from chainbook.sim.config import LYING_STRATEGIES, ClockSkew, Strategy, draw_fault_plan
-from chainbook.sim.simulator import SeedResult, validator_key
+from chainbook.sim.results import SeedResult
+from chainbook.sim.simulator import validator_key
 from tests.sim.unsafe import (
     AmnesiacMachine,
     NextHeightTrustingMachine,
-    PolkaIgnoringMachine,
+    QuietPolkaIgnoringMachine,
     TimeTrustingMachine,
     UnanimousMachine,
     find_failing_seed,
@@ -114,8 +115,9 @@ def test_junk_reaches_honest_nodes_and_each_kind_is_refused_by_its_check() -> No
 def test_far_future_junk_costs_at_most_a_sync_request_per_interval() -> None:
     """FallenBehind is reported at most once per timeout_propose, and one sync request is
     outstanding at a time (re-sent after sync_retry_ms): the junk cannot make a node flood
-    its peers with requests."""
-    config = _only(Strategy.FUTURE_JUNK)
+    its peers with requests. Without validator changes: a spare node joining syncs from
+    genesis with requests back to back, as it should."""
+    config = _only(Strategy.FUTURE_JUNK).replace(validator_changes=False)
     for seed in range(2):
         result = Simulation(seed, config).run()
         interval_ms = min(config.params.timeout_propose_ms, config.sync_retry_ms)
@@ -142,7 +144,7 @@ def test_proposals_at_and_past_the_clock_bound() -> None:
     for seed in range(4):
         simulation = Simulation(seed, config)
         result = simulation.run()
-        untimely += result.honest_counters["block_untimely"]
+        untimely += result.honest_counters.get("block_untimely", 0)
         ahead_ms_max = max(ahead_ms_max, simulation.checkers.block_time_ahead_ms_max)
     assert untimely > 0
     drift_ms = config.params.time_drift_ms_max
@@ -230,13 +232,16 @@ def test_conflicting_proposals_split_the_honest_prevotes() -> None:
 
 
 def test_a_machine_that_believes_any_pol_round_is_caught_forking() -> None:
+    """Seed 68 is the first of 0..68 that forks at the time of writing (found with
+    find_failing_seed(config, range(100))); replayed alone to keep CI short."""
     config = SimConfig(
-        machine_factory=PolkaIgnoringMachine,
+        machine_factory=QuietPolkaIgnoringMachine,
         fault_kinds=frozenset({FaultKind.BYZANTINE, FaultKind.LOSS}),
         strategies=frozenset({Strategy.BAD_POL_ROUND, Strategy.EQUIVOCATE}),
     )
-    _, failure = find_failing_seed(config, range(60))  # seed 23 at the time of writing
-    assert "agreement" in failure.reason or "StateDivergence" in failure.reason
+    with pytest.raises(SimulationFailure) as failure:
+        Simulation(68, config).run()
+    assert "agreement" in failure.value.reason or "StateDivergence" in failure.value.reason
 
 
 @pytest.mark.parametrize(
@@ -276,18 +281,23 @@ def test_a_machine_that_needs_every_precommit_stalls_when_one_is_withheld() -> N
 
 def test_a_machine_that_needs_every_precommit_decides_by_sync_when_some_are_withheld() -> None:
     """Withheld from some peers only: those cannot decide on their own votes and take the
-    block from a peer that could (block sync); in a clean run few heights come that way."""
+    block from a peer that could (block sync); in a clean run few heights come that way.
+    Without validator changes: with spare nodes not yet started among its peers, "some"
+    may be none that is up, and the weakened machine then stalls (as in the test above)."""
 
     def share_by_sync(config: SimConfig, honest: int) -> float:
         results: list[SeedResult] = [Simulation(seed, config).run() for seed in range(3)]
-        synced = sum(r.honest_counters["decided_from_sync"] for r in results)
+        synced = sum(r.honest_counters.get("decided_from_sync", 0) for r in results)
         return synced / (honest * sum(r.height_min for r in results))
 
-    unanimous = SimConfig(machine_factory=UnanimousMachine)
+    unanimous = SimConfig(machine_factory=UnanimousMachine, validator_changes=False)
     clean = share_by_sync(unanimous.replace(fault_kinds=frozenset()), honest=4)
-    withheld = share_by_sync(_only(Strategy.WITHHOLD_SOME).replace(
-        machine_factory=UnanimousMachine
-    ), honest=3)
+    withheld = share_by_sync(
+        _only(Strategy.WITHHOLD_SOME).replace(
+            machine_factory=UnanimousMachine, validator_changes=False
+        ),
+        honest=3,
+    )
     assert clean < 0.15 < 0.25 < withheld, (clean, withheld)
 
 

@@ -104,6 +104,7 @@ def make_block(
         validators_hash=VALIDATORS.hash,
         next_validators_hash=VALIDATORS.hash,
         proposer=VALIDATORS.validators[height % 4].address,
+        evidence_hash=merkle.EMPTY_ROOT,
     )
     return Block(header=header, txs=txs, last_commit=last_commit)
 
@@ -122,6 +123,7 @@ class FakeNode:
         self.genesis = make_genesis(
             {ALICE.address: INITIAL_BALANCE},
             validators=VALIDATOR_KEYS,
+            powers=[10] * len(VALIDATOR_KEYS),  # as VALIDATORS, which sign its commits
             chain_id=chain_id,
             app_state=app_state,
             registry=registry,

@@ -32,13 +32,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
+from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.errors import DecodeError, InvalidTransaction
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
+
+if TYPE_CHECKING:
+    from chainbook.apps.chain_governance import ChainGovernance, ParamSpec
 
 # --- state access ---------------------------------------------------------------------------
 
@@ -135,12 +139,16 @@ class BlockContext(msgspec.Struct, frozen=True, gc=False):
     height: Height
     time_ms: TimeMs
     proposer: Address
+    evidence: tuple[DuplicateVoteEvidence, ...] = ()
+    """The block's evidence of equivocation, already verified by the ledger (ledger/evidence.py);
+    the governing module applies its policy to it in begin_block."""
 
 
 class TxContext(msgspec.Struct, frozen=True, gc=False):
     """What a module may know about the transaction it processes.
 
-    gc=False (here and on BlockContext): only bytes, str and int inside, so never in a cycle.
+    gc=False (here and on BlockContext): only bytes, str, int and frozen structs of them
+    inside, so never in a cycle.
     """
 
     chain_id: str
@@ -297,6 +305,11 @@ class Module:
     module acts on another's state (it reads another's state through queries or exports)."""
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
+    params: tuple[ParamSpec, ...] = ()
+    """Its parameters governance may change at run time (apps/chain_governance.py), each
+    named `<name>.<param>`; other modules read a value with the governing module's query."""
+    governs: ChainGovernance | None = None
+    """Set only by the module that governs the chain (validator sets, parameters, evidence)."""
     prefix: bytes = field(init=False, repr=False, compare=False)
     """The module's key prefix in the ledger state: `<name>/` (computed once, read per tx)."""
 

@@ -2,8 +2,10 @@
 
 Adding a module is one line: append it to MODULES. The registry checks at import that names,
 prefixes and action tags are unique, that each tag starts with "<module>." and each error code
-with "<module>.", that query names are unique within a module, then builds one msgspec
-Decoder over the tagged union of every action type. Everything generic (the API's
+and parameter name with "<module>." (the governing module may also declare "consensus."
+parameters), that at most one module governs the chain (apps/chain_governance.py), that query
+names are unique within a module, then builds one msgspec Decoder over the tagged union of
+every action type. Everything generic (the API's
 /apps/<module>/<query> routes, the CLI's `chainbook <module> ...` commands, the client's
 methods, the docs' action tables, the simulator's workload mix) reads a Registry; tests build
 one with an extra module to show that nothing else needs an edit.
@@ -23,12 +25,17 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank
+from chainbook.apps import bank, governance, ip, notary, vote
 from chainbook.apps.base import Module, get_action_tag
+from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
 
 MODULES: tuple[Module, ...] = (
     bank.MODULE,
+    governance.MODULE,
+    notary.MODULE,
+    ip.MODULE,
+    vote.MODULE,
     # Add a module here (one line).
 )
 
@@ -41,15 +48,20 @@ _raw_list_decoder = msgspec.msgpack.Decoder(list[msgspec.Raw])
 class Registry:
     """Modules by name and by action type, and the union decoder of their actions."""
 
-    __slots__ = ("_by_action_type", "_by_name", "_decoder", "modules", "tags")
+    __slots__ = ("_by_action_type", "_by_name", "_decoder", "governor", "modules", "tags")
 
     def __init__(self, modules: Sequence[Module]) -> None:
         self.modules: tuple[Module, ...] = tuple(modules)
         self._by_name: dict[str, Module] = {}
         self._by_action_type: dict[type[Any], Module] = {}
         self.tags: dict[str, type[msgspec.Struct]] = {}
+        self.governor: Module | None = None
+        """The module that governs the chain (validator sets, parameters), if any."""
         for module in self.modules:
             self._add(module)
+        names = [spec.name for spec in self.param_specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a parameter name is declared twice: {sorted(names)}")
         types = tuple(self._by_action_type)
         if not types:
             raise ValueError("a registry needs at least one action")
@@ -82,6 +94,20 @@ class Registry:
                     f"error {error.__name__} of module {module.name!r} has code {error.code!r}; "
                     f"it must start with {module.name + '.'!r}"
                 )
+        if module.governs is not None:
+            if self.governor is not None:
+                raise ValueError(
+                    f"modules {self.governor.name!r} and {module.name!r} both govern the chain; "
+                    "at most one may"
+                )
+            self.governor = module
+        prefixes = (module.name + ".",) + (("consensus.",) if module.governs else ())
+        for spec in module.params:
+            if not spec.name.startswith(prefixes) or not spec.is_allowed(spec.default):
+                raise ValueError(
+                    f"parameter {spec.name!r} of module {module.name!r} must start with "
+                    f"{' or '.join(repr(p) for p in prefixes)} and its default lie in its range"
+                )
         names = [query.name for query in module.queries]
         if len(set(names)) != len(names):
             raise ValueError(f"module {module.name!r} declares a query name twice: {names}")
@@ -92,6 +118,11 @@ class Registry:
                 raise ValueError(
                     f"genesis section of {module.name!r} needs a default for every field: {exc}"
                 ) from None
+
+    @property
+    def param_specs(self) -> list[ParamSpec]:
+        """Every parameter the modules declare, in registry order."""
+        return [spec for module in self.modules for spec in module.params]
 
     def __reduce__(self) -> tuple[object, ...]:
         """Picklable (the simulator runs seeds in worker processes): rebuilt from its modules."""

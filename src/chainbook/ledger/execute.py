@@ -284,8 +284,9 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
     """Re-execute a block of the node's own committed book and commit it (startup rebuild).
 
     Signatures are not re-checked (the book's blocks carry commit certificates verified when
-    stored). The header's app hash must be the root of the state it runs on, and the
-    recomputed receipts root the header's, else the book is corrupt.
+    stored, and their evidence was checked when they were decided). The header's app hash must
+    be the root of the state it runs on, and the recomputed receipts root the header's, else
+    the book is corrupt.
     """
     header = block.header
     if header.app_hash != state.app_hash:
@@ -296,7 +297,9 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
         )
     try:
         txs = decode_block_txs(block.txs)
-        ctx = BlockContext(height=header.height, time_ms=header.time_ms, proposer=header.proposer)
+        ctx = BlockContext(
+            header.height, header.time_ms, header.proposer, tuple(block.evidence)
+        )
         result = execute_block(state, header.chain_id, txs, ctx)
     except InvalidBlock as exc:
         message = f"block {header.height} does not execute: {exc}"

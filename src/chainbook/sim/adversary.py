@@ -5,9 +5,10 @@ every frame it broadcasts passes through `Adversary.route`, which decides what e
 gets. Its strategies (config.Strategy, drawn per seed) and what catches each:
 
     equivocate             a conflicting twin of every vote and proposal, original and twin to
-                           different halves (sim/byzantine.py). Caught: honest nodes report
-                           the evidence (vote_equivocation); a machine that ignores its lock
-                           forks (tests/sim/unsafe.py LockIgnoringMachine).
+                           different halves, both to one witness per height (sim/byzantine.py).
+                           Caught: honest nodes report the evidence (vote_equivocation), it is
+                           committed and the policy takes its power (the simulator waits for
+                           it).
     conflicting_proposals  a different block to every peer in each of its proposals. Observed:
                            honest nodes prevote different blocks in one round (never without
                            it), none of them decided twice (agreement).
@@ -15,7 +16,7 @@ gets. Its strategies (config.Strategy, drawn per seed) and what catches each:
                            or another block it then votes for), or an impossible one (>= its
                            round, < -1). Refused: proposal_bad_pol_round; an unbacked one is
                            never prevoted (L28 needs the polka): a machine that skips that
-                           check forks (PolkaIgnoringMachine).
+                           check forks (tests/sim/unsafe.py QuietPolkaIgnoringMachine).
     withhold_all           none of its votes and proposals leave (it still announces its height
                            and serves sync). Honest nodes decide without it: no honest commit
                            certificate holds its signature, and a machine that needs every
@@ -235,8 +236,16 @@ class Adversary:
         height: Height,
         peers: list[int],
     ) -> dict[int, list[ConsensusMessage]]:
+        """The original to one half of the peers, the twin to the other, both to the height's
+        witness (sim/byzantine.py: an honest node is sure to catch it, in time)."""
         half_a = self.equivocator.half_a(height, peers)
-        return {peer: [original if peer in half_a else twin] for peer in peers}
+        witness = self.equivocator.witness(height, peers)
+        sent: dict[int, list[ConsensusMessage]] = {
+            peer: [original if peer in half_a else twin] for peer in peers
+        }
+        if witness is not None:
+            sent[witness] = [original, twin] if witness in half_a else [twin, original]
+        return sent
 
     # ------------------------------------------------------------------ proposals
 

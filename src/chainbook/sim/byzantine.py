@@ -11,6 +11,9 @@ Rules kept:
                                made one, else for a block nobody has (a random hash)
       proposal of block B   -> conflict: a proposal of a different block B' built for the
                                same height (another block time), pol_round -1
+  One peer per height (the witness) receives both (sim/adversary.py sends it the pair): an
+  equivocator cannot keep every node from seeing its two votes (gossip, a polka re-sent), and
+  the witness builds the evidence.
 - Twins are cached per original message, so its re-sends carry the same twin, and
   forgotten once the adversary is two heights past them.
 """
@@ -33,6 +36,7 @@ class Equivocator:
         self.rng = rng
         self._halves_height: Height = -1
         self._half_a: frozenset[int] = frozenset()
+        self._witness: int | None = None
         self._second_proposals: dict[tuple[Height, Round], Hash] = {}
         self._twins: dict[bytes, tuple[Height, ConsensusMessage | None]] = {}
         """Original signature -> (its height, its twin), so a re-sent message gets the same
@@ -46,8 +50,14 @@ class Equivocator:
             shuffled = list(peers)
             self.rng.shuffle(shuffled)
             self._half_a = frozenset(shuffled[: len(shuffled) // 2])
+            self._witness = shuffled[-1] if shuffled else None
             self._halves_height = height
         return self._half_a
+
+    def witness(self, height: Height, peers: list[int]) -> int | None:
+        """The peer that gets both messages at this height (drawn with the halves)."""
+        self.half_a(height, peers)
+        return self._witness
 
     def conflict(
         self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs

@@ -4,17 +4,21 @@ Rules kept:
 - A run is a pure function of (seed, SimConfig). Everything random is drawn from one
   `random.Random(seed)`; `draw_fault_plan` is the first thing drawn, so the plan of a seed
   does not change when later parts of the simulator change what they draw.
-- Faulty validators never exceed f = (n - 1) // 3 at any instant. A Byzantine validator is
-  faulty for the whole run, and so is an honest one whose clock is off by more than the
-  bound (ClockSkew.BEYOND); a crashed validator is faulty while it is down. With n = 4
-  (f = 1) a seed has either crashes or a Byzantine validator, never both; with n = 7 (f = 2)
-  it may have both.
+- Faulty validators hold less than a third of the power of the current validator set at
+  any instant (the set changes during a run by governance: sim/governance.py; sim/faults.py
+  keeps the budget). A Byzantine validator is faulty while it holds power, and so is an
+  honest one whose clock is off by more than the bound (ClockSkew.BEYOND); a crashed
+  validator is faulty while it is down; a node that is not a validator (a spare, one voted
+  out) may crash freely. The plan is drawn against the genesis set, f = (n - 1) // 3: with
+  n = 4 (f = 1) a seed has either crashes or a Byzantine validator, never both; with n = 7
+  (f = 2) it may have both.
 - Each Byzantine validator follows named strategies (Strategy, sim/adversary.py carries them
   out), drawn per seed; the seed's fault kinds name them ("byz:<strategy>").
 - A BEYOND_F seed has more than f faulty validators: f that lie, plus silent ones (they
   withhold everything) and further crashes. No protocol can promise liveness then, so the
-  run demands safety only. Never more than f lie: with f + 1 liars two quorums of 2f + 1 may
-  overlap in liars only, and no BFT protocol keeps agreement (a fork there is no bug).
+  run demands safety only. The liars always hold less than a third of the power: with a
+  third, two quorums may overlap in liars only, and no BFT protocol keeps agreement (a fork
+  there is no bug).
 - Faults are injected only before `heal_ms`. From then on every node is up, partitions are
   healed and messages are delivered within `delay_ms_max` (the paper's global stabilisation
   time), so every honest node must reach the target height within `liveness_ms_max`.
@@ -41,6 +45,7 @@ SIM_CONSENSUS_PARAMS = ConsensusParams(
     timeout_precommit_delta_ms=100,
     timeout_commit_ms=30,
     time_drift_ms_max=1_000,
+    empty_block_interval_ms=0,
 )
 """Small timeouts so that a seed reaches 10-20 heights in a few simulated seconds, and a
 clock bound scaled down with them (a node's default is 10 s for a 1 s timeout_propose), so
@@ -164,6 +169,13 @@ class SimConfig:
     machine_factory: MachineFactory = field(default=ConsensusMachine)
     registry: Registry = field(default=REGISTRY)
     """The modules the cluster runs; their workloads are mixed (tests add a module here)."""
+    validator_changes: bool = True
+    """Drive random validator-set changes by governance (sim/governance.py)."""
+    spare_nodes: int = 3
+    """Nodes beyond the genesis validators that the changes may add (each boots as a full
+    node the first time it is proposed, and syncs from genesis)."""
+    governance_interval_ms_min: int = 150
+    governance_interval_ms_max: int = 400
 
     @property
     def faults_max(self) -> int:
@@ -211,6 +223,30 @@ class FaultPlan:
     @property
     def byzantine(self) -> frozenset[int]:
         return frozenset(adversary.index for adversary in self.adversaries)
+
+    @property
+    def liars(self) -> frozenset[int]:
+        """The Byzantine validators that send what they sign (or junk): not the silent ones."""
+        return frozenset(a.index for a in self.adversaries if not a.is_silent)
+
+    @property
+    def equivocators(self) -> frozenset[int]:
+        """The Byzantine validators with Strategy.EQUIVOCATE (a twin of every vote)."""
+        return frozenset(a.index for a in self.adversaries if Strategy.EQUIVOCATE in a.strategies)
+
+    @property
+    def faulty_fixed(self) -> frozenset[int]:
+        """The validators faulty for the whole run (while they hold power): the Byzantine
+        ones and an honest one whose clock is past the bound."""
+        beyond = frozenset() if self.skewed_beyond is None else frozenset({self.skewed_beyond})
+        return self.byzantine | beyond
+
+    @property
+    def power_guarded(self) -> frozenset[int]:
+        """The validators that must hold less than a third of the power whatever the
+        validator-set changes (sim/governance.py): every fixed faulty one in a run that demands
+        liveness, the liars in a safety-only run."""
+        return self.liars if self.safety_only else self.faulty_fixed
 
     @property
     def kinds(self) -> list[str]:
@@ -324,11 +360,14 @@ def _draw_clock_skew(
     )[0]
 
 
-def draw_clock_skews(rng: random.Random, config: SimConfig, plan: FaultPlan) -> list[int]:
-    """Each node's clock skew (ms) under the plan's mode."""
+def draw_clock_skews(
+    rng: random.Random, config: SimConfig, plan: FaultPlan, nodes: int
+) -> list[int]:
+    """Each node's clock skew (ms) under the plan's mode (`nodes`: the genesis validators
+    and the spare nodes)."""
     drift_ms = config.params.time_drift_ms_max
     skews = []
-    for index in range(config.validators):
+    for index in range(nodes):
         if plan.clock_skew is ClockSkew.NONE:
             skews.append(0)
         elif plan.clock_skew is ClockSkew.BOUND:

@@ -44,6 +44,7 @@ from chainbook.chain.commit import (
     sign_proposal,
     sign_vote,
 )
+from chainbook.chain.evidence import compute_evidence_hash
 from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.node import NodeCore
@@ -215,8 +216,10 @@ class JunkMaker:
     def _junk_block(
         self, height: Height, core: NodeCore, proposer: Address | None = None
     ) -> Block:
-        """A well-formed block of `height` that follows no chain (random parent and app hash)."""
-        validators = core.app.get_validators(height)
+        """A well-formed block of `height` that follows no chain (random parent and app hash),
+        naming the latest validator sets the node knows (at most two heights ahead)."""
+        known_max = core.app.state.height + 2
+        validators = core.app.get_validators(min(height, known_max))
         header = Header(
             chain_id=self.chain_id,
             height=height,
@@ -228,8 +231,9 @@ class JunkMaker:
             receipts_root=self.rng.randbytes(32),
             app_hash=self.rng.randbytes(32),
             validators_hash=validators.hash,
-            next_validators_hash=core.app.get_validators(height + 1).hash,
+            next_validators_hash=core.app.get_validators(min(height + 1, known_max)).hash,
             proposer=self.key.address if proposer is None else proposer,
+            evidence_hash=compute_evidence_hash([]),
         )
         return Block(header=header, txs=[], last_commit=None)
 

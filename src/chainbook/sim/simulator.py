@@ -19,11 +19,28 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
       Disconnect          -> counted and checked (never of an honest peer), not carried out:
                              a Byzantine peer's junk keeps coming, as if from new identities
       Halt                -> the seed fails (a node's ledger disagreed with a commit)
-- Faults (config.py decides which per seed): message loss, partitions that heal, crashes
-  (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
-  (up to and beyond time_drift_ms_max) and Byzantine validators with named strategies; never
-  more than f faulty validators at once (more in a safety-only BEYOND_F run), and none at or
-  after heal_ms.
+- Faults (config.py decides which per seed, sim/faults.py injects them and keeps the budget):
+  message loss, partitions that heal, crashes (clean, or torn in the middle of a step's
+  effects) with restart from the store, clock skew (up to and beyond time_drift_ms_max) and
+  Byzantine validators with named strategies; faulty validators hold less than a third of
+  the current sets' power (any share in a safety-only BEYOND_F run, the liars' excepted), and
+  no fault starts at or after heal_ms.
+- Validator-set changes (sim/governance.py, with config.validator_changes): the validators
+  add spare nodes, remove validators, change powers and rotate keys by governance while the
+  faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
+  Byzantine validators are never targets of governance, only of the evidence policy.
+- Punishment (`_unpunished`), in a run that demands liveness only: the run is not done before
+  every Byzantine validator with Strategy.EQUIVOCATE has its evidence committed and no power,
+  nor before every validator named by committed evidence has lost its power. These hold:
+  after heal every message between up nodes arrives, one peer per height gets both halves of
+  each equivocation (sim/byzantine.py), so an honest node builds the evidence, gossips it, and
+  an honest proposer commits it within the evidence age; the policy takes the power two
+  heights later. Not demanded: evidence an honest node caught once from another strategy (a
+  junk vote replayed at the next height) -- its node may crash before gossiping it, or it may
+  age out while partitions stall the chain, and nothing makes the liar repeat it; and
+  anything in a safety-only run, where no quorum need ever form again. Always checked, in
+  every run: honest nodes report evidence only against Byzantine validators
+  (no_false_evidence), and committed evidence names no one else (evidence_against_honest).
 - Checks (checkers.py) run as each step's outputs are carried out (store_before_apply: a block
   is applied only once its record is in the store), plus a driver-consistency check after
   every step, a store check after every restart and on every honest node at the end, and
@@ -31,6 +48,12 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   a safety-only run, which stops safety_only_run_ms after heal).
 - Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
   run with a SimulationFailure that names the seed, the rule and the last trace lines.
+
+This file is longer than most and still one idea, the driver of one seed: it carries out every
+node's outputs and decides when each tick happens. What can stand alone does: the scheduled
+events (events.py), results (results.py), fault injection and its budget (faults.py),
+checkers, network, clock, nodes, the adversary, the workload and the governance driver each
+have their own file.
 """
 
 from __future__ import annotations
@@ -39,18 +62,18 @@ import hashlib
 import itertools
 import random
 from collections import Counter, deque
-from dataclasses import dataclass, field
 
+from chainbook.apps.governance.queries import EvidencePage, EvidenceRequest
 from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
-from chainbook.chain.tx import verify_tx
+from chainbook.chain.tx import tx_hash, verify_tx
+from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.inputs import (
     BlockSaved,
     FrameReceived,
     Input,
     PeerConnected,
-    PeerDisconnected,
     Tick,
     TimerFired,
     TxsSubmitted,
@@ -84,6 +107,8 @@ from chainbook.core.wire import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, PeerMisbehaved
 from chainbook.ledger.genesis import make_genesis
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.state import get_nonce
 from chainbook.sim.adversary import Adversary, HonestClocks
 from chainbook.sim.checkers import (
     Checkers,
@@ -93,134 +118,36 @@ from chainbook.sim.checkers import (
 )
 from chainbook.sim.clock import EventQueue
 from chainbook.sim.config import FaultPlan, SimConfig, draw_clock_skews, draw_fault_plan
+from chainbook.sim.events import (
+    FaultTick,
+    GovernanceTick,
+    Heal,
+    NodeTick,
+    PartitionHeal,
+    Restart,
+    Scheduled,
+    Timer,
+    Verified,
+    WorkloadTick,
+)
+from chainbook.sim.faults import FaultInjector
+from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
+from chainbook.sim.results import SeedResult, SimulationFailure
 from chainbook.sim.trace import Trace
 from chainbook.sim.workload import Workload
-from chainbook.types import Hash, Height, TimeMs
+from chainbook.types import Address, Hash, Height, TimeMs
 
 CHAIN_ID = "chainbook-sim"
 GENESIS_TIME_MS = 1_700_000_000_000
 
 
-# ---------------------------------------------------------------------- scheduled events
-
-
-@dataclass(frozen=True, slots=True)
-class Timer:
-    node: int
-    incarnation: int
-    timer: TimerFired
-
-
-@dataclass(frozen=True, slots=True)
-class NodeTick:
-    """The node core's next Tick (when it has something due)."""
-
-    node: int
-    incarnation: int
-
-
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """The signature checks a node asked for (VerifyTxs) are done."""
-
-    node: int
-    incarnation: int
-    verified: TxsVerified
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class FaultTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    node: int
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionHeal:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Heal:
-    """GST: faults stop, every node is up; the liveness clock starts."""
-
-
-Scheduled = (
-    Delivery
-    | Timer
-    | NodeTick
-    | Verified
-    | WorkloadTick
-    | FaultTick
-    | Restart
-    | PartitionHeal
-    | Heal
-)
-
+EVIDENCE_MODULE = "governance"
+"""The module whose evidence policy commits evidence and takes the offender's power."""
 VERIFY_DELAY_MS_MAX = 5
 """Signature checks answer after 0..this many ms: the runtime's workers take time, and a
 proposal may arrive while its transactions are being checked (the core then holds it)."""
-
-
-# ---------------------------------------------------------------------- results
-
-
-class SimulationFailure(Exception):
-    """A seed broke a rule. `str()` names the seed, the rule and how to replay it."""
-
-    def __init__(self, seed: int, validators: int, reason: str, trace: list[str]) -> None:
-        self.seed = seed
-        self.validators = validators
-        self.reason = reason
-        self.trace = trace
-        super().__init__(self.report())
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """Picklable, so that seeds can run in worker processes (runner.run_seeds(jobs=...))."""
-        return (SimulationFailure, (self.seed, self.validators, self.reason, self.trace))
-
-    @property
-    def replay_command(self) -> str:
-        return f"chainbook simulate --seed {self.seed} --validators {self.validators} --verbose"
-
-    def report(self) -> str:
-        lines = [f"seed {self.seed} failed: {self.reason}", "last events:"]
-        lines += [f"  {line}" for line in self.trace]
-        lines.append(f"replay: {self.replay_command}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class SeedResult:
-    seed: int
-    fault_kinds: list[str]
-    height_min: Height
-    """The lowest height every honest node committed."""
-    height_max: Height
-    txs_committed: int
-    faults: dict[str, int]
-    sim_time_ms: TimeMs
-    events: int
-    trace_digest: str
-    chain_digest: str
-    """SHA-256 over the agreed block hashes and app hashes, height by height."""
-    counters: dict[str, int] = field(default_factory=dict)
-    txs_by_module: dict[str, int] = field(default_factory=dict)
-    """The simulated clients' transactions committed, by module."""
-    honest_counters: dict[str, int] = field(default_factory=dict)
-    """Honest nodes' core counters summed (refusals by reason: block_untimely, ...)."""
-    adversary_counters: dict[str, int] = field(default_factory=dict)
-    """What the Byzantine validators did (lies by strategy, frames withheld, junk by kind)."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -271,6 +198,7 @@ class Simulation:
         self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
         self.trace = Trace(config.trace_lines_max, verbose=verbose)
         self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
+        node_count = config.validators + (config.spare_nodes if config.validator_changes else 0)
         self.nodes = [
             SimNode(
                 i,
@@ -280,10 +208,22 @@ class Simulation:
                 self._draw_settings(),
                 byzantine=i in self.plan.byzantine,
             )
-            for i in range(config.validators)
+            for i in range(node_count)
         ]
         self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
         self._request_ids = itertools.count()
+        self._requests: dict[int, list[bytes]] = {}
+        """Transactions of each TxsSubmitted in progress, to learn admission refusals."""
+        self.governance = GovernanceDriver(
+            self.rng,
+            self.workload,
+            self,
+            self.plan.byzantine,
+            self.plan.power_guarded,
+            config.validators,
+        )
+        self.evidence_seen: set[bytes] = set()
+        """Validators an honest node caught equivocating (it built evidence)."""
         self.adversaries = {
             adversary.index: Adversary(
                 adversary,
@@ -295,10 +235,15 @@ class Simulation:
             )
             for adversary in self.plan.adversaries
         }
-        self._byzantine_addresses = frozenset(
+        self._byzantine_addresses: frozenset[Address] = frozenset(
             validator_key(index).address for index in self.plan.byzantine
         )
+        """Byzantine validators are never rotated (governance leaves them alone)."""
+        self._has_evidence_policy = config.registry.get_module(EVIDENCE_MODULE) is not None
+        """A chain without the governance module commits no evidence and takes no power (a
+        test registry): punishment is then not demanded."""
         self.faults: Counter[str] = Counter()
+        self.injector = FaultInjector(self, self.plan, self.faults, self.rng)
         self.counters: Counter[str] = Counter()
         self.events = 0
         self.stepping: SimNode | None = None
@@ -331,27 +276,30 @@ class Simulation:
     def _start(self) -> None:
         plan = self._plan_text()
         self.trace.record(0, f"seed {self.seed} n={self.config.validators} plan={plan}")
-        for node, skew_ms in zip(
-            self.nodes, draw_clock_skews(self.rng, self.config, self.plan), strict=True
-        ):
+        skews = draw_clock_skews(self.rng, self.config, self.plan, len(self.nodes))
+        for node, skew_ms in zip(self.nodes, skews, strict=True):
             node.clock_skew_ms = skew_ms
             self.faults["clock_skew"] += skew_ms != 0
-        for node in self.nodes:
-            self._boot(node)
+        for node in self.nodes[: self.config.validators]:
+            self.boot(node)
         self.queue.push_at(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
+        if self.config.validator_changes:
+            self.queue.push_at(self._next_governance_delay_ms(), GovernanceTick())
         self.queue.push_at(self.config.heal_ms, Heal())
         if self.plan.partitions or self.plan.crashes:
-            self.queue.push_at(self._next_fault_delay_ms(), FaultTick())
+            self.queue.push_at(self.injector.next_tick_delay_ms(), FaultTick())
 
     def _is_done(self) -> bool:
         if self.target_height is None:
             return False
         if self.plan.safety_only and self.queue.now_ms >= self._safety_only_end_ms:
             return True  # more than f faulty: liveness is not demanded
-        return all(node.height >= self.target_height for node in self._honest_nodes())
+        if not all(node.height >= self.target_height for node in self.honest_nodes()):
+            return False
+        return not self._unpunished()
 
     def _run_next_event(self) -> None:
         next_ms = self.queue.peek_time_ms()
@@ -369,7 +317,7 @@ class Simulation:
                 node = self.nodes[index]
                 if node.up and node.incarnation == incarnation:
                     self._trace(node, f"timeout {timer.kind.name} h{timer.height} r{timer.round}")
-                    self._step(node, timer)
+                    self.step(node, timer)
             case NodeTick(node=index, incarnation=incarnation):
                 node = self.nodes[index]
                 if (
@@ -378,17 +326,19 @@ class Simulation:
                     and node.tick_at_ms == (self.queue.now_ms)
                 ):
                     node.tick_at_ms = None
-                    self._step(node, Tick())
+                    self.step(node, Tick())
             case Verified(node=index, incarnation=incarnation, verified=verified):
                 node = self.nodes[index]
                 if node.up and node.incarnation == incarnation:
-                    self._step(node, verified)
+                    self.step(node, verified)
             case WorkloadTick():
                 self._on_workload_tick()
+            case GovernanceTick():
+                self._on_governance_tick()
             case FaultTick():
-                self._on_fault_tick()
+                self.injector.on_tick()
             case Restart(node=index):
-                self._on_restart(self.nodes[index])
+                self.injector.on_restart(self.nodes[index])
             case PartitionHeal():
                 self.network.heal_partition()
                 self.trace.record(self.queue.now_ms, "partition healed")
@@ -397,7 +347,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ one node's step
 
-    def _step(self, node: SimNode, input_: Input) -> None:
+    def step(self, node: SimNode, input_: Input) -> None:
         """Feed one input, carry out the outputs; inputs they produce (BlockSaved) follow."""
         self.stepping = node
         inputs: deque[Input] = deque([input_])
@@ -407,7 +357,7 @@ class Simulation:
             self._perform(node, outputs, inputs)
         self._after_step(node)
 
-    def _boot(self, node: SimNode) -> None:
+    def boot(self, node: SimNode) -> None:
         outputs = node.boot(self.queue.now_ms)
         self._trace(node, f"boot #{node.boots} at stored height {node.height}")
         if node.boots > 1 and not node.byzantine:
@@ -418,7 +368,7 @@ class Simulation:
             if peer is node or not peer.up:
                 continue
             inputs.append(PeerConnected(peer.key.public_key))
-            self._step(peer, PeerConnected(node.key.public_key))
+            self.step(peer, PeerConnected(node.key.public_key))
         self.stepping = node
         while inputs and node.up:
             assert node.core is not None
@@ -443,7 +393,7 @@ class Simulation:
         """Carry out outputs strictly in order; a torn crash stops part way."""
         for index, output in enumerate(outputs):
             if node.crash_after_outputs is not None and index >= node.crash_after_outputs:
-                self._crash(node, f"torn after {index} of {len(outputs)} outputs")
+                self.injector.crash(node, f"torn after {index} of {len(outputs)} outputs")
                 return
             self._perform_one(node, output, inputs)
         if node.crash_after_outputs is not None:
@@ -475,19 +425,24 @@ class Simulation:
                 )
             case BlockCommitted(record=record):
                 self._on_committed(node, record)
-            case TxsAdmitted(results=results):
-                for result in results:
+            case TxsAdmitted(request_id=request_id, results=results):
+                txs = self._requests.pop(request_id, [])
+                for tx, result in zip(txs, results, strict=True):
                     if isinstance(result, InvalidInput):
                         self.counters[f"tx_refused_{getattr(result, 'code', 'invalid')}"] += 1
+                        dropped = self.workload.on_refused(
+                            tx_hash(tx), result, self._agreed_nonce
+                        )
+                        if dropped is not None and dropped[0] in self.workload.signers:
+                            self.governance.on_refused(*dropped)
                     else:
                         self.counters["tx_admitted"] += 1
             case LogEvent(event=event, fields=fields):
                 self.counters[f"log_{event}"] += 1
                 if event == "equivocation_evidence" and not node.byzantine:
-                    self.checkers.on_evidence(
-                        node.name, bytes.fromhex(str(fields["validator"])),
-                        self._byzantine_addresses,
-                    )
+                    validator = bytes.fromhex(str(fields["validator"]))
+                    self.checkers.on_evidence(node.name, validator, self._byzantine_addresses)
+                    self.evidence_seen.add(validator)
             case Disconnect(peer_id=peer_id, reason=reason):
                 self.counters["peer_disconnected"] += 1
                 self._trace(node, f"disconnect: {reason}")
@@ -507,12 +462,19 @@ class Simulation:
             f"txs={len(block.txs)} app={app_hash.hex()[:8]}",
         )
         self.checkers.on_applied(node.name, block.height, node.store.latest_height())
+        assert node.core is not None
+        app = node.core.app
+        for height in range(max(1, block.height - 1), block.height + 2):
+            self.checkers.on_validator_set(node.name, height, app.get_validators(height))
+        first = block.height not in self.checkers.committed
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
         self.checkers.on_commit(node.name, block, commit)
         self.checkers.on_block_time(
             node.name, block, self._honest_clocks().fastest_ms, self.config.params
         )
+        if first:
+            self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
             self.workload.on_committed(receipt.tx_hash, receipt.ok)
@@ -534,23 +496,24 @@ class Simulation:
             self.network.send(node.index, peer, payload)
 
     def _honest_clocks(self) -> HonestClocks:
-        """The clocks of the honest nodes whose skew is within the bound, now."""
+        """The clocks of the honest nodes whose skew is within the bound, now (spares not yet
+        started included: their clocks run all the same)."""
         clocks = [
             node.local_time_ms(self.queue.now_ms)
-            for node in self._honest_nodes()
-            if node.index != self.plan.skewed_beyond
+            for node in self.nodes
+            if not node.byzantine and node.index != self.plan.skewed_beyond
         ]
         return HonestClocks(min(clocks), max(clocks))
 
     def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
         match message:
-            case VoteMessage(vote=signed) if signed.validator == node.key.address:
+            case VoteMessage(vote=signed) if node.is_own_address(signed.validator):
                 self.checkers.on_vote_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, vote_position(signed), node.durable_record
                 )
-            case ProposalMessage(proposal=signed) if signed.proposer == node.key.address:
+            case ProposalMessage(proposal=signed) if node.is_own_address(signed.proposer):
                 self.checkers.on_proposal_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, proposal_position(signed), node.durable_record
@@ -563,7 +526,7 @@ class Simulation:
             return
         self._trace(node, f"<- n{delivery.src} {_describe(delivery.payload)}")
         sender = self.nodes[delivery.src].key.public_key
-        self._step(node, FrameReceived(sender, delivery.payload))
+        self.step(node, FrameReceived(sender, delivery.payload))
 
     def _peers_of(self, node: SimNode) -> list[int]:
         return [peer.index for peer in self.nodes if peer.index != node.index]
@@ -575,96 +538,102 @@ class Simulation:
 
     def _on_workload_tick(self) -> None:
         tx = self.workload.next_transaction(self.rng, self.queue.now_ms)
-        up = [node for node in self.nodes if node.up]
-        if tx is not None and up:
-            node = self.rng.choice(up)
-            self._step(node, TxsSubmitted(next(self._request_ids), [tx], [_verify(tx, None)]))
+        if tx is not None:
+            self.submit(tx)
         self.queue.push_after(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
 
-    # ------------------------------------------------------------------ faults
-
-    def _on_fault_tick(self) -> None:
-        now = self.queue.now_ms
-        if now >= self.config.heal_ms:
+    def submit(self, tx: bytes, to_most_advanced: bool = False) -> None:
+        """A client submits `tx` to a node that is up; the governance driver (a validator that
+        acts on what its own node committed) to the most advanced honest one."""
+        up = [node for node in self.nodes if node.up]
+        if not up:
             return
-        if self.plan.partitions and self.network.partition is None and self.rng.random() < 0.3:
-            self._start_partition()
-        crash_fits = self._faulty_count() < self.plan.faulty_max
-        if self.plan.crashes and crash_fits and self.rng.random() < 0.4:
-            self._inject_crash()
-        next_ms = now + self._next_fault_delay_ms()
-        if next_ms < self.config.heal_ms:
-            self.queue.push_at(next_ms, FaultTick())
+        advanced = self._most_advanced() if to_most_advanced else None
+        node = advanced if advanced is not None else self.rng.choice(up)
+        request_id = next(self._request_ids)
+        self._requests[request_id] = [tx]
+        self.step(node, TxsSubmitted(request_id, [tx], [_verify(tx, None)]))
 
-    def _start_partition(self) -> None:
-        indexes = list(range(len(self.nodes)))
-        self.rng.shuffle(indexes)
-        cut = self.rng.randint(1, len(indexes) - 1)
-        side_a, side_b = frozenset(indexes[:cut]), frozenset(indexes[cut:])
-        self.network.start_partition(side_a, side_b)
-        duration = self.rng.randint(self.config.partition_ms_min, self.config.partition_ms_max)
-        self.queue.push_at(min(self.queue.now_ms + duration, self.config.heal_ms), PartitionHeal())
-        self.faults["partition"] += 1
-        self.trace.record(self.queue.now_ms, f"partition {sorted(side_a)} | {sorted(side_b)}")
+    def _on_governance_tick(self) -> None:
+        self.governance.on_tick(self.queue.now_ms, may_propose=not self.healed)
+        self.queue.push_after(self._next_governance_delay_ms(), GovernanceTick())
 
-    def _inject_crash(self) -> None:
-        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_outputs is None]
-        if not candidates:
-            return
-        node = self.rng.choice(candidates)
-        if self.rng.random() < self.config.torn_crash_chance:
-            node.crash_after_outputs = self.rng.randrange(0, 4)
-            self.faults["torn_crash_armed"] += 1
-            self._trace(node, f"torn crash armed after {node.crash_after_outputs} outputs")
-        else:
-            self._crash(node, "clean")
-        downtime = self.rng.randint(self.config.downtime_ms_min, self.config.downtime_ms_max)
-        restart_ms = min(self.queue.now_ms + downtime, self.config.heal_ms)
-        self.queue.push_at(restart_ms, Restart(node.index))
+    # ------------------------------------------------------------------ the agreed chain
 
-    def _crash(self, node: SimNode, how: str) -> None:
-        node.crash()
-        for peer in self.nodes:
-            if peer is not node and peer.up:
-                self._step(peer, PeerDisconnected(node.key.public_key))
-        self.faults["crash_torn" if how.startswith("torn") else "crash"] += 1
-        self._trace(node, f"CRASH ({how})")
+    def _most_advanced(self) -> SimNode | None:
+        up = [n for n in self.honest_nodes() if n.up and n.core is not None]
+        return max(up, key=lambda n: n.height, default=None)
 
-    def _on_restart(self, node: SimNode) -> None:
-        if node.up:
-            node.crash_after_outputs = None  # the torn crash never struck
-            return
-        self._boot(node)
+    def agreed_height(self) -> Height:
+        return max(self.checkers.committed, default=0)
+
+    def agreed_validators(self, height: Height) -> ValidatorSet:
+        node = self._most_advanced()
+        if node is None or node.core is None or height > node.core.height + 2:
+            return self.checkers.get_validator_set(min(height, max(self.checkers.validator_sets)))
+        return node.core.app.get_validators(height)
+
+    def _agreed_nonce(self, address: bytes) -> int:
+        node = self._most_advanced()
+        if node is None or node.core is None:
+            return 0
+        return get_nonce(node.core.app.state.kv, address)
+
+    def boot_spare(self, node: SimNode) -> None:
+        """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
+        if not node.up:
+            sets = {s.hash for s, _ in self.checkers.validator_sets.values()}
+            self.counters["spare_booted"] += 1
+            if len(sets) > 1:  # it joins after the set changed: it syncs through the changes
+                self.counters["spare_joined_after_changes"] += 1
+            self.boot(node)
+
+    def _unpunished(self) -> list[Address]:
+        """Validators that must end punished and are not yet (module docstring, Punishment):
+        in a run that demands liveness, each Byzantine validator with Strategy.EQUIVOCATE
+        until its evidence is committed and it holds no power, and each validator named by
+        committed evidence until it holds no power. Nothing in a safety-only run."""
+        node = self._most_advanced()
+        if self.plan.safety_only or not self._has_evidence_policy:
+            return []
+        if node is None or node.core is None:
+            return []
+        validators = node.core.app.get_validators(max(node.core.height, 1))
+        accused = self._accused(node)
+        must = accused | {validator_key(index).address for index in self.plan.equivocators}
+        return [
+            address
+            for address in sorted(must)
+            if validators.is_validator(address) or address not in accused
+        ]
+
+    def _accused(self, node: SimNode) -> set[Address]:
+        """The validators named by the evidence committed on `node`'s chain."""
+        if not self._has_evidence_policy:
+            return set()
+        return {r.offence.validator for r in self._evidence_of(node, b"").records}
+
+    def _evidence_of(self, node: SimNode, address: bytes) -> EvidencePage:
+        assert node.core is not None
+        answer = run_query(
+            node.core.app.state, EVIDENCE_MODULE, "evidence", EvidenceRequest(validator=address)
+        )
+        assert isinstance(answer, EvidencePage)
+        return answer
+
+    # ------------------------------------------------------------------ heal
 
     def _on_heal(self) -> None:
         self.healed = True
-        self.network.heal()
-        for node in self.nodes:
-            node.crash_after_outputs = None
-            if not node.up:
-                self._boot(node)
-        honest_max = max(node.height for node in self._honest_nodes())
+        self.injector.heal()
+        honest_max = max(node.height for node in self.honest_nodes())
         self.target_height = max(
             honest_max + self.config.heights_after_heal, self.config.target_height_min
         )
         self.trace.record(self.queue.now_ms, f"HEAL: target height {self.target_height}")
-
-    def _faulty_count(self) -> int:
-        """Validators faulty now: the crashed (or about to), the Byzantine, a clock past the
-        bound."""
-        return (
-            self._down_count()
-            + len(self.plan.adversaries)
-            + (self.plan.skewed_beyond is not None)
-        )
-
-    def _down_count(self) -> int:
-        return sum(
-            1 for n in self._honest_nodes() if not n.up or n.crash_after_outputs is not None
-        )
 
     # ------------------------------------------------------------------ checks
 
@@ -675,6 +644,7 @@ class Simulation:
             return
         machine, stored = node.core.machine, node.height
         self.checkers.on_applied(node.name, node.core.height, stored)
+        self.checkers.on_validator_set(node.name, machine.height, machine.validators)
         if machine.height == stored + 1:
             return
         if machine.height == stored and machine.decided is not None:
@@ -692,15 +662,32 @@ class Simulation:
             self.checkers.on_app_hash(node.name, height, node.core.app.state.app_hash)
 
     def _check_final(self) -> None:
-        for node in self._honest_nodes():
+        for node in self.honest_nodes():
             self.checkers.check_store(node.name, node.store)
-        assert self._down_count() == 0, "every node is up after heal"
+        assert self.injector.down_count() == 0, "every node is up after heal"
+        unpunished = self._unpunished()
+        if unpunished:
+            raise InvariantViolation(
+                "evidence_committed",
+                f"equivocating validators keep their power or have no evidence committed: "
+                f"{[a.hex()[:12] for a in unpunished]}",
+            )
+        advanced = self._most_advanced()
+        assert advanced is not None
+        wrongly_accused = self._accused(advanced) - self._byzantine_addresses
+        if wrongly_accused:
+            raise InvariantViolation(
+                "evidence_against_honest",
+                f"committed evidence names {[a.hex()[:12] for a in sorted(wrongly_accused)]}",
+            )
 
     def _fail_liveness(self) -> None:
-        heights = {n.name: n.height for n in self._honest_nodes()}
+        heights = {n.name: n.height for n in self.honest_nodes()}
+        unpunished = [a.hex()[:12] for a in self._unpunished()]
         raise self._failure(
             f"liveness: by {self.deadline_ms} ms honest heights are {heights}, "
-            f"target {self.target_height}; {self._nodes_text()}"
+            f"target {self.target_height}, unpunished equivocators {unpunished}; "
+            f"{self._nodes_text()}"
         )
 
     def _failure(self, reason: str) -> SimulationFailure:
@@ -718,16 +705,16 @@ class Simulation:
             sync_retry_ms=c.sync_retry_ms,
         )
 
-    def _honest_nodes(self) -> list[SimNode]:
-        return [node for node in self.nodes if not node.byzantine]
+    def honest_nodes(self) -> list[SimNode]:
+        """Honest nodes that ever started (a spare node runs once it is first proposed)."""
+        return [node for node in self.nodes if not node.byzantine and node.boots > 0]
 
     def _next_interval(self, low_ms: int, high_ms: int) -> int:
         return self.rng.randint(low_ms, high_ms)
 
-    def _next_fault_delay_ms(self) -> int:
-        return self._next_interval(
-            self.config.fault_interval_ms_min, self.config.fault_interval_ms_max
-        )
+    def _next_governance_delay_ms(self) -> int:
+        c = self.config
+        return self._next_interval(c.governance_interval_ms_min, c.governance_interval_ms_max)
 
     def _delay_model(self) -> DelayModel:
         c = self.config
@@ -747,7 +734,7 @@ class Simulation:
         return "; ".join(node.describe() for node in self.nodes)
 
     def _result(self) -> SeedResult:
-        honest_heights = [node.height for node in self._honest_nodes()]
+        honest_heights = [node.height for node in self.honest_nodes()]
         faults = dict(self.faults)
         adversary_counters: Counter[str] = Counter()
         for adversary in self.adversaries.values():
@@ -766,7 +753,8 @@ class Simulation:
             events=self.events,
             trace_digest=self.trace.hexdigest(),
             chain_digest=self._chain_digest(),
-            counters=dict(sorted(self.counters.items())),
+            counters=dict(sorted(self._all_counters().items())),
+            validator_set_sizes=self._set_sizes(),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
             honest_counters=dict(sorted(self._honest_counters().items())),
             adversary_counters=dict(sorted(adversary_counters.items())),
@@ -775,8 +763,28 @@ class Simulation:
     def _honest_counters(self) -> Counter[str]:
         """The refusals and no-ops of every honest node's core, over all its lives."""
         counters: Counter[str] = Counter()
-        for node in self._honest_nodes():
+        for node in self.honest_nodes():
             counters.update(node.lifetime_counters())
+        return counters
+
+    def _set_sizes(self) -> list[int]:
+        sizes: list[int] = []
+        sets = self.checkers.validator_sets
+        for height in sorted(sets):
+            size = len(sets[height][0])
+            if not sizes or sizes[-1] != size:
+                sizes.append(size)
+        return sizes
+
+    def _all_counters(self) -> Counter[str]:
+        counters = Counter(self.counters)
+        counters.update({f"governance_{k}": v for k, v in self.governance.counts.items()})
+        sizes = self.governance.sizes_seen
+        if sizes:
+            counters["validators_fewest"] = min(sizes)
+            counters["validators_most"] = max(sizes)
+        counters["evidence_caught"] = len(self.evidence_seen)
+        counters["workload_refused"] = self.workload.refused
         return counters
 
     def _chain_digest(self) -> str:
@@ -828,9 +836,7 @@ def run_seed(seed: int, config: SimConfig | None = None, verbose: bool = False) 
 
 __all__ = [
     "CHAIN_ID",
-    "SeedResult",
     "Simulation",
-    "SimulationFailure",
     "make_sim_genesis",
     "run_seed",
     "validator_key",
