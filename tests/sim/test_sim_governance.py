@@ -5,10 +5,23 @@ genesis set is caught."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
+
+from chainbook.apps.governance.actions import (
+    AddValidator,
+    RemoveValidator,
+    RotateValidatorKey,
+    SetValidatorPower,
+)
+from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.consensus.machine import ConsensusMachine
-from chainbook.sim import FaultKind, SimConfig, Simulation, Strategy, run_seeds
+from chainbook.crypto import PrivateKey
+from chainbook.sim import FaultKind, InvariantViolation, SimConfig, Simulation, Strategy, run_seeds
+from chainbook.sim.config import AdversaryPlan
+from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.simulator import validator_key
 from chainbook.types import Height
 from tests.sim.unsafe import find_failing_seed
@@ -70,10 +83,7 @@ def test_a_node_that_keeps_the_genesis_set_is_caught() -> None:
 
 
 def test_same_validator_set_fires_when_two_nodes_use_different_sets_at_one_height() -> None:
-    import pytest
-
-    from chainbook.chain.validators import Validator, ValidatorSet
-    from chainbook.sim import Checkers, InvariantViolation
+    from chainbook.sim import Checkers
 
     four = ValidatorSet([Validator(validator_key(i).public_key, 1, "") for i in range(4)])
     five = ValidatorSet([Validator(validator_key(i).public_key, 1, "") for i in range(5)])
@@ -139,19 +149,49 @@ def test_a_safety_only_run_does_not_wait_for_punishment() -> None:
     assert still_in_power > 0
 
 
-def test_governance_keeps_the_byzantine_below_a_third_of_every_set() -> None:
-    """Silent Byzantine validators are never punished (they sign nothing anyone sees) and
-    never voted out; removals and power changes that would give them a third are skipped."""
-    config = LONG.replace(
-        fault_kinds=frozenset({FaultKind.BYZANTINE}), strategies=frozenset({Strategy.WITHHOLD_ALL})
+class _Cluster:
+    """The driver's view of a cluster of seven with a fixed agreed set (no IO)."""
+
+    def __init__(self, simulation: Simulation) -> None:
+        self.nodes = simulation.nodes
+        self.validators = simulation.genesis.validator_set
+
+    def agreed_height(self) -> Height:
+        return 10
+
+    def agreed_validators(self, height: Height) -> ValidatorSet:
+        return self.validators
+
+
+def test_governance_skips_a_change_that_gives_the_byzantine_a_third() -> None:
+    """Two Byzantine of seven hold 2/7: removing an honest validator would give them a third
+    (6 validators), raising one of theirs too; adding, rotating or raising an honest one does
+    not. (The simulator checks the budget at every height, fault_budget, in every seed.)"""
+    simulation = Simulation(0, SimConfig(validators=7, fault_kinds=frozenset()))
+    cluster = _Cluster(simulation)
+    driver = GovernanceDriver(
+        simulation.rng, simulation.workload, cluster, frozenset({0, 1}), frozenset({0, 1}), 7
+    )  # type: ignore[arg-type]
+    honest, byzantine = validator_key(5), validator_key(0)
+    keeps = driver._keeps_guarded_below_a_third
+    assert not keeps(RemoveValidator(address=honest.address), 10)
+    assert not keeps(SetValidatorPower(address=byzantine.address, power=2), 10)
+    assert keeps(SetValidatorPower(address=honest.address, power=3), 10)
+    spare = validator_key(8)
+    assert keeps(AddValidator(public_key=spare.public_key, power=1, name="n8"), 10)
+    new_key = PrivateKey.from_label("rotated")
+    assert keeps(RotateValidatorKey(address=honest.address, new_public_key=new_key.public_key), 10)
+    # With the spare in, a removal fits again (2 of 7).
+    cluster.validators = ValidatorSet(
+        [*cluster.validators.validators, Validator(spare.public_key, 1, "n8")]
     )
-    skipped = 0
-    for seed in range(3):
-        simulation = Simulation(seed, config)
-        result = simulation.run()
-        byzantine = {validator_key(i).address for i in simulation.plan.byzantine}
-        for height, (validators, _) in simulation.checkers.validator_sets.items():
-            share = sum(v.power for v in validators.validators if v.address in byzantine)
-            assert 3 * share < validators.power_total, (seed, height, share)
-        skipped += result.counters.get("governance_skipped_faulty_budget", 0)
-    assert skipped > 0
+    assert keeps(RemoveValidator(address=honest.address), 10)
+
+
+def test_the_simulator_checks_the_fault_budget_at_every_height() -> None:
+    simulation = Simulation(0, SimConfig(validators=7, fault_kinds=frozenset()))
+    simulation.plan = dataclasses.replace(
+        simulation.plan, adversaries=tuple(AdversaryPlan(i, frozenset()) for i in range(3))
+    )
+    with pytest.raises(InvariantViolation, match="fault_budget"):
+        simulation._check_power_budget(3, simulation.genesis.validator_set)
