@@ -52,8 +52,8 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
 This file is longer than most and still one idea, the driver of one seed: it carries out every
 node's outputs and decides when each tick happens. What can stand alone does: the scheduled
 events (events.py), results (results.py), fault injection and its budget (faults.py),
-checkers, network, clock, nodes, the adversary, the workload and the governance driver each
-have their own file.
+checkers, network, clock, trace (and how a frame reads in it), nodes, the adversary, the
+workload and the governance driver each have their own file.
 """
 
 from __future__ import annotations
@@ -97,15 +97,11 @@ from chainbook.core.outputs import (
     VerifyTxs,
 )
 from chainbook.core.wire import (
-    StatusMessage,
-    SyncRequest,
-    SyncResponse,
-    TxsMessage,
     WireMessage,
     decode_message,
 )
 from chainbook.crypto import PrivateKey
-from chainbook.errors import InvalidInput, PeerMisbehaved
+from chainbook.errors import InvalidInput
 from chainbook.ledger.genesis import make_genesis
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.state import get_nonce
@@ -135,7 +131,7 @@ from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.results import SeedResult, SimulationFailure
-from chainbook.sim.trace import Trace
+from chainbook.sim.trace import Trace, describe_frame
 from chainbook.sim.workload import Workload
 from chainbook.types import Address, Hash, Height, TimeMs
 
@@ -525,7 +521,7 @@ class Simulation:
         if not node.up:
             self.network.counters["dropped_node_down"] += 1
             return
-        self._trace(node, f"<- n{delivery.src} {_describe(delivery.payload)}")
+        self._trace(node, f"<- n{delivery.src} {describe_frame(delivery.payload)}")
         sender = self.nodes[delivery.src].key.public_key
         self.step(node, FrameReceived(sender, delivery.payload))
 
@@ -814,31 +810,6 @@ class Simulation:
             app = self.checkers.app_hashes.get(height)
             digest.update(app[0] if app is not None else b"")
         return digest.hexdigest()
-
-
-def _describe(payload: bytes) -> str:
-    try:
-        message = decode_message(payload)
-    except PeerMisbehaved:
-        return f"malformed frame of {len(payload)} bytes"
-    match message:
-        case VoteMessage(vote=signed):
-            v = signed.vote
-            target = v.block_hash.hex()[:8] if v.block_hash else "nil"
-            voter = signed.validator.hex()[:6]
-            return f"{v.type.name.lower()} h{v.height} r{v.round} {target} by {voter}"
-        case ProposalMessage(proposal=signed, block=block):
-            p = signed.proposal
-            return f"proposal h{p.height} r{p.round} pol{p.pol_round} {block.hash.hex()[:8]}"
-        case TxsMessage(txs=txs):
-            return f"txs {len(txs)}: {hashlib.sha256(txs[0]).hexdigest()[:8]}..."
-        case StatusMessage(height=height):
-            return f"status h{height}"
-        case SyncRequest(from_height=from_height):
-            return f"sync request from h{from_height}"
-        case SyncResponse(blocks=blocks):
-            return f"sync response {len(blocks)} blocks"
-    return type(message).__name__
 
 
 def _verify(tx: bytes, hash_: Hash | None) -> VerifyResult:
