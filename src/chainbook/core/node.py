@@ -247,7 +247,8 @@ class NodeCore:
         self._started = False
         self._pending_apply: _PendingApply | None = None
         self._held_proposals: list[tuple[SignedProposal, Block]] = []
-        """Proposals waiting for the gossip batch being checked (they carry some of its txs)."""
+        """Proposals waiting for the gossip batch being checked (they carry some of its txs);
+        at most limits.proposals_held_for_gossip_max."""
         self._sync_batches: list[_SyncBatch] = []
         self._sync_checks: dict[int, dict[Hash, DecodedTx] | None] = {}
         """Signature checks of synced blocks: batch id -> results (None while pending)."""
@@ -568,11 +569,18 @@ class NodeCore:
         Gossip often trails a proposal: block validation then checks the signatures of the
         transactions this node has not admitted yet, inline. Those of the batch being checked
         right now would be checked twice, so the proposal waits for that batch (at most
-        admission_batch_txs_max signatures, a few ms) instead. Sending all unseen ones to the
+        admission_batch_txs_max signatures, a few ms) instead. Held proposals are not checked
+        yet, so at most limits.proposals_held_for_gossip_max wait; past it a proposal goes to
+        consensus at once (which checks and bounds it; its transactions may then be checked
+        twice, never lost). Sending all unseen ones to the
         workers ahead of gossip measured worse (2,354 tx/s at 3,000 offered): the proposal then
         waits behind the workers' queue, and blocks slow down.
         """
-        if block.height == self.machine.height and self.admission.is_checking_any(block.tx_hashes):
+        if (
+            block.height == self.machine.height
+            and len(self._held_proposals) < limits.proposals_held_for_gossip_max
+            and self.admission.is_checking_any(block.tx_hashes)
+        ):
             self._held_proposals.append((proposal, block))
             self.counters["proposal_held_for_gossip"] += 1
             return
