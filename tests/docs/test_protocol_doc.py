@@ -1,4 +1,4 @@
-"""docs/PROTOCOL.md's worked example, rebuilt from its inputs with plain msgpack + Ed25519."""
+"""docs/PROTOCOL.md's worked examples, rebuilt from their inputs with plain msgpack + Ed25519."""
 
 from pathlib import Path
 
@@ -6,33 +6,66 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.tx import sign_tx, tx_hash, verify_tx
+from chainbook.chain.tx import sign_tx, sign_tx_by, tx_hash, verify_tx
 from chainbook.crypto import PrivateKey, sha256
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
-EXPECTED_TX_HASH = "e61a380558711f440c1ea06b56996a1e57d08430a4060b4c3a6e6e25304e7bed"
+EXPECTED_TX_HASH = "2ef0702dac04af87d23f08c47553bd369159a6e44f28c5f4fa9a83bec4416e75"
+EXPECTED_COSIGNED_TX_HASH = "d8ca6af1343e5be6849d4f4369b39e22a16407e607413e3fa4f0092eb5702ea5"
+SENDER = PrivateKey(bytes(range(32)))
+RECIPIENT = PrivateKey(bytes(range(1, 33)))
 
 
 def test_worked_example_matches_the_doc() -> None:
-    key = PrivateKey(bytes(range(32)))
-    to = PrivateKey(bytes(range(1, 33))).address
-    tx = sign_tx(key, "chainbook-local", 0, Transfer(to=to, amount=1_500_000, memo="coffee"))
-    assert tx_hash(tx).hex() == EXPECTED_TX_HASH
+    action = Transfer(to=RECIPIENT.address, amount=1_500_000, memo="coffee")
+    tx = sign_tx(SENDER, "chainbook-local", 0, action)
+    assert tx_hash(tx).hex() == EXPECTED_TX_HASH and len(tx) == 174
     assert EXPECTED_TX_HASH in DOC.read_text()
-    assert verify_tx("chainbook-local", tx).sender == key.address
+    assert verify_tx("chainbook-local", tx).sender == SENDER.address
+
+
+def test_cosigned_example_matches_the_doc() -> None:
+    accounts = [SENDER.address, RECIPIENT.address]
+    action = Transfer(to=RECIPIENT.address, amount=1, memo="")
+    tx = sign_tx_by([SENDER, RECIPIENT], "chainbook-local", 1, action, fee=300, accounts=accounts)
+    assert tx_hash(tx).hex() == EXPECTED_COSIGNED_TX_HASH and len(tx) == 310
+    assert EXPECTED_COSIGNED_TX_HASH in DOC.read_text()
+    decoded = verify_tx("chainbook-local", tx)
+    assert decoded.accounts == tuple(accounts) and decoded.fee == 300
 
 
 def test_generic_msgpack_builds_the_same_bytes() -> None:
     """What a client in another language does: encode plain arrays, sign, encode again."""
-    key = PrivateKey(bytes(range(32)))
-    to = PrivateKey(bytes(range(1, 33))).address
     body = msgspec.msgpack.encode(
-        ["chainbook-local", 0, ["bank.transfer", to, 1_500_000, "coffee"]]
+        [
+            "chainbook-local",
+            [SENDER.public_key],
+            None,
+            0,
+            0,
+            ["bank.transfer", RECIPIENT.address, 1_500_000, "coffee"],
+        ]
     )
-    signature = key.sign(b"chainbook/tx/v1\x00" + body)
-    tx = msgspec.msgpack.encode([body, key.public_key, signature])
+    signature = SENDER.sign(b"chainbook/tx/v2\x00" + body)
+    tx = msgspec.msgpack.encode([body, [signature]])
     assert sha256(tx).hex() == EXPECTED_TX_HASH
     assert codec.encode(codec.decode(tx, object)) == tx  # canonical already
+
+
+def test_generic_msgpack_builds_the_cosigned_bytes() -> None:
+    body = msgspec.msgpack.encode(
+        [
+            "chainbook-local",
+            [SENDER.public_key, RECIPIENT.public_key],
+            [SENDER.address, RECIPIENT.address],
+            1,
+            300,
+            ["bank.transfer", RECIPIENT.address, 1, ""],
+        ]
+    )
+    message = b"chainbook/tx/v2\x00" + body
+    tx = msgspec.msgpack.encode([body, [SENDER.sign(message), RECIPIENT.sign(message)]])
+    assert sha256(tx).hex() == EXPECTED_COSIGNED_TX_HASH
 
 
 def test_the_action_tables_are_generated_from_the_registry() -> None:
@@ -41,5 +74,5 @@ def test_the_action_tables_are_generated_from_the_registry() -> None:
     from chainbook.apps.docs import extract_section, render_actions
     from chainbook.apps.registry import REGISTRY
 
-    document = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
+    document = DOC.read_text()
     assert extract_section(document) == render_actions(REGISTRY)

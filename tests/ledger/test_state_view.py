@@ -1,3 +1,5 @@
+from chainbook.apps.bank import MODULE as BANK
+from chainbook.apps.registry import REGISTRY
 from chainbook.ledger.state import StateView, TrackedView, TxOverlay, merge_into_parent
 
 
@@ -88,7 +90,7 @@ def test_state_view_get_to_update_is_a_plain_read() -> None:
 
 def test_tx_overlay_prefixes_keys_and_merges_like_a_state_view() -> None:
     parent = StateView({b"bank/a": b"1", b"other/a": b"x"})
-    overlay = TxOverlay(parent, b"bank/")
+    overlay = TxOverlay(parent, BANK, REGISTRY)
     assert overlay.get(b"a") == b"1" and overlay.get_to_update(b"b") is None
     overlay.set(b"a", b"2")
     overlay.delete(b"c")
@@ -100,7 +102,7 @@ def test_tx_overlay_prefixes_keys_and_merges_like_a_state_view() -> None:
 
 def test_tx_overlay_routes_update_reads_to_a_tracked_parent() -> None:
     parent = TrackedView({b"bank/a": b"1", b"bank/b": b"2"})
-    overlay = TxOverlay(parent, b"bank/")
+    overlay = TxOverlay(parent, BANK, REGISTRY)
     overlay.get(b"a")
     overlay.get_to_update(b"b")
     assert parent.reads == {b"bank/a": b"1"} and parent.update_reads == {b"bank/b": b"2"}

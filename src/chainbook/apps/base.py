@@ -32,13 +32,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import msgspec
 
 from chainbook.errors import DecodeError, InvalidTransaction
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
+
+if TYPE_CHECKING:
+    from chainbook.apps.account_policy import PolicyFn
+    from chainbook.apps.fee_rule import FeeRule
+    from chainbook.crypto import PrivateKey
 
 # --- state access ---------------------------------------------------------------------------
 
@@ -149,8 +154,18 @@ class TxContext(msgspec.Struct, frozen=True, gc=False):
     time_ms: TimeMs
     """The block time (the last committed block's time in the mempool)."""
     sender: Address
+    """The account whose nonce the transaction uses and who pays its fee (signers[0])."""
     nonce: Nonce
     tx_hash: Hash
+    signers: tuple[Address, ...]
+    """The accounts that authorized this transaction, the sender first, then its co-signers:
+    the ledger checked, before `process` ran, that the transaction's keys speak for every one
+    of them under its policy (apps/account_policy.py). A module asks "did this counterparty
+    agree?" as `counterparty in ctx.signers`."""
+    key_addresses: tuple[Address, ...]
+    """The addresses of the keys that signed. Not accounts: a key whose account rotated it away
+    still signs validly. Only the module that keeps policies needs these (to count a new
+    policy's signers); every other module uses `signers`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +271,25 @@ class ModuleWorkload(Protocol):
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None: ...
 
 
+@runtime_checkable
+class SigningWorkload(Protocol):
+    """What a module workload that changes how a client's transactions are signed (account
+    policies) also offers; the simulator asks it for every transaction it signs."""
+
+    def extra_signing_keys(self, sender: Address) -> Sequence[PrivateKey]:
+        """The keys that sign `sender`'s next transaction after its own key (empty: none)."""
+        ...
+
+
+@runtime_checkable
+class FeeWorkload(Protocol):
+    """What a module workload that makes the simulated clients pay fees also offers."""
+
+    def fee_per_byte(self) -> int:
+        """The fee per byte of signed transaction the clients pay."""
+        ...
+
+
 # --- the module manifest --------------------------------------------------------------------
 
 ProcessFn = Callable[[TxView, TxContext, Any], list[Event]]
@@ -297,6 +331,12 @@ class Module:
     module acts on another's state (it reads another's state through queries or exports)."""
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
+    account_policy: PolicyFn | None = None
+    """Set by at most one module (apps/accounts): the policy of an account, which the ledger
+    counts the transaction's keys against (apps/account_policy.py)."""
+    charges_fees: FeeRule | None = None
+    """Set by at most one module (apps/fees): the minimum fee and how the sender pays it
+    (apps/fee_rule.py)."""
     prefix: bytes = field(init=False, repr=False, compare=False)
     """The module's key prefix in the ledger state: `<name>/` (computed once, read per tx)."""
 
@@ -332,6 +372,7 @@ __all__ = [
     "BeginBlockFn",
     "BlockContext",
     "ExportFn",
+    "FeeWorkload",
     "GenesisSection",
     "InvariantFn",
     "KVReader",
@@ -346,6 +387,7 @@ __all__ = [
     "QueryContext",
     "QueryFn",
     "Rng",
+    "SigningWorkload",
     "TxContext",
     "TxView",
     "decode_int",

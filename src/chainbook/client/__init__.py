@@ -3,7 +3,7 @@
 from chainbook.client.http import ApiError, Client, ClientError, NodeUnreachable
 from chainbook.client.modules import build_action
 from chainbook.client.verify import ProofError, check_tx_proof, verify_tx_proof
-from chainbook.client.wallet import Wallet
+from chainbook.client.wallet import Wallet, describe, is_fully_signed
 from chainbook.keyfile import load_key_file, write_key_file
 
 __all__ = [
@@ -15,6 +15,8 @@ __all__ = [
     "Wallet",
     "build_action",
     "check_tx_proof",
+    "describe",
+    "is_fully_signed",
     "load_key_file",
     "verify_tx_proof",
     "write_key_file",

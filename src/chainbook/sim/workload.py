@@ -13,6 +13,9 @@ Rules kept:
   ledger refuses a used nonce), which the no_lost_tx checker would notice.
 - The workload learns commits from the agreed chain (`on_committed`), never from one node;
   each module's workload learns the outcome of its actions (`on_outcome`).
+- A client's transaction is signed by its key and whatever keys the module workloads that
+  shape signing add (apps/base.py SigningWorkload: the accounts module's policies), and pays
+  the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from typing import Any
 
 import msgspec
 
-from chainbook.apps.base import ModuleWorkload
+from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
 from chainbook.apps.registry import Registry
-from chainbook.chain.tx import sign_tx, tx_hash
+from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
 from chainbook.types import Address, Hash, Nonce, TimeMs
 
@@ -69,6 +72,12 @@ class Workload:
         self.modules: dict[str, ModuleWorkload] = {
             m.name: m.workload() for m in registry.modules if m.workload is not None
         }
+        self.signing = [w for w in self.modules.values() if isinstance(w, SigningWorkload)]
+        """Module workloads that add signing keys to a client's transactions (accounts)."""
+        self.fee_per_byte = max(
+            (w.fee_per_byte() for w in self.modules.values() if isinstance(w, FeeWorkload)),
+            default=0,
+        )
         self.in_flight_max = in_flight_max
         self.resubmit_after_ms = resubmit_after_ms
         self.by_hash: dict[Hash, tuple[Client, PendingTx]] = {}
@@ -112,6 +121,22 @@ class Workload:
         self.per_module[pending.module] += 1
         self.modules[pending.module].on_outcome(client.key.address, pending.action, ok)
 
+    def sign_for(self, client: Client, action: msgspec.Struct) -> bytes:
+        """The client's next transaction: signed by its key and the keys the signing workloads
+        add (an account policy's), paying the fee per byte the fee workload asks."""
+        extra = [k for w in self.signing for k in w.extra_signing_keys(client.key.address)]
+        nonce = client.next_nonce
+        if extra:
+            keys = [client.key, *extra]
+            return fit_fee(
+                lambda fee: sign_tx_by(keys, self.chain_id, nonce, action, fee=fee),
+                self.fee_per_byte,
+            )
+        return fit_fee(
+            lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
+            self.fee_per_byte,
+        )
+
     def _stale(self, client: Client, now_ms: TimeMs) -> PendingTx | None:
         for pending in client.pending:
             if now_ms - pending.submitted_ms >= self.resubmit_after_ms:
@@ -119,7 +144,7 @@ class Workload:
         return None
 
     def _sign(self, client: Client, module: str, action: msgspec.Struct, now_ms: TimeMs) -> bytes:
-        tx = sign_tx(client.key, self.chain_id, client.next_nonce, action)
+        tx = self.sign_for(client, action)
         pending = PendingTx(client.next_nonce, tx, tx_hash(tx), now_ms, module, action)
         client.next_nonce += 1
         client.pending.append(pending)

@@ -1,0 +1,84 @@
+"""Authorization: may the keys that signed a transaction speak for the accounts it names?
+
+Rules kept (the counting rule itself is apps/account_policy.py is_policy_met):
+- Every account of a transaction (DecodedTx.accounts: the sender, then the co-signers) must be
+  spoken for by the transaction's keys: its policy's threshold reached (the module that keeps
+  policies, Registry.policy_keeper), or, without a policy, its own key among them. Signatures
+  were checked before (chain/tx.py); this is the question only the state can answer.
+- The sender is checked before anything of the transaction runs: a transaction whose keys do
+  not speak for its sender must not move its nonce nor charge it a fee. In a block that makes
+  the whole block invalid: an account's policy changes only through its own transactions, which
+  the proposer's mempool applied in nonce order before admitting this one, so an honest
+  proposer never includes such a transaction.
+- The co-signers are checked after the fee, as part of the action: a co-signer's policy can
+  change in the same block through the co-signer's own transaction, which the sender's
+  admission could not foresee. A co-signer no longer spoken for refuses the action (a failed
+  receipt naming it); the sender, who did authorize it, has paid its fee and used its nonce.
+  At admission both are refused alike.
+- An account's keys that sign but are not needed (a key of nobody, or more signers than the
+  threshold) are allowed: every key signed the whole body including the list of keys, so
+  nobody but the signers can add or remove one.
+"""
+
+from __future__ import annotations
+
+from chainbook.apps.account_policy import AccountPolicy, compute_signed_weight, is_policy_met
+from chainbook.apps.base import KVReader, PrefixedReader
+from chainbook.apps.registry import Registry
+from chainbook.chain.tx import DecodedTx
+from chainbook.errors import Unauthorized
+from chainbook.types import Address
+
+
+def get_account_policy(
+    registry: Registry, view: KVReader, account: Address
+) -> AccountPolicy | None:
+    """The policy of `account` (None: the default rule, or no module keeps policies)."""
+    keeper = registry.policy_keeper
+    if keeper is None or keeper.account_policy is None:
+        return None
+    return keeper.account_policy(PrefixedReader(view, keeper.prefix), account)
+
+
+def verify_account_authorized(
+    registry: Registry, view: KVReader, tx: DecodedTx, account: Address, role: str
+) -> None:
+    policy = get_account_policy(registry, view, account)
+    if is_policy_met(policy, account, tx.key_addresses):
+        return
+    raise Unauthorized(describe_unauthorized(policy, account, tx.key_addresses, role))
+
+
+def verify_sender_authorized(registry: Registry, view: KVReader, tx: DecodedTx) -> None:
+    verify_account_authorized(registry, view, tx, tx.sender, "sender")
+
+
+def verify_cosigners_authorized(registry: Registry, view: KVReader, tx: DecodedTx) -> None:
+    for account in tx.accounts[1:]:
+        verify_account_authorized(registry, view, tx, account, "co-signer")
+
+
+def describe_unauthorized(
+    policy: AccountPolicy | None, account: Address, key_addresses: tuple[Address, ...], role: str
+) -> str:
+    signed = ", ".join(a.hex() for a in key_addresses)
+    if policy is None:
+        return (
+            f"{role} {account.hex()} has no account policy, so the key whose address it is must "
+            f"sign; the keys that signed have addresses {signed}"
+        )
+    signers = ", ".join(f"{s.address.hex()} (weight {s.weight})" for s in policy.signers)
+    return (
+        f"{role} {account.hex()}: the keys that signed reach weight "
+        f"{compute_signed_weight(policy, key_addresses)} of its threshold {policy.threshold}; "
+        f"its signers are {signers}"
+    )
+
+
+__all__ = [
+    "describe_unauthorized",
+    "get_account_policy",
+    "verify_account_authorized",
+    "verify_cosigners_authorized",
+    "verify_sender_authorized",
+]
