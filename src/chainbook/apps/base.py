@@ -276,8 +276,12 @@ class SigningWorkload(Protocol):
     """What a module workload that changes how a client's transactions are signed (account
     policies) also offers; the simulator asks it for every transaction it signs."""
 
-    def extra_signing_keys(self, sender: Address) -> Sequence[PrivateKey]:
-        """The keys that sign `sender`'s next transaction after its own key (empty: none)."""
+    def signing_keys(
+        self, own_key: PrivateKey, action: msgspec.Struct
+    ) -> Sequence[PrivateKey] | None:
+        """The keys that sign the next transaction of the account of `own_key` (which carries
+        `action`), in order; None: its own key alone. Called once per transaction, in the
+        account's nonce order."""
         ...
 
 

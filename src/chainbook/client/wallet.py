@@ -39,9 +39,10 @@ from chainbook.chain.tx import (
     get_unsigned_keys,
     prepare_tx,
     sign_tx,
+    sign_tx_by,
 )
 from chainbook.client.http import ApiError, Client
-from chainbook.crypto import SIGNATURE_BYTES, PrivateKey
+from chainbook.crypto import SIGNATURE_BYTES, PrivateKey, address_from_public_key
 from chainbook.keyfile import load_key_file
 from chainbook.types import Address, Amount, Nonce, PublicKey
 
@@ -49,10 +50,19 @@ NONCE_ERROR_CODES = frozenset({"invalid_nonce"})
 
 
 class Wallet:
-    def __init__(self, private_key: PrivateKey, chain_id: str, client: Client) -> None:
+    def __init__(
+        self,
+        private_key: PrivateKey,
+        chain_id: str,
+        client: Client,
+        account: Address | None = None,
+    ) -> None:
+        """`account`: the account this key speaks for, when it is not the key's own address
+        (a key rotated in by `accounts.set_policy`)."""
         self.private_key = private_key
         self.chain_id = chain_id
         self.client = client
+        self.account = private_key.address if account is None else account
         self._next_nonce: Nonce | None = None
         self._min_fee_per_byte: Amount | None = None
 
@@ -64,7 +74,8 @@ class Wallet:
 
     @property
     def address(self) -> Address:
-        return self.private_key.address
+        """The account the wallet sends for (its key's address unless given `account`)."""
+        return self.account
 
     @property
     def public_key(self) -> PublicKey:
@@ -88,13 +99,20 @@ class Wallet:
         return self._min_fee_per_byte
 
     def sign(self, action: msgspec.Struct, nonce: Nonce, fee: Amount | None = None) -> bytes:
-        """A one-key transaction of this wallet (the least fee the chain asks, unless `fee`)."""
-        if fee is not None:
-            return sign_tx(self.private_key, self.chain_id, nonce, action, fee=fee)
-        return fit_fee(
-            lambda f: sign_tx(self.private_key, self.chain_id, nonce, action, fee=f),
-            self.min_fee_per_byte(),
-        )
+        """A one-key transaction of this wallet's account (the least fee the chain asks,
+        unless `fee`)."""
+        if self.account == self.private_key.address:
+            key = self.private_key
+
+            def make(f: Amount) -> bytes:
+                return sign_tx(key, self.chain_id, nonce, action, fee=f)
+        else:
+            keys, accounts = [self.private_key], [self.account]
+
+            def make(f: Amount) -> bytes:
+                return sign_tx_by(keys, self.chain_id, nonce, action, fee=f, accounts=accounts)
+
+        return make(fee) if fee is not None else fit_fee(make, self.min_fee_per_byte())
 
     def send(
         self,
@@ -136,9 +154,9 @@ class Wallet:
         signature in its slot and the others empty. The nonce is the sender's: this wallet's
         next one when it is the sender, else pass `nonce` (the sender's pending nonce).
         The fee is the least that covers the transaction once every key has signed."""
-        sender = accounts[0] if accounts else None
+        sender = accounts[0] if accounts else address_from_public_key(keys[0])
         if nonce is None:
-            if sender not in (None, self.address):
+            if sender != self.address:
                 raise ValueError(
                     f"the sender {sender.hex()} is not this wallet's account: pass its nonce"
                 )

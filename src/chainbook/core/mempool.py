@@ -74,7 +74,11 @@ import msgspec
 from chainbook import limits
 from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
 from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull, TooLarge
-from chainbook.ledger.authorization import verify_cosigners_authorized, verify_sender_authorized
+from chainbook.ledger.authorization import (
+    needs_cosigner_checks,
+    verify_cosigners_authorized,
+    verify_sender_authorized,
+)
 from chainbook.ledger.execute import (
     get_min_fee_per_byte,
     make_tx_context,
@@ -426,7 +430,7 @@ class Mempool:
         ctx = make_tx_context(self.chain_id, state.height + 1, state.time_ms, tx.nonce, tx)
         writes: dict[bytes, bytes | None] = {}
         process_fee(registry, view, ctx, tx, self._min_fee_per_byte, writes)
-        if len(tx.accounts) > 1:
+        if needs_cosigner_checks(tx):
             verify_cosigners_authorized(registry, view, tx)
         process_action(registry, view, ctx, entry.action, writes)
         process_nonce_increment(view, tx.sender, tx.nonce)

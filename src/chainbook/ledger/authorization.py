@@ -15,9 +15,13 @@ Rules kept (the counting rule itself is apps/account_policy.py is_policy_met):
   admission could not foresee. A co-signer no longer spoken for refuses the action (a failed
   receipt naming it); the sender, who did authorize it, has paid its fee and used its nonce.
   At admission both are refused alike.
-- An account's keys that sign but are not needed (a key of nobody, or more signers than the
-  threshold) are allowed: every key signed the whole body including the list of keys, so
-  nobody but the signers can add or remove one.
+- A key that speaks for none of the accounts is allowed, and grants nothing: TxContext.signers
+  lists accounts, never keys. The new signers of a policy sign the transaction that sets it
+  that way (apps/accounts: a policy must be met by the transaction that sets it, so a mistyped
+  key cannot lock an account). Nobody but the signers can add such a key: every key signed the
+  whole body, the list of keys included (chain/tx.py), so an extra, dropped or reordered
+  signature breaks the others, and no third party can change a transaction's hash. For the same
+  reason more signers of a policy than its threshold needs are allowed.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def verify_sender_authorized(registry: Registry, view: KVReader, tx: DecodedTx) 
     verify_account_authorized(registry, view, tx, tx.sender, "sender")
 
 
+def needs_cosigner_checks(tx: DecodedTx) -> bool:
+    """Whether verify_cosigners_authorized has anything to check (a co-signer)."""
+    return len(tx.accounts) > 1
+
+
 def verify_cosigners_authorized(registry: Registry, view: KVReader, tx: DecodedTx) -> None:
     for account in tx.accounts[1:]:
         verify_account_authorized(registry, view, tx, account, "co-signer")
@@ -78,6 +87,7 @@ def describe_unauthorized(
 __all__ = [
     "describe_unauthorized",
     "get_account_policy",
+    "needs_cosigner_checks",
     "verify_account_authorized",
     "verify_cosigners_authorized",
     "verify_sender_authorized",

@@ -24,10 +24,10 @@ Execution of block h over the committed state at h - 1:
        the transaction's sender or the calling module's own account), so what admission saw
        the sender could pay, it can pay here.
     e. process_nonce_increment: the nonce advances whatever the action's outcome.
-    f. verify_cosigners_authorized, then process_action: the module runs on a per-transaction
-       overlay. Success merges its writes and yields an ok receipt with its events; an
-       InvalidTransaction (a co-signer no longer spoken for included) discards its writes and
-       yields a failed receipt (ok=False, error=str(exc)).
+    f. verify_cosigners_authorized (every co-signer spoken for), then process_action: the
+       module runs on a per-transaction overlay. Success merges its writes and yields an ok
+       receipt with its events; an InvalidTransaction (a co-signer no longer spoken for
+       included) discards its writes and yields a failed receipt (ok=False, error=str(exc)).
  3. The app hash.
 
 Signatures are not checked here: they were checked once at admission (mempool) or by
@@ -73,7 +73,11 @@ from chainbook.errors import (
     InvalidInput,
     InvalidTransaction,
 )
-from chainbook.ledger.authorization import verify_cosigners_authorized, verify_sender_authorized
+from chainbook.ledger.authorization import (
+    needs_cosigner_checks,
+    verify_cosigners_authorized,
+    verify_sender_authorized,
+)
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.ledger.state import (
     LedgerState,
@@ -169,7 +173,7 @@ def process_tx(
         raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
     process_nonce_increment(view, tx.sender, nonce)
     try:
-        if len(tx.accounts) > 1:
+        if needs_cosigner_checks(tx):
             verify_cosigners_authorized(registry, view, tx)
         events = process_action(registry, view, tx_ctx, action)
     except InvalidTransaction as exc:

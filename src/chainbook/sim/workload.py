@@ -13,14 +13,15 @@ Rules kept:
   ledger refuses a used nonce), which the no_lost_tx checker would notice.
 - The workload learns commits from the agreed chain (`on_committed`), never from one node;
   each module's workload learns the outcome of its actions (`on_outcome`).
-- A client's transaction is signed by its key and whatever keys the module workloads that
-  shape signing add (apps/base.py SigningWorkload: the accounts module's policies), and pays
+- A client's transaction is signed by the keys the module workloads that shape signing ask
+  (apps/base.py SigningWorkload: the accounts module's policies; its own key without one), and pays
   the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,9 @@ class Workload:
         self.modules: dict[str, ModuleWorkload] = {
             m.name: m.workload() for m in registry.modules if m.workload is not None
         }
+        self.acting = sorted(m.name for m in registry.modules if m.workload and m.actions)
+        """Modules a new transaction is drawn from (a module without actions, such as the
+        fees module, shapes the others' transactions but sends none of its own)."""
         self.signing = [w for w in self.modules.values() if isinstance(w, SigningWorkload)]
         """Module workloads that add signing keys to a client's transactions (accounts)."""
         self.fee_per_byte = max(
@@ -103,9 +107,9 @@ class Workload:
             stale.submitted_ms = now_ms
             self.resubmitted += 1
             return stale.tx
-        if len(client.pending) >= self.in_flight_max or not self.modules:
+        if len(client.pending) >= self.in_flight_max or not self.acting:
             return None
-        name = rng.choice(sorted(self.modules))
+        name = rng.choice(self.acting)
         action = self.modules[name].next_action(rng, client.key.address, self.addresses)
         if action is None:
             return None
@@ -122,18 +126,23 @@ class Workload:
         self.modules[pending.module].on_outcome(client.key.address, pending.action, ok)
 
     def sign_for(self, client: Client, action: msgspec.Struct) -> bytes:
-        """The client's next transaction: signed by its key and the keys the signing workloads
-        add (an account policy's), paying the fee per byte the fee workload asks."""
-        extra = [k for w in self.signing for k in w.extra_signing_keys(client.key.address)]
+        """The client's next transaction: signed by the keys the signing workloads ask (an
+        account policy's; the client's key alone without one), paying the fee per byte the
+        fee workload asks."""
+        keys: Sequence[PrivateKey] | None = None
+        for workload in self.signing:
+            keys = workload.signing_keys(client.key, action) or keys
         nonce = client.next_nonce
-        if extra:
-            keys = [client.key, *extra]
+        if keys is None:
             return fit_fee(
-                lambda fee: sign_tx_by(keys, self.chain_id, nonce, action, fee=fee),
+                lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
                 self.fee_per_byte,
             )
+        chosen, accounts = list(keys), [client.key.address]
         return fit_fee(
-            lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
+            lambda fee: sign_tx_by(
+                chosen, self.chain_id, nonce, action, fee=fee, accounts=accounts
+            ),
             self.fee_per_byte,
         )
 

@@ -1,12 +1,13 @@
 """The accounts module's simulated clients: key rotations, k-of-n policies and their removal.
 
 Each simulated account may use a pool of three keys: its own (whose address it is) and two
-derived from it. Once the workload sets a first policy for an account, every later transaction
-of that account (of any module) is signed by the whole pool, in pool order: every policy drawn
-here names only keys of the pool, so the pool always meets it, whatever policy a transaction
-finds in effect, and the transaction that sets or clears one meets the new one too. The
-simulation thus runs three-key transactions and policy lookups on every node, through crashes
-and restarts, and the same pool can be checked against a policy from any prior state.
+derived from it. The workload draws policies over that pool and tracks, in the order it signs
+them (which is the account's nonce order), which keys speak for the account: every later
+transaction of the account, of any module, is signed by exactly the keys its policy lists
+(or its own key alone without one), and the transaction that changes the policy also by the
+keys of the new one. So the simulation runs multi-key transactions, rotated keys acting for
+an address that is not theirs, and policy lookups on every node, through crashes and
+restarts.
 """
 
 from __future__ import annotations
@@ -26,17 +27,19 @@ POLICY_SHARE = 0.3
 
 
 def pool_key(account: Address, index: int) -> PrivateKey:
+    """Key `index` (1, 2) of an account's pool; index 0 is the account's own key."""
     return PrivateKey.from_label(f"sim-accounts/{account.hex()}/{index}")
 
 
 class AccountsWorkload:
     def __init__(self) -> None:
-        self._pools: dict[Address, list[PrivateKey]] = {}
-        """Accounts that ever set a policy -> their derived keys (their own key comes first)."""
-        self._has_policy: dict[Address, bool] = {}
-        """Whether the latest policy action emitted for the account set one (so a clear is
-        valid at its nonce)."""
+        self._derived: dict[Address, list[PrivateKey]] = {}
+        self._speaking: dict[Address, frozenset[Address]] = {}
+        """Account -> the addresses of the keys its policy lists, as of the last transaction
+        signed for it (absent: no policy, its own key)."""
         self.failed = 0
+        """Policy changes refused at execution (a drawn policy should never be: tests check)."""
+        self.changes = 0
 
     def genesis_section(self, accounts: Sequence[Address]) -> msgspec.Struct | None:
         return None
@@ -46,13 +49,11 @@ class AccountsWorkload:
     ) -> msgspec.Struct | None:
         if rng.random() >= POLICY_SHARE:
             return None
-        derived = self._pools.setdefault(
+        derived = self._derived.setdefault(
             sender, [pool_key(sender, i) for i in range(1, POOL_KEYS)]
         )
-        if self._has_policy.get(sender) and rng.random() < 0.3:
-            self._has_policy[sender] = False
+        if sender in self._speaking and rng.random() < 0.3:
             return ClearPolicy()
-        self._has_policy[sender] = True
         one, two = derived[0].address, derived[1].address
         match rng.randint(0, 2):
             case 0:  # a key rotation: the address stays, another key speaks for it
@@ -62,13 +63,38 @@ class AccountsWorkload:
         # weighted: the second derived key alone, or the other two together
         return SetPolicy([Signer(sender, 1), Signer(one, 1), Signer(two, 2)], 2)
 
-    def extra_signing_keys(self, sender: Address) -> Sequence[PrivateKey]:
-        """The account's derived keys once it has used a policy (they sign after its own)."""
-        return self._pools.get(sender, ())
+    def signing_keys(
+        self, own_key: PrivateKey, action: msgspec.Struct
+    ) -> Sequence[PrivateKey] | None:
+        """The keys that sign the account's next transaction, which carries `action`; None: its
+        own key alone. A policy change takes effect here, for the transactions after it."""
+        sender = own_key.address
+        speaking = self._speaking.get(sender)
+        signing = {sender} if speaking is None else set(speaking)
+        match action:
+            case SetPolicy(signers=signers):
+                after: frozenset[Address] | None = frozenset(s.address for s in signers)
+                assert after is not None
+                signing |= after
+            case ClearPolicy():
+                after = None
+                signing.add(sender)
+            case _:
+                after = speaking
+        if isinstance(action, SetPolicy | ClearPolicy):
+            self.changes += 1
+            if after is None:
+                self._speaking.pop(sender, None)
+            else:
+                self._speaking[sender] = after
+        if signing == {sender}:
+            return None
+        pool = [own_key, *self._derived[sender]]
+        return [key for key in pool if key.address in signing]
 
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None:
         if not ok and isinstance(action, SetPolicy | ClearPolicy):
-            self.failed += 1  # a policy drawn here should never be refused: tests check it
+            self.failed += 1
 
 
 __all__ = ["AccountsWorkload", "pool_key"]
