@@ -53,6 +53,14 @@ peer_bans_max = 1024
 refusal_log_lines_max = 10
 """p2p refusal (and disconnect) log lines per reason per 10 s; the rest are counted, not written.
 Measured before the limit: ~55,000 lines in 15 s from one host reopening idle sockets."""
+peer_faults_max = 10
+"""Provable protocol faults (core/node.py PEER_FAULT_REFUSALS, malformed frames, bad synced
+blocks) one peer may make within CoreSettings.peer_fault_window_ms; at this many it is
+disconnected and banned for CoreSettings.peer_fault_ban_ms. Not 1: a cheap margin against a
+fault this node misjudges (say, right at a validator-set change), a peer that keeps sending junk
+reaches it within a second."""
+peer_fault_peers_tracked_max = 1024
+"""Peers whose faults are being counted at once; beyond it the oldest count is forgotten."""
 gossip_txs_per_frame_max = 2_000
 sync_blocks_per_response_max = 50
 sync_response_bytes_max = 6 * 1024 * 1024

@@ -11,11 +11,13 @@ A vector is a JSON file that a client in another language can replay: every byte
 lowercase hex. Format "chainbook/ledger-vector/v1":
 
     module    the module the vector is about
-    pre       {height, app_hash, time_ms, kv: {hex key: hex value}}   the committed state
+    pre       {height, app_hash, time_ms, kv: {hex key: hex value}}   the committed state;
+              app_hash is the state tree root over kv (docs/PROTOCOL.md "State tree")
     block     {chain_id, height, time_ms, proposer, txs: [hex SignedTx bytes]}
     expected  {invalid_block: null | "substring of the reason",
                events: [[module, kind, [[k, v], ...]], ...]          block-level (mint)
-               receipts: [{tx_hash, index, ok, error, events}],
+               receipts: [{tx_hash, index, ok, code, error, events}],
+               receipts_root: hex, the block header's (docs/PROTOCOL.md "Receipts root"),
                post: {height, app_hash, time_ms, kv} | null}          null when the block is invalid
 
 State values are canonical MessagePack; keys are b"acct/nonce/<addr>" and b"<module>/...".
@@ -110,6 +112,7 @@ def make_vector(
             "invalid_block": str(exc).split(": ", 1)[1],
             "events": [],
             "receipts": [],
+            "receipts_root": None,
             "post": None,
         }
         return vector
@@ -123,11 +126,13 @@ def make_vector(
                 "tx_hash": r.tx_hash.hex(),
                 "index": r.index,
                 "ok": r.ok,
+                "code": r.code,
                 "error": r.error,
                 "events": events_json(r.events),
             }
             for r in result.receipts
         ],
+        "receipts_root": result.receipts_root.hex(),
         "post": state_json(post),
     }
     return vector

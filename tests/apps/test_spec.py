@@ -55,6 +55,7 @@ def test_vector(cases: ModuleCases, path: pathlib.Path) -> None:
             "tx_hash": r.tx_hash.hex(),
             "index": r.index,
             "ok": r.ok,
+            "code": r.code,
             "error": r.error,
             "events": [[e.module, e.kind, [list(a) for a in e.attributes]] for e in r.events],
         }
@@ -63,6 +64,7 @@ def test_vector(cases: ModuleCases, path: pathlib.Path) -> None:
     assert got_receipts == expected["receipts"]
     events = [[e.module, e.kind, [list(a) for a in e.attributes]] for e in result.events]
     assert events == expected["events"]
+    assert result.receipts_root.hex() == expected["receipts_root"]
     apply_block_result(state, result, block["height"])
     post = expected["post"]
     assert state.height == post["height"] and state.time_ms == post["time_ms"]

@@ -243,6 +243,7 @@ class Interaction:
             last_commit_hash=compute_commit_hash(None),
             txs_root=merkle.EMPTY_ROOT,
             tx_count=0,
+            receipts_root=merkle.EMPTY_ROOT,
             app_hash=sha256(label.encode()),
             validators_hash=self.validators.hash,
             next_validators_hash=self.validators.hash,

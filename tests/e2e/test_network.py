@@ -59,6 +59,46 @@ def test_transfers_commit_with_a_verifiable_proof(network: Path) -> None:
         assert verify_tx_proof(tx, validators)
         bob = other.apps.bank.balance(address=bob_address)
     assert bob.balance >= 1_000_000 * 10**6 + 3_003
+    check_proof_files_of_a_real_node(network, answers[-1].hash, bob_address)
+
+
+def check_proof_files_of_a_real_node(network: Path, tx_hash: str, bob_address: bytes) -> None:
+    """The receipt file and a state proof from a real node verify offline against the genesis
+    file; the same answers altered in transit are refused; /blocks/{h}/raw is the block."""
+    import msgspec
+
+    from chainbook.chain.block import decode_block
+    from chainbook.client.verify import (
+        ProofError,
+        trust_root_from_genesis,
+        verify_receipt_file,
+        verify_state_proof_file,
+    )
+
+    genesis = load_genesis((network / "genesis.json").read_bytes())
+    root = trust_root_from_genesis(genesis)
+    with client_for(network, "node1") as node:
+        receipt = node.get_receipt_file(tx_hash)
+        verified = verify_receipt_file(receipt, root)
+        assert verified.ok and verified.tx_hash.hex() == tx_hash
+        testnet.wait_until_height(network, verified.height + 1, ["node1"], timeout_s=30)
+        proof = node.prove_query("bank", "balance", address=bob_address.hex())
+        state = verify_state_proof_file(proof, root)
+        assert state.height >= verified.height and state.answer["balance"] >= 1_000
+        raw = node.get_block_bytes(verified.height)
+        assert decode_block(raw).hash == verified.block_hash
+    leaf = receipt.receipt  # 95 c420 <tx hash> c3 (ok): the outcome flipped to c2 (failed)
+    assert leaf[70:72] == "c3"
+    lies = [
+        msgspec.structs.replace(receipt, receipt=leaf[:70] + "c2" + leaf[72:]),
+        msgspec.structs.replace(proof, answer={**proof.answer, "balance": 1}),
+    ]
+    for lie in lies:
+        with pytest.raises(ProofError):
+            if isinstance(lie, type(receipt)):
+                verify_receipt_file(lie, root)
+            else:
+                verify_state_proof_file(lie, root)
 
 
 def test_the_accounts_worked_example_of_docs_apps_runs_against_the_testnet(

@@ -1,6 +1,7 @@
-from chainbook.apps.bank import MODULE as BANK
 from chainbook.apps.registry import REGISTRY
 from chainbook.ledger.state import StateView, TrackedView, TxOverlay, merge_into_parent
+
+BANK = REGISTRY.get_module("bank")
 
 
 def test_reads_fall_through_to_base() -> None:

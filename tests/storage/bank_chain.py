@@ -86,7 +86,8 @@ def build_bank_chain(
             last_commit_hash=compute_commit_hash(last_commit),
             txs_root=compute_txs_root(txs),
             tx_count=len(txs),
-            app_hash=result.app_hash,
+            receipts_root=result.receipts_root,
+            app_hash=state.app_hash,
             validators_hash=VALIDATORS.hash,
             next_validators_hash=VALIDATORS.hash,
             proposer=proposer,
@@ -100,7 +101,7 @@ def build_bank_chain(
                 commit=sign_commit(height, compute_header_hash(header)),
                 receipts=result.receipts,
                 state_changes=result.changes,
-                app_hash=result.app_hash,
+                app_hash=state.app_hash,
             )
         )
         parent = header

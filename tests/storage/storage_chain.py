@@ -105,6 +105,7 @@ def build_chain(
             last_commit_hash=compute_commit_hash(last_commit),
             txs_root=compute_txs_root(txs),
             tx_count=len(txs),
+            receipts_root=sha256(b"receipts" + height.to_bytes(8, "big")),
             app_hash=app_hash_at(height),
             validators_hash=VALIDATORS.hash,
             next_validators_hash=VALIDATORS.hash,
@@ -117,6 +118,7 @@ def build_chain(
                 height=height,
                 index=i,
                 ok=i not in replays,
+                code="invalid_nonce" if i in replays else "",
                 error="replayed nonce" if i in replays else "",
                 events=[Event(module="note", kind="stored", attributes=[("index", str(i))])],
             )

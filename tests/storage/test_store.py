@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import msgspec
 import pytest
 from bank_chain import build_bank_chain
 from storage_chain import (
@@ -102,7 +103,7 @@ def _broken_receipt(saved: SavedBlock) -> list[Receipt]:
     last = saved.receipts[-1]
     # msgspec does not validate at construction, so this fails only when the block's receipts
     # are encoded (before the SQLite transaction opens; the state_value fault fails inside it).
-    unencodable = Receipt(last.tx_hash, last.height, last.index, True, "", [object()])  # type: ignore[list-item]
+    unencodable = Receipt(last.tx_hash, last.height, last.index, True, "", "", [object()])  # type: ignore[list-item]
     return [*saved.receipts[:-1], unencodable]
 
 
@@ -217,6 +218,7 @@ def test_receipts_of_real_transfers_round_trip(store_and_reopen) -> None:  # typ
         for receipt in saved.receipts:
             location = store.load_tx(receipt.tx_hash)
             assert location == TxLocation(saved.height, receipt.index, receipt)
+        assert store.load_receipts(saved.height) == saved.receipts
 
 
 def test_receipts_of_every_shape_round_trip(store: BlockStore) -> None:
@@ -231,7 +233,7 @@ def test_receipts_of_every_shape_round_trip(store: BlockStore) -> None:
         (False, "é€", [Event("", "", [("", "")])]),
     ]
     receipts = [
-        Receipt(r.tx_hash, r.height, r.index, ok, error, events)
+        Receipt(r.tx_hash, r.height, r.index, ok, "" if ok else "bank.x", error, events)
         for r, (ok, error, events) in zip(saved.receipts, shapes, strict=True)
     ]
     store.save_block(
@@ -239,13 +241,15 @@ def test_receipts_of_every_shape_round_trip(store: BlockStore) -> None:
     )
     for receipt in receipts:
         assert store.load_tx(receipt.tx_hash) == TxLocation(1, receipt.index, receipt)
+    assert store.load_receipts(1) == receipts
+    assert store.load_receipts(2) is None
 
 
 def test_save_block_refuses_a_receipt_for_another_tx(store: BlockStore) -> None:
     saved = CHAIN[0]
     first, second = saved.receipts[:2]
     swapped = [
-        Receipt(second.tx_hash, first.height, first.index, first.ok, first.error, first.events),
+        msgspec.structs.replace(first, tx_hash=second.tx_hash),
         *saved.receipts[1:],
     ]
     with pytest.raises(AssertionError, match="receipt 0 names"):

@@ -23,10 +23,17 @@ from chainbook.api.service import (
     PeerView,
     TxLocation,
     TxProof,
+    ValidatorSetChange,
     ValidatorView,
 )
 from chainbook.apps.registry import REGISTRY, Registry
-from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
+from chainbook.chain.block import (
+    Block,
+    Header,
+    compute_commit_hash,
+    compute_txs_root,
+    encode_block,
+)
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import Validator, ValidatorSet
@@ -34,7 +41,9 @@ from chainbook.chain.verify import compute_header_hash
 from chainbook.core.mempool import Mempool
 from chainbook.errors import InvalidInput, MempoolFull
 from chainbook.ledger.execute import BlockContext, apply_block_result, execute_block
+from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
+from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
 from chainbook.ledger.state import LedgerState, get_nonce
 from chainbook.types import Address, Hash, Height
 from tests.support.chain import ALICE, BOB, CHAIN_ID, GENESIS_TIME_MS, make_genesis, validator_keys
@@ -80,6 +89,7 @@ def make_block(
     last_commit: Commit | None,
     app_hash: Hash,
     time_ms: int,
+    receipts_root: Hash = merkle.EMPTY_ROOT,
 ) -> Block:
     header = Header(
         chain_id=CHAIN_ID,
@@ -89,6 +99,7 @@ def make_block(
         last_commit_hash=compute_commit_hash(last_commit),
         txs_root=compute_txs_root(txs),
         tx_count=len(txs),
+        receipts_root=receipts_root,
         app_hash=app_hash,
         validators_hash=VALIDATORS.hash,
         next_validators_hash=VALIDATORS.hash,
@@ -120,6 +131,8 @@ class FakeNode:
         self.blocks: dict[Height, Block] = {}
         self.commits: dict[Height, Commit] = {}
         self.locations: dict[Hash, TxLocation] = {}
+        self.receipts: dict[Height, list[Receipt]] = {}
+        self.validator_changes: list[ValidatorSetChange] = []
         self.mempool_full = False
         self.auto_commit = True
         self.book_repairs = 0
@@ -159,10 +172,14 @@ class FakeNode:
             return None
         block = self.blocks[location.height]
         leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
+        receipts = self.get_receipts(location.height)
+        assert receipts is not None
+        receipt_hashes = [merkle.leaf_hash(encode_receipt_leaf(r)) for r in receipts]
         return TxProof(
             tx=block.txs[location.index],
             location=location,
             audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
+            receipt_path=merkle.inclusion_proof(receipt_hashes, location.index),
             tree_size=len(block.txs),
             block=block,
             commit=self.commits[location.height],
@@ -173,6 +190,19 @@ class FakeNode:
 
     def get_commit(self, height: Height) -> Commit | None:
         return self.commits.get(height)
+
+    def get_block_bytes(self, height: Height) -> bytes | None:
+        block = self.blocks.get(height)
+        return None if block is None else encode_block(block)
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        return self.receipts.get(height)
+
+    def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
+        return prove_query(self.state, module, name, request)
+
+    def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        return [c for c in self.validator_changes if c.height < to_height]
 
     def get_account(self, address: Address) -> AccountView:
         return AccountView(
@@ -252,13 +282,15 @@ class FakeNode:
             [tx.tx_bytes for tx in txs],
             prev_hash,
             self.commits.get(height - 1),
-            result.app_hash,
+            self.state.app_hash,  # the state root after the previous block
             time_ms,
+            result.receipts_root,
         )
         apply_block_result(self.state, result, height)
         self.mempool.update_after_commit(block.tx_hashes, self.state, result.changes.keys())
         self.blocks[height] = block
         self.commits[height] = sign_commit(block.header)
+        self.receipts[height] = result.receipts
         for receipt in result.receipts:
             self.locations[receipt.tx_hash] = TxLocation(
                 height=height, index=receipt.index, receipt=receipt

@@ -6,13 +6,19 @@ Endpoints (OpenAPI docs at /docs, schema at /openapi.json):
                                a transaction already pending answers 202 with code already_known,
                                one already committed 200 with its receipt and already_committed
     GET  /txs/{hash}           a committed tx, its receipt and an offline-checkable inclusion proof
+    GET  /txs/{hash}/receipt   its receipt file: inclusion and outcome proofs, header, commit and
+                               validator-set changes, verifiable offline (api/proof_routes.py)
     GET  /blocks/latest        the latest committed block (header, tx hashes, commit)
     GET  /blocks/{height}      a committed block
+    GET  /blocks/{height}/raw  its exact bytes
     GET  /accounts/{address}   an account's committed nonce and pending nonce
     GET  /apps                 the app modules: actions, queries, error codes, limits
-    GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>
+    GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>;
+                               &prove=true answers a state proof file instead
     GET  /status               the node's view: height, app hash, round, peers, book repairs
     GET  /validators           the current validator set
+    GET  /validators/changes   the validator-set changes up to ?to_height=H, with headers and
+                               commits (what a verifier follows from the genesis set)
     GET  /metrics              Prometheus text exposition
 
 Errors are always {"error": "<code>", "message": "<what was wrong, the value, what is accepted>"}:
@@ -46,7 +52,9 @@ from chainbook import limits
 from chainbook.api import views
 from chainbook.api.body_limit import BodySizeLimitMiddleware
 from chainbook.api.module_routes import add_module_routes
-from chainbook.api.service import AccountView, NodeService, TxLocation
+from chainbook.api.proof_routes import add_proof_routes
+from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
+from chainbook.api.service import AccountView, NodeService, NodeStatus, TxLocation
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.tx import tx_hash
 from chainbook.crypto import HASH_BYTES, parse_address
@@ -241,6 +249,7 @@ def create_app(service: NodeService, registry: Registry = REGISTRY) -> FastAPI:
     app.add_exception_handler(ApiProblem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    add_proof_routes(app, service, JSONView, ApiProblem, parse_hash, parse_height, _responses)
     _add_tx_routes(app, service)
     _add_block_routes(app, service)
     _add_node_routes(app, service)
@@ -346,7 +355,11 @@ def _add_node_routes(app: FastAPI, service: NodeService) -> None:
     async def get_account(address: str) -> Response:
         return JSONView(service.get_account(parse_address_param(address)))
 
-    @app.get("/status", summary="This node's view of the chain")
+    @app.get(
+        "/status",
+        summary="This node's view of the chain",
+        responses=_responses({200: NodeStatus}),
+    )
     async def get_status() -> Response:
         return JSONView(service.status())
 
@@ -376,6 +389,7 @@ _ERROR_STATUSES = {
     400: "Invalid input",
     404: "Not found",
     413: "Request body too large",
+    422: "Invalid query parameter",
     503: "Mempool full; retry later",
 }
 
@@ -409,11 +423,17 @@ def _request_body(type_: type) -> dict[str, Any]:
 _DOCUMENTED_TYPES: tuple[type, ...] = (
     views.SubmitTxRequest,
     views.SubmitTxView,
+    views.SubmitBatchRequest,
+    views.SubmitBatchView,
     views.ErrorView,
     views.TxView,
     views.BlockView,
     AccountView,
     views.ValidatorsView,
+    NodeStatus,
+    ReceiptFile,
+    StateProofFile,
+    ValidatorChangesView,
 )
 
 
@@ -430,8 +450,22 @@ class _NodeApi(FastAPI):
             )
             _, components = msgspec.json.schema_components(_DOCUMENTED_TYPES, ref_template=_REF)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            _drop_types_beside_refs(schema)
             self.openapi_schema = schema
         return self.openapi_schema
+
+
+def _drop_types_beside_refs(node: Any) -> None:
+    """FastAPI writes {"type": "string"} for a Response class it cannot describe and merges it
+    with the $ref we declare, which then says "a string that is an object"; keep the $ref."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            node.pop("type", None)
+        for value in node.values():
+            _drop_types_beside_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_types_beside_refs(value)
 
 
 __all__ = [

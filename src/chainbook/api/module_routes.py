@@ -2,6 +2,8 @@
 
     GET /apps                       the modules of this node: actions, queries, error codes
     GET /apps/<module>/<query>?f=v  a query; parameters are the request type's fields
+    ... &prove=true                 the answer as a state proof file (api/proof_routes.py):
+                                    the keys the query read, each proven under a header
 
 Parameters are decoded into the query's request Struct by apps/fields.py (hex bytes, decimal
 integers, JSON for nested values); the answer is the response type as JSON (bytes as hex). The
@@ -18,11 +20,15 @@ import msgspec
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from chainbook.api.proof_routes import ProofNotFound, build_state_proof_file
 from chainbook.api.service import NodeService
 from chainbook.apps.base import Query, get_action_tag
 from chainbook.apps.fields import InvalidField, build_from_text, describe_fields, json_schema
 from chainbook.apps.fields import to_json_value as _to_json_value
 from chainbook.apps.registry import Registry
+
+PROVE_PARAM = "prove"
+"""Reserved: no module's request may have a field of this name."""
 
 
 class ModuleInfo(msgspec.Struct, frozen=True):
@@ -78,13 +84,30 @@ def _add_query_route(
             if key in params:
                 raise InvalidField(f"parameter {key!r} given twice")
             params[key] = value
-        answer = service.query(module, query.name, build_from_text(query.request, params))
+        prove = _parse_prove(params.pop(PROVE_PARAM, "false"))
+        built = build_from_text(query.request, params)
+        if prove:
+            try:
+                document = build_state_proof_file(service, module, query.name, params, built)
+            except ProofNotFound as exc:
+                raise InvalidField(f"cannot prove: {exc}") from None
+            return json_response(document)  # type: ignore[no-any-return]
+        answer = service.query(module, query.name, built)
         return json_response(_to_json_value(answer))  # type: ignore[no-any-return]
 
     parameters = [
         {"name": f.name, "in": "query", "required": f.required, "schema": f.schema}
         for f in describe_fields(query.request)
     ]
+    parameters.append(
+        {
+            "name": PROVE_PARAM,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False},
+            "description": "Answer a state proof file (the keys read, proven) instead.",
+        }
+    )
     app.add_api_route(
         f"/apps/{module}/{query.name}",
         run,
@@ -95,11 +118,24 @@ def _add_query_route(
         openapi_extra={
             "parameters": parameters,
             "responses": {
-                "200": _json_response_doc(json_schema(query.response)),
+                "200": _json_response_doc(
+                    {
+                        "oneOf": [
+                            json_schema(query.response),
+                            {"$ref": "#/components/schemas/StateProofFile"},
+                        ]
+                    }
+                ),
                 "400": _error_doc("Invalid parameter"),
             },
         },
     )
+
+
+def _parse_prove(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise InvalidField(f"parameter {PROVE_PARAM!r} must be true or false, got {text!r}")
+    return text == "true"
 
 
 def _json_response_doc(schema: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,9 @@ import msgspec
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
+from chainbook.chain.validators import Validator
 from chainbook.errors import InvalidInput
+from chainbook.ledger.proven_query import ProvenQuery
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Address, Hash, Height, Nonce, Round, TimeMs
 
@@ -30,16 +32,26 @@ class TxLocation(msgspec.Struct, frozen=True):
 class TxProof(msgspec.Struct, frozen=True):
     """Everything needed to check offline that a transaction is final.
 
-    The tx bytes hash (RFC 6962 leaf) up to `block.header.txs_root` through `audit_path`; the
-    header hash is what `commit` (> 2/3 of the validators' precommits) signs.
+    The tx bytes hash (RFC 6962 leaf) up to `block.header.txs_root` through `audit_path`, its
+    receipt up to `block.header.receipts_root` through `receipt_path`; the header hash is what
+    `commit` (> 2/3 of the validators' precommits) signs.
     """
 
     tx: bytes
     location: TxLocation
     audit_path: list[Hash]
+    receipt_path: list[Hash]
+    """The audit path of the receipt up to `block.header.receipts_root`."""
     tree_size: int
     block: Block
     commit: Commit
+
+
+class ValidatorSetChange(msgspec.Struct, frozen=True):
+    """The header at `height` announced `validators` as the set of height + 1."""
+
+    height: Height
+    validators: list[Validator]
 
 
 class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -116,6 +128,24 @@ class NodeService(Protocol):
 
     def get_block(self, height: Height) -> Block | None: ...
 
+    def get_block_bytes(self, height: Height) -> bytes | None:
+        """The block's exact bytes as stored (its canonical MessagePack encoding)."""
+        ...
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        """Every receipt of the block at `height`, in block order."""
+        ...
+
+    def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
+        """A module's query on the latest proven state, with a proof of each key it read
+        (ledger/proven_query.py); raises InvalidInput (UnknownQuery, ProofUnavailable)."""
+        ...
+
+    def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        """Every validator-set change announced by a header below `to_height` (so in force at
+        `to_height` at the latest), oldest first; empty while the genesis set holds."""
+        ...
+
     def get_commit(self, height: Height) -> Commit | None: ...
 
     def get_account(self, address: Address) -> AccountView: ...
@@ -139,5 +169,6 @@ __all__ = [
     "PeerView",
     "TxLocation",
     "TxProof",
+    "ValidatorSetChange",
     "ValidatorView",
 ]

@@ -56,6 +56,8 @@ class ReceiptView(View, frozen=True, forbid_unknown_fields=True):
     height: int
     index: int
     ok: bool
+    code: str
+    """The refusal's stable code (`<module>.<reason>`), empty when ok."""
     error: str
     events: list[EventView]
 
@@ -103,7 +105,9 @@ class HeaderView(View, frozen=True, forbid_unknown_fields=True):
     last_commit_hash: str
     txs_root: str
     tx_count: int
+    receipts_root: str
     app_hash: str
+    """The state root after the previous block (the state after height - 1)."""
     validators_hash: str
     next_validators_hash: str
     proposer: str
@@ -121,12 +125,15 @@ class BlockView(View, frozen=True, forbid_unknown_fields=True):
 
 class TxProofView(View, frozen=True, forbid_unknown_fields=True):
     """What makes a receipt checkable offline: the tx is leaf `index` of a tree of `tree_size`
-    leaves whose root is `header.txs_root`; the header hashes to `block_hash`; `commit` is
-    > 2/3 of the validators' precommits for `block_hash`."""
+    leaves whose root is `header.txs_root`, its receipt leaf `index` of `header.receipts_root`;
+    the header hashes to `block_hash`; `commit` is > 2/3 of the validators' precommits for
+    `block_hash`. (GET /txs/{hash}/receipt is the same as a self-contained file.)"""
 
     index: int
     tree_size: int
     audit_path: list[str]
+    receipt_path: list[str]
+    """The receipt's audit path to header.receipts_root (leaf: ledger/receipts.py)."""
     txs_root: str
     block_hash: str
     header: HeaderView
@@ -163,6 +170,7 @@ def view_receipt(receipt: Receipt) -> ReceiptView:
         height=receipt.height,
         index=receipt.index,
         ok=receipt.ok,
+        code=receipt.code,
         error=receipt.error,
         events=[view_event(e) for e in receipt.events],
     )
@@ -189,6 +197,7 @@ def view_header(header: Header) -> HeaderView:
         last_commit_hash=header.last_commit_hash.hex(),
         txs_root=header.txs_root.hex(),
         tx_count=header.tx_count,
+        receipts_root=header.receipts_root.hex(),
         app_hash=header.app_hash.hex(),
         validators_hash=header.validators_hash.hex(),
         next_validators_hash=header.next_validators_hash.hex(),
@@ -227,6 +236,7 @@ def view_proof(proof: TxProof) -> TxProofView:
         index=proof.location.index,
         tree_size=proof.tree_size,
         audit_path=[h.hex() for h in proof.audit_path],
+        receipt_path=[h.hex() for h in proof.receipt_path],
         txs_root=header.txs_root.hex(),
         block_hash=compute_header_hash(header).hex(),
         header=view_header(header),
@@ -258,6 +268,7 @@ def header_from_view(view: HeaderView) -> Header:
         last_commit_hash=bytes.fromhex(view.last_commit_hash),
         txs_root=bytes.fromhex(view.txs_root),
         tx_count=view.tx_count,
+        receipts_root=bytes.fromhex(view.receipts_root),
         app_hash=bytes.fromhex(view.app_hash),
         validators_hash=bytes.fromhex(view.validators_hash),
         next_validators_hash=bytes.fromhex(view.next_validators_hash),

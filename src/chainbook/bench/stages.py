@@ -13,6 +13,8 @@ benchmark's size:
     gossip      encode_block + decode_block: a proposal sent and received
     validate    LedgerApplication.verify_block on a validator holding the txs (no signature
                 re-check: they were admitted)
+    state_tree  LedgerApplication.compute_state_tree_for: the state tree's batch update for the
+                decided block (the node core runs it while the commit timeout runs)
     store       SqliteBlockStore.save_block in a temporary file (fsync included; no state
                 checkpoint in the measured blocks)
     commit      LedgerApplication.commit + Mempool.update_after_commit (the node core does both
@@ -49,7 +51,10 @@ from chainbook.ledger.state import LedgerState
 from chainbook.runtime.verifier import signature_flags
 from chainbook.storage import MemoryBlockStore, SqliteBlockStore
 
-STAGES = ("signature", "decode", "admit", "propose", "gossip", "validate", "store", "commit")
+STAGES = (
+    "signature", "decode", "admit", "propose", "gossip", "validate", "state_tree", "store",
+    "commit",
+)
 CHAIN_ID = "bench-stages"
 GENESIS_TIME_MS = 1_700_000_000_000
 
@@ -116,9 +121,11 @@ def run_stages(
                 result = proposer.result_for(block)
                 vote = Vote(VoteType.PRECOMMIT, height, 0, block.hash)
                 commit = make_commit(validators, [sign_vote(VALIDATOR_KEY, CHAIN_ID, vote)])
+                with timed("state_tree"):
+                    tree = proposer.compute_state_tree_for(block, result)
                 with timed("store"):
                     store.save_block(
-                        encode_block(block), block, commit, result.receipts, None, result.app_hash
+                        encode_block(block), block, commit, result.receipts, None, tree.root
                     )
                 with timed("commit"):
                     proposer.commit(block, result)

@@ -1,10 +1,17 @@
 """Blocks and headers.
 
 A header commits to everything a verifier needs: the previous block (hash chain), the commit
-certificate of the previous block (last_commit_hash), the transactions (RFC 6962 root), the
-ledger state after this block (app_hash), the validator sets and the proposer. The block hash is
-SHA-256 of the canonical encoding of the header, so changing any transaction or any stored
-state changes the hash and breaks the chain at that height.
+certificate of the previous block (last_commit_hash), the transactions (RFC 6962 txs_root), the
+outcome of every transaction (RFC 6962 receipts_root, ledger/receipts.py), the whole ledger state
+after the PREVIOUS block (app_hash, the root of the state tree, ledger/state_tree.py), the
+validator sets and the proposer. The block hash is SHA-256 of the canonical encoding of the
+header, so changing any transaction, outcome or stored state changes the hash and breaks the
+chain.
+
+app_hash lags one block, as CometBFT's: the state tree is updated in one batch after a block
+is decided (during the commit timeout), not while the block is proposed and voted on, so the
+proposer never waits for it. Hence the state after block H is proven against header H + 1;
+the receipts of block H are proven against header H itself (execution is immediate).
 
 Height 1's prev_block_hash is the genesis hash, which binds the whole chain to its genesis file.
 """
@@ -32,7 +39,10 @@ class Header(
     last_commit_hash: Hash
     txs_root: Hash
     tx_count: int
+    receipts_root: Hash
+    """RFC 6962 root over the receipts of this block's txs (ledger/receipts.py)."""
     app_hash: Hash
+    """The state tree root after block height - 1 (after genesis for height 1)."""
     validators_hash: Hash
     next_validators_hash: Hash
     proposer: Address

@@ -134,13 +134,21 @@ def tx(
 
 def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
     from chainbook.chain.validators import Validator, ValidatorSet
-    from chainbook.chain.verify import get_genesis_validators
     from chainbook.client.verify import check_tx_proof
     from chainbook.ledger.genesis import load_genesis
 
     if genesis_path is not None:
-        validators = get_genesis_validators(load_genesis(genesis_path.read_bytes()))
-        source = f"the genesis file {genesis_path}"
+        from chainbook.client.verify import trust_root_from_genesis, verify_receipt_file
+
+        # The receipt file: inclusion, outcome, and the validator-set changes since genesis.
+        root = trust_root_from_genesis(load_genesis(genesis_path.read_bytes()))
+        verified = verify_receipt_file(client.get_receipt_file(view.hash), root)
+        outcome = "ok" if verified.ok else f"failed ({verified.code})"
+        console.print(
+            f"[bold green]proof verified[/]: final at height {verified.height}, outcome "
+            f"{outcome}, under the validators of the genesis file {genesis_path}"
+        )
+        return
     else:
         answer = client.validators()
         validators = ValidatorSet(

@@ -7,7 +7,8 @@ are imported only by the command that needs them.
 
 Each command group is a file of this package: init.py (a node's home), keys.py, ca.py (the
 network CA), node.py and node_setup.py (certificates and genesis of a home), testnet.py,
-chain.py (commands that ask a node) and tools.py (demo, simulate, verify, bench).
+chain.py (commands that ask a node), tools.py (demo, simulate, verify, bench) and proofs.py
+(receipt and state proof files, the genesis hash).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from chainbook.cli.ca import ca_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
+from chainbook.cli.proofs import genesis_app, proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
-BUILT_IN_GROUPS = frozenset({"keys", "ca", "testnet", "node"})
+BUILT_IN_GROUPS = frozenset({"keys", "ca", "testnet", "node", "receipt", "proof", "genesis"})
 node_app.add_typer(node_setup.commands)
 
 
@@ -43,6 +45,9 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     app.add_typer(node_app, name="node")
     app.add_typer(chain.commands)
     app.add_typer(tools.commands)
+    app.add_typer(receipt_app, name="receipt")
+    app.add_typer(proof_app, name="proof")
+    app.add_typer(genesis_app, name="genesis")
     clash = BUILT_IN_GROUPS & {m.name for m in registry.modules}
     if clash:
         raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")

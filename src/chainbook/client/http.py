@@ -18,6 +18,7 @@ import httpx
 import msgspec
 
 from chainbook.api import views
+from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
 from chainbook.api.service import AccountView, NodeStatus
 from chainbook.apps.fields import from_json_value
 from chainbook.apps.registry import REGISTRY, Registry
@@ -99,9 +100,37 @@ class Client:
         """The account's nonces (its balances are module queries: `apps.bank.balance`)."""
         return _decode(self._request("GET", f"/accounts/{_hex(address)}"), AccountView)
 
-    def query(self, module: str, name: str, **fields: Any) -> Any:
-        """A module's query, e.g. query("bank", "balance", address=...), typed answer."""
+    def query(self, module: str, name: str, *, prove: bool = False, **fields: Any) -> Any:
+        """A module's query, e.g. query("bank", "balance", address=...), typed answer.
+
+        With prove=True the answer is a StateProofFile instead (api/proof_views.py): the keys
+        the query read, each proven under a committed header; check it offline with
+        chainbook.client.verify.verify_state_proof_file.
+        """
+        if prove:
+            return self.prove_query(module, name, **fields)
         return self._run_query(module, name, fields)
+
+    def prove_query(self, module: str, name: str, **fields: Any) -> StateProofFile:
+        found = self.registry.get_module(module)
+        query = found.get_query(name) if found is not None else None
+        if found is None or query is None:
+            raise UnknownQuery(f"no query {module}.{name} in this client's registry")
+        params = {**query_params(query, fields), "prove": "true"}
+        answer = self._request("GET", f"/apps/{module}/{name}", params=params)
+        return _decode(answer, StateProofFile)
+
+    def get_receipt_file(self, tx_hash: bytes | str) -> ReceiptFile:
+        """The self-contained receipt of a committed transaction (verify_receipt_file)."""
+        return _decode(self._request("GET", f"/txs/{_hex(tx_hash)}/receipt"), ReceiptFile)
+
+    def get_block_bytes(self, height: int) -> bytes:
+        """A committed block's exact bytes (decode with chain.block.decode_block)."""
+        return self._request("GET", f"/blocks/{height}/raw").content
+
+    def get_validator_changes(self, to_height: int) -> ValidatorChangesView:
+        answer = self._request("GET", "/validators/changes", params={"to_height": to_height})
+        return _decode(answer, ValidatorChangesView)
 
     def _run_query(self, module: str, name: str, fields: dict[str, Any]) -> Any:
         found = self.registry.get_module(module)

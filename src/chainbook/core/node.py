@@ -11,7 +11,13 @@ What the core owns:
 - consensus driving: it steps the ConsensusMachine and is the only place in the tree that
   interprets its effects (consensus/effects.py);
 - wire messages: it decodes every peer frame (core/wire.py) and encodes every frame it sends;
-  a malformed frame disconnects the peer;
+  a malformed frame disconnects the peer. Provable protocol faults of a peer (a malformed
+  frame, a vote or proposal no honest sender makes: bad signature, not a validator, wrong
+  proposer, a block not matching its proposal; a synced block that is malformed or whose
+  commit does not verify; an empty sync response) are counted per peer, and at
+  limits.peer_faults_max within `peer_fault_window_ms` the peer is disconnected and banned for
+  `peer_fault_ban_ms` (Disconnect with ban_ms). Gossip is one hop, so the sender of a signed
+  message is the one who made it (or relayed a forgery: equally a fault);
 - admission: the mempool, the bounded queue of gossiped transactions, their batches through
   the signature checks, and a proposal carrying transactions of the batch being checked waits
   for that batch instead of having block validation check them again (core/admission.py);
@@ -111,6 +117,28 @@ class CoreSettings:
     """Admitted client transactions are batched this long before they are gossiped."""
     sync_retry_ms: int = 2_000
     """An unanswered sync request may be sent again (to another peer) after this long."""
+    peer_fault_window_ms: int = 60_000
+    """Faults of one peer are counted over this long (an older count starts again from 0)."""
+    peer_fault_ban_ms: int = 60_000
+    """How long a peer that reached limits.peer_faults_max is refused by the transport."""
+
+
+PEER_FAULT_REFUSALS: frozenset[str] = frozenset(
+    prefix + reason
+    for prefix in ("", "next_height_")
+    for reason in (
+        "proposal_wrong_proposer",
+        "proposal_bad_pol_round",
+        "proposal_block_mismatch",
+        "proposal_bad_signature",
+        "vote_not_validator",
+        "vote_bad_block_hash",
+        "vote_bad_signature",
+    )
+)
+"""Refusals of the consensus machine (consensus/checks.py) that no honest sender causes: each
+is a fault of the peer whose frame caused it. Not among them: rounds out of the window, stale or
+future heights, an invalid or untimely block (a proposer's fault, answered by a new round)."""
 
 
 class _PendingApply:
@@ -181,6 +209,9 @@ class NodeCore:
         """Signature checks of synced blocks: batch id -> results (None while pending)."""
         self._next_batch_id = 0
         self._due_ms = {"resend": 0, "status": 0, "gossip": 0}
+        self._peer_faults: dict[PeerId, tuple[int, TimeMs]] = {}
+        """Per peer: provable faults counted, and when the count started (bounded by
+        limits.peer_fault_peers_tracked_max, oldest first out)."""
 
     # ------------------------------------------------------------------ the interface
 
@@ -266,9 +297,48 @@ class NodeCore:
             message = decode_message(payload)
         except PeerMisbehaved as exc:
             self.counters["peer_message_malformed"] += 1
-            self._outputs.append(Disconnect(peer_id, f"malformed message: {exc}"))
+            if not self._note_peer_fault(peer_id, "malformed_message"):
+                self._outputs.append(Disconnect(peer_id, f"malformed message: {exc}"))
+            return
+        if isinstance(message, ProposalMessage | VoteMessage):
+            faults_before = self._count_machine_faults()
+            self._dispatch(peer_id, message)
+            faults = self._count_machine_faults() - faults_before
+            if faults:
+                self._note_peer_fault(peer_id, "invalid_consensus_message", faults)
             return
         self._dispatch(peer_id, message)
+
+    def _count_machine_faults(self) -> int:
+        counters = self.machine.counters
+        return sum(counters[reason] for reason in PEER_FAULT_REFUSALS)
+
+    def _note_peer_fault(self, peer_id: PeerId, reason: str, count: int = 1) -> bool:
+        """Count a provable fault of `peer_id`; at limits.peer_faults_max within the window,
+        disconnect and ban it. True if it was banned now."""
+        self.counters["peer_fault_" + reason] += count
+        faults, since_ms = self._peer_faults.pop(peer_id, (0, self._now_ms))
+        if self._now_ms - since_ms > self.settings.peer_fault_window_ms:
+            faults, since_ms = 0, self._now_ms
+        faults += count
+        if faults < limits.peer_faults_max:
+            if len(self._peer_faults) >= limits.peer_fault_peers_tracked_max:
+                del self._peer_faults[next(iter(self._peer_faults))]
+            self._peer_faults[peer_id] = (faults, since_ms)  # re-inserted: newest last
+            return False
+        self.counters["peer_banned"] += 1
+        ban_ms = self.settings.peer_fault_ban_ms
+        self._outputs.append(
+            Disconnect(peer_id, f"{faults} protocol faults, the last: {reason}", ban_ms=ban_ms)
+        )
+        self._outputs.append(
+            LogEvent(
+                "warning",
+                "peer_banned",
+                {"peer": peer_id.hex()[:16], "faults": faults, "last": reason, "ban_ms": ban_ms},
+            )
+        )
+        return True
 
     def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
         match message:
@@ -432,6 +502,9 @@ class NodeCore:
         """CommitBlock: execute (already done when it was validated) and ask for the save."""
         assert self._pending_apply is None, "a second block decided before the first was saved"
         result = self.app.result_for(block)
+        # The state tree of this block is built now, while the commit timeout runs, not while
+        # the block was proposed and voted on (its root goes into the next header).
+        tree = self.app.compute_state_tree_for(block, result)
         record = BlockRecord(
             block=block,
             block_bytes=encode_block(block),
@@ -439,7 +512,7 @@ class NodeCore:
             receipts=result.receipts,
             events=result.events,
             changes=result.changes,
-            app_hash=result.app_hash,
+            app_hash=tree.root,
         )
         self._pending_apply = _PendingApply(record, result, commit.round)
         self._outputs.append(SaveBlock(record))
@@ -528,6 +601,10 @@ class NodeCore:
         """
         if not self.sync.accept_response(peer_id):
             return
+        if not blocks:
+            # An honest peer answers only with blocks it has (serve_sync): it lied about its height.
+            self._note_peer_fault(peer_id, "sync_response_empty")
+            return
         decoded: list[tuple[Block, bytes, Commit]] = []
         for block_bytes, commit_bytes in blocks:
             try:
@@ -614,6 +691,7 @@ class NodeCore:
                 "warning", "sync_block_" + what, {"peer": peer_id.hex()[:16], "detail": detail}
             )
         )
+        self._note_peer_fault(peer_id, "sync_block_" + what)
 
     # ------------------------------------------------------------------ sending
 

@@ -5,6 +5,8 @@ time comes in as arguments), so the node runtime and the simulator both use it u
 
 Verify once, execute once: a proposed block is executed when it is first judged valid and the
 BlockResult is kept until the height is decided, so the commit only applies the stored result.
+The state tree is updated once, for the decided block only (`compute_state_tree_for`, before
+its record is saved), never for proposals that lose.
 Transactions the node already admitted are not re-verified (their DecodedTx comes from the
 mempool); only unseen ones have their signatures checked.
 """
@@ -24,10 +26,12 @@ from chainbook.errors import InvalidBlock
 from chainbook.ledger.execute import (
     BlockResult,
     apply_block_result,
+    compute_state_tree,
     execute_block,
     verify_block_txs,
 )
 from chainbook.ledger.state import LedgerState
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Address, Hash, Height, TimeMs
 
 
@@ -68,6 +72,8 @@ class LedgerApplication:
         self._rejections: dict[Hash, InvalidBlock] = {}
         """Execution verdicts only, by block hash. A clock verdict (verify_block_time) is never
         kept: it depends on when it is asked, and a decided block is not judged by our clock."""
+        self._decided_trees: dict[Hash, StateTree] = {}
+        """The state tree after the decided block waiting for its commit (at most one)."""
         self.txs_checked_in_blocks = 0
         """Transactions whose signature was first checked during block validation (not at
         admission): what gossip trailing proposals costs; a metric, not a rule."""
@@ -77,6 +83,13 @@ class LedgerApplication:
     def get_validators(self, height: Height) -> ValidatorSet:
         # Validator set changes are not built yet: the genesis set holds at every height.
         return self.genesis.validator_set
+
+    def get_validator_changes(self, to_height: Height) -> list[tuple[Height, ValidatorSet]]:
+        """Each (h, set) where header h announced `set` for h + 1 (next_validators_hash !=
+        validators_hash), for h < to_height, oldest first: the hops a verifier follows from the
+        genesis set (client/light.py). Empty: the genesis set holds until governance changes it
+        (the governance module records each change here)."""
+        return []
 
     def build_block(
         self, height: Height, now_ms: TimeMs, proposer: Address, last_commit: Commit | None
@@ -98,7 +111,8 @@ class LedgerApplication:
             last_commit_hash=compute_commit_hash(last_commit),
             txs_root=compute_txs_root(tx_bytes),
             tx_count=len(tx_bytes),
-            app_hash=result.app_hash,
+            receipts_root=result.receipts_root,
+            app_hash=self.state.app_hash,
             validators_hash=validators.hash,
             next_validators_hash=self.get_validators(height + 1).hash,
             proposer=proposer,
@@ -129,9 +143,19 @@ class LedgerApplication:
             result = self._verify_and_execute(block)
         return result
 
+    def compute_state_tree_for(self, block: Block, result: BlockResult) -> StateTree:
+        """The state tree after the decided `block` (kept for its commit); its root is what
+        the next header must carry as app_hash."""
+        tree = self._decided_trees.get(block.hash)
+        if tree is None:
+            tree = compute_state_tree(self.state, result)
+            self._decided_trees = {block.hash: tree}
+        return tree
+
     def commit(self, block: Block, result: BlockResult) -> None:
         """Apply a decided block: the ledger state moves to its height."""
-        apply_block_result(self.state, result, block.height)
+        tree = self._decided_trees.pop(block.hash, None)
+        apply_block_result(self.state, result, block.height, tree)
         self.last_header = block.header
         self._results.clear()
         self._rejections.clear()
@@ -156,6 +180,12 @@ class LedgerApplication:
             self.genesis.hash,
             self.get_validators(header.height),
         )
+        if header.app_hash != self.state.app_hash:
+            raise InvalidBlock(
+                f"block {header.height}: app hash {header.app_hash.hex()[:16]} in header, "
+                f"the state after block {self.state.height} has root "
+                f"{self.state.app_hash.hex()[:16]}"
+            )
         known_before = len(self.preverified)
         txs = verify_block_txs(self.chain_id, block.txs, self, block.tx_hashes)
         for tx in txs:
@@ -166,10 +196,10 @@ class LedgerApplication:
         self.txs_checked_in_blocks += len(self.preverified) - known_before
         ctx = BlockContext(header.height, header.time_ms, header.proposer)
         result = execute_block(self.state, self.chain_id, txs, ctx)
-        if result.app_hash != header.app_hash:
+        if result.receipts_root != header.receipts_root:
             raise InvalidBlock(
-                f"block {header.height}: app hash {header.app_hash.hex()[:16]} in header, "
-                f"{result.app_hash.hex()[:16]} after executing it"
+                f"block {header.height}: receipts root {header.receipts_root.hex()[:16]} in "
+                f"header, {result.receipts_root.hex()[:16]} after executing it"
             )
         return result
 

@@ -27,30 +27,26 @@ Execution of block h over the committed state at h - 1:
     f. verify_cosigners_authorized (every co-signer spoken for), then process_action: the
        module runs on a per-transaction overlay. Success merges its writes and yields an ok
        receipt with its events; an InvalidTransaction (a co-signer no longer spoken for
-       included) discards its writes and yields a failed receipt (ok=False, error=str(exc)).
- 3. The app hash.
+       included) discards its writes and yields a failed receipt (ok=False, code=exc.code,
+       error=str(exc)).
+ 3. The receipts root.
 
 Signatures are not checked here: they were checked once at admission (mempool) or by
 verify_block_txs for transactions the node had not seen; replay from the node's own book takes
 DecodedTx from chain.tx.decode_tx. That keeps execution to dict lookups and a few encodes.
 
-App hash (all integers big-endian, MessagePack as in chainbook.codec):
+What a header commits to (chain/block.py):
+- receipts_root(h): the RFC 6962 root over block h's receipts (ledger/receipts.py),
+  computed here with the block: the outcome of h is proven by header h.
+- app_hash(h): the root of the state tree after block h - 1 (ledger/state_tree.py), the
+  state's whole content as an authenticated map. The tree is updated once per block, after the
+  block is decided (`compute_state_tree`, called by the node core while the commit timeout
+  runs), so the proposer and the voters of block h never wait for the tree of h: they only
+  compare header h's app_hash with the root they computed after h - 1. Two nodes that diverge
+  in an outcome refuse block h; two that diverge in a state value refuse block h + 1.
 
-    changes_digest  = SHA-256(MessagePack([[key, value or nil], ...] sorted by key))
-    outcome_digest  = SHA-256(MessagePack([block_events, receipts]))
-    app_hash(h)     = SHA-256(b"chainbook/app-hash/v1" 0x00 || app_hash(h-1) || uint64(h)
-                              || changes_digest || outcome_digest)
-    app_hash(0)     = SHA-256(b"chainbook/app-hash/genesis/v1" 0x00 || genesis hash)
-
-It is a hash chain over state diffs and outcomes: by induction from genesis (whose state is a
-function of the genesis file), equal app hashes at h mean equal whole states at h and equal
-receipts all the way, so two nodes that diverge in any key or any outcome disagree on the very
-block where they diverge and halt instead of forking silently. What it does not give is a proof
-for one key against the header (a light client cannot check "balance of X is 5" from the app
-hash alone): that needs a Merkle tree over the whole state (an IAVL or sparse Merkle tree),
-which costs O(log n) hashes and node writes per changed key per block, several times the cost
-of executing a transfer in Python. Transactions and receipts stay provable through the
-header's RFC 6962 txs root; a state Merkle tree can be added later behind the same app hash.
+The tree costs O(changed keys) per block, with each touched node rebuilt once per batch
+(tests/ledger/bench_state_tree.py, docs/BENCHMARKS.md for the measured cost).
 """
 
 from __future__ import annotations
@@ -60,12 +56,10 @@ from typing import Protocol
 
 import msgspec
 
-from chainbook import codec
 from chainbook.apps.base import BlockContext, KVReader, PrefixedReader, PrefixedView, TxContext
 from chainbook.apps.registry import Registry
 from chainbook.chain.block import Block
 from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
-from chainbook.crypto import sha256
 from chainbook.errors import (
     CorruptBook,
     FeeNotAccepted,
@@ -78,7 +72,7 @@ from chainbook.ledger.authorization import (
     verify_cosigners_authorized,
     verify_sender_authorized,
 )
-from chainbook.ledger.receipts import Event, Receipt
+from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root
 from chainbook.ledger.state import (
     LedgerState,
     StateView,
@@ -87,24 +81,23 @@ from chainbook.ledger.state import (
     merge_into_parent,
     process_nonce_increment,
 )
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Amount, Hash, Height, TimeMs
-
-APP_HASH_TAG = b"chainbook/app-hash/v1\x00"
 
 
 class BlockResult(msgspec.Struct, frozen=True):
-    """What executing a block did; valid only on top of the state with `prev_app_hash`."""
+    """What executing a block did; valid only on top of the state at height - 1 it ran on."""
 
     height: Height
     time_ms: TimeMs
-    prev_app_hash: Hash
     changes: dict[bytes, bytes | None]
     """Every key written by the block: its new value, or None when deleted."""
     events: list[Event]
     """Block-level events (begin_block hooks, e.g. the bank's mint)."""
     receipts: list[Receipt]
     """One per transaction, in block order."""
-    app_hash: Hash
+    receipts_root: Hash
+    """What the block's header must carry (ledger/receipts.py)."""
 
 
 class TxLookup(Protocol):
@@ -137,11 +130,10 @@ def execute_block(
     return BlockResult(
         height=ctx.height,
         time_ms=ctx.time_ms,
-        prev_app_hash=state.app_hash,
         changes=changes,
         events=events,
         receipts=receipts,
-        app_hash=compute_app_hash(state.app_hash, ctx.height, changes, events, receipts),
+        receipts_root=compute_receipts_root(receipts),
     )
 
 
@@ -177,8 +169,8 @@ def process_tx(
             verify_cosigners_authorized(registry, view, tx)
         events = process_action(registry, view, tx_ctx, action)
     except InvalidTransaction as exc:
-        return Receipt(tx.hash, ctx.height, index, False, str(exc), [])
-    return Receipt(tx.hash, ctx.height, index, True, "", events)
+        return Receipt(tx.hash, ctx.height, index, False, exc.code, str(exc), [])
+    return Receipt(tx.hash, ctx.height, index, True, "", "", events)
 
 
 def make_tx_context(
@@ -279,45 +271,34 @@ def decode_block_action(registry: Registry, index: int, tx: DecodedTx) -> msgspe
         raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
 
 
-# --- the app hash ---------------------------------------------------------------------------
+# --- the state tree -------------------------------------------------------------------------
 
 
-def compute_changes_digest(changes: dict[bytes, bytes | None]) -> Hash:
-    return sha256(codec.encode(sorted(changes.items())))
-
-
-def compute_outcome_digest(events: list[Event], receipts: list[Receipt]) -> Hash:
-    return sha256(codec.encode((events, receipts)))
-
-
-def compute_app_hash(
-    prev_app_hash: Hash,
-    height: Height,
-    changes: dict[bytes, bytes | None],
-    events: list[Event],
-    receipts: list[Receipt],
-) -> Hash:
-    return sha256(
-        APP_HASH_TAG
-        + prev_app_hash
-        + height.to_bytes(8, "big")
-        + compute_changes_digest(changes)
-        + compute_outcome_digest(events, receipts)
-    )
+def compute_state_tree(state: LedgerState, result: BlockResult) -> StateTree:
+    """The state tree after `result` (its root is the next header's app_hash); `state` is not
+    changed. One batch over every key the block changed."""
+    assert result.height == state.height + 1, (result.height, state.height)
+    return state.tree.update(result.changes)
 
 
 # --- the commit -----------------------------------------------------------------------------
 
 
-def apply_block_result(state: LedgerState, result: BlockResult, height: Height) -> None:
+def apply_block_result(
+    state: LedgerState, result: BlockResult, height: Height, tree: StateTree | None = None
+) -> None:
     """Commit: write `result` into `state` in place. Call only for a committed block.
 
-    Invariants (a violation is a bug and stops the node): the height grows by one, the result
-    was computed on this very state, and every module's invariants hold (the bank: supply
-    within its cap, no negative balance, coins only created by minting).
+    `tree` is compute_state_tree(state, result) when the caller computed it already (the node
+    core does, to store the app hash with the block); None computes it here.
+
+    Invariants (a violation is a bug and stops the node): the height grows by one, and every
+    module's invariants hold (the bank: supply within its cap, no negative balance, coins only
+    created by minting).
     """
     assert height == result.height == state.height + 1, (height, result.height, state.height)
-    assert result.prev_app_hash == state.app_hash, "block result computed on another state"
+    if tree is None:
+        tree = compute_state_tree(state, result)
     assert_module_invariants(state, result)
     kv = state.kv
     for key, value in result.changes.items():
@@ -326,7 +307,9 @@ def apply_block_result(state: LedgerState, result: BlockResult, height: Height) 
         else:
             kv[key] = value
     state.height = height
-    state.app_hash = result.app_hash
+    state.previous_tree = state.tree
+    state.tree = tree
+    state.app_hash = tree.root
     state.time_ms = result.time_ms
     assert all(kv.get(key) == value for key, value in result.changes.items())
 
@@ -392,9 +375,16 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
     """Re-execute a block of the node's own committed book and commit it (startup rebuild).
 
     Signatures are not re-checked (the book's blocks carry commit certificates verified when
-    stored). The recomputed app hash must equal the header's, else the book is corrupt.
+    stored). The header's app hash must be the root of the state it runs on, and the
+    recomputed receipts root the header's, else the book is corrupt.
     """
     header = block.header
+    if header.app_hash != state.app_hash:
+        raise CorruptBook(
+            f"block {header.height}: app hash {header.app_hash.hex()} in the header, the state "
+            f"after block {state.height} has root {state.app_hash.hex()}",
+            height=header.height,
+        )
     try:
         txs = decode_block_txs(block.txs)
         ctx = BlockContext(height=header.height, time_ms=header.time_ms, proposer=header.proposer)
@@ -402,10 +392,10 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
     except InvalidBlock as exc:
         message = f"block {header.height} does not execute: {exc}"
         raise CorruptBook(message, height=header.height) from None
-    if result.app_hash != header.app_hash:
+    if result.receipts_root != header.receipts_root:
         raise CorruptBook(
-            f"block {header.height}: app hash {result.app_hash.hex()} recomputed, "
-            f"header has {header.app_hash.hex()}",
+            f"block {header.height}: receipts root {result.receipts_root.hex()} recomputed, "
+            f"header has {header.receipts_root.hex()}",
             height=header.height,
         )
     apply_block_result(state, result, header.height)
@@ -413,15 +403,12 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
 
 
 __all__ = [
-    "APP_HASH_TAG",
     "BlockContext",
     "BlockResult",
     "TxContext",
     "TxLookup",
     "apply_block_result",
-    "compute_app_hash",
-    "compute_changes_digest",
-    "compute_outcome_digest",
+    "compute_state_tree",
     "decode_block_txs",
     "execute_block",
     "get_min_fee_per_byte",

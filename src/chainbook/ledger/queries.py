@@ -13,10 +13,11 @@ from typing import Any
 
 import msgspec
 
-from chainbook.apps.base import PrefixedReader, Query, QueryContext
+from chainbook.apps.base import KVReader, PrefixedReader, Query, QueryContext
+from chainbook.apps.registry import Registry
 from chainbook.errors import InvalidInput
 from chainbook.ledger.state import LedgerState, get_nonce
-from chainbook.types import Address, Nonce
+from chainbook.types import Address, Height, Nonce
 
 
 class UnknownQuery(InvalidInput):
@@ -26,7 +27,10 @@ class UnknownQuery(InvalidInput):
 
 
 def get_query(state: LedgerState, module_name: str, query_name: str) -> Query:
-    registry = state.registry
+    return find_query(state.registry, module_name, query_name)
+
+
+def find_query(registry: Registry, module_name: str, query_name: str) -> Query:
     module = registry.get_module(module_name)
     if module is None:
         known = ", ".join(m.name for m in registry.modules)
@@ -42,28 +46,41 @@ def run_query(
     state: LedgerState, module_name: str, query_name: str, request: msgspec.Struct
 ) -> Any:
     """The answer of `module_name.query_name` to `request` on `state` (read-only)."""
-    query = get_query(state, module_name, query_name)
+    return run_query_on(state.kv, state.height, state.registry, module_name, query_name, request)
+
+
+def run_query_on(
+    kv: KVReader,
+    height: Height,
+    registry: Registry,
+    module_name: str,
+    query_name: str,
+    request: msgspec.Struct,
+) -> Any:
+    """The same over any reader of the whole state (full keys): what a proven query runs on,
+    recording the keys it reads (ledger/proven_query.py), and what its verifier re-runs."""
+    query = find_query(registry, module_name, query_name)
     if not isinstance(request, query.request):
         raise TypeError(
             f"{module_name}.{query_name} takes {query.request.__name__}, "
             f"got {type(request).__name__}"
         )
-    module = state.registry.get_module(module_name)
+    module = registry.get_module(module_name)
     assert module is not None
 
     def nonce_of(address: Address) -> Nonce:
-        return get_nonce(state.kv, address)
+        return get_nonce(kv, address)
 
     def ask(other: str, name: str, other_request: msgspec.Struct) -> Any:
-        return run_query(state, other, name, other_request)
+        return run_query_on(kv, height, registry, other, name, other_request)
 
     ctx = QueryContext(
-        view=PrefixedReader(state.kv, module.prefix),
-        height=state.height,
+        view=PrefixedReader(kv, module.prefix),
+        height=height,
         get_nonce=nonce_of,
         ask=ask,
     )
     return query.handler(ctx, request)
 
 
-__all__ = ["UnknownQuery", "get_query", "run_query"]
+__all__ = ["UnknownQuery", "find_query", "get_query", "run_query", "run_query_on"]

@@ -2,18 +2,19 @@
 
 Rules kept:
 - `LedgerState` is the committed state at `height`: a flat map of byte keys to canonical
-  MessagePack values, the `app_hash` that commits to it (see ledger/execute.py), and the time
-  of the block that produced it. Only `apply_block_result` (execute.py) changes it, once per
-  committed block; everything else reads it or stacks a `StateView` on it.
+  MessagePack values (`kv`, what execution reads), the same map as an authenticated state tree
+  (`tree`, ledger/state_tree.py) whose root is the `app_hash`, the previous version of that
+  tree (the state the latest header's app_hash commits to, which proofs are served from), and
+  the time of the block that produced it. Only `apply_block_result` (execute.py) changes it,
+  once per committed block; everything else reads it or stacks a `StateView` on it.
 - Keys are namespaced: b"acct/" belongs to the ledger (account nonces), b"<module>/" to each app
   module, which sees only its own keys (apps/base.py PrefixedView).
 - Everything execution needs is in `kv`, including the issuance parameters (the bank stores them
   under b"bank/params" at genesis). So a state restored from storage executes exactly like one
   rebuilt from genesis, and `execute_block` takes no other input than the state and the block.
-- Genesis state is height 0, its time is genesis_time_ms, and its app hash is
-      SHA-256(b"chainbook/app-hash/genesis/v1" 0x00 || genesis.hash)
-  The genesis state is a deterministic function of the genesis file, so committing to the
-  genesis hash commits to the whole genesis state.
+- Genesis state is height 0, its time is genesis_time_ms, and its app hash is the root of
+  the state tree over the modules' genesis writes (header 1 carries it; header 1 also links
+  to the genesis hash through prev_block_hash).
 - Account nonces: b"acct/nonce/" + address -> uint, absent means 0; the next transaction of an
   account must carry exactly its nonce.
 """
@@ -33,11 +34,11 @@ from chainbook.apps.base import (
 )
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import Genesis
-from chainbook.crypto import HASH_BYTES, sha256
+from chainbook.crypto import HASH_BYTES
 from chainbook.ledger.genesis import verify_genesis
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
-GENESIS_APP_HASH_TAG = b"chainbook/app-hash/genesis/v1\x00"
 NONCE_PREFIX = b"acct/nonce/"
 
 _MISSING: Any = object()
@@ -193,7 +194,7 @@ def merge_into_parent(child: StateView | TxOverlay, parent: StateView) -> None:
 class LedgerState:
     """The committed state of the ledger at `height`."""
 
-    __slots__ = ("app_hash", "height", "kv", "registry", "time_ms")
+    __slots__ = ("app_hash", "height", "kv", "previous_tree", "registry", "time_ms", "tree")
 
     def __init__(
         self,
@@ -202,12 +203,22 @@ class LedgerState:
         time_ms: TimeMs,
         kv: dict[bytes, bytes],
         registry: Registry = REGISTRY,
+        tree: StateTree | None = None,
     ) -> None:
+        """`tree` None builds the state tree from `kv` (its root must be `app_hash`)."""
         assert height >= 0 and len(app_hash) == HASH_BYTES
+        if tree is None:
+            tree = StateTree.from_items(kv)
+        assert tree.root == app_hash, "app_hash is the root of the state tree over kv"
         self.height: Height = height
         """The height of the last committed block (0 = genesis)."""
         self.app_hash: Hash = app_hash
-        """Commits to `kv` and its whole history (ledger/execute.py)."""
+        """The root of `tree`: commits to the whole of `kv` (ledger/state_tree.py)."""
+        self.tree: StateTree = tree
+        """`kv` as an authenticated tree (the same keys and values)."""
+        self.previous_tree: StateTree | None = None
+        """The tree at height - 1, whose root the header at `height` carries (None until a
+        block is applied in this process): the state proofs are made from it."""
         self.time_ms: TimeMs = time_ms
         """Time of the last committed block (genesis_time_ms at height 0)."""
         self.kv: dict[bytes, bytes] = kv
@@ -226,17 +237,14 @@ class LedgerState:
                     PrefixedView(view, module.prefix), genesis.app_state[module.name]
                 )
         kv = {key: value for key, value in view.writes.items() if value is not None}
-        return cls(0, compute_genesis_app_hash(genesis), genesis.genesis_time_ms, kv, registry)
+        tree = StateTree.from_items(kv)
+        return cls(0, tree.root, genesis.genesis_time_ms, kv, registry, tree)
 
     def __repr__(self) -> str:
         return (
             f"LedgerState(height={self.height}, app_hash={self.app_hash.hex()}, "
             f"keys={len(self.kv)})"
         )
-
-
-def compute_genesis_app_hash(genesis: Genesis) -> Hash:
-    return sha256(GENESIS_APP_HASH_TAG + genesis.hash)
 
 
 # --- account nonces (owned by the ledger) ---------------------------------------------------
@@ -256,13 +264,11 @@ def process_nonce_increment(view: KVStore, address: Address, nonce: Nonce) -> No
 
 
 __all__ = [
-    "GENESIS_APP_HASH_TAG",
     "NONCE_PREFIX",
     "LedgerState",
     "StateView",
     "TrackedView",
     "TxOverlay",
-    "compute_genesis_app_hash",
     "get_nonce",
     "merge_into_parent",
     "nonce_key",

@@ -19,13 +19,16 @@ from chainbook.api.service import (
     PeerView,
     TxLocation,
     TxProof,
+    ValidatorSetChange,
     ValidatorView,
 )
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.core.node import NodeCore
 from chainbook.crypto import PrivateKey
+from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
+from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport
 from chainbook.runtime.config import NodeConfig
@@ -64,11 +67,15 @@ class NodeReads:
         block = self.store.load_block(location.height)
         commit = self.store.load_commit(location.height)
         assert block is not None and commit is not None
+        receipts = self.store.load_receipts(location.height)
+        assert receipts is not None
         leaf_hashes = [merkle.leaf_hash(tx) for tx in block.txs]
+        receipt_hashes = [merkle.leaf_hash(encode_receipt_leaf(r)) for r in receipts]
         return TxProof(
             tx=block.txs[location.index],
             location=location,
             audit_path=merkle.inclusion_proof(leaf_hashes, location.index),
+            receipt_path=merkle.inclusion_proof(receipt_hashes, location.index),
             tree_size=len(block.txs),
             block=block,
             commit=commit,
@@ -79,6 +86,21 @@ class NodeReads:
 
     def get_commit(self, height: Height) -> Commit | None:
         return self.store.load_commit(height)
+
+    def get_block_bytes(self, height: Height) -> bytes | None:
+        return self.store.load_block_bytes(height)
+
+    def get_receipts(self, height: Height) -> list[Receipt] | None:
+        return self.store.load_receipts(height)
+
+    def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
+        return prove_query(self.core.app.state, module, name, request)
+
+    def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        return [
+            ValidatorSetChange(height=height, validators=list(validators.validators))
+            for height, validators in self.core.app.get_validator_changes(to_height)
+        ]
 
     def get_account(self, address: Address) -> AccountView:
         return AccountView(

@@ -46,6 +46,7 @@ class FaultyBlockStore(_Faults):
     OPERATIONS = frozenset(
         {"save_block", "replace_state", "truncate_from"}
         | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
+        | {"load_receipts"}
         | {"load_state", "get_state"}
     )
 
@@ -92,6 +93,10 @@ class FaultyBlockStore(_Faults):
     def load_tx(self, tx_hash: Hash) -> TxLocation | None:
         self._maybe_fail("load_tx")
         return self.inner.load_tx(tx_hash)
+
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        self._maybe_fail("load_receipts")
+        return self.inner.load_receipts(height)
 
     def load_state(self) -> dict[bytes, bytes]:
         self._maybe_fail("load_state")

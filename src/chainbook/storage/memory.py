@@ -35,6 +35,7 @@ from chainbook.storage.block_store import (
 from chainbook.storage.stored_format import (
     decode_stored_block,
     decode_stored_commit,
+    decode_stored_receipt_list,
     decode_stored_tx_location,
     encode_block_receipts,
 )
@@ -155,6 +156,13 @@ class MemoryBlockStore:
                 height=height,
             )
         return decode_stored_tx_location(tx_hash, height, index, receipts_bytes)
+
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        block = self.load_block(height)
+        receipts_bytes = self.receipts.get(height)
+        if block is None or receipts_bytes is None:
+            return None
+        return decode_stored_receipt_list(height, block.tx_hashes, receipts_bytes)
 
     def load_state(self) -> dict[bytes, bytes]:
         return dict(self.state)

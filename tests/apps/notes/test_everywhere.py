@@ -49,7 +49,7 @@ def test_the_api_serves_its_queries_and_accepts_its_actions(node: FakeNode) -> N
     assert refused.status_code == 400 and refused.json()["error"] == "notes.exists"
     openapi = http.get("/openapi.json").json()
     parameters = openapi["paths"]["/apps/notes/note"]["get"]["parameters"]
-    assert [p["name"] for p in parameters] == ["author", "id"]
+    assert [p["name"] for p in parameters] == ["author", "id", "prove"]
     assert {m["name"] for m in http.get("/apps").json()} == {"bank", "accounts", "fees", "notes"}
 
 

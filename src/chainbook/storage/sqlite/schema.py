@@ -48,10 +48,11 @@ from chainbook.errors import StorageError
 from chainbook.storage.block_store import StateMeta
 from chainbook.types import Height
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: a receipt per tx index row. 2: receipts once per block, in blocks.receipts. 3: the tx
 index keyed by a 7-byte hash prefix (txs.key), full hashes only in tx_collisions. 4: no
-consensus_wal table (the consensus record has its own file)."""
+consensus_wal table (the consensus record has its own file). 5: receipts carry their error
+code; headers carry receipts_root and the state tree root."""
 
 TABLES = ("meta", "blocks", "txs", "tx_collisions", "state")
 

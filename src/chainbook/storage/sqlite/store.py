@@ -61,6 +61,7 @@ from chainbook.storage.stored_format import (
     compress_block_receipts,
     decode_stored_block,
     decode_stored_commit,
+    decode_stored_receipt_list,
     decode_stored_tx_location,
     decompress_block_receipts,
     encode_block_receipts,
@@ -311,6 +312,20 @@ class SqliteBlockStore:
         return decode_stored_tx_location(
             tx_hash, height, index, decompress_block_receipts(receipts_blob, height)
         )
+
+    def load_receipts(self, height: Height) -> list[Receipt] | None:
+        with self._lock, RaiseDamage(self.path, f"reading the receipts of block {height}"):
+            row = self._db.execute(
+                "SELECT receipts, block FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        if row is None:
+            return None
+        receipts_blob = blob(row[0], "receipts", height)
+        block_bytes = blob(row[1], "block", height)
+        assert receipts_blob is not None and block_bytes is not None, "NOT NULL columns"
+        block = decode_stored_block(block_bytes, height)
+        encoded = decompress_block_receipts(receipts_blob, height)
+        return decode_stored_receipt_list(height, block.tx_hashes, encoded)
 
     def load_state(self) -> dict[bytes, bytes]:
         with self._lock, RaiseDamage(self.path, "reading the state table"):

@@ -1,0 +1,220 @@
+"""Receipts and state proofs as files, and the genesis hash:
+
+    chainbook receipt get HASH -o FILE [--genesis G]    fetch a receipt file (checked if G given)
+    chainbook receipt verify FILE --genesis G           check it offline; say what it proves
+    chainbook proof get MODULE QUERY [field=value ...] -o FILE [--genesis G]
+    chainbook proof verify FILE --genesis G
+    chainbook genesis hash G                            the genesis hash (docs/PROTOCOL.md)
+
+`verify` contacts no node: it reads the file and the genesis file (its chain id and validators
+are the only things trusted) and prints, in words, what the file proves, or which check failed
+(exit 1). The file formats are api/proof_views.py, documented in docs/PROTOCOL.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+
+from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
+from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+
+receipt_app = typer.Typer(help="Receipts as self-contained files, checked offline.")
+proof_app = typer.Typer(help="Proven module queries as files, checked offline.")
+genesis_app = typer.Typer(help="The genesis file.")
+
+GenesisOption = Annotated[
+    Path, typer.Option("--genesis", help="The genesis file whose validators are trusted.")
+]
+OutOption = Annotated[Path, typer.Option("-o", "--out", help="Where to write the file.")]
+
+
+def _load_trust_root(path: Path) -> Any:
+    from chainbook.client.verify import trust_root_from_genesis
+    from chainbook.ledger.genesis import load_genesis
+
+    genesis = load_genesis(path.read_bytes())
+    return trust_root_from_genesis(genesis, f"the genesis file {path}")
+
+
+def _read_document(path: Path) -> bytes:
+    from chainbook.api.proof_views import PROOF_FILE_BYTES_MAX
+
+    size = path.stat().st_size
+    if size > PROOF_FILE_BYTES_MAX:
+        raise UserError(f"{path}: {size} bytes, a proof file has at most {PROOF_FILE_BYTES_MAX}")
+    return path.read_bytes()
+
+
+def _write(path: Path, document: msgspec.Struct) -> None:
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n")
+
+
+def _time(ms: int) -> str:
+    moment = datetime.datetime.fromtimestamp(ms // 1000, datetime.UTC)
+    return f"{moment:%Y-%m-%d %H:%M:%S}.{ms % 1000:03d} UTC"
+
+
+# --- receipts ----------------------------------------------------------------------------------
+
+
+@receipt_app.command("get")
+def receipt_get(
+    tx_hash: Annotated[str, typer.Argument(help="Transaction hash (64 hex).")],
+    out: OutOption,
+    genesis: Annotated[
+        Path | None, typer.Option("--genesis", help="Check the file before writing it.")
+    ] = None,
+    node: NodeOption = NODE_URL_DEFAULT,
+) -> None:
+    """Fetch a committed transaction's receipt file (tx, inclusion and outcome proofs, header,
+    commit, validator-set changes)."""
+    from chainbook.client.http import Client
+
+    with friendly_errors():
+        with Client(node) as client:
+            document = client.get_receipt_file(tx_hash)
+        if genesis is not None:
+            _print_receipt(_verify_receipt(document, genesis))
+        _write(out, document)
+        console.print(f"wrote {out}")
+
+
+@receipt_app.command("verify")
+def receipt_verify(file: Annotated[Path, typer.Argument()], genesis: GenesisOption) -> None:
+    """Check a receipt file offline and say what it proves."""
+    with friendly_errors():
+        _print_receipt(_verify_receipt(_read_document(file), genesis))
+
+
+def _verify_receipt(document: Any, genesis: Path) -> Any:
+    from chainbook.client.verify import verify_receipt_file
+
+    return verify_receipt_file(document, _load_trust_root(genesis))
+
+
+def _print_receipt(verified: Any) -> None:
+    from chainbook.cli.output import format_amount
+
+    action = dict(verified.action)
+    tag = action.pop("type", "?")
+    outcome = "succeeded" if verified.ok else f"FAILED: {verified.code}: {verified.error}"
+    rows: list[tuple[str, object]] = [
+        ("chain", verified.chain_id),
+        ("height", verified.height),
+        ("time", _time(verified.time_ms)),
+        ("block", verified.block_hash.hex()),
+        ("position", f"transaction {verified.index} of its block"),
+        ("signer", verified.sender.hex()),
+        ("nonce", verified.nonce),
+        ("action", tag),
+    ]
+    for name, value in action.items():
+        shown = format_amount(value) if name == "amount" and isinstance(value, int) else value
+        rows.append((f"  {name}", shown))
+    rows.append(("outcome", outcome))
+    rows += [(f"event {e.module}.{e.kind}", dict(e.attributes)) for e in verified.events]
+    rows.append(("validator changes followed", verified.validator_changes))
+    console.print(key_value_table(f"receipt of tx {verified.tx_hash.hex()}", rows))
+    console.print(
+        f"[bold green]verified[/]: transaction {verified.tx_hash.hex()[:16]} is final at height "
+        f"{verified.height} and {outcome.split(':')[0].lower()}, certified by more than 2/3 of "
+        "the validators followed from the genesis file",
+        soft_wrap=True,
+    )
+
+
+# --- state proofs ------------------------------------------------------------------------------
+
+
+@proof_app.command("get")
+def proof_get(
+    module: Annotated[str, typer.Argument(help="The module, e.g. bank.")],
+    query: Annotated[str, typer.Argument(help="Its query, e.g. balance.")],
+    out: OutOption,
+    fields: Annotated[
+        list[str] | None, typer.Argument(help="The request's fields as name=value.")
+    ] = None,
+    genesis: Annotated[
+        Path | None, typer.Option("--genesis", help="Check the file before writing it.")
+    ] = None,
+    node: NodeOption = NODE_URL_DEFAULT,
+) -> None:
+    """Ask a module query with a proof and write the state proof file."""
+    from chainbook.client.http import Client
+
+    with friendly_errors():
+        params = _parse_fields(fields or [])
+        with Client(node) as client:
+            document = client.prove_query(module, query, **params)
+        if genesis is not None:
+            _print_state(_verify_state(document, genesis))
+        _write(out, document)
+        console.print(f"wrote {out}")
+
+
+@proof_app.command("verify")
+def proof_verify(file: Annotated[Path, typer.Argument()], genesis: GenesisOption) -> None:
+    """Check a state proof file offline and say what it proves."""
+    with friendly_errors():
+        _print_state(_verify_state(_read_document(file), genesis))
+
+
+def _parse_fields(fields: list[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in fields:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UserError(f"a field is name=value, got {item!r}")
+        if name in parsed:
+            raise UserError(f"field {name!r} given twice")
+        parsed[name] = value
+    return parsed
+
+
+def _verify_state(document: Any, genesis: Path) -> Any:
+    from chainbook.client.verify import verify_state_proof_file
+
+    return verify_state_proof_file(document, _load_trust_root(genesis))
+
+
+def _print_state(verified: Any) -> None:
+    request = ", ".join(f"{k}={v}" for k, v in verified.request.items()) or "-"
+    rows: list[tuple[str, object]] = [
+        ("chain", verified.chain_id),
+        ("query", f"{verified.module}.{verified.query}({request})"),
+        ("answer", msgspec.json.encode(verified.answer).decode()),
+        ("state after block", verified.height),
+        ("committed by header", f"{verified.header_height}, {_time(verified.time_ms)}"),
+    ]
+    for key, value in verified.entries:
+        shown = "absent" if value is None else f"{len(value)} bytes: {value.hex()}"
+        rows.append((f"key {key.hex()}", shown))
+    rows.append(("validator changes followed", verified.validator_changes))
+    console.print(key_value_table("state proof", rows))
+    console.print(
+        f"[bold green]verified[/]: after block {verified.height} the answer of "
+        f"{verified.module}.{verified.query} was {msgspec.json.encode(verified.answer).decode()}"
+        f", recomputed from {len(verified.entries)} proven state key(s) under a header "
+        "certified by more than 2/3 of the validators followed from the genesis file",
+        soft_wrap=True,
+    )
+
+
+# --- genesis -----------------------------------------------------------------------------------
+
+
+@genesis_app.command("hash")
+def genesis_hash(file: Annotated[Path, typer.Argument(help="A genesis file.")]) -> None:
+    """Print the genesis hash (block 1's prev_block_hash; chain/genesis.py)."""
+    from chainbook.ledger.genesis import load_genesis
+
+    with friendly_errors():
+        console.print(load_genesis(file.read_bytes()).hash.hex(), highlight=False)
+
+
+__all__ = ["genesis_app", "proof_app", "receipt_app"]

@@ -1,0 +1,146 @@
+"""State proof files on a real ledger: every module query can be proven; the verifier re-runs
+the query over the proven keys; a node that answers from keys it did not prove, proves keys
+that give another answer, or a file changed on the way, is refused."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import msgspec
+import pytest
+
+from chainbook import codec
+from chainbook.api.proof_routes import build_state_proof_file
+from chainbook.apps.fields import build_from_text
+from chainbook.client.light import TrustRoot
+from chainbook.client.verify import ProofError, trust_root_from_genesis, verify_state_proof_file
+from chainbook.ledger.proven_query import ProofUnavailable
+from chainbook.ledger.queries import find_query
+from chainbook.ledger.state_tree import StateProof
+from tests.client.ledger_chain import LedgerChain, transfers_chain
+from tests.support import ALICE, BOB, CAROL, DAVE, balance_of
+
+
+@pytest.fixture(scope="module")
+def chain() -> LedgerChain:
+    return transfers_chain()[0]
+
+
+def proof_document(chain: LedgerChain, module: str, query: str, **params: str) -> dict[str, Any]:
+    request = build_from_text(find_query(chain.app.state.registry, module, query).request, params)
+    document = build_state_proof_file(chain, module, query, params, request)
+    return msgspec.to_builtins(document)
+
+
+def root_of(chain: LedgerChain) -> TrustRoot:
+    return trust_root_from_genesis(chain.genesis)
+
+
+def test_a_balance_is_proven_against_the_next_header(chain: LedgerChain) -> None:
+    document = proof_document(chain, "bank", "balance", address=CAROL.address.hex())
+    verified = verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
+    assert verified.height == chain.height - 1 and verified.header_height == chain.height
+    # State after block 3: CAROL got 5 (the overdraft of block 2 failed).
+    assert verified.answer["balance"] == 5 == balance_of(chain.app.state, CAROL.address)
+    assert [key for key, _ in verified.entries] == [b"bank/balance/" + CAROL.address]
+
+
+def test_an_absent_account_is_proven_absent(chain: LedgerChain) -> None:
+    document = proof_document(chain, "bank", "balance", address=DAVE.address.hex())
+    verified = verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
+    assert verified.answer == {"address": DAVE.address.hex(), "balance": 0, "exists": False}
+    assert verified.entries == [(b"bank/balance/" + DAVE.address, None)]
+
+
+PROVEN_QUERIES = [
+    "bank.supply",
+    "bank.balance",
+    "accounts.policy",
+    "fees.params",
+    "fees.minimum_fee",
+]
+QUERY_PARAMS = {
+    "balance": {"address": ALICE.address.hex()},
+    "policy": {"address": ALICE.address.hex()},
+    "minimum_fee": {"tx_bytes": "250"},
+}
+
+
+def test_the_list_above_is_every_query_of_the_registry() -> None:
+    from chainbook.apps.registry import REGISTRY
+
+    every = {f"{m.name}.{q.name}" for m in REGISTRY.modules for q in m.queries}
+    assert every == set(PROVEN_QUERIES), "add the new query to PROVEN_QUERIES"
+
+
+@pytest.mark.parametrize("module_query", PROVEN_QUERIES)
+def test_every_module_query_can_be_proven(chain: LedgerChain, module_query: str) -> None:
+    module, query = module_query.split(".")
+    params = QUERY_PARAMS.get(query, {})
+    document = proof_document(chain, module, query, **params)
+    verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
+
+
+def _proof(document: dict[str, Any], number: int = 0) -> StateProof:
+    return codec.decode(bytes.fromhex(document["entries"][number]["proof"]), StateProof)
+
+
+def _with_proof(document: dict[str, Any], proof: StateProof, number: int = 0) -> None:
+    document["entries"][number] = {"key": proof.key.hex(), "proof": codec.encode(proof).hex()}
+
+
+def _change_value(d: dict[str, Any]) -> None:
+    proof = _proof(d)
+    assert proof.value is not None
+    _with_proof(d, msgspec.structs.replace(proof, value=codec.encode(10**9)))
+
+
+TAMPERINGS: dict[str, tuple[Any, str]] = {
+    "answer": (lambda d: d["answer"].update(balance=10**9), "not what the proven state"),
+    "proven value": (_change_value, "leads to root"),
+    "proof dropped": (lambda d: d.update(entries=[]), "does not cover"),
+    "another key": (
+        lambda d: d["entries"][0].update(key=(b"bank/balance/" + BOB.address).hex()),
+        "the proof is of key",
+    ),
+    "request": (lambda d: d["request"].update(address=BOB.address.hex()), "does not cover"),
+    "height": (lambda d: d.update(height=d["height"] - 1), "header"),
+    "header": (lambda d: d.update(header=d["header"][:-2] + "00"), "header"),
+    "commit": (lambda d: d.update(commit=d["commit"][:-4] + "0000"), "commit"),
+    "unknown query": (lambda d: d.update(query="nope"), "unknown query"),
+    "bad request field": (lambda d: d["request"].update(addr="00"), "unknown"),
+    "too many entries": (lambda d: d.update(entries=d["entries"] * 65), "at most 64"),
+    "proof bytes": (lambda d: d["entries"][0].update(proof="c1"), "proof"),
+}
+
+
+@pytest.mark.parametrize("name", TAMPERINGS, ids=list(TAMPERINGS))
+def test_a_changed_state_proof_is_refused(chain: LedgerChain, name: str) -> None:
+    document = copy.deepcopy(proof_document(chain, "bank", "balance", address=ALICE.address.hex()))
+    change, reason = TAMPERINGS[name]
+    change(document)
+    with pytest.raises(ProofError, match=reason):
+        verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
+
+
+def test_a_node_proving_an_older_state_with_a_newer_header_is_refused() -> None:
+    """The answer of one version with the proofs of another: the roots differ."""
+    chain, _ = transfers_chain()
+    old = proof_document(chain, "bank", "balance", address=ALICE.address.hex())
+    chain.commit_block([])
+    chain.commit_block([])  # block rewards moved the proposer's balance; ALICE unchanged
+    new = proof_document(chain, "bank", "balance", address=VALIDATOR_ADDRESS_HEX(chain))
+    mixed = {**new, "entries": old["entries"], "answer": old["answer"], "request": old["request"]}
+    with pytest.raises(ProofError, match="leads to root"):
+        verify_state_proof_file(msgspec.json.encode(mixed), root_of(chain))
+
+
+def VALIDATOR_ADDRESS_HEX(chain: LedgerChain) -> str:  # noqa: N802
+    return chain.keys[0].address.hex()
+
+
+def test_nothing_to_prove_before_the_first_block() -> None:
+    chain = LedgerChain()
+    with pytest.raises(ProofUnavailable, match="no block is committed"):
+        proof_document(chain, "bank", "supply")
