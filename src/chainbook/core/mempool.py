@@ -177,6 +177,8 @@ class Mempool:
         entry becomes the last of its sender's queue; an item whose entry is no longer that
         (committed, dropped, evicted, or followed by a newer one) is skipped when popped."""
         self._arrivals = itertools.count()
+        self._outdated: set[Address] = set()
+        """Senders whose view an eviction left outdated (re-checked at the next commit)."""
         self._min_fee_per_byte: Amount = get_min_fee_per_byte(state.registry, state.kv)
         """The minimum of the next block, read from the committed state (as execution does)."""
         self._bytes = 0
@@ -399,6 +401,7 @@ class Mempool:
             del self._senders[owner]
             return
         queue.view_outdated = True
+        self._outdated.add(owner)
 
     def _push_tail(self, entry: _Entry) -> None:
         heapq.heappush(self._tails, (entry.rate, -next(self._arrivals), entry))
@@ -493,7 +496,7 @@ class Mempool:
             candidates = {e.tx.sender for h in committed if (e := self._by_hash.get(h))}
             for key in changed_keys:
                 candidates.update(self._readers.get(key, ()))
-            candidates.update(a for a, q in self._senders.items() if q.view_outdated)
+            candidates.update(self._outdated)
         for sender in sorted(candidates):  # sorted: the same order on every run
             self.process_sender_recheck(sender, committed, force=rebase)
         assert not any(h in self._by_hash for h in committed)
@@ -509,6 +512,7 @@ class Mempool:
             for entry in queue.entries:
                 self.process_forget(entry, committed)
             del self._senders[sender]
+            self._outdated.discard(sender)
             return
         if not (force or queue.view_outdated or queue.view.is_stale(self._state.kv)):
             return
@@ -532,12 +536,14 @@ class Mempool:
             kept.append(entry)
         if not kept:
             del self._senders[sender]
+            self._outdated.discard(sender)
             return
         if kept[-1] is not last_before:
             self._push_tail(kept[-1])
         queue.entries = kept
         queue.view = view
         queue.view_outdated = False
+        self._outdated.discard(sender)
         self._index_reads(sender, view.reads)
 
     def process_forget(self, entry: _Entry, committed: set[Hash]) -> None:
