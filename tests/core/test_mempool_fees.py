@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainbook.apps.bank import Transfer
 from chainbook.apps.fees import FeesGenesis
@@ -42,6 +46,11 @@ def commit(chain: LedgerState, pool: Mempool, txs: list[DecodedTx]) -> None:
     assert all(r.ok for r in result.receipts)
     apply_block_result(chain, result, height)
     pool.update_after_commit([t.hash for t in txs], chain, result.changes.keys())
+
+
+def assert_rates_counted(pool: Mempool) -> None:
+    """The count of pending transactions by fee per byte (reap's fast-path test) is exact."""
+    assert pool._rates == Counter(e.rate for e in pool._by_hash.values())
 
 
 def test_reap_takes_the_best_fee_per_byte_first_and_keeps_each_sender_s_nonces() -> None:
@@ -154,18 +163,77 @@ def test_a_refused_newcomer_evicts_nothing() -> None:
     assert len(pool) == 2 and pool.stats().evicted == 0
 
 
-def test_the_eviction_heap_stays_bounded_under_churn() -> None:
-    chain = state()
-    pool = Mempool(CHAIN_ID, chain)
-    for round_ in range(30):
-        txs = [pay(key, round_) for key in KEYS]
-        for raw in txs:
-            pool.add(raw)
-        commit(chain, pool, pool.reap(100, 1 << 20))
-    assert len(pool) == 0
-    assert len(pool._tails) <= 2 * len(pool) + 1_024
+def test_the_eviction_heap_is_kept_only_near_full_and_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import chainbook.core.mempool as mempool_module
+
+    monkeypatch.setattr(mempool_module, "EVICTION_HEAP_SLACK", 0)
+    newcomers = [PrivateKey.from_label(f"newcomer-{i}") for i in range(19)]
+    balances = {k.address: 10**9 for k in [*KEYS, *newcomers]}
+    chain = make_state(balances, app_state={"fees": FeesGenesis(min_fee_per_byte=1)})
+    pool = Mempool(CHAIN_ID, chain, txs_max=6)
+    cheap = [pay(key, 0) for key in KEYS[:6]]
+    for raw in cheap:
+        pool.add(raw)
+    assert pool._tails is None  # room left until now: no heap
+    for rate, key in enumerate(newcomers, start=2):  # each evicts the cheapest pending one
+        pool.add(pay(key, 0, rate=rate))
+        assert pool._tails is not None and len(pool._tails) <= 2 * len(pool) + 1
+        assert len(pool) == 6
+    assert pool.stats().evicted == 19
+    assert_rates_counted(pool)
+    # The six best-paying newcomers are left, whatever order the heap was built in.
+    assert sorted(t.sender for t in pool.reap(100, 1 << 20)) == sorted(
+        k.address for k in newcomers[-6:]
+    )
+    commit(chain, pool, pool.reap(100, 1 << 20))
+    assert_rates_counted(pool)
+    assert len(pool) == 0 and pool._tails is None  # half empty: the heap is dropped
+    pool.add(pay(KEYS[0], 0, rate=3))  # the evicted came back; full again: a new heap
+    for raw in cheap[1:]:
+        pool.add(raw)
+    pool.add(pay(newcomers[0], 0, rate=2))
+    assert pool.stats().evicted == 20 and pool.get_pending_nonce(KEYS[0].address) == 1
+    assert tx_hash(cheap[5]) not in pool  # the newest of the cheapest went
+    assert all(tx_hash(raw) in pool for raw in cheap[1:5])
+    assert_rates_counted(pool)
 
 
 def test_rates_are_exact_integers() -> None:
     assert compute_rate(250, 250) == compute_rate(1, 1) > compute_rate(249, 250)
     assert compute_rate(0, 100) == 0
+
+
+# Signed once (signing is the slow part): KEYS[i] nonces 0..3, memos of three lengths.
+_SAME_RATE = {
+    (i, nonce, memo): pay(KEYS[i], nonce, memo="m" * memo)
+    for i in range(4)
+    for nonce in range(4)
+    for memo in (0, 40, 120)
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    queues=st.lists(
+        st.lists(st.sampled_from((0, 40, 120)), min_size=0, max_size=4), min_size=1, max_size=4
+    ),
+    txs_max=st.integers(0, 20),
+    bytes_max=st.integers(0, 2_000),
+)
+def test_reap_s_round_robin_fast_path_gives_the_general_order(
+    queues: list[list[int]], txs_max: int, bytes_max: int
+) -> None:
+    """With one fee per byte pending, reap skips its heap: it must still give exactly the
+    heap's order (round-robin in order of arrival, each sender stopping at the first
+    transaction that does not fit)."""
+    pool = Mempool(CHAIN_ID, state(rate=0))
+    for turn in range(4):  # interleaved, so arrival order is not the key order
+        for i, memos in enumerate(queues):
+            if turn < len(memos):
+                pool.add(_SAME_RATE[(i, turn, memos[turn])])
+    assert len(pool._rates) <= 1
+    fast = pool.reap(txs_max, bytes_max)
+    assert fast == pool._reap_by_rate(txs_max, bytes_max)
+    assert len(fast) <= txs_max and sum(len(t.tx_bytes) for t in fast) <= bytes_max

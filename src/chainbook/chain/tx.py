@@ -259,12 +259,21 @@ def _decode_signed(tx_bytes: bytes, hash_: Hash | None) -> tuple[DecodedTx, Sign
         raise TooLarge("transaction", size=len(tx_bytes), limit=limits.tx_bytes_max)
     signed = codec.decode_canonical(tx_bytes, SignedTx)
     body = codec.decode_canonical(signed.body, TxBody)
-    keys = body.keys
-    verify_keys(keys)
-    verify_signature_slots(keys, signed.signatures)
-    key_addresses = tuple([get_sender(key) for key in keys])
-    accounts = key_addresses[:1] if body.accounts is None else body.accounts
-    verify_accounts(accounts)
+    keys, signatures = body.keys, signed.signatures
+    if (
+        len(keys) == len(signatures) == 1  # the common case, checked without the loops
+        and body.accounts is None
+        and len(keys[0]) == PUBLIC_KEY_BYTES
+        and len(signatures[0]) == SIGNATURE_BYTES
+    ):
+        key_addresses: tuple[Address, ...] = (get_sender(keys[0]),)
+        accounts = key_addresses
+    else:
+        verify_keys(keys)
+        verify_signature_slots(keys, signatures)
+        key_addresses = tuple([get_sender(key) for key in keys])
+        accounts = key_addresses[:1] if body.accounts is None else body.accounts
+        verify_accounts(accounts)
     if body.nonce < 0:
         raise DecodeError(f"nonce must be >= 0, got {body.nonce}")
     if body.fee < 0:

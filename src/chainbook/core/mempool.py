@@ -60,6 +60,11 @@ Rules kept:
 - Bounds: txs_max, bytes_max, txs_per_sender_max, tx_bytes_max (chainbook.limits); the heap of
   eviction candidates is compacted when it outgrows twice the pending transactions.
 Pure: no clock, no IO; the node calls it from its event loop.
+
+One file (past 550 lines) because admission, eviction, reap and the re-check after a commit
+all keep the same invariants over the same sender queues (consecutive nonces from the
+committed one, a speculative view per sender whose guards are indexed); split apart, each
+part would reach into the others' state.
 """
 
 from __future__ import annotations
@@ -74,11 +79,7 @@ import msgspec
 from chainbook import limits
 from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
 from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull, TooLarge
-from chainbook.ledger.authorization import (
-    needs_cosigner_checks,
-    verify_cosigners_authorized,
-    verify_sender_authorized,
-)
+from chainbook.ledger.authorization import Authorizer
 from chainbook.ledger.execute import (
     get_min_fee_per_byte,
     make_tx_context,
@@ -172,10 +173,15 @@ class Mempool:
         """In order of arrival of each sender's oldest pending transaction (reap fairness)."""
         self._readers: dict[bytes, set[Address]] = {}
         """Guard key -> senders whose speculative state read it as a guard (TrackedView.reads)."""
-        self._tails: list[tuple[int, int, _Entry]] = []
+        self._tails: list[tuple[int, int, _Entry]] | None = None
         """Eviction candidates: a min-heap of (rate, -arrival, entry), pushed whenever an
         entry becomes the last of its sender's queue; an item whose entry is no longer that
-        (committed, dropped, evicted, or followed by a newer one) is skipped when popped."""
+        (committed, dropped, evicted, or followed by a newer one) is skipped when popped.
+        Kept only while the pool is near full (None otherwise): built from the queues when
+        the pool first needs room, dropped once a commit leaves it half empty."""
+        self._rates: Counter[int] = Counter()
+        """Pending transactions by fee per byte: one rate only (every fee 0, or all at the
+        minimum) lets reap take its round-robin fast path."""
         self._arrivals = itertools.count()
         self._outdated: set[Address] = set()
         """Senders whose view an eviction left outdated (re-checked at the next commit)."""
@@ -290,6 +296,7 @@ class Mempool:
             queue = self._senders[sender] = _SenderQueue(deque(), view)
         queue.entries.append(entry)
         self._push_tail(entry)
+        self._rates[entry.rate] += 1
         self._by_hash[hash_] = entry
         self._bytes += entry.size
         self._admitted += 1
@@ -330,6 +337,14 @@ class Mempool:
         """
         if not self.is_full_for(size):
             return []
+        if self._tails is None:
+            self._tails = [
+                (q.entries[-1].rate, -next(self._arrivals), q.entries[-1])
+                for q in self._senders.values()
+                if q.entries
+            ]
+            heapq.heapify(self._tails)
+        tails = self._tails
         victims: list[_Entry] = []
         taken: Counter[Address] = Counter()
         popped: list[tuple[int, int, _Entry]] = []
@@ -349,7 +364,7 @@ class Mempool:
                     self._push_tail(entries[-1 - taken[owner]])
         finally:
             for item in popped:
-                heapq.heappush(self._tails, item)
+                heapq.heappush(tails, item)
         return victims
 
     def _pop_tail(
@@ -358,8 +373,10 @@ class Mempool:
         """The cheapest item that is the last entry of its sender's queue once `taken` of its
         entries are off the end, other than `exclude`'s; items that can never be that again
         are dropped for good, the others kept in `popped` (pushed back by the caller)."""
-        while self._tails:
-            item = heapq.heappop(self._tails)
+        tails = self._tails
+        assert tails is not None
+        while tails:
+            item = heapq.heappop(tails)
             entry = item[2]
             owner = entry.tx.sender
             queue = self._senders.get(owner)
@@ -394,6 +411,7 @@ class Mempool:
         assert queue.entries[-1] is entry, "only the last transaction of a sender is evicted"
         queue.entries.pop()
         del self._by_hash[entry.tx.hash]
+        self._forget_rate(entry.rate)
         self._bytes -= entry.size
         self._evicted += 1
         if not queue.entries:
@@ -404,6 +422,8 @@ class Mempool:
         self._outdated.add(owner)
 
     def _push_tail(self, entry: _Entry) -> None:
+        if self._tails is None:
+            return  # not near full: nothing to evict, nothing to keep
         heapq.heappush(self._tails, (entry.rate, -next(self._arrivals), entry))
         if len(self._tails) > 2 * len(self._by_hash) + EVICTION_HEAP_SLACK:
             self._tails = [
@@ -429,12 +449,15 @@ class Mempool:
             raise InvalidNonce(expected=expected, got=tx.nonce)
         state = self._state
         registry = state.registry
-        verify_sender_authorized(registry, view, tx)
+        authorizer = Authorizer(registry, view)
+        authorizer.verify_sender(tx)
         ctx = make_tx_context(self.chain_id, state.height + 1, state.time_ms, tx.nonce, tx)
-        writes: dict[bytes, bytes | None] = {}
-        process_fee(registry, view, ctx, tx, self._min_fee_per_byte, writes)
-        if needs_cosigner_checks(tx):
-            verify_cosigners_authorized(registry, view, tx)
+        writes: dict[bytes, bytes | None] | None = None
+        if tx.fee or self._min_fee_per_byte:
+            writes = {}
+            process_fee(registry, view, ctx, tx, self._min_fee_per_byte, writes)
+        if len(tx.accounts) > 1:
+            authorizer.verify_cosigners(tx)
         process_action(registry, view, ctx, entry.action, writes)
         process_nonce_increment(view, tx.sender, tx.nonce)
 
@@ -447,6 +470,11 @@ class Mempool:
         A sender whose next transaction does not fit the remaining bytes stops there (its later
         nonces would be invalid without it); others continue.
         """
+        if len(self._rates) <= 1:
+            return self._reap_round_robin(txs_max, bytes_max)
+        return self._reap_by_rate(txs_max, bytes_max)
+
+    def _reap_by_rate(self, txs_max: int, bytes_max: int) -> list[DecodedTx]:
         reaped: list[DecodedTx] = []
         size = 0
         # (-rate of the sender's next entry, entries it gave this block, arrival, next entry,
@@ -467,6 +495,26 @@ class Mempool:
             following = next(entries, None)
             if following is not None:
                 heapq.heappush(heap, (-following.rate, turns + 1, arrival, following, entries))
+        return reaped
+
+    def _reap_round_robin(self, txs_max: int, bytes_max: int) -> list[DecodedTx]:
+        """reap when every pending transaction pays the same per byte: the heap's order is
+        then round-robin in order of arrival, which this gives without a heap."""
+        reaped: list[DecodedTx] = []
+        size = 0
+        queues: list[Iterator[_Entry]] = [iter(q.entries) for q in self._senders.values()]
+        while queues and len(reaped) < txs_max:
+            still: list[Iterator[_Entry]] = []
+            for queue in queues:
+                if len(reaped) >= txs_max:
+                    break
+                entry = next(queue, None)
+                if entry is None or size + entry.size > bytes_max:
+                    continue
+                reaped.append(entry.tx)
+                size += entry.size
+                still.append(queue)
+            queues = still
         return reaped
 
     # --- after a commit ---------------------------------------------------------------------
@@ -500,6 +548,8 @@ class Mempool:
         for sender in sorted(candidates):  # sorted: the same order on every run
             self.process_sender_recheck(sender, committed, force=rebase)
         assert not any(h in self._by_hash for h in committed)
+        if 2 * len(self._by_hash) < self.txs_max and 2 * self._bytes < self.bytes_max:
+            self._tails = None
 
     def process_sender_recheck(self, sender: Address, committed: set[Hash], force: bool) -> None:
         queue = self._senders.get(sender)
@@ -548,11 +598,18 @@ class Mempool:
 
     def process_forget(self, entry: _Entry, committed: set[Hash]) -> None:
         del self._by_hash[entry.tx.hash]
+        self._forget_rate(entry.rate)
         self._bytes -= entry.size
         if entry.tx.hash in committed:
             self._removed_committed += 1
         else:
             self._dropped_invalid += 1
+
+    def _forget_rate(self, rate: int) -> None:
+        rates = self._rates
+        rates[rate] -= 1
+        if not rates[rate]:
+            del rates[rate]
 
     def _index_reads(self, sender: Address, keys: Iterable[bytes]) -> None:
         for key in keys:

@@ -26,7 +26,12 @@ Rules kept (the counting rule itself is apps/account_policy.py is_policy_met):
 
 from __future__ import annotations
 
-from chainbook.apps.account_policy import AccountPolicy, compute_signed_weight, is_policy_met
+from chainbook.apps.account_policy import (
+    AccountPolicy,
+    PolicyFn,
+    compute_signed_weight,
+    is_policy_met,
+)
 from chainbook.apps.base import KVReader, PrefixedReader
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import DecodedTx
@@ -34,37 +39,44 @@ from chainbook.errors import Unauthorized
 from chainbook.types import Address
 
 
+class Authorizer:
+    """The authorization checks over one state view: built once per block in execution (and
+    once per admission in the mempool), so a transaction costs one policy lookup."""
+
+    __slots__ = ("_policy_fn", "_policy_view")
+
+    def __init__(self, registry: Registry, view: KVReader) -> None:
+        keeper = registry.policy_keeper
+        self._policy_fn: PolicyFn | None = None
+        self._policy_view: KVReader = view
+        if keeper is not None and keeper.account_policy is not None:
+            self._policy_fn = keeper.account_policy
+            self._policy_view = PrefixedReader(view, keeper.prefix)
+
+    def get_policy(self, account: Address) -> AccountPolicy | None:
+        """The policy of `account` (None: the default rule, or no module keeps policies)."""
+        fn = self._policy_fn
+        return None if fn is None else fn(self._policy_view, account)
+
+    def verify_account(self, tx: DecodedTx, account: Address, role: str) -> None:
+        policy = self.get_policy(account)
+        if is_policy_met(policy, account, tx.key_addresses):
+            return
+        raise Unauthorized(describe_unauthorized(policy, account, tx.key_addresses, role))
+
+    def verify_sender(self, tx: DecodedTx) -> None:
+        self.verify_account(tx, tx.sender, "sender")
+
+    def verify_cosigners(self, tx: DecodedTx) -> None:
+        for account in tx.accounts[1:]:
+            self.verify_account(tx, account, "co-signer")
+
+
 def get_account_policy(
     registry: Registry, view: KVReader, account: Address
 ) -> AccountPolicy | None:
-    """The policy of `account` (None: the default rule, or no module keeps policies)."""
-    keeper = registry.policy_keeper
-    if keeper is None or keeper.account_policy is None:
-        return None
-    return keeper.account_policy(PrefixedReader(view, keeper.prefix), account)
-
-
-def verify_account_authorized(
-    registry: Registry, view: KVReader, tx: DecodedTx, account: Address, role: str
-) -> None:
-    policy = get_account_policy(registry, view, account)
-    if is_policy_met(policy, account, tx.key_addresses):
-        return
-    raise Unauthorized(describe_unauthorized(policy, account, tx.key_addresses, role))
-
-
-def verify_sender_authorized(registry: Registry, view: KVReader, tx: DecodedTx) -> None:
-    verify_account_authorized(registry, view, tx, tx.sender, "sender")
-
-
-def needs_cosigner_checks(tx: DecodedTx) -> bool:
-    """Whether verify_cosigners_authorized has anything to check (a co-signer)."""
-    return len(tx.accounts) > 1
-
-
-def verify_cosigners_authorized(registry: Registry, view: KVReader, tx: DecodedTx) -> None:
-    for account in tx.accounts[1:]:
-        verify_account_authorized(registry, view, tx, account, "co-signer")
+    """The policy of `account` on `view` (None: the default rule)."""
+    return Authorizer(registry, view).get_policy(account)
 
 
 def describe_unauthorized(
@@ -84,11 +96,4 @@ def describe_unauthorized(
     )
 
 
-__all__ = [
-    "describe_unauthorized",
-    "get_account_policy",
-    "needs_cosigner_checks",
-    "verify_account_authorized",
-    "verify_cosigners_authorized",
-    "verify_sender_authorized",
-]
+__all__ = ["Authorizer", "describe_unauthorized", "get_account_policy"]

@@ -14,7 +14,7 @@ Execution of block h over the committed state at h - 1:
        rule, so an honest proposer never builds such a block.
     b. decode_action through the registry; an undecodable or unknown action also makes the
        block invalid (the proposer ran the same check at admission).
-    c. verify_sender_authorized (ledger/authorization.py): the keys must speak for the sender,
+    c. Authorizer.verify_sender (ledger/authorization.py): the keys must speak for the sender,
        else the block is invalid (the sender's policy changes only through its own earlier
        transactions, which admission applied first).
     d. process_fee: the sender pays its fee (apps/fee_rule.py), kept whatever the action's
@@ -24,7 +24,7 @@ Execution of block h over the committed state at h - 1:
        the transaction's sender or the calling module's own account), so what admission saw
        the sender could pay, it can pay here.
     e. process_nonce_increment: the nonce advances whatever the action's outcome.
-    f. verify_cosigners_authorized (every co-signer spoken for), then process_action: the
+    f. Authorizer.verify_cosigners (every co-signer spoken for), then process_action: the
        module runs on a per-transaction overlay. Success merges its writes and yields an ok
        receipt with its events; an InvalidTransaction (a co-signer no longer spoken for
        included) discards its writes and yields a failed receipt (ok=False, code=exc.code,
@@ -67,11 +67,7 @@ from chainbook.errors import (
     InvalidInput,
     InvalidTransaction,
 )
-from chainbook.ledger.authorization import (
-    needs_cosigner_checks,
-    verify_cosigners_authorized,
-    verify_sender_authorized,
-)
+from chainbook.ledger.authorization import Authorizer
 from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root
 from chainbook.ledger.state import (
     LedgerState,
@@ -121,9 +117,10 @@ def execute_block(
     registry = state.registry
     min_fee_per_byte = get_min_fee_per_byte(registry, state.kv)
     block_view = StateView(state.kv)
+    authorizer = Authorizer(registry, block_view)
     events = process_begin_block(registry, block_view, ctx)
     receipts = [
-        process_tx(registry, block_view, chain_id, ctx, index, tx, min_fee_per_byte)
+        process_tx(registry, block_view, chain_id, ctx, index, tx, min_fee_per_byte, authorizer)
         for index, tx in enumerate(txs)
     ]
     changes = block_view.writes
@@ -153,20 +150,23 @@ def process_tx(
     index: int,
     tx: DecodedTx,
     min_fee_per_byte: Amount,
+    authorizer: Authorizer,
 ) -> Receipt:
+    """`authorizer`: built on `view` (execute_block builds one per block)."""
     verify_tx_chain_id(chain_id, index, tx)
     nonce = verify_tx_nonce(view, index, tx)
     action = decode_block_action(registry, index, tx)
     tx_ctx = make_tx_context(chain_id, ctx.height, ctx.time_ms, nonce, tx)
     try:
-        verify_sender_authorized(registry, view, tx)
-        process_fee(registry, view, tx_ctx, tx, min_fee_per_byte)
+        authorizer.verify_sender(tx)
+        if tx.fee or min_fee_per_byte:
+            process_fee(registry, view, tx_ctx, tx, min_fee_per_byte)
     except InvalidTransaction as exc:
         raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
     process_nonce_increment(view, tx.sender, nonce)
     try:
-        if needs_cosigner_checks(tx):
-            verify_cosigners_authorized(registry, view, tx)
+        if len(tx.accounts) > 1:
+            authorizer.verify_cosigners(tx)
         events = process_action(registry, view, tx_ctx, action)
     except InvalidTransaction as exc:
         return Receipt(tx.hash, ctx.height, index, False, exc.code, str(exc), [])
