@@ -96,10 +96,10 @@ function decodeStructure(field, bytes, check) {
 }
 
 function checkHeader(v) {
-  if (!Array.isArray(v) || v.length !== 12) return "a header is an array of 12 fields";
-  const [chainId, height, timeMs, prev, lastCommit, txsRoot, txCount, receiptsRoot, appHash, vals, nextVals, proposer] = v;
+  if (!Array.isArray(v) || v.length !== 13) return "a header is an array of 13 fields";
+  const [chainId, height, timeMs, prev, lastCommit, txsRoot, txCount, receiptsRoot, appHash, vals, nextVals, proposer, evidence] = v;
   if (!isStr(chainId) || !isUint(height) || !isUint(timeMs) || !isUint(txCount)) return "wrong field types";
-  for (const h of [prev, lastCommit, txsRoot, receiptsRoot, appHash, vals, nextVals]) if (!isBytes(h, 32)) return "hashes are 32 bytes";
+  for (const h of [prev, lastCommit, txsRoot, receiptsRoot, appHash, vals, nextVals, evidence]) if (!isBytes(h, 32)) return "hashes are 32 bytes";
   if (!isBytes(proposer, 20)) return "proposer is 20 bytes";
   return null;
 }

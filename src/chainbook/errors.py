@@ -26,6 +26,8 @@
     │   └── ConsensusRecordMissing      no consensus record beside a non-empty book: the
     │                                   validator must not sign until an operator acts
     └── ConfigError                     a config, genesis or key file is wrong
+        └── GenesisMismatch             the home's genesis is not the one its book was built
+                                        on: the node refuses to start and changes nothing
 
 A violated invariant of the core is not in this tree: it is an AssertionError and stops the node,
 because continuing could sign or commit something wrong.
@@ -169,6 +171,23 @@ class ConfigError(ChainbookError):
     """A config, genesis or key file is missing or wrong."""
 
 
+class GenesisMismatch(ConfigError):
+    """The genesis given to a node is not the one its book was built on (a chain's genesis is
+    immutable: another genesis is another chain). Nothing was changed; the message names both
+    hashes and what to do."""
+
+    def __init__(self, *, book: str, book_hash: bytes, genesis_hash: bytes) -> None:
+        super().__init__(
+            f"the book {book} was built on genesis {book_hash.hex()}, the genesis given has "
+            f"hash {genesis_hash.hex()}: a chain's genesis never changes, so the node will not "
+            "start on it and changed nothing. What to do: put back the genesis.json the book "
+            "was built on (`chainbook genesis hash FILE` prints a file's hash), or, to join the "
+            "other chain, start a new home for it"
+        )
+        self.book_hash = book_hash
+        self.genesis_hash = genesis_hash
+
+
 __all__ = [
     "BookInUse",
     "ChainbookError",
@@ -179,6 +198,7 @@ __all__ = [
     "DamagedConsensusRecord",
     "DecodeError",
     "FeeNotAccepted",
+    "GenesisMismatch",
     "InvalidBlock",
     "InvalidInput",
     "InvalidNonce",

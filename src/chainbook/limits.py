@@ -95,6 +95,16 @@ next_height_proposal_bytes_max = 2 * frame_bytes_max
 """Encoded blocks of the proposals kept for the next height (16 MiB): beyond it, the highest
 rounds are dropped first, so junk for late rounds cannot crowd out the round-0 proposal."""
 
+# Evidence of equivocation (chain/evidence.py, core/evidence.py, ledger/evidence.py).
+evidence_per_block_max = 32
+"""Pieces of evidence one block may carry (a block with more is invalid)."""
+evidence_per_message_max = 16
+"""Pieces in one gossip frame; a peer sending more is dropped (PeerMisbehaved)."""
+evidence_pool_max = 256
+"""Verified evidence a node holds before it is committed; beyond it, new pieces are dropped,
+counted. Each piece is checked before it is kept, so a peer can only fill it with real
+equivocations (which are committed and leave the pool)."""
+
 # API.
 api_request_bytes_max = 1 * 1024 * 1024
 api_wait_commit_s_max = 30.0

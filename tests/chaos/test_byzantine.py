@@ -1,13 +1,13 @@
 """Byzantine validators as real processes: one of four validators misbehaves, three are honest.
 
 One testnet; its validator node3 is restarted in each role of tests/chaos/byzantine.py in turn
-(junk last: the ban it earns outlasts the test). While clients send transfers, for each role:
+(double_sign after invalid_proposal: it costs node3 its power; junk last: the ban it earns
+outlasts the test). While clients send transfers, for each role:
 
-    double_sign       honest nodes log `equivocation_evidence` naming node3. (When evidence is
-                      committed and punished (the governance module), assert here that a block
-                      carries it and node3's power drops: `evidence_committed` below is the hook.)
     invalid_proposal  no block node3 proposes is ever committed, and the heights it should have
                       proposed are decided in a later round: the round moved on
+    double_sign       honest nodes log `equivocation_evidence` naming node3, a block commits
+                      the evidence and governance takes node3's power (`evidence_committed`)
     junk              every honest node bans node3 (`peer_banned`) and stops talking to it
 
 and after all three: the honest books agree at every height, hold every acknowledged transfer
@@ -55,9 +55,20 @@ def run_role(cluster: ChaosCluster, role: str) -> tuple[int, int]:
     return before, min(h or 0 for h in after.values())
 
 
-def evidence_committed(net: layout.Testnet, validator: str) -> bool:
-    """The hook for committed evidence: False until blocks carry it (governance branch)."""
-    return False
+def evidence_committed(net: layout.Testnet, validator: str, timeout_s: float = 30.0) -> bool:
+    """A block committed evidence against `validator` (40 hex) and governance took its power:
+    waits up to `timeout_s` (the evidence is gossiped, proposed, then the power goes to zero
+    two heights after the block that carries it)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with net.client("node0") as client:
+            records = client.apps.governance.evidence(validator=validator).records
+            members = {v.address.hex() for v in client.apps.governance.validators().validators}
+        if records and validator not in members:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
 
 
 def test_a_byzantine_validator_is_detected_refused_or_banned_and_changes_nothing(
@@ -71,10 +82,6 @@ def test_a_byzantine_validator_is_detected_refused_or_banned_and_changes_nothing
         checker.wait_for_progress(cluster.net, cluster.names, 2, 60)
         workload.start()
 
-        run_role(cluster, "double_sign")
-        evidence = [e for n in HONEST for e in log_events(cluster, n, "equivocation_evidence")]
-        assert evidence and {e["validator"] for e in evidence} == {byzantine_address}
-
         before, after = run_role(cluster, "invalid_proposal")
         assert log_events(cluster, BYZANTINE, "byzantine_invalid_proposal"), "it never proposed"
         with cluster.net.client("node0") as client:
@@ -83,6 +90,11 @@ def test_a_byzantine_validator_is_detected_refused_or_banned_and_changes_nothing
         assert any(b.commit is not None and b.commit.round > 0 for b in blocks), (
             "no height went past round 0 while node3 proposed invalid blocks"
         )
+
+        run_role(cluster, "double_sign")
+        evidence = [e for n in HONEST for e in log_events(cluster, n, "equivocation_evidence")]
+        assert evidence and {e["validator"] for e in evidence} == {byzantine_address}
+        assert evidence_committed(cluster.net, byzantine_address), "node3 kept its power"
 
         run_role(cluster, "junk")
         node3_id = cluster.net.node(BYZANTINE).public_key
@@ -97,7 +109,6 @@ def test_a_byzantine_validator_is_detected_refused_or_banned_and_changes_nothing
         verdict = checker.check_network(cluster.net, HONEST, history, 60)
         assert verdict.ok, verdict.problems
         assert verdict.facts["acked"] > 20, verdict.facts  # type: ignore[operator]
-        assert not evidence_committed(cluster.net, byzantine_address)  # the hook, see above
     finally:
         workload.stop()
         cluster.close()

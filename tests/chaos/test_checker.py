@@ -41,6 +41,7 @@ def header(height: int) -> HeaderView:
         validators_hash="",
         next_validators_hash="",
         proposer=PROPOSER,
+        evidence_hash="",
     )
 
 

@@ -42,6 +42,7 @@ def header(
         validators_hash=current.hash,
         next_validators_hash=following.hash,
         proposer=current.validators[0].address,
+        evidence_hash=merkle.EMPTY_ROOT,
     )
 
 

@@ -59,12 +59,46 @@ PROVEN_QUERIES = [
     "accounts.policy",
     "fees.params",
     "fees.minimum_fee",
+    "governance.institution",
+    "governance.institutions",
+    "governance.proposals",
+    "governance.proposal",
+    "governance.history",
+    "governance.schedule",
+    "governance.validators",
+    "governance.validator_sets",
+    "governance.params",
+    "governance.param",
+    "governance.evidence",
 ]
-QUERY_PARAMS = {
-    "balance": {"address": ALICE.address.hex()},
-    "policy": {"address": ALICE.address.hex()},
-    "minimum_fee": {"tx_bytes": "250"},
+QUERY_PARAMS: dict[str, dict[str, str]] = {
+    "bank.balance": {"address": ALICE.address.hex()},
+    "accounts.policy": {"address": ALICE.address.hex()},
+    "fees.minimum_fee": {"tx_bytes": "250"},
+    "governance.institution": {"id": "nobody"},
+    "governance.proposal": {"id": "1"},
+    "governance.param": {"name": "consensus.block_txs_max"},
 }
+
+
+@pytest.fixture(scope="module")
+def governed_chain() -> LedgerChain:
+    """A chain whose validator passed a proposal (an executed change in the history)."""
+    from chainbook.apps.governance import CastVote, Propose, SetParameter
+    from tests.client.ledger_chain import signed_tx
+    from tests.support import VALIDATOR
+
+    chain = LedgerChain()
+    change = SetParameter("consensus.block_txs_max", 100)
+    chain.commit_block(
+        [
+            signed_tx(VALIDATOR, 0, Propose("fewer", change)),
+            signed_tx(VALIDATOR, 1, CastVote(1, "yes")),
+        ]
+    )
+    for _ in range(3):
+        chain.commit_block([])
+    return chain
 
 
 def test_the_list_above_is_every_query_of_the_registry() -> None:
@@ -75,11 +109,13 @@ def test_the_list_above_is_every_query_of_the_registry() -> None:
 
 
 @pytest.mark.parametrize("module_query", PROVEN_QUERIES)
-def test_every_module_query_can_be_proven(chain: LedgerChain, module_query: str) -> None:
+def test_every_module_query_can_be_proven(
+    chain: LedgerChain, governed_chain: LedgerChain, module_query: str
+) -> None:
     module, query = module_query.split(".")
-    params = QUERY_PARAMS.get(query, {})
-    document = proof_document(chain, module, query, **params)
-    verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
+    on = governed_chain if module == "governance" else chain
+    document = proof_document(on, module, query, **QUERY_PARAMS.get(module_query, {}))
+    verify_state_proof_file(msgspec.json.encode(document), root_of(on))
 
 
 def _proof(document: dict[str, Any], number: int = 0) -> StateProof:

@@ -248,6 +248,7 @@ class Interaction:
             validators_hash=self.validators.hash,
             next_validators_hash=self.validators.hash,
             proposer=proposer,
+            evidence_hash=merkle.EMPTY_ROOT,
         )
         block = Block(header=header, txs=[], last_commit=None)
         self.blocks[(height, label)] = block

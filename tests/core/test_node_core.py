@@ -12,7 +12,7 @@ from chainbook import limits
 from chainbook.apps.bank import Transfer
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Proposal, VoteType, sign_proposal
-from chainbook.chain.genesis import Genesis
+from chainbook.chain.genesis import ConsensusParams, Genesis
 from chainbook.chain.tx import verify_tx
 from chainbook.consensus.events import TimeoutKind
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
@@ -74,7 +74,9 @@ def broadcast_messages(outputs: list[Output]) -> list[object]:
 
 def test_a_decided_block_is_applied_only_once_the_driver_confirms_it_is_saved() -> None:
     key = validator_keys(1)[0]
-    core, outputs = boot(make_genesis(validators=[key]), key)
+    # No empty-block wait (core/empty_blocks.py): the next height follows the save at once.
+    no_wait = ConsensusParams(empty_block_interval_ms=0)
+    core, outputs = boot(make_genesis(validators=[key], consensus=no_wait), key)
     # Alone, the validator proposes, votes and decides height 1 inside start().
     saves = of_type(outputs, SaveBlock)
     assert [s.record.height for s in saves] == [1]  # type: ignore[attr-defined]

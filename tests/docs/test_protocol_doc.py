@@ -100,13 +100,14 @@ def the_tx() -> bytes:
 
 
 def genesis_hash() -> bytes:
-    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000]
+    consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000, 30000]
     bank = [["CBK", 6], [0, 0, 0], []]
     accounts = [[]]  # no policies
     fees = [0]  # min_fee_per_byte
+    governance: list[object] = [[], []]  # no allowed proposers, no institutions
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["accounts", accounts], ["bank", bank], ["fees", fees]],
+        [["accounts", accounts], ["bank", bank], ["fees", fees], ["governance", governance]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 
@@ -211,7 +212,7 @@ def header_bytes() -> bytes:
     return pack([
         "chainbook-local", 1, 1_700_000_001_000, genesis_hash(), sha(b""),
         sha(b"\x00", the_tx()), 1, sha(b"\x00", receipt_leaf()), state_root(),
-        validators_hash(), validators_hash(), SENDER_ADDRESS,
+        validators_hash(), validators_hash(), SENDER_ADDRESS, sha(b""),
     ])  # fmt: skip
 
 

@@ -236,6 +236,7 @@ def make_block(
         validators_hash=b"\0" * 32,
         next_validators_hash=b"\0" * 32,
         proposer=VALIDATOR.address,
+        evidence_hash=b"\0" * 32,
     )
     return Block(header=header, txs=txs, last_commit=None)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,44 @@ def test_overrides_are_typed() -> None:
             "CHAINBOOK_API_PORT": "8080",
             "CHAINBOOK_PEERS": "10.0.0.2:26600, 10.0.0.3:26600",
             "CHAINBOOK_LOG_LEVEL": "debug",
-            "CHAINBOOK_VERIFY_THREADS": "2",
+            "CHAINBOOK_SIGNATURE_WORKERS": "2",
             "CHAINBOOK_LOG_FILE": "logs/node.log",
+            "CHAINBOOK_BOOK_VERIFY_CPU_SHARE": "0.5",
         },
     )
-    assert config.api_port == 8080 and config.verify_threads == 2
+    assert config.api_port == 8080 and config.signature_workers == 2
+    assert config.book_verify_cpu_share == 0.5
     assert config.peers == ["10.0.0.2:26600", "10.0.0.3:26600"]
     assert (config.log_level, config.log_file) == ("debug", "logs/node.log")
     assert config.moniker == "n0"  # untouched keys keep the file's value
+
+
+def test_the_renamed_verify_threads_is_refused_with_its_new_name() -> None:
+    with pytest.raises(ConfigError, match="`verify_threads` was renamed `signature_workers`"):
+        decode_config(GOOD + b"verify_threads = 2\n", "home/config.toml")
+    with pytest.raises(ConfigError, match="CHAINBOOK_VERIFY_THREADS.*CHAINBOOK_SIGNATURE_WORKERS"):
+        decode_config(GOOD, environ={"CHAINBOOK_VERIFY_THREADS": "2"})
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (b"metrics_port = 26700\n", "api_port and metrics_port are both 26700"),
+        (b"metrics_port = 26600\n", "p2p_port and metrics_port are both 26600"),
+        (b"prune_keep_blocks = 999\n", "prune_keep_blocks 999: 0 (keep every block) or at least"),
+        (b"book_verify_cpu_share = 1.5\n", "book_verify_cpu_share"),
+        (b"book_verify_interval_s = 59\n", "book_verify_interval_s"),
+    ],
+)
+def test_ports_pruning_and_verification_keys_are_checked(extra: bytes, words: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        decode_config(GOOD + extra)
+
+
+def test_limits_at_their_edges_are_accepted() -> None:
+    text = GOOD + b"prune_keep_blocks = 1000\nbook_verify_cpu_share = 1.0\n"
+    config = decode_config(text + b"book_verify_interval_s = 60\nmetrics_port = 9100\n")
+    assert (config.prune_keep_blocks, config.metrics_port) == (1000, 9100)
 
 
 def test_an_empty_peers_variable_means_no_peers() -> None:

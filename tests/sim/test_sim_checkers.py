@@ -176,9 +176,17 @@ def _copy_store(store: MemoryBlockStore) -> MemoryBlockStore:
     return copy
 
 
+def _report_sets(checkers: Checkers, finished: Simulation, heights: range) -> None:
+    core = finished.nodes[0].core
+    assert core is not None
+    for height in heights:
+        checkers.on_validator_set("n0", height, core.app.get_validators(height))
+
+
 def _checkers_with_chain(finished: Simulation) -> Checkers:
     checkers = _fresh_checkers(finished)
     store = finished.nodes[0].store
+    _report_sets(checkers, finished, range(1, store.latest_height() + 2))
     for height in range(1, store.latest_height() + 1):
         checkers.on_commit("n0", *_stored(finished, height))
     return checkers

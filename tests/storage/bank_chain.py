@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from storage_chain import GENESIS, VALIDATORS, SavedBlock, sign_commit
 
-from chainbook import codec
+from chainbook import codec, merkle
 from chainbook.apps.bank import BankGenesis, GenesisAccount
 from chainbook.apps.bank.actions import Transfer
 from chainbook.apps.base import BlockContext
@@ -91,6 +91,7 @@ def build_bank_chain(
             validators_hash=VALIDATORS.hash,
             next_validators_hash=VALIDATORS.hash,
             proposer=proposer,
+            evidence_hash=merkle.EMPTY_ROOT,
         )
         block = Block(header=header, txs=txs, last_commit=last_commit)
         apply_block_result(state, result, height)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from chainbook import codec
+from chainbook import codec, merkle
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.tx import sign_tx, tx_hash
@@ -110,6 +110,7 @@ def build_chain(
             validators_hash=VALIDATORS.hash,
             next_validators_hash=VALIDATORS.hash,
             proposer=VALIDATORS.get_proposer(height, 0).address,
+            evidence_hash=merkle.EMPTY_ROOT,
         )
         block = Block(header=header, txs=txs, last_commit=last_commit)
         receipts = [

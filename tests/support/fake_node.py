@@ -104,6 +104,7 @@ def make_block(
         validators_hash=VALIDATORS.hash,
         next_validators_hash=VALIDATORS.hash,
         proposer=VALIDATORS.validators[height % 4].address,
+        evidence_hash=merkle.EMPTY_ROOT,
     )
     return Block(header=header, txs=txs, last_commit=last_commit)
 

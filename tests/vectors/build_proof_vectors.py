@@ -196,6 +196,7 @@ def make_header(
         validators_hash=current.hash,
         next_validators_hash=following.hash,
         proposer=current.validators[0].address,
+        evidence_hash=merkle.EMPTY_ROOT,
     )
 
 

@@ -101,6 +101,9 @@ class NodeStatus(msgspec.Struct, frozen=True):
     signing_refused: str | None = None
     """Why this validator does not sign (its consensus record was lost: an operator must run
     `chainbook node reset-signing`), or None."""
+    genesis_hash: str = ""
+    """The hash of the genesis this node runs (64 hex; chain/genesis.py): a client or operator
+    compares it with `chainbook genesis hash` of their own file."""
 
 
 class NodeService(Protocol):

@@ -111,6 +111,7 @@ class HeaderView(View, frozen=True, forbid_unknown_fields=True):
     validators_hash: str
     next_validators_hash: str
     proposer: str
+    evidence_hash: str
 
 
 class BlockView(View, frozen=True, forbid_unknown_fields=True):
@@ -202,6 +203,7 @@ def view_header(header: Header) -> HeaderView:
         validators_hash=header.validators_hash.hex(),
         next_validators_hash=header.next_validators_hash.hex(),
         proposer=header.proposer.hex(),
+        evidence_hash=header.evidence_hash.hex(),
     )
 
 
@@ -273,6 +275,7 @@ def header_from_view(view: HeaderView) -> Header:
         validators_hash=bytes.fromhex(view.validators_hash),
         next_validators_hash=bytes.fromhex(view.next_validators_hash),
         proposer=bytes.fromhex(view.proposer),
+        evidence_hash=bytes.fromhex(view.evidence_hash),
     )
 
 

@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import msgspec
 
+from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.errors import DecodeError, InvalidTransaction
 from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
 if TYPE_CHECKING:
     from chainbook.apps.account_policy import PolicyFn
+    from chainbook.apps.chain_governance import ChainGovernance, ParamSpec
     from chainbook.apps.fee_rule import FeeRule
     from chainbook.crypto import PrivateKey
 
@@ -140,12 +142,16 @@ class BlockContext(msgspec.Struct, frozen=True, gc=False):
     height: Height
     time_ms: TimeMs
     proposer: Address
+    evidence: tuple[DuplicateVoteEvidence, ...] = ()
+    """The block's evidence of equivocation, already verified by the ledger (ledger/evidence.py);
+    the governing module applies its policy to it in begin_block."""
 
 
 class TxContext(msgspec.Struct, frozen=True, gc=False):
     """What a module may know about the transaction it processes.
 
-    gc=False (here and on BlockContext): only bytes, str and int inside, so never in a cycle.
+    gc=False (here and on BlockContext): only bytes, str, int and frozen structs of them
+    inside, so never in a cycle.
     """
 
     chain_id: str
@@ -277,11 +283,12 @@ class SigningWorkload(Protocol):
     policies) also offers; the simulator asks it for every transaction it signs."""
 
     def signing_keys(
-        self, own_key: PrivateKey, action: msgspec.Struct
+        self, own_key: PrivateKey, nonce: Nonce, action: msgspec.Struct
     ) -> Sequence[PrivateKey] | None:
-        """The keys that sign the next transaction of the account of `own_key` (which carries
-        `action`), in order; None: its own key alone. Called once per transaction, in the
-        account's nonce order."""
+        """The keys that sign the transaction of nonce `nonce` of the account of `own_key`
+        (which carries `action`), in order; None: its own key alone. Called once per signed
+        transaction in the account's nonce order, except that after a refusal the client signs
+        again from an earlier nonce: whatever was signed from that nonce on is then void."""
         ...
 
 
@@ -341,6 +348,15 @@ class Module:
     charges_fees: FeeRule | None = None
     """Set by at most one module (apps/fees): the minimum fee and how the sender pays it
     (apps/fee_rule.py)."""
+    params: tuple[ParamSpec, ...] = ()
+    """Its parameters governance may change at run time (apps/chain_governance.py), each
+    named `<name>.<param>`; other modules read a value with the governing module's query."""
+    genesis_params: Callable[[Any], Mapping[str, int]] | None = None
+    """genesis_params(its genesis section) -> the genesis values of some of its `params`
+    (the others start at their declared default): a parameter a chain sets in its genesis
+    file (fees.min_fee_per_byte) and governance changes later."""
+    governs: ChainGovernance | None = None
+    """Set only by the module that governs the chain (validator sets, parameters, evidence)."""
     prefix: bytes = field(init=False, repr=False, compare=False)
     """The module's key prefix in the ledger state: `<name>/` (computed once, read per tx)."""
 

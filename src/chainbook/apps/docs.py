@@ -35,7 +35,7 @@ def render_actions(registry: Registry) -> str:
             info = mi.type_info(action_type)
             assert isinstance(info, mi.StructType)
             fields = ", ".join(f"`{f.encode_name}: {_type_text(f.type)}`" for f in info.fields)
-            fields = fields or "(none)"
+            fields = fields.replace("|", "\\|") or "(none)"  # a pipe would end the table cell (GFM)
             doc = (action_type.__doc__ or "").strip().splitlines()
             summary = doc[0] if doc else ""
             lines.append(f"| `{get_action_tag(action_type)}` | {fields} | {summary} |")
@@ -71,8 +71,11 @@ def _type_text(info: mi.Type) -> str:
             return " | ".join(_type_text(t) for t in types)
         case mi.NoneType():
             return "nil"
-        case mi.StructType(fields=fields):
-            return "[" + ", ".join(f"{f.encode_name}: {_type_text(f.type)}" for f in fields) + "]"
+        case mi.StructType(fields=fields, tag=tag):
+            # A tagged struct inside an action (a member of a union) starts with its tag.
+            items = [f'"{tag}"'] if isinstance(tag, str) else []
+            items += [f"{f.encode_name}: {_type_text(f.type)}" for f in fields]
+            return "[" + ", ".join(items) + "]"
     return type(info).__name__
 
 

@@ -1,8 +1,11 @@
 """What the ledger asks of the one module that charges fees (apps/fees).
 
 Rules kept:
-- The ledger reads the minimum fee per byte once per block (`min_fee_per_byte`, on the
-  committed state the block runs on) and, for every transaction that names a fee or on a chain
+- The ledger reads the minimum fee per byte once per block, on the committed state the block
+  runs on: the value at the block's height of the governed parameter `param` when the
+  registry has a governing module (apps/chain_governance.py; its genesis value is the fee
+  module's genesis section, Module.genesis_params), else `min_fee_per_byte` (the module's
+  own genesis value, for ever). Then, for every transaction that names a fee or on a chain
   whose minimum is above 0, calls `charge` before the action runs, on the module's own keys.
   `charge` refuses a fee below minimum x the transaction's size in bytes, or one the sender
   cannot pay, with the module's ModuleError; otherwise it moves the fee out of the sender's
@@ -31,6 +34,9 @@ ChargeFn = Callable[[TxView, TxContext, Amount, int, Amount], None]
 class FeeRule:
     min_fee_per_byte: MinFeeFn
     charge: ChargeFn
+    param: str | None = None
+    """The governed parameter that holds the minimum (`<module>.<name>`, declared in the
+    module's `params`), read instead of `min_fee_per_byte` when the chain is governed."""
 
 
 __all__ = ["ChargeFn", "FeeRule", "MinFeeFn"]

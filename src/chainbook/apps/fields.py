@@ -9,7 +9,8 @@ text and back through these functions, so the rules are the same everywhere:
   (no other digits: "²" or Arabic-Indic digits are refused, though Python's int() takes them);
 - booleans are true/false; a nested struct or list is given as JSON;
 - a struct becomes a JSON object of its fields (also an array_like one), an action with its
-  tag under "type";
+  tag under "type"; a field holding one of several tagged structs (a union) names its member
+  the same way, by "type";
 - every refusal is an InvalidInput naming the field, the value and what is accepted.
 """
 
@@ -101,6 +102,20 @@ def _from_json(obj: Any, info: mi.Type, where: str) -> Any:
         case mi.UnionType(types=types):
             if obj is None and any(isinstance(t, mi.NoneType) for t in types):
                 return None
+            tagged = {
+                t.tag: t
+                for t in types
+                if isinstance(t, mi.StructType) and isinstance(t.tag, str)
+            }
+            if tagged:
+                # A tagged union of structs: the object names its member under "type".
+                tag = obj.get("type") if isinstance(obj, dict) else None
+                if tag not in tagged:
+                    raise InvalidField(
+                        f"{where}: expected an object whose \"type\" is one of "
+                        f"{', '.join(sorted(tagged))}, got {_show(obj)}"
+                    )
+                return _from_json(obj, tagged[tag], where)
             for option in types:
                 if not isinstance(option, mi.NoneType):
                     return _from_json(obj, option, where)

@@ -2,10 +2,11 @@
 
 Adding a module is one line: append it to MODULES. The registry checks at import that names,
 prefixes and action tags are unique, that each tag starts with "<module>." and each error code
-with "<module>.", that at most one module keeps account policies (`Module.account_policy`)
-and at most one charges fees (`Module.charges_fees`), that query names are unique within a
-module, then builds one msgspec
-Decoder over the tagged union of every action type. Everything generic (the API's
+with "<module>.", each parameter name with "<module>." (the governing module may also declare
+"consensus." parameters), that at most one module governs the chain (apps/chain_governance.py),
+that at most one module keeps account policies (`Module.account_policy`) and at most one
+charges fees (`Module.charges_fees`), that query names are unique within a module, then builds
+one msgspec Decoder over the tagged union of every action type. Everything generic (the API's
 /apps/<module>/<query> routes, the CLI's `chainbook <module> ...` commands, the client's
 methods, the docs' action tables, the simulator's workload mix) reads a Registry; tests build
 one with an extra module to show that nothing else needs an edit.
@@ -25,12 +26,14 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import accounts, bank, fees
+from chainbook.apps import accounts, bank, fees, governance
 from chainbook.apps.base import Module, get_action_tag
+from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
 
 MODULES: tuple[Module, ...] = (
     bank.MODULE,
+    governance.MODULE,
     accounts.MODULE,
     fees.MODULE,
     # Add a module here (one line).
@@ -50,6 +53,7 @@ class Registry:
         "_by_name",
         "_decoder",
         "fee_charger",
+        "governor",
         "modules",
         "policy_keeper",
         "tags",
@@ -64,8 +68,13 @@ class Registry:
         """The module that keeps account policies (apps/account_policy.py), if any."""
         self.fee_charger: Module | None = None
         """The module that charges fees (apps/fee_rule.py), if any."""
+        self.governor: Module | None = None
+        """The module that governs the chain (validator sets, parameters), if any."""
         for module in self.modules:
             self._add(module)
+        names = [spec.name for spec in self.param_specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a parameter name is declared twice: {sorted(names)}")
         types = tuple(self._by_action_type)
         if not types:
             raise ValueError("a registry needs at least one action")
@@ -112,6 +121,20 @@ class Registry:
                     "at most one may"
                 )
             self.fee_charger = module
+        if module.governs is not None:
+            if self.governor is not None:
+                raise ValueError(
+                    f"modules {self.governor.name!r} and {module.name!r} both govern the chain; "
+                    "at most one may"
+                )
+            self.governor = module
+        prefixes = (module.name + ".",) + (("consensus.",) if module.governs else ())
+        for spec in module.params:
+            if not spec.name.startswith(prefixes) or not spec.is_allowed(spec.default):
+                raise ValueError(
+                    f"parameter {spec.name!r} of module {module.name!r} must start with "
+                    f"{' or '.join(repr(p) for p in prefixes)} and its default lie in its range"
+                )
         names = [query.name for query in module.queries]
         if len(set(names)) != len(names):
             raise ValueError(f"module {module.name!r} declares a query name twice: {names}")
@@ -122,6 +145,11 @@ class Registry:
                 raise ValueError(
                     f"genesis section of {module.name!r} needs a default for every field: {exc}"
                 ) from None
+
+    @property
+    def param_specs(self) -> list[ParamSpec]:
+        """Every parameter the modules declare, in registry order."""
+        return [spec for module in self.modules for spec in module.params]
 
     def __reduce__(self) -> tuple[object, ...]:
         """Picklable (the simulator runs seeds in worker processes): rebuilt from its modules."""

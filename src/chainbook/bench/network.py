@@ -80,7 +80,10 @@ class BenchNetwork:
 
 
 def create_bench_network(root: Path, validators: int, accounts: int) -> BenchNetwork:
-    net = testnet.init_testnet(root, validators=validators, seed="bench")
+    # A block every timeout_commit, as the measurements in docs/BENCHMARKS.md were made.
+    net = testnet.init_testnet(
+        root, validators=validators, seed="bench", empty_block_interval_ms=0
+    )
     fund_bench_accounts(root, accounts)
     names = [e.name for e in net.nodes]
     return BenchNetwork(root=net.path, chain_id=net.chain_id,

@@ -4,9 +4,10 @@ A header commits to everything a verifier needs: the previous block (hash chain)
 certificate of the previous block (last_commit_hash), the transactions (RFC 6962 txs_root), the
 outcome of every transaction (RFC 6962 receipts_root, ledger/receipts.py), the whole ledger state
 after the PREVIOUS block (app_hash, the root of the state tree, ledger/state_tree.py), the
-validator sets and the proposer. The block hash is SHA-256 of the canonical encoding of the
-header, so changing any transaction, outcome or stored state changes the hash and breaks the
-chain.
+validator sets, the proposer and the evidence of equivocation the block carries
+(evidence_hash, chain/evidence.py). The block hash is SHA-256 of the canonical encoding of the
+header, so changing any transaction, outcome, piece of evidence or stored state changes the
+hash and breaks the chain.
 
 app_hash lags one block, as CometBFT's: the state tree is updated in one batch after a block
 is decided (during the commit timeout), not while the block is proposed and voted on, so the
@@ -24,6 +25,7 @@ import msgspec
 
 from chainbook import codec, merkle
 from chainbook.chain.commit import Commit
+from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.chain.tx import tx_hash
 from chainbook.crypto import sha256
 from chainbook.types import Address, Hash, Height, TimeMs
@@ -45,7 +47,10 @@ class Header(
     """The state tree root after block height - 1 (after genesis for height 1)."""
     validators_hash: Hash
     next_validators_hash: Hash
+    """The set of height + 1: what a light client follows from one header to the next."""
     proposer: Address
+    evidence_hash: Hash
+    """RFC 6962 root over the block's evidence (chain/evidence.py compute_evidence_hash)."""
 
     @cached_property
     def hash(self) -> Hash:
@@ -64,6 +69,9 @@ class Block(
     txs: list[bytes]
     last_commit: Commit | None
     """The commit certificate of the previous block (None only at height 1)."""
+    evidence: list[DuplicateVoteEvidence] = []
+    """Equivocations of validators seen at earlier heights (ledger/evidence.py decides which
+    are acceptable). Always encoded, also when empty (the default is for constructors)."""
 
     @property
     def hash(self) -> Hash:

@@ -4,7 +4,7 @@ It is a JSON file so that people can read and review it:
 
     {"chain_id": "...", "genesis_time_ms": 1700000000000,
      "validators": [{"name": "...", "public_key": "<64 hex>", "power": 10}, ...],
-     "consensus": {"timeout_propose_ms": 1000, ...},
+     "consensus": {"timeout_propose_ms": 1000, ..., "empty_block_interval_ms": 30000},
      "app_state": {"bank": {...}, ...}}
 
 `app_state` holds one section per app module, typed by the module (apps/<module>/genesis.py);
@@ -38,6 +38,11 @@ from chainbook.crypto import sha256
 from chainbook.types import Hash, Power
 
 CHAIN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EMPTY_BLOCK_INTERVAL_MS_DEFAULT = 30_000
+"""The production default: an empty block every 30 s keeps an idle 4-validator book growing
+by ~3 MB a day per node (docs/BENCHMARKS.md), and a stalled chain visible within a minute."""
+EMPTY_BLOCK_INTERVAL_MS_MAX = 3_600_000
+"""An hour: longer would hide a stalled chain from monitoring for longer than that."""
 GENESIS_HASH_TAG = b"chainbook/genesis/v1\x00"
 
 
@@ -65,6 +70,10 @@ class ConsensusParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     block_bytes_max: int = limits.block_bytes_max
     time_drift_ms_max: int = 10_000
     """A proposed block time further ahead of the local clock than this is refused."""
+    empty_block_interval_ms: int = EMPTY_BLOCK_INTERVAL_MS_DEFAULT
+    """An idle chain makes an empty block this often; a block carrying transactions comes as
+    soon as one waits (core/empty_blocks.py). 0: a block every timeout_commit, empty or not
+    (the simulator and the benchmarks). Chain-wide: every validator must wait alike."""
 
 
 class Genesis(msgspec.Struct, frozen=True, forbid_unknown_fields=True, dict=True):
@@ -115,6 +124,8 @@ def get_genesis_validators(genesis: Genesis) -> ValidatorSet:
 
 __all__ = [
     "CHAIN_ID_PATTERN",
+    "EMPTY_BLOCK_INTERVAL_MS_DEFAULT",
+    "EMPTY_BLOCK_INTERVAL_MS_MAX",
     "GENESIS_HASH_TAG",
     "ConsensusParams",
     "Genesis",

@@ -7,8 +7,9 @@ are imported only by the command that needs them.
 
 Each command group is a file of this package: init.py (a node's home), keys.py, ca.py (the
 network CA), node.py and node_setup.py (certificates and genesis of a home), testnet.py,
-chain.py (commands that ask a node), tools.py (demo, simulate, verify, bench) and proofs.py
-(receipt and state proof files, the genesis hash).
+chain.py (commands that ask a node), tools.py (demo, simulate, verify, bench), proofs.py
+(receipt and state proof files) and genesis.py (a genesis assembled from public keys,
+checked and hashed).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from __future__ import annotations
 import typer
 
 from chainbook.apps.registry import REGISTRY, Registry
-from chainbook.cli import chain, init, node_setup, tools
+from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
+from chainbook.cli.genesis import genesis_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
-from chainbook.cli.proofs import genesis_app, proof_app, receipt_app
+from chainbook.cli.proofs import proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
 BUILT_IN_GROUPS = frozenset({"keys", "ca", "testnet", "node", "receipt", "proof", "genesis"})
@@ -52,6 +54,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     if clash:
         raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")
     add_module_commands(app, registry)
+    governance.add_commands(app)
     return app
 
 

@@ -1,10 +1,12 @@
-"""Receipts and state proofs as files, and the genesis hash:
+"""Receipts and state proofs as files:
 
     chainbook receipt get HASH -o FILE [--genesis G]    fetch a receipt file (checked if G given)
     chainbook receipt verify FILE --genesis G           check it offline; say what it proves
     chainbook proof get MODULE QUERY [field=value ...] -o FILE [--genesis G]
     chainbook proof verify FILE --genesis G
-    chainbook genesis hash G                            the genesis hash (docs/PROTOCOL.md)
+
+(`chainbook genesis hash G`, the genesis hash of docs/PROTOCOL.md, is in cli/genesis.py with
+the rest of the genesis commands.)
 
 `verify` contacts no node: it reads the file and the genesis file (its chain id and validators
 are the only things trusted) and prints, in words, what the file proves, or which check failed
@@ -25,7 +27,6 @@ from chainbook.cli.output import UserError, console, friendly_errors, key_value_
 
 receipt_app = typer.Typer(help="Receipts as self-contained files, checked offline.")
 proof_app = typer.Typer(help="Proven module queries as files, checked offline.")
-genesis_app = typer.Typer(help="The genesis file.")
 
 GenesisOption = Annotated[
     Path, typer.Option("--genesis", help="The genesis file whose validators are trusted.")
@@ -205,16 +206,4 @@ def _print_state(verified: Any) -> None:
     )
 
 
-# --- genesis -----------------------------------------------------------------------------------
-
-
-@genesis_app.command("hash")
-def genesis_hash(file: Annotated[Path, typer.Argument(help="A genesis file.")]) -> None:
-    """Print the genesis hash (block 1's prev_block_hash; chain/genesis.py)."""
-    from chainbook.ledger.genesis import load_genesis
-
-    with friendly_errors():
-        console.print(load_genesis(file.read_bytes()).hash.hex(), highlight=False)
-
-
-__all__ = ["genesis_app", "proof_app", "receipt_app"]
+__all__ = ["proof_app", "receipt_app"]

@@ -30,6 +30,13 @@ def testnet_init(
     seed: Annotated[
         str | None, typer.Option(help="Derive keys from this seed (reproducible; tests only).")
     ] = None,
+    empty_block_interval_ms: Annotated[
+        int,
+        typer.Option(
+            help="When idle, an empty block this often (0: a block every timeout_commit). "
+            "A consortium's genesis defaults to 30000 (`chainbook genesis new`)."
+        ),
+    ] = 1_000,
 ) -> None:
     """Create a testnet folder: CA, node homes, shared genesis, funded demo accounts."""
     from chainbook import testnet
@@ -42,6 +49,7 @@ def testnet_init(
             base_port=base_port,
             chain_id=chain_id,
             seed=seed,
+            empty_block_interval_ms=empty_block_interval_ms,
         )
         console.print(nodes_table(net))
         accounts = Table(title="funded accounts")

@@ -495,6 +495,20 @@ class ConsensusMachine:
         if self.valid_block is not None:
             for signed in self._valid_polka():
                 self._broadcast(VoteMessage(vote=signed))
+        # Our votes of the previous round: a peer that lost them may wait in that round for
+        # a precommit quorum (L47) that needs our precommit, while we wait in this round for
+        # it; with three validators (every one needed for a quorum) the height stalls for
+        # ever (simulator, an equivocator removed from four). Once we resend them, it times
+        # out into our round. Two votes, so the resend stays bounded.
+        if self.is_validator and self.round > 0:
+            for table in (self.prevotes, self.precommits):
+                previous = table.get(self.round - 1)
+                if previous is None:
+                    continue
+                for block_hash in previous.block_hashes():
+                    for signed in previous.votes_for(block_hash):
+                        if signed.validator == self._address():
+                            self._broadcast(VoteMessage(vote=signed))
 
     # ------------------------------------------------------------------ the upon rules
 

@@ -2,14 +2,19 @@
 
     booted = boot_core(genesis=..., key=..., store=..., record=..., settings=...)
 
-1. open the book (core/book.py): re-verify the stored chain, replay it into the ledger
-   state, repair (truncate) a damaged tail;
-2. the mempool over that state, the ledger application over both;
+1. open the book (core/book.py): refuse a genesis other than the book's (GenesisMismatch,
+   nothing changed), load the state checkpoint and verify and replay the blocks after it
+   (`full_verify`: every block from genesis), repair (truncate) a damaged tail;
+2. the mempool and the evidence pool over that state, the ledger application over them;
 3. the consensus machine at the height after the book's, with the stored commit of the
-   book's last block and this validator's consensus record (None for a full node, or a
-   validator that never signed); a validator whose record the driver could not vouch for
-   (`signing_refused`, storage/consensus_record.py's signing rule) follows the chain without
-   a key until an operator acts;
+   book's last block, this node's consensus record (None if it never signed), the consensus
+   parameters of that height and, of the node's consensus keys, the one in the validator set
+   of that height. Whether the node is a validator is decided there, from the chain (the
+   ledger state), never from the genesis file or a config: a full node voted in starts
+   signing at its activation height, a validator voted out stops, and the NodeCore makes the
+   same choice again before every later height (core/node.py). A node whose record the
+   driver could not vouch for (`signing_refused`, storage/consensus_record.py's signing
+   rule) follows the chain without a key until an operator acts;
 4. the NodeCore over all of it.
 
 The runtime (runtime/node.py), the simulator (sim/node.py) and the benchmarks' stage timer
@@ -27,8 +32,9 @@ from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.machine import ConsensusMachine
 from chainbook.core.book import BookReport, StoredBook, open_book
+from chainbook.core.evidence import EvidencePool
 from chainbook.core.mempool import Mempool
-from chainbook.core.node import CoreSettings, NodeCore
+from chainbook.core.node import CoreSettings, NodeCore, select_signing_key
 from chainbook.core.sync import BookReader
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
@@ -63,19 +69,33 @@ def boot_core(
     machine_factory: MachineFactory = ConsensusMachine,
     machine_options: dict[str, Any] | None = None,
     registry: Registry = REGISTRY,
+    consensus_keys: tuple[PrivateKey, ...] = (),
+    full_verify: bool = False,
+    book: str = "the book",
 ) -> BootedCore:
-    opened = open_book(store, genesis, repair=repair, registry=registry)
+    """`key` is the node's identity (and its consensus key unless `consensus_keys` names
+    others: a rotation target held ahead of its activation height); `book` names the store in
+    errors (its path)."""
+    opened = open_book(
+        store,
+        genesis,
+        repair=repair,
+        registry=registry,
+        from_checkpoint=not full_verify,
+        book=book,
+    )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
-    app = LedgerApplication(genesis, state, opened.last_header, mempool)
-    is_validator = genesis.validator_set.is_validator(key.address)
+    evidence = EvidencePool()
+    app = LedgerApplication(genesis, state, opened.last_header, mempool, evidence)
+    keys = (key, *(k for k in consensus_keys if k.address != key.address))
     height = state.height
-    may_sign = is_validator and signing_refused is None
+    may_sign = signing_refused is None
     machine = machine_factory(
         chain_id=genesis.chain_id,
         app=app,
-        params=genesis.consensus,
-        key=key if may_sign else None,
+        params=app.get_consensus_params(height + 1),
+        key=select_signing_key(app, height + 1, keys) if may_sign else None,
         height=height + 1,
         last_commit=store.load_commit(height) if height else None,
         record=record if may_sign else None,
@@ -84,13 +104,14 @@ def boot_core(
     core = NodeCore(
         genesis=genesis,
         key=key,
-        is_validator=is_validator,
         book=store,
         mempool=mempool,
         app=app,
         machine=machine,
         settings=settings,
-        signing_refused=signing_refused if is_validator else None,
+        evidence=evidence,
+        consensus_keys=keys,
+        signing_refused=signing_refused,
     )
     return BootedCore(core=core, report=opened.report)
 

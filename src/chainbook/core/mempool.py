@@ -185,7 +185,9 @@ class Mempool:
         self._arrivals = itertools.count()
         self._outdated: set[Address] = set()
         """Senders whose view an eviction left outdated (re-checked at the next commit)."""
-        self._min_fee_per_byte: Amount = get_min_fee_per_byte(state.registry, state.kv)
+        self._min_fee_per_byte: Amount = get_min_fee_per_byte(
+            state.registry, state.kv, state.height + 1
+        )
         """The minimum of the next block, read from the committed state (as execution does)."""
         self._bytes = 0
         self._evicted = 0
@@ -533,7 +535,7 @@ class Mempool:
         """
         rebase = state.kv is not self._state.kv
         self._state = state
-        min_fee_per_byte = get_min_fee_per_byte(state.registry, state.kv)
+        min_fee_per_byte = get_min_fee_per_byte(state.registry, state.kv, state.height + 1)
         if min_fee_per_byte != self._min_fee_per_byte:
             self._min_fee_per_byte = min_fee_per_byte
             rebase = True  # every pending fee is judged again against the new minimum

@@ -26,7 +26,16 @@ What the core owns:
 - the commit sequence: a decided block is executed into a BlockRecord, the core emits
   SaveBlock and applies the block (ledger state, mempool, waiters) only on BlockSaved. The
   commit timeout that starts the next height is held until then, so the next height never
-  starts on a state that is not durable (store before apply).
+  starts on a state that is not durable (store before apply);
+- the next height's validator role: once block h is applied and before height h + 1 starts,
+  the machine is given the consensus parameters of h + 1 and, of this node's consensus keys,
+  the one in the validator set of h + 1 (a rotated key takes over at its activation height; a
+  node voted in starts signing, one voted out stops). Both come from the ledger state;
+- evidence: an equivocation the machine reports (EvidenceFound) or a peer sends is verified
+  against the chain, kept in the evidence pool (core/evidence.py) until a block commits it,
+  gossiped when new and re-sent with the node's votes; the proposer puts it in its block;
+- the empty-block rule: on an idle chain the commit timeout is held longer, until a
+  transaction waits or consensus.empty_block_interval_ms has passed (core/empty_blocks.py).
 
 Invariants (asserted): the ledger state is never ahead of what the driver confirmed durable;
 at most one decided block waits for its BlockSaved; after Halt the core returns nothing.
@@ -45,9 +54,15 @@ from dataclasses import dataclass
 from chainbook import codec, limits
 from chainbook.chain.block import Block, decode_block, encode_block
 from chainbook.chain.commit import Commit, SignedProposal
+from chainbook.chain.evidence import (
+    DuplicateVoteEvidence,
+    InvalidEvidence,
+    make_duplicate_vote_evidence,
+)
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus import effects
+from chainbook.consensus.checks import get_proposal_refusal, get_vote_refusal
 from chainbook.consensus.events import (
     CommitReceived,
     Event,
@@ -60,6 +75,8 @@ from chainbook.consensus.events import (
 from chainbook.consensus.machine import ConsensusMachine, StateDivergence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.admission import Admission
+from chainbook.core.empty_blocks import get_empty_block_wait_ms
+from chainbook.core.evidence import EvidencePool
 from chainbook.core.inputs import (
     BlockSaved,
     FrameReceived,
@@ -90,6 +107,7 @@ from chainbook.core.outputs import (
 )
 from chainbook.core.sync import BlockSync, BookReader, serve_sync
 from chainbook.core.wire import (
+    EvidenceMessage,
     StatusMessage,
     SyncRequest,
     SyncResponse,
@@ -101,6 +119,7 @@ from chainbook.core.wire import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidTransaction, PeerMisbehaved
 from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.evidence import verify_evidence
 from chainbook.ledger.execute import BlockResult
 from chainbook.types import Hash, Height, Round, TimeMs
 
@@ -173,18 +192,22 @@ class NodeCore:
         *,
         genesis: Genesis,
         key: PrivateKey,
-        is_validator: bool,
         book: BookReader,
         mempool: Mempool,
         app: LedgerApplication,
         machine: ConsensusMachine,
         settings: CoreSettings,
+        evidence: EvidencePool,
+        consensus_keys: tuple[PrivateKey, ...] = (),
         signing_refused: str | None = None,
     ) -> None:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
         self.key = key
-        self.is_validator = is_validator
+        self.consensus_keys: tuple[PrivateKey, ...] = consensus_keys or (key,)
+        """The keys this node may sign consensus messages with (the node key first); the
+        one in the validator set of a height signs at that height."""
+        self.evidence = evidence
         self.book = book
         self.mempool = mempool
         self.app = app
@@ -212,6 +235,10 @@ class NodeCore:
         self._peer_faults: dict[PeerId, tuple[int, TimeMs]] = {}
         """Per peer: provable faults counted, and when the count started (bounded by
         limits.peer_fault_peers_tracked_max, oldest first out)."""
+        self._held_commit: TimeoutElapsed | None = None
+        """The commit timeout held by the empty-block rule (the height it would end)."""
+        self._next_height_seen = False
+        """A consensus message of a later height arrived while the commit timeout is held."""
 
     # ------------------------------------------------------------------ the interface
 
@@ -219,6 +246,11 @@ class NodeCore:
     def height(self) -> Height:
         """The latest height applied to the ledger state (hence durable)."""
         return self.app.state.height
+
+    @property
+    def is_validator(self) -> bool:
+        """Whether this node signs at the height its machine works on."""
+        return self.machine.is_validator
 
     @property
     def is_syncing(self) -> bool:
@@ -271,6 +303,8 @@ class NodeCore:
                 self._send(peer_id, StatusMessage(height=self.height))
             case PeerDisconnected(peer_id=peer_id):
                 self.sync.on_disconnected(peer_id)
+        if self._held_commit is not None:
+            self._start_next_height(self._held_commit)
         return self._take_outputs()
 
     # ------------------------------------------------------------------ inputs
@@ -285,6 +319,7 @@ class NodeCore:
         if now >= due["resend"]:
             due["resend"] = now + self.settings.resend_interval_ms
             self._step_machine(Resend())
+            self._resend_evidence()
         if now >= due["status"]:
             due["status"] = now + self.settings.status_interval_ms
             self._broadcast(StatusMessage(height=self.height))
@@ -343,8 +378,10 @@ class NodeCore:
     def _dispatch(self, peer_id: PeerId, message: WireMessage) -> None:
         match message:
             case ProposalMessage(proposal=proposal, block=block):
+                self._note_next_height_message(message)
                 self._receive_proposal(proposal, block)
             case VoteMessage(vote=vote):
+                self._note_next_height_message(message)
                 self._step_machine(VoteReceived(vote))
             case TxsMessage(txs=txs):
                 self.admission.enqueue(peer_id, txs)
@@ -361,6 +398,9 @@ class NodeCore:
                     self.counters["sync_nothing_to_serve"] += 1
             case SyncResponse(blocks=blocks):
                 self._on_sync_response(peer_id, blocks)
+            case EvidenceMessage(evidence=evidence):
+                for piece in evidence:
+                    self._add_evidence(piece)
 
     def _on_timer(self, timeout: TimeoutElapsed) -> None:
         pending = self._pending_apply
@@ -371,7 +411,62 @@ class NodeCore:
         ):
             pending.commit_due = True  # the next height starts once the block is applied
             return
+        if timeout.kind == TimeoutKind.COMMIT:
+            self._start_next_height(timeout, rearm=True)
+            return
         self._step_machine(timeout)
+
+    def _start_next_height(self, timeout: TimeoutElapsed, *, rearm: bool = False) -> None:
+        """The commit timeout of the decided height: into the next height now, or held by the
+        empty-block rule (core/empty_blocks.py) with a timer for when the wait ends (set when
+        the hold starts, and again with `rearm` when a timer finds the wait not over)."""
+        if self.machine.decided is None or timeout.height != self.machine.height:
+            self._held_commit = None
+            self._step_machine(timeout)  # not a decided height's: the machine judges it
+            return
+        last = self.app.last_header
+        assert last is not None and last.height == timeout.height
+        wait_ms = get_empty_block_wait_ms(
+            interval_ms=self.machine.params.empty_block_interval_ms,
+            now_ms=self._now_ms,
+            block_time_ms=last.time_ms,
+            block_txs=last.tx_count,
+            txs_waiting=len(self.mempool) + len(self.evidence),
+            catching_up=self.sync.is_behind(self.height) or bool(self._sync_batches),
+            next_height_seen=self._next_height_seen,
+        )
+        if wait_ms > 0:
+            if self._held_commit is None or rearm:
+                self._outputs.append(SetTimer(timeout.kind, timeout.height, timeout.round, wait_ms))
+            if self._held_commit is None:
+                self.counters["empty_block_wait"] += 1
+            self._held_commit = timeout
+            return
+        self._held_commit = None
+        self._next_height_seen = False
+        self._step_machine(timeout)
+
+    def _note_next_height_message(self, message: ProposalMessage | VoteMessage) -> None:
+        """While the commit timeout is held: a validator's checked message of the next height
+        means it has entered that height, so the hold ends (core/empty_blocks.py). Checked
+        here (signer and signature) so that no one but a validator can make an idle chain
+        produce blocks; the machine checks it again when it takes it."""
+        if self._held_commit is None:
+            return
+        height = self.machine.height + 1
+        validators = self.app.get_validators(height)
+        if isinstance(message, ProposalMessage):
+            if message.proposal.proposal.height != height:
+                return
+            refusal = get_proposal_refusal(
+                self.chain_id, validators, height, 0, message.proposal, message.block
+            )
+        else:
+            if message.vote.vote.height != height:
+                return
+            refusal = get_vote_refusal(self.chain_id, validators, height, 0, message.vote)
+        if refusal is None:
+            self._next_height_seen = True
 
     def _on_submitted(self, submitted: TxsSubmitted) -> None:
         results: list[VerifyResult] = []
@@ -422,9 +517,11 @@ class NodeCore:
             record.block.tx_hashes, self.app.state, pending.result.changes.keys()
         )
         self.admission.remember_committed(record.block.tx_hashes)
+        self.evidence.prune(self._is_evidence_acceptable)
+        self._prepare_next_height(height + 1)
         self._outputs.append(BlockCommitted(record, pending.round))
         if pending.commit_due:
-            self._step_machine(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
+            self._start_next_height(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
         self._feed_sync_blocks()
 
     # ------------------------------------------------------------------ consensus
@@ -488,6 +585,7 @@ class NodeCore:
                             },
                         )
                     )
+                    self._add_evidence(make_duplicate_vote_evidence(first, second))
 
     def _schedule(self, kind: TimeoutKind, height: Height, round_: Round, ms: int) -> None:
         if kind == TimeoutKind.COMMIT and ms <= 0:
@@ -516,6 +614,40 @@ class NodeCore:
         )
         self._pending_apply = _PendingApply(record, result, commit.round)
         self._outputs.append(SaveBlock(record))
+
+    # ------------------------------------------------------------------ the next height
+
+    def _prepare_next_height(self, height: Height) -> None:
+        """Between heights: the machine gets the parameters and the signing key of `height`
+        (see the module docstring). Nothing is signed in between: the machine has decided."""
+        self.machine.params = self.app.get_consensus_params(height)
+        if self.signing_refused is None:
+            self.machine.key = select_signing_key(self.app, height, self.consensus_keys)
+
+    # ------------------------------------------------------------------ evidence
+
+    def _add_evidence(self, evidence: DuplicateVoteEvidence) -> None:
+        """Verify and keep a piece of evidence; a new one is gossiped at once."""
+        if self.evidence.add(evidence, self._verify_evidence):
+            self._broadcast(EvidenceMessage(evidence=[evidence]))
+
+    def _verify_evidence(self, evidence: DuplicateVoteEvidence) -> None:
+        verify_evidence(self.app.state, self.chain_id, self.app.governed, evidence)
+
+    def _is_evidence_acceptable(self, evidence: DuplicateVoteEvidence) -> bool:
+        try:
+            verify_evidence(
+                self.app.state, self.chain_id, self.app.governed, evidence, check_signatures=False
+            )
+        except InvalidEvidence:
+            return False
+        return True
+
+    def _resend_evidence(self) -> None:
+        pending = self.evidence.candidates()
+        step = limits.evidence_per_message_max
+        for start in range(0, len(pending), step):
+            self._broadcast(EvidenceMessage(evidence=pending[start : start + step]))
 
     # ------------------------------------------------------------------ admission
 
@@ -706,4 +838,17 @@ class NodeCore:
         return outputs
 
 
-__all__ = ["CoreSettings", "NodeCore"]
+def select_signing_key(
+    app: LedgerApplication, height: Height, keys: tuple[PrivateKey, ...]
+) -> PrivateKey:
+    """Of `keys`, the one in the validator set of `height`; the first one if none is (the
+    node then follows as a full node). A set never holds two keys of one node: a rotation
+    replaces the old key in the same change."""
+    validators = app.get_validators(height)
+    for key in keys:
+        if validators.is_validator(key.address):
+            return key
+    return keys[0]
+
+
+__all__ = ["CoreSettings", "NodeCore", "select_signing_key"]

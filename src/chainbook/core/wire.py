@@ -4,7 +4,12 @@ Every message is a tagged array (`[tag, ...fields]`) decoded strictly into one o
 below; anything else is a protocol violation by the peer (PeerMisbehaved), which drops the
 peer's connection with a log line. Gossip is one hop: a node sends its own transactions and
 consensus messages to every peer it is connected to (testnets are a full mesh); nothing is
-relayed further.
+relayed further, except evidence of equivocation, which every node holding it re-sends with its
+votes until a block commits it (core/evidence.py).
+
+Bounds checked at decoding, before anything else looks at a message (a peer over a bound is
+dropped): transactions per TxsMessage, blocks per SyncResponse, transactions and evidence of a
+proposed block, pieces per EvidenceMessage (limits.evidence_per_message_max).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import msgspec
 
 from chainbook import codec, limits
+from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.errors import PeerMisbehaved
 from chainbook.types import Height
@@ -40,8 +46,20 @@ class SyncResponse(msgspec.Struct, array_like=True, frozen=True, tag="sync_respo
     blocks: list[tuple[bytes, bytes]]
 
 
+class EvidenceMessage(msgspec.Struct, array_like=True, frozen=True, tag="evidence"):
+    """Pieces of evidence of equivocation the sender verified (chain/evidence.py)."""
+
+    evidence: list[DuplicateVoteEvidence]
+
+
 WireMessage = (
-    ProposalMessage | VoteMessage | TxsMessage | StatusMessage | SyncRequest | SyncResponse
+    ProposalMessage
+    | VoteMessage
+    | TxsMessage
+    | StatusMessage
+    | SyncRequest
+    | SyncResponse
+    | EvidenceMessage
 )
 
 
@@ -79,11 +97,24 @@ def verify_message_bounds(message: WireMessage) -> None:
             raise PeerMisbehaved(f"sync response with {len(blocks)} blocks")
         case ProposalMessage(block=block) if len(block.txs) > limits.block_txs_max:
             raise PeerMisbehaved(f"proposal with {len(block.txs)} transactions")
+        case ProposalMessage(block=block) if len(block.evidence) > limits.evidence_per_block_max:
+            raise PeerMisbehaved(
+                f"proposal with {len(block.evidence)} pieces of evidence, limit "
+                f"{limits.evidence_per_block_max}"
+            )
+        case EvidenceMessage(evidence=evidence) if not (
+            1 <= len(evidence) <= limits.evidence_per_message_max
+        ):
+            raise PeerMisbehaved(
+                f"evidence message with {len(evidence)} pieces, accepted 1.."
+                f"{limits.evidence_per_message_max}"
+            )
         case _:
             pass
 
 
 __all__ = [
+    "EvidenceMessage",
     "StatusMessage",
     "SyncRequest",
     "SyncResponse",

@@ -9,20 +9,31 @@ The state tree is updated once, for the decided block only (`compute_state_tree_
 its record is saved), never for proposals that lose.
 Transactions the node already admitted are not re-verified (their DecodedTx comes from the
 mempool); only unseen ones have their signatures checked.
+
+The validator set and the consensus parameters of each height come from the ledger state
+(ledger/governed.py), never from a config: `get_validators(h)` answers for every height up
+to the committed height + 2. A block of height h is checked against the set of h (its
+validators_hash and proposer), of h - 1 (its last_commit) and of h + 1 (its
+next_validators_hash), against the block limits governance sets for h, and its evidence
+against the chain (ledger/evidence.py). A proposer fills its block within those limits and
+takes evidence from an EvidenceSource (the node core's pool).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from chainbook import limits
 from chainbook.apps.base import BlockContext
 from chainbook.chain.block import Block, Header, compute_commit_hash, compute_txs_root
 from chainbook.chain.commit import Commit
-from chainbook.chain.genesis import Genesis
+from chainbook.chain.evidence import DuplicateVoteEvidence, compute_evidence_hash
+from chainbook.chain.genesis import ConsensusParams, Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import ValidatorSet
 from chainbook.chain.verify import verify_block_against_parent
 from chainbook.errors import InvalidBlock
+from chainbook.ledger.evidence import select_evidence, verify_block_evidence
 from chainbook.ledger.execute import (
     BlockResult,
     apply_block_result,
@@ -30,6 +41,7 @@ from chainbook.ledger.execute import (
     execute_block,
     verify_block_txs,
 )
+from chainbook.ledger.governed import GovernedChain
 from chainbook.ledger.state import LedgerState
 from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Address, Hash, Height, TimeMs
@@ -46,6 +58,17 @@ class TxSource(Protocol):
     def __contains__(self, tx_hash: object, /) -> bool: ...
 
 
+class EvidenceSource(Protocol):
+    """Where a proposer takes the evidence it puts in a block (the node core's pool)."""
+
+    def candidates(self) -> list[DuplicateVoteEvidence]: ...
+
+
+class _NoEvidence:
+    def candidates(self) -> list[DuplicateVoteEvidence]:
+        return []
+
+
 class LedgerApplication:
     """Ledger state + the last committed header, seen by consensus; transactions come from
     a TxSource."""
@@ -56,6 +79,7 @@ class LedgerApplication:
         state: LedgerState,
         last_header: Header | None,
         txs: TxSource,
+        evidence: EvidenceSource | None = None,
     ) -> None:
         assert (last_header is None) == (state.height == 0)
         assert last_header is None or last_header.height == state.height
@@ -64,6 +88,8 @@ class LedgerApplication:
         self.state = state
         self.last_header = last_header
         self.txs = txs
+        self.evidence: EvidenceSource = evidence if evidence is not None else _NoEvidence()
+        self.governed = GovernedChain(genesis)
         self.preverified: dict[Hash, DecodedTx] = {}
         """Transactions whose signatures the runtime already checked (e.g. of synced blocks,
         verified in the signature workers); consulted after the mempool, emptied at each commit."""
@@ -81,26 +107,37 @@ class LedgerApplication:
     # --- ConsensusApp ---------------------------------------------------------------------
 
     def get_validators(self, height: Height) -> ValidatorSet:
-        # Validator set changes are not built yet: the genesis set holds at every height.
-        return self.genesis.validator_set
+        """The validator set of `height` (<= committed height + 2), from the ledger state."""
+        return self.governed.get_validators(self.state, height)
 
     def get_validator_changes(self, to_height: Height) -> list[tuple[Height, ValidatorSet]]:
         """Each (h, set) where header h announced `set` for h + 1 (next_validators_hash !=
-        validators_hash), for h < to_height, oldest first: the hops a verifier follows from the
-        genesis set (client/light.py). Empty: the genesis set holds until governance changes it
-        (the governance module records each change here)."""
-        return []
+        validators_hash), for h < to_height, oldest first: the hops a verifier follows from
+        the genesis set (client/light.py). With the store's header and commit of each h, that
+        is the chain of validator-set changes of a receipt (ledger/governed.py)."""
+        return self.governed.get_validator_changes(self.state, to_height)
+
+    def get_consensus_params(self, height: Height) -> ConsensusParams:
+        """The consensus parameters of `height` (<= committed height + 2): genesis values with
+        governance's changes applied."""
+        return self.governed.get_consensus_params(self.state, height)
 
     def build_block(
         self, height: Height, now_ms: TimeMs, proposer: Address, last_commit: Commit | None
     ) -> Block:
         assert height == self.state.height + 1
-        params = self.genesis.consensus
+        params = self.get_consensus_params(height)
         txs = self.txs.reap(params.block_txs_max, params.block_bytes_max)
-        time_ms = max(now_ms, self.state.time_ms + 1)
-        result = execute_block(
-            self.state, self.chain_id, txs, BlockContext(height, time_ms, proposer)
+        evidence = select_evidence(
+            self.state,
+            self.chain_id,
+            self.governed,
+            self.evidence.candidates(),
+            limits.evidence_per_block_max,
         )
+        time_ms = max(now_ms, self.state.time_ms + 1)
+        ctx = BlockContext(height, time_ms, proposer, tuple(evidence))
+        result = execute_block(self.state, self.chain_id, txs, ctx)
         validators = self.get_validators(height)
         tx_bytes = [tx.tx_bytes for tx in txs]
         header = Header(
@@ -116,8 +153,9 @@ class LedgerApplication:
             validators_hash=validators.hash,
             next_validators_hash=self.get_validators(height + 1).hash,
             proposer=proposer,
+            evidence_hash=compute_evidence_hash(evidence),
         )
-        block = Block(header=header, txs=tx_bytes, last_commit=last_commit)
+        block = Block(header=header, txs=tx_bytes, last_commit=last_commit, evidence=evidence)
         self._results[block.hash] = result
         return block
 
@@ -179,6 +217,12 @@ class LedgerApplication:
             self.last_header,
             self.genesis.hash,
             self.get_validators(header.height),
+            self.get_validators(header.height - 1) if header.height > 1 else None,
+            self.get_validators(header.height + 1),
+        )
+        self.verify_block_limits(block)
+        verify_block_evidence(
+            self.state, self.chain_id, self.governed, header.height, block.evidence
         )
         if header.app_hash != self.state.app_hash:
             raise InvalidBlock(
@@ -194,7 +238,7 @@ class LedgerApplication:
             if tx.hash not in self.txs:
                 self.preverified[tx.hash] = tx
         self.txs_checked_in_blocks += len(self.preverified) - known_before
-        ctx = BlockContext(header.height, header.time_ms, header.proposer)
+        ctx = BlockContext(header.height, header.time_ms, header.proposer, tuple(block.evidence))
         result = execute_block(self.state, self.chain_id, txs, ctx)
         if result.receipts_root != header.receipts_root:
             raise InvalidBlock(
@@ -203,10 +247,25 @@ class LedgerApplication:
             )
         return result
 
+    def verify_block_limits(self, block: Block) -> None:
+        """The block fits the limits governance sets for its height."""
+        params = self.get_consensus_params(block.height)
+        if len(block.txs) > params.block_txs_max:
+            raise InvalidBlock(
+                f"block {block.height}: {len(block.txs)} txs, consensus.block_txs_max is "
+                f"{params.block_txs_max}"
+            )
+        size = sum(len(tx) for tx in block.txs)
+        if size > params.block_bytes_max:
+            raise InvalidBlock(
+                f"block {block.height}: {size} tx bytes, consensus.block_bytes_max is "
+                f"{params.block_bytes_max}"
+            )
+
     def verify_block_time(self, block: Block, now_ms: TimeMs) -> None:
         """Refuse a block time too far ahead of the local clock. Consensus asks it only when
         prevoting a fresh proposal; the verdict is not cached (see _rejections)."""
-        drift_ms_max = self.genesis.consensus.time_drift_ms_max
+        drift_ms_max = self.get_consensus_params(block.height).time_drift_ms_max
         if block.header.time_ms > now_ms + drift_ms_max:
             raise InvalidBlock(
                 f"block time {block.header.time_ms} is more than {drift_ms_max} ms "
@@ -217,4 +276,4 @@ class LedgerApplication:
         return self.last_header.hash if self.last_header is not None else self.genesis.hash
 
 
-__all__ = ["LedgerApplication", "TxSource"]
+__all__ = ["EvidenceSource", "LedgerApplication", "TxSource"]

@@ -4,8 +4,9 @@
     apply_block_result(state, result, height)                   (the commit: changes state)
 
 Execution of block h over the committed state at h - 1:
- 0. get_min_fee_per_byte: the minimum fee of the block, read once on the committed state (the
-    mempool reads the same value for the transactions it admits for block h).
+ 0. get_min_fee_per_byte: the minimum fee of the block, read once on the committed state: the
+    governed parameter's value at h (apps/fee_rule.py); the mempool reads the same value for
+    the transactions it admits for block h.
  1. process_begin_block: each module's begin_block hook, in registry order (the bank mints the
     block reward to ctx.proposer, see apps/bank/process.py).
  2. For each transaction, in block order:
@@ -115,7 +116,7 @@ def execute_block(
     """
     assert ctx.height == state.height + 1, (ctx.height, state.height)
     registry = state.registry
-    min_fee_per_byte = get_min_fee_per_byte(registry, state.kv)
+    min_fee_per_byte = get_min_fee_per_byte(registry, state.kv, ctx.height)
     block_view = StateView(state.kv)
     authorizer = Authorizer(registry, block_view)
     events = process_begin_block(registry, block_view, ctx)
@@ -206,19 +207,23 @@ def process_action(
 # --- fees -----------------------------------------------------------------------------------
 
 
-def get_min_fee_per_byte(registry: Registry, view: KVReader) -> Amount:
-    """The minimum fee per byte of signed transaction on the state `view` (0 without a module
-    that charges fees).
+def get_min_fee_per_byte(registry: Registry, view: KVReader, height: Height) -> Amount:
+    """The minimum fee per byte of signed transaction of block `height` on the committed
+    state `view` (height <= committed + 2; 0 without a module that charges fees).
 
-    The one place the ledger reads it: when chain parameters become governable (the
-    governance branch's Module.params), the fees module declares `fees.min_fee_per_byte` there
-    and this reads the governed value for the block's height instead of the fees module's
-    genesis value.
+    The one place the ledger reads it (apps/fee_rule.py): the governed parameter's value at
+    `height` on a governed chain, else the fee module's genesis value.
     """
     charger = registry.fee_charger
     if charger is None or charger.charges_fees is None:
         return 0
-    return charger.charges_fees.min_fee_per_byte(PrefixedReader(view, charger.prefix))
+    rule = charger.charges_fees
+    governor = registry.governor
+    if rule.param is not None and governor is not None and governor.governs is not None:
+        values = governor.governs.params(PrefixedReader(view, governor.prefix), height)
+        assert rule.param in values, f"governed parameter {rule.param} missing from state"
+        return values[rule.param]
+    return rule.min_fee_per_byte(PrefixedReader(view, charger.prefix))
 
 
 def process_fee(
@@ -375,8 +380,9 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
     """Re-execute a block of the node's own committed book and commit it (startup rebuild).
 
     Signatures are not re-checked (the book's blocks carry commit certificates verified when
-    stored). The header's app hash must be the root of the state it runs on, and the
-    recomputed receipts root the header's, else the book is corrupt.
+    stored, and their evidence was checked when they were decided). The header's app hash must
+    be the root of the state it runs on, and the recomputed receipts root the header's, else
+    the book is corrupt.
     """
     header = block.header
     if header.app_hash != state.app_hash:
@@ -387,7 +393,9 @@ def replay_block(state: LedgerState, block: Block) -> BlockResult:
         )
     try:
         txs = decode_block_txs(block.txs)
-        ctx = BlockContext(height=header.height, time_ms=header.time_ms, proposer=header.proposer)
+        ctx = BlockContext(
+            header.height, header.time_ms, header.proposer, tuple(block.evidence)
+        )
         result = execute_block(state, header.chain_id, txs, ctx)
     except InvalidBlock as exc:
         message = f"block {header.height} does not execute: {exc}"

@@ -1,6 +1,7 @@
 """Loading, checking and writing a genesis file against the modules of a registry.
 
     genesis = load_genesis(data)            # JSON bytes -> a checked Genesis (ConfigError)
+    draft = load_genesis(data, draft=True)  # the same, but the validators may still be none
     data = dump_genesis(genesis)            # a checked Genesis -> readable JSON
     genesis = make_genesis(..., app_state={"bank": BankGenesis(...)})  # in code
 
@@ -10,6 +11,8 @@ Rules kept:
   (another build of chainbook, or a typo): so a node never runs a chain whose state some of its
   modules would not understand, and the genesis hash (chain/genesis.py) covers every module.
 - Every refusal is a ConfigError naming the field and the value.
+- A draft (a genesis being assembled by `chainbook genesis`, cli/genesis.py) is checked like
+  any genesis except that its validator list may still be empty.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from chainbook import limits
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import (
     CHAIN_ID_PATTERN,
+    EMPTY_BLOCK_INTERVAL_MS_MAX,
     ConsensusParams,
     Genesis,
     GenesisValidator,
@@ -40,7 +44,7 @@ class _GenesisFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     app_state: dict[str, msgspec.Raw] = {}
 
 
-def load_genesis(data: bytes, registry: Registry = REGISTRY) -> Genesis:
+def load_genesis(data: bytes, registry: Registry = REGISTRY, *, draft: bool = False) -> Genesis:
     try:
         raw = msgspec.json.decode(data, type=_GenesisFile)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -65,7 +69,7 @@ def load_genesis(data: bytes, registry: Registry = REGISTRY) -> Genesis:
         consensus=raw.consensus,
         app_state=complete_app_state(sections, registry),
     )
-    verify_genesis(genesis, registry)
+    verify_genesis(genesis, registry, draft=draft)
     return genesis
 
 
@@ -117,8 +121,9 @@ def make_genesis(
     return genesis
 
 
-def verify_genesis(genesis: Genesis, registry: Registry = REGISTRY) -> None:
-    """Refuse a genesis that could not run: each reason names the field and the value."""
+def verify_genesis(genesis: Genesis, registry: Registry = REGISTRY, *, draft: bool = False) -> None:
+    """Refuse a genesis that could not run: each reason names the field and the value. A
+    `draft` may have no validator yet."""
     if (
         not CHAIN_ID_PATTERN.match(genesis.chain_id)
         or len(genesis.chain_id) > limits.chain_id_chars_max
@@ -127,10 +132,11 @@ def verify_genesis(genesis: Genesis, registry: Registry = REGISTRY) -> None:
             f"genesis chain_id {genesis.chain_id!r}: use lowercase letters, digits and '-', "
             f"at most {limits.chain_id_chars_max} characters"
         )
-    try:
-        genesis.validator_set  # noqa: B018 - builds and checks the set
-    except ValueError as exc:
-        raise ConfigError(f"genesis validators: {exc}") from None
+    if genesis.validators or not draft:
+        try:
+            genesis.validator_set  # noqa: B018 - builds and checks the set
+        except ValueError as exc:
+            raise ConfigError(f"genesis validators: {exc}") from None
     params = genesis.consensus
     if not 1 <= params.block_txs_max <= limits.block_txs_max:
         raise ConfigError(
@@ -141,6 +147,11 @@ def verify_genesis(genesis: Genesis, registry: Registry = REGISTRY) -> None:
         raise ConfigError(
             f"genesis consensus.block_bytes_max {params.block_bytes_max}, "
             f"accepted 1..{limits.block_bytes_max}"
+        )
+    if not 0 <= params.empty_block_interval_ms <= EMPTY_BLOCK_INTERVAL_MS_MAX:
+        raise ConfigError(
+            f"genesis consensus.empty_block_interval_ms {params.empty_block_interval_ms}, "
+            f"accepted 0 (a block every timeout_commit) to {EMPTY_BLOCK_INTERVAL_MS_MAX}"
         )
     expected = {m.name for m in registry.modules if m.genesis is not None}
     if set(genesis.app_state) != expected:

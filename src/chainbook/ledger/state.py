@@ -36,6 +36,7 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import Genesis
 from chainbook.crypto import HASH_BYTES
 from chainbook.ledger.genesis import verify_genesis
+from chainbook.ledger.governed import get_genesis_param_specs
 from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
@@ -228,7 +229,9 @@ class LedgerState:
 
     @classmethod
     def from_genesis(cls, genesis: Genesis, registry: Registry = REGISTRY) -> LedgerState:
-        """Height 0: each module writes its initial state from its genesis section."""
+        """Height 0: each module writes its initial state from its genesis section; then the
+        module that governs the chain takes over the genesis validators and the parameters
+        (ledger/governed.py)."""
         verify_genesis(genesis, registry)
         view = StateView({})
         for module in registry.modules:
@@ -236,6 +239,13 @@ class LedgerState:
                 module.genesis.init(
                     PrefixedView(view, module.prefix), genesis.app_state[module.name]
                 )
+        governor = registry.governor
+        if governor is not None and governor.governs is not None:
+            governor.governs.init(
+                PrefixedView(view, governor.prefix),
+                genesis.validator_set.validators,
+                get_genesis_param_specs(genesis, registry),
+            )
         kv = {key: value for key, value in view.writes.items() if value is not None}
         tree = StateTree.from_items(kv)
         return cls(0, tree.root, genesis.genesis_time_ms, kv, registry, tree)

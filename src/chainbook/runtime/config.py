@@ -12,8 +12,13 @@ settable by an environment variable.
     log_file            = ""             # also to this file ("" = none; relative to the home)
     log_file_bytes_max  = 10485760       # rotate the log file at this size ...
     log_files_max       = 5              # ... keeping this many rotated files besides it
-    verify_threads      = 0              # signature threads (0: one per CPU)
+    signature_workers   = 0              # signature worker processes (0: one per CPU)
     key_passphrase_file = ""             # passphrase of an encrypted node_key.json
+    metrics_host        = "127.0.0.1"    # Prometheus metrics on a port of their own ...
+    metrics_port        = 0              # ... (0: none; /metrics on the API port either way)
+    book_verify_cpu_share  = 0.25        # background re-verification of the book: CPU share
+    book_verify_interval_s = 86400       # ... and how often (after the first, at start)
+    prune_keep_blocks   = 0              # keep tx bodies of the last N blocks only (0: all)
 
 Rules kept:
 
@@ -28,6 +33,9 @@ Rules kept:
   config and are ignored here.
 - The config holds no secret: keys live in node_key.json, a passphrase in the environment or in
   the file `key_passphrase_file` names.
+- A renamed key is refused with the new name (RENAMED_KEYS), in the file and in the
+  environment, rather than silently ignored: `verify_threads` became `signature_workers`
+  (they were always worker processes, never threads).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from __future__ import annotations
 import os
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -54,6 +62,14 @@ LOG_FILE_BYTES_MIN = 64 * 1024
 LOG_FILE_BYTES_MAX = 1024 * 1024 * 1024
 LOG_FILES_MAX = 100
 """Rotated log files kept at most: a bounded disk footprint whatever the operator sets."""
+SIGNATURE_WORKERS_MAX = 64
+BOOK_VERIFY_INTERVAL_S_MIN = 60
+PRUNE_KEEP_BLOCKS_MIN = 1_000
+"""Pruning keeps at least this many recent blocks whole: peers that fell behind by less sync
+from this node, and a node restarted from its checkpoint replays at most
+storage/checkpoints.py STATE_CHECKPOINT_BLOCKS of them."""
+RENAMED_KEYS = {"verify_threads": "signature_workers"}
+"""Old config key -> its new name: refused with a message naming the new one."""
 
 
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -75,14 +91,30 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         int, msgspec.Meta(ge=LOG_FILE_BYTES_MIN, le=LOG_FILE_BYTES_MAX)
     ] = 10 * 1024 * 1024
     log_files_max: Annotated[int, msgspec.Meta(ge=1, le=LOG_FILES_MAX)] = 5
-    verify_threads: Annotated[int, msgspec.Meta(ge=0, le=64)] = 0
-    """Threads that check transaction signatures (0: one per CPU). Nodes sharing a machine
-    (a local testnet) should split the CPUs between them: more threads than cores only adds
-    contention (measured: 4 nodes on 2 cores commit ~15 % more with 1 thread each than 2)."""
+    signature_workers: Annotated[int, msgspec.Meta(ge=0, le=SIGNATURE_WORKERS_MAX)] = 0
+    """Worker processes that check transaction signatures (0: one per CPU;
+    runtime/verifier.py). Nodes sharing a machine (a local testnet) should split the CPUs
+    between them: more workers than cores only adds contention (measured: 4 nodes on 2 cores
+    commit ~15 % more with 1 worker each than 2)."""
     key_passphrase_file: str = ""
     """File holding the passphrase of an encrypted node_key.json (for a service with no
     terminal; systemd's LoadCredential= puts one under $CREDENTIALS_DIRECTORY). Relative to the
     home if not absolute. CHAINBOOK_KEY_PASSPHRASE, if set, is used before it."""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
+    """A port of its own for Prometheus metrics (GET /metrics), so monitoring can reach them
+    without reaching the API; 0 for none. The API serves /metrics either way."""
+    book_verify_cpu_share: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 0.25
+    """The full re-verification of the book in the background (runtime/background_verify.py)
+    uses at most this share of one CPU on average; 0 turns it off (`chainbook verify` still
+    runs it on demand)."""
+    book_verify_interval_s: Annotated[int, msgspec.Meta(ge=BOOK_VERIFY_INTERVAL_S_MIN)] = 86_400
+    """The background re-verification runs after start, then again this often."""
+    prune_keep_blocks: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """0: keep every block whole (the default). N: keep the transactions of the last N blocks
+    only; older blocks keep their header and commits (storage/pruning.py), so the hash chain
+    and finality still verify, but their transactions, receipts and proofs are gone and peers
+    cannot sync them from this node. At least PRUNE_KEEP_BLOCKS_MIN."""
 
     @property
     def p2p_address(self) -> str:
@@ -116,8 +148,31 @@ def verify_config(config: NodeConfig) -> None:
         raise ValueError(f"peers: {len(config.peers)} given, limit {limits.peers_max}")
     if any(f"{p.host}:{p.port}" == config.p2p_address for p in peers):
         raise ValueError(f"peers: {config.p2p_address} is this node's own p2p address")
-    if config.p2p_host == config.api_host and config.p2p_port == config.api_port:
-        raise ValueError(f"p2p_port and api_port are both {config.p2p_port}")
+    ports = {"p2p_port": (config.p2p_host, config.p2p_port)}
+    ports["api_port"] = (config.api_host, config.api_port)
+    if config.metrics_port:
+        ports["metrics_port"] = (config.metrics_host, config.metrics_port)
+    names = list(ports)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            if ports[first] == ports[second]:
+                raise ValueError(f"{first} and {second} are both {ports[first][1]}")
+    if 0 < config.prune_keep_blocks < PRUNE_KEEP_BLOCKS_MIN:
+        raise ValueError(
+            f"prune_keep_blocks {config.prune_keep_blocks}: 0 (keep every block) or at least "
+            f"{PRUNE_KEEP_BLOCKS_MIN}"
+        )
+
+
+def verify_no_renamed_keys(keys: Iterable[str], where: str) -> None:
+    """A renamed key names its new name (RENAMED_KEYS) instead of being an unknown key."""
+    for key in keys:
+        new = RENAMED_KEYS.get(key)
+        if new is not None:
+            raise ConfigError(
+                f"{where}: key `{key}` was renamed `{new}` (signature worker processes, "
+                f"0: one per CPU); rename it and start again"
+            )
 
 
 # --- environment overrides ------------------------------------------------------------------
@@ -146,6 +201,12 @@ def get_environment_overrides(environ: Mapping[str, str] | None = None) -> dict[
     """{config key: typed value} for every CHAINBOOK_<KEY> set in `environ` (os.environ by
     default); a value of the wrong type or out of range is a ConfigError naming the variable."""
     environ = os.environ if environ is None else environ
+    for key in RENAMED_KEYS:
+        if env_name(key) in environ:
+            raise ConfigError(
+                f"environment variable {env_name(key)}: `{key}` was renamed "
+                f"`{RENAMED_KEYS[key]}`; set {env_name(RENAMED_KEYS[key])} instead"
+            )
     types = _field_types()
     overrides: dict[str, object] = {}
     for key in CONFIG_KEYS:
@@ -168,6 +229,7 @@ def decode_config(
         raw = tomllib.loads(data.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    verify_no_renamed_keys(raw, source)
     overrides = {} if environ is None else get_environment_overrides(environ)
     if overrides:
         names = ", ".join(env_name(key) for key in overrides)
@@ -220,6 +282,7 @@ def resolve_home_path(home_root: Path, configured: str) -> Path | None:
 __all__ = [
     "CONFIG_KEYS",
     "ENV_PREFIX",
+    "RENAMED_KEYS",
     "LogLevel",
     "LogStream",
     "NodeConfig",

@@ -65,8 +65,9 @@ from chainbook.runtime.logs import (
 )
 
 GENESIS_HOW_TO = (
-    "get the consortium's genesis.json and install it with `chainbook node install-genesis` "
-    "(coming: the genesis assembly commands); until then copy it into the home"
+    "get the consortium's genesis.json (assembled with `chainbook genesis new / add-validator "
+    "/ add-account`), compare `chainbook genesis hash FILE` with the other organisations, and "
+    "install it with `chainbook node install-genesis`"
 )
 CERTIFICATE_HOW_TO = (
     "give the node id (`chainbook node id --home H`) or a request (`chainbook node csr`) to "
@@ -236,10 +237,10 @@ class Home:
                 revoked_node_ids=revoked,
             )
         self.tls_dir.mkdir(exist_ok=True)
-        _replace_file(self.ca_cert_path, ca_cert_pem)
-        _replace_file(self.node_cert_path, node_cert_pem)
+        replace_file(self.ca_cert_path, ca_cert_pem)
+        replace_file(self.node_cert_path, node_cert_pem)
         if revocation_list is not None:
-            _replace_file(self.revocation_path, revocation_list)
+            replace_file(self.revocation_path, revocation_list)
         return node_id
 
     def install_revocation_list(self, data: bytes) -> revocation.RevocationList:
@@ -257,7 +258,7 @@ class Home:
                         f"revocation list sequence {new.sequence} is older than the installed "
                         f"one ({current.sequence}); not installed"
                     )
-        _replace_file(self.revocation_path, data)
+        replace_file(self.revocation_path, data)
         return new
 
     def install_genesis(self, data: bytes) -> Genesis:
@@ -271,7 +272,7 @@ class Home:
                 f"{self.genesis_path} already holds a different genesis; a chain's genesis is "
                 "immutable (make a new home for another chain)"
             )
-        _replace_file(self.genesis_path, data)
+        replace_file(self.genesis_path, data)
         return genesis
 
     def read_pid(self) -> int | None:
@@ -305,7 +306,7 @@ def _as_config_error() -> Iterator[None]:
         raise ConfigError(str(exc)) from None
 
 
-def _replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
     """Write a sibling, fsync, rename over `path`: a reader sees the old file or the new."""
     sibling = path.with_name(f".{path.name}.new")
     with sibling.open("wb") as file:
@@ -399,4 +400,5 @@ __all__ = [
     "is_private_file",
     "now_ms",
     "read_log_events",
+    "replace_file",
 ]

@@ -38,6 +38,7 @@ from chainbook import limits
 from chainbook.api.service import (
     TxLocation,
 )
+from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus.machine import StateDivergence
 from chainbook.core.book import BookReport
@@ -69,13 +70,22 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
-from chainbook.errors import ConsensusRecordMissing, InvalidInput, InvalidTransaction, MempoolFull
+from chainbook.errors import (
+    BookInUse,
+    ConsensusRecordMissing,
+    InvalidInput,
+    InvalidTransaction,
+    MempoolFull,
+)
 from chainbook.p2p import Transport, TransportConfig
+from chainbook.runtime.background_verify import BackgroundVerification, verify_book
+from chainbook.runtime.book_start import refuse_foreign_genesis
 from chainbook.runtime.home import Home, configure_node_logging
-from chainbook.runtime.metrics import NodeMetrics
+from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.reads import NodeReads
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
+    PRUNE_BLOCKS_PER_CALL_MAX,
     FileConsensusRecordStore,
     SqliteBlockStore,
     StateCheckpoints,
@@ -84,7 +94,7 @@ from chainbook.storage import (
     load_signing_record,
     open_sqlite_book,
 )
-from chainbook.types import Hash
+from chainbook.types import Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
 
@@ -114,6 +124,8 @@ class Node(NodeReads):
         self.genesis = home.load_genesis()
         self.chain_id = self.genesis.chain_id
         self.metrics = NodeMetrics()
+        # Another genesis than the book's: refused before anything writes (runtime/book_start.py).
+        refuse_foreign_genesis(home.book_path, self.genesis)
         # A damaged file is salvaged first (the readable prefix kept, the rest re-synced).
         self.store, salvage = open_sqlite_book(home.book_path)
         if salvage is not None:
@@ -135,6 +147,7 @@ class Node(NodeReads):
             record=record,
             settings=CoreSettings(),
             signing_refused=signing_refused,
+            book=str(home.book_path),
         )
         self.core = booted.core
         self.book_report: BookReport = booted.report
@@ -145,7 +158,7 @@ class Node(NodeReads):
         _log_book_report(booted.report)
         self._state_checkpoints = StateCheckpoints()
         self.transport: Transport | None = None
-        self.verifier = SignatureVerifier(self.chain_id, self.config.verify_threads or None)
+        self.verifier = SignatureVerifier(self.chain_id, self.config.signature_workers or None)
         self._inputs: deque[Input] = deque()
         self._handling = False
         self._request_ids = itertools.count()
@@ -157,8 +170,15 @@ class Node(NodeReads):
         self._last_block_time_ms: int | None = None if last is None else last.time_ms
         """Core counters already added to the Prometheus counters."""
         self._stopping: asyncio.Event | None = None
+        self._closed = False
+        """Set once the node stops: inputs still arriving (a peer's last frame, a timer) are
+        dropped, so nothing is written after the book's final checkpoint."""
         self._tasks: list[asyncio.Task[None]] = []
         self._failure: BaseException | None = None
+        self.background_verification: BackgroundVerification | None = None
+        self._metrics_server: uvicorn.Server | None = None
+        self._latest_last_commit: Commit | None = None
+        """The latest block's last_commit (the missing-validators metrics), once read."""
         log.info(
             "node_opened",
             extra={
@@ -166,6 +186,7 @@ class Node(NodeReads):
                 "app_hash": self.core.app.state.app_hash.hex(),
                 "validator": self.core.is_validator,
                 "corrupt_height": booted.report.corrupt_height,
+                "checkpoint_height": booted.report.checkpoint_height,
             },
         )
 
@@ -210,21 +231,68 @@ class Node(NodeReads):
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
             asyncio.create_task(self._tick_forever(), name="tick"),
+            *self._start_side_services(),
         ]
         log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
         self._carry_out_all(self.core.start(now_ms()))
         self._drain()
         await self._stopping.wait()
+        await self._shut_down(server)
+        if self._failure is not None:
+            raise self._failure
+
+    async def _shut_down(self, server: uvicorn.Server) -> None:
+        """The stop path (SIGTERM): no input is handled any more, the API and p2p close, the
+        workers and the background verifier stop, the state checkpoint moves to the latest
+        height, and the book closes (SQLite folds its -wal into the file). Every write before
+        it was a whole transaction; nothing after it writes."""
+        self._closed = True
         server.should_exit = True
+        if self._metrics_server is not None:
+            self._metrics_server.should_exit = True
+        assert self.transport is not None
         await self.transport.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.background_verification is not None:
+            await self.background_verification.aclose()
         await self.verifier.aclose()
+        self._save_final_checkpoint()
         self.store.close()
         log.info("node_stopped", extra={"height": self.core.height})
-        if self._failure is not None:
-            raise self._failure
+
+    def _save_final_checkpoint(self) -> None:
+        """Write the state changes pending since the last checkpoint, so the next start has
+        no block to replay. Skipped after a halt: that state is the one that diverged."""
+        pending = self._state_checkpoints.take_pending()
+        state = self.core.app.state
+        if self._failure is not None or self.store.latest_height() != state.height:
+            return
+        if self.store.load_state_meta().height < state.height:
+            self.store.advance_state(pending, state.height, state.app_hash)
+
+    def _start_side_services(self) -> list[asyncio.Task[None]]:
+        """The background re-verification of the book and the metrics port, if configured."""
+        tasks: list[asyncio.Task[None]] = []
+        if self.config.book_verify_cpu_share > 0:
+            self.background_verification = BackgroundVerification(
+                self.home.book_path,
+                self.home.genesis_path,
+                cpu_share=self.config.book_verify_cpu_share,
+                interval_s=self.config.book_verify_interval_s,
+                on_report=self._on_book_verified,
+                on_progress=self.metrics.book_verify_progress.set,
+            )
+            run = self.background_verification.run_forever()
+            tasks.append(asyncio.create_task(run, name="book-verify"))
+        if self.config.metrics_port:
+            config = self.config
+            self._metrics_server = make_metrics_server(
+                self.metrics_text, config.metrics_host, config.metrics_port
+            )
+            tasks.append(asyncio.create_task(self._metrics_server.serve(), name="metrics"))
+        return tasks
 
     def stop(self) -> None:
         if self._stopping is not None:
@@ -249,8 +317,16 @@ class Node(NodeReads):
 
     def _handle(self, input_: Input) -> None:
         """Feed an input; inputs that arrive meanwhile wait their turn (no re-entry)."""
+        if self._closed:
+            return
         self._inputs.append(input_)
         self._drain()
+
+    def _handle_for(self, core: object, input_: Input) -> None:
+        """An answer to what `core` asked (a timer, signature checks): dropped if the core was
+        rebooted since (_repair_book); its batch ids and timers mean nothing to the new one."""
+        if core is self.core:
+            self._handle(input_)
 
     def _drain(self) -> None:
         if self._handling:
@@ -296,7 +372,9 @@ class Node(NodeReads):
                     self.transport.disconnect(peer_id, reason)
             case SetTimer(kind=kind, height=height, round=round_, duration_ms=ms):
                 timer = TimerFired(kind, height, round_)
-                asyncio.get_running_loop().call_later(max(ms, 0) / 1000, self._handle, timer)
+                asyncio.get_running_loop().call_later(
+                    max(ms, 0) / 1000, self._handle_for, self.core, timer
+                )
             case VerifyTxs(batch_id=batch_id, txs=txs, hashes=hashes):
                 self._spawn(self._verify(batch_id, txs, hashes))
             case TxsAdmitted(request_id=request_id, results=results):
@@ -305,19 +383,24 @@ class Node(NodeReads):
                 self._on_committed(output)
             case LogEvent(level=level, event=event, fields=fields):
                 log.log(LOG_LEVELS.get(level, logging.INFO), event, extra=fields)
+                if event == "equivocation_evidence":
+                    self.metrics.observe_equivocation(bytes.fromhex(str(fields["validator"])))
             case Halt(reason=reason):
                 self._failure = StateDivergence(reason)
                 self.stop()
 
     async def _verify(self, batch_id: int, txs: list[bytes], hashes: list[Hash]) -> None:
+        core = self.core
         results = await self.verifier.verify(txs, hashes)
-        self._handle(TxsVerified(batch_id, list(results)))
+        self._handle_for(core, TxsVerified(batch_id, list(results)))
 
     def _on_committed(self, committed: BlockCommitted) -> None:
         record = committed.record
         block = record.block
         self.metrics.blocks.inc()
         self.metrics.txs.inc(len(block.txs))
+        self._latest_last_commit = block.last_commit
+        self._prune_old_blocks(block.height)
         if self._last_block_time_ms is not None:
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
@@ -342,6 +425,77 @@ class Node(NodeReads):
                 for future in waiters:
                     if not future.done():
                         future.set_result(location)
+
+    # ------------------------------------------------------------------ book repair
+
+    def _on_book_verified(self, report: BookReport) -> None:
+        """What the background re-verification found (runtime/background_verify.py)."""
+        if report.corrupt_height is None and report.state_table_matches is not False:
+            log.info("book_verified", extra={"height": report.height})
+            return
+        if report.pruned_below > 1:
+            # No history to replay a repair from; the live state descends from the checkpoint.
+            log.critical(
+                "book_corrupt",
+                extra={
+                    "height": report.corrupt_height,
+                    "reason": report.reason,
+                    "found_by": "background_verify",
+                    "what_to_do": "a pruned book cannot be repaired in place: stop the node, "
+                    "move data/ aside, start it to sync from a peer that keeps every block",
+                },
+            )
+            return
+        self._repair_book(report)
+
+    def _prune_old_blocks(self, height: Height) -> None:
+        """Keep the transactions of the last `prune_keep_blocks` blocks only (0: all; a batch
+        per commit, storage/pruning.py)."""
+        keep = self.config.prune_keep_blocks
+        if keep and height > keep:
+            self.store.prune_blocks(height - keep + 1, PRUNE_BLOCKS_PER_CALL_MAX)
+
+    def _repair_book(self, report: BookReport) -> None:
+        """Damage the background re-verification found below the checkpoint: what a start
+        does when it finds damage, while running. The book is cut at the damaged block, the
+        core booted again by a full replay (which also rewrites the state table), and block
+        sync fetches the rest from peers. A full replay takes as long as starts took before
+        checkpoints; it happens only for a damaged book."""
+        state_damage = "" if report.state_table_matches is not False else " (state table)"
+        log.error(
+            "book_corrupt",
+            extra={
+                "height": report.corrupt_height,
+                "reason": report.reason or f"the state table differs from the replay{state_damage}",
+                "found_by": "background_verify",
+            },
+        )
+        self.book_repairs += 1
+        self.metrics.book_repairs.inc()
+        if report.corrupt_height is not None:
+            self.store.truncate_from(report.corrupt_height)
+        booted = boot_core(
+            genesis=self.genesis,
+            key=self.key,
+            store=self.store,
+            record=self.records.load() or None,
+            settings=self.core.settings,
+            signing_refused=self.core.signing_refused,
+            full_verify=True,
+            book=str(self.home.book_path),
+        )
+        _log_book_report(booted.report)
+        self.core, self.book_report = booted.core, booted.report
+        self._state_checkpoints = StateCheckpoints()
+        self._reported.clear()
+        self._latest_last_commit = None
+        last = self.core.app.last_header
+        self._last_block_time_ms = None if last is None else last.time_ms
+        self._carry_out_all(self.core.start(now_ms()))
+        assert self.transport is not None
+        for peer in self.transport.connected_peers():
+            self._inputs.append(PeerConnected(peer.peer_id))
+        self._drain()
 
     # ------------------------------------------------------------------ peers
 
@@ -437,14 +591,16 @@ def run_node(home: Path) -> None:
 
 
 def verify_home(home: Path) -> BookReport:
-    """`chainbook verify`: re-verify a stopped node's whole book without changing it."""
-    from chainbook.core.book import open_book
-
+    """`chainbook verify`: re-verify a node's whole book without changing it; beside a running
+    node (which holds the book), through a read-only connection."""
     home_ = Home(Path(home))
     genesis = home_.load_genesis()
-    store = SqliteBlockStore(home_.book_path)
     try:
-        return open_book(store, genesis, repair=False).report
+        store = SqliteBlockStore(home_.book_path)
+    except BookInUse:
+        store = SqliteBlockStore(home_.book_path, read_only=True)
+    try:
+        return verify_book(store, genesis)
     finally:
         store.close()
 

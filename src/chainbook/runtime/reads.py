@@ -24,6 +24,7 @@ from chainbook.api.service import (
 )
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.chain.genesis import Genesis
 from chainbook.core.node import NodeCore
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
@@ -32,6 +33,7 @@ from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport
 from chainbook.runtime.config import NodeConfig
+from chainbook.runtime.home import Home
 from chainbook.runtime.metrics import NodeMetrics
 from chainbook.storage import SqliteBlockStore
 from chainbook.types import Address, Hash, Height
@@ -48,8 +50,12 @@ class NodeReads:
     transport: Transport | None
     metrics: NodeMetrics
     book_repairs: int
+    genesis: Genesis
+    home: Home
     _reported: dict[str, int]
     """Core counters already added to the Prometheus counters."""
+    _latest_last_commit: Commit | None
+    """The latest block's last_commit (the missing-validators metrics), once read."""
 
     def is_pending(self, tx_hash: Hash) -> bool:
         return tx_hash in self.core.mempool
@@ -118,6 +124,7 @@ class NodeReads:
         peers = self.transport.connected_peers() if self.transport is not None else []
         return NodeStatus(
             chain_id=self.chain_id,
+            genesis_hash=self.genesis.hash.hex(),
             node_id=self.key.public_key.hex(),
             moniker=self.config.moniker,
             is_validator=core.machine.is_validator,
@@ -170,7 +177,25 @@ class NodeReads:
         metrics.mempool_txs.set(len(core.mempool))
         if self.transport is not None:
             metrics.peers.set(len(self.transport.connected_peers()))
+        self._observe_health()
         return metrics.text()
+
+    def _observe_health(self) -> None:
+        """The monitoring families of runtime/metrics.py that are read at scrape time."""
+        core, metrics = self.core, self.metrics
+        if self._latest_last_commit is None and core.height > 0:
+            latest = self.store.load_block(core.height)
+            self._latest_last_commit = None if latest is None else latest.last_commit
+        metrics.observe_validators(core.machine.validators, self._latest_last_commit)
+        metrics.syncing.set(1 if core.is_syncing else 0)
+        last = core.app.last_header
+        metrics.latest_block_time.set(0 if last is None else last.time_ms / 1000)
+        if self.transport is not None:
+            stats = self.transport.stats()
+            metrics.observe_totals(
+                [("p2p_bytes_received", stats.bytes_in), ("p2p_bytes_sent", stats.bytes_out)]
+            )
+        metrics.observe_book_file(self.home.book_path)
 
     def _add_new(self, name: str, total: int, add: Any) -> None:
         new = total - self._reported.get(name, 0)

@@ -9,6 +9,8 @@ Rules kept:
                                made one, else for a block nobody has (a random hash)
       proposal of block B   -> conflict: a proposal of a different block B' built for the
                                same height (another block time), pol_round -1
+  One peer per height (the witness) receives both: an equivocator cannot keep every node from
+  seeing its two votes (gossip, a polka re-sent), and the witness builds the evidence.
 - Its own commits and votes are never checked by the safety checkers (it is not honest),
   and it never crashes: together with crashed validators it stays within f.
 """
@@ -31,6 +33,7 @@ class Equivocator:
         self.rng = rng
         self._halves_height: Height = -1
         self._half_a: frozenset[int] = frozenset()
+        self._witness: int | None = None
         self._second_proposals: dict[tuple[Height, Round], Hash] = {}
         self._twins: dict[bytes, ConsensusMessage | None] = {}
         """Original signature -> its twin, so a re-sent message gets the same twin."""
@@ -43,8 +46,14 @@ class Equivocator:
             shuffled = list(peers)
             self.rng.shuffle(shuffled)
             self._half_a = frozenset(shuffled[: len(shuffled) // 2])
+            self._witness = shuffled[-1] if shuffled else None
             self._halves_height = height
         return self._half_a
+
+    def witness(self, height: Height, peers: list[int]) -> int | None:
+        """The peer that gets both messages at this height (drawn with the halves)."""
+        self.half_a(height, peers)
+        return self._witness
 
     def conflict(
         self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs

@@ -4,8 +4,14 @@ The simulator reports to `Checkers` what honest nodes do (sign, persist, send, c
 and each report is checked at once; a broken rule raises `InvariantViolation` naming the rule.
 
     agreement        no two honest nodes commit different blocks at one height
-    validity         a committed block's commit certificate is valid for it (verify_commit),
-                     and the block's last_commit is a valid certificate for the agreed parent
+    same_validator_set  every honest node uses the same validator set at every height (the
+                     set each node's ledger derives for a height, and the set its consensus
+                     machine works with there)
+    validity         a committed block's commit certificate is valid for it under the agreed
+                     set of its height (verify_commit), the block names that set as its
+                     validators_hash and the agreed set of the next height as its
+                     next_validators_hash, and its last_commit is a valid certificate for the
+                     agreed parent under the set of the parent's height
     app_hash         every honest node computes the same app hash after each height, and a
                      restarted node recomputes the same one by replaying its stored blocks
     no_double_sign   an honest validator never signs two different votes for one
@@ -25,6 +31,12 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
 Signing rules are checked for honest validators only. Commits are checked on every node,
 the equivocator's too: it runs the real machine, so a valid certificate it commits for a
 block other than the agreed one is a fork as much as an honest node's would be.
+
+Validator sets change during a run (sim/governance.py): the checkers know the genesis set for
+heights 1 and 2 (no change takes effect before 3) and learn the set of every later height from
+the first honest node that reports it; every later report must match it exactly, and every
+commit is checked against it, so a node that verified a commit with another set (its config,
+a stale set) is caught.
 """
 
 from __future__ import annotations
@@ -58,9 +70,13 @@ def _short(value: bytes) -> str:
 class Checkers:
     """The cluster-wide record of what honest nodes did, checked as it grows."""
 
-    def __init__(self, chain_id: str, validators: ValidatorSet) -> None:
+    def __init__(self, chain_id: str, genesis_validators: ValidatorSet) -> None:
         self.chain_id = chain_id
-        self.validators = validators
+        self.validator_sets: dict[Height, tuple[ValidatorSet, str]] = {
+            1: (genesis_validators, "genesis"),
+            2: (genesis_validators, "genesis"),
+        }
+        """height -> (agreed set, the node that reported it first)."""
         self.committed: dict[Height, tuple[Hash, str]] = {}
         """height -> (agreed block hash, name of the first honest node that committed it)."""
         self.app_hashes: dict[Height, tuple[Hash, str]] = {}
@@ -125,13 +141,38 @@ class Checkers:
                 f"{node} applied height {applied_height}, its store holds {stored_height}",
             )
 
+    # ------------------------------------------------------------------ validator sets
+
+    def on_validator_set(self, node: str, height: Height, validators: ValidatorSet) -> None:
+        """same_validator_set: `node` uses `validators` at `height`."""
+        self.checks += 1
+        agreed = self.validator_sets.setdefault(height, (validators, node))
+        if agreed[0].hash != validators.hash:
+            raise InvariantViolation(
+                "same_validator_set",
+                f"height {height}: {agreed[1]} uses set {_short(agreed[0].hash)} "
+                f"({len(agreed[0])} validators), {node} uses {_short(validators.hash)} "
+                f"({len(validators)} validators)",
+            )
+
+    def get_validator_set(self, height: Height) -> ValidatorSet:
+        agreed = self.validator_sets.get(height)
+        if agreed is None:
+            raise InvariantViolation(
+                "validity", f"a block of height {height} committed before any honest node "
+                "reported the validator set of that height"
+            )
+        return agreed[0]
+
     # ------------------------------------------------------------------ commits
 
     def on_commit(self, node: str, block: Block, commit: Commit) -> None:
-        """validity and agreement, for a block a node commits."""
+        """validity and agreement, for a block a node commits (the sets of its height and the
+        next are reported first, on_validator_set)."""
         self.checks += 1
         height = block.height
         self._verify_certificate(node, height, block.hash, commit)
+        self._verify_validator_hashes(node, block)
         self._verify_last_commit(node, block)
         agreed = self.committed.setdefault(height, (block.hash, node))
         if agreed[0] != block.hash:
@@ -157,11 +198,31 @@ class Checkers:
         self, node: str, height: Height, block_hash: Hash, commit: Commit
     ) -> None:
         try:
-            verify_commit(self.chain_id, self.validators, commit, height, block_hash)
+            verify_commit(
+                self.chain_id, self.get_validator_set(height), commit, height, block_hash
+            )
         except InvalidBlock as exc:
             raise InvariantViolation(
                 "validity", f"{node} committed block {height} with a bad certificate: {exc}"
             ) from None
+
+    def _verify_validator_hashes(self, node: str, block: Block) -> None:
+        header = block.header
+        expected = self.get_validator_set(block.height).hash
+        if header.validators_hash != expected:
+            raise InvariantViolation(
+                "validity",
+                f"{node} committed block {block.height} naming set "
+                f"{_short(header.validators_hash)}, the agreed set is {_short(expected)}",
+            )
+        following = self.validator_sets.get(block.height + 1)
+        if following is not None and header.next_validators_hash != following[0].hash:
+            raise InvariantViolation(
+                "validity",
+                f"{node} committed block {block.height} naming next set "
+                f"{_short(header.next_validators_hash)}, the agreed set of "
+                f"{block.height + 1} is {_short(following[0].hash)}",
+            )
 
     def _verify_last_commit(self, node: str, block: Block) -> None:
         height = block.height
@@ -174,7 +235,11 @@ class Checkers:
         parent_hash = self.committed[height - 1][0]
         try:
             verify_commit(
-                self.chain_id, self.validators, block.last_commit, height - 1, parent_hash
+                self.chain_id,
+                self.get_validator_set(height - 1),
+                block.last_commit,
+                height - 1,
+                parent_hash,
             )
         except InvalidBlock as exc:
             raise InvariantViolation(

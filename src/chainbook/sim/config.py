@@ -4,9 +4,11 @@ Rules kept:
 - A run is a pure function of (seed, SimConfig). Everything random is drawn from one
   `random.Random(seed)`; `draw_fault_plan` is the first thing drawn, so the plan of a seed
   does not change when later parts of the simulator change what they draw.
-- Faulty validators never exceed f = (n - 1) // 3 at any instant. The equivocator is faulty
-  for the whole run; a crashed validator is faulty while it is down. With n = 4 (f = 1) a seed
-  has either crashes or an equivocator, never both; with n = 7 (f = 2) it may have both.
+- Faulty validators never hold a third of the power of the current validator set (the set
+  changes during a run: sim/governance.py). The equivocator is faulty while it is a validator;
+  a crashed validator is faulty while it is down; a node that is not a validator may crash
+  freely. With n = 4 at genesis (f = 1) a seed has either crashes or an equivocator, never
+  both; with n = 7 (f = 2) it may have both.
 - Faults are injected only before `heal_ms`. From then on every node is up, partitions are
   healed and messages are delivered within `delay_ms_max` (the paper's global stabilisation
   time), so every honest node must reach the target height within `liveness_ms_max`.
@@ -33,6 +35,7 @@ SIM_CONSENSUS_PARAMS = ConsensusParams(
     timeout_precommit_delta_ms=100,
     timeout_commit_ms=30,
     time_drift_ms_max=10_000,
+    empty_block_interval_ms=0,
 )
 """Small timeouts so that a seed reaches 10-20 heights in a few simulated seconds."""
 
@@ -93,6 +96,13 @@ class SimConfig:
     machine_factory: MachineFactory = field(default=ConsensusMachine)
     registry: Registry = field(default=REGISTRY)
     """The modules the cluster runs; their workloads are mixed (tests add a module here)."""
+    validator_changes: bool = True
+    """Drive random validator-set changes by governance (sim/governance.py)."""
+    spare_nodes: int = 3
+    """Nodes beyond the genesis validators that the changes may add (each boots as a full
+    node the first time it is proposed, and syncs from genesis)."""
+    governance_interval_ms_min: int = 150
+    governance_interval_ms_max: int = 400
 
     @property
     def faults_max(self) -> int:

@@ -8,6 +8,9 @@ Rules kept:
   gossip queues). `crash()` drops the core; `boot()` builds a new one from the
   durable parts alone through core/boot.py, exactly as a restarted process does from its
   SQLite file, so the simulator runs the node's real start-up path.
+- The node's consensus keys are durable too (an operator's key files): the node key, then
+  any key it was given for a rotation (`add_consensus_key`, kept in the running core at once);
+  the core signs with the one in the validator set of each height.
 - `incarnation` grows at every boot, so timers and ticks armed by an earlier life of the node
   are recognised and dropped (a restarted process has no old timers).
 - A torn crash (`crash_after_outputs`) stops the node in the middle of carrying out a step's
@@ -59,6 +62,7 @@ class SimNode:
         # Durable, each on its own: losing or rolling back the book leaves the record.
         self.store = MemoryBlockStore()
         self.records = MemoryConsensusRecordStore()
+        self.consensus_keys: list[PrivateKey] = [key]
         self.durable_record: ConsensusRecord | None = None
         """The decoded consensus record in the store (derived; rebuilt at boot)."""
         # Volatile.
@@ -85,6 +89,7 @@ class SimNode:
             settings=self.settings,
             machine_factory=self.config.machine_factory,
             registry=self.config.registry,
+            consensus_keys=tuple(self.consensus_keys),
         )
         # A simulated store is never damaged, so any finding of the book check is a bug (in
         # checkpointing, or in what a crash left behind).
@@ -102,6 +107,15 @@ class SimNode:
         self.incarnation += 1
         self.boots += 1
         return self.core.start(self.local_time_ms(now_ms))
+
+    def add_consensus_key(self, key: PrivateKey) -> None:
+        """A key this node will sign with once the validator set holds it (a rotation)."""
+        self.consensus_keys.append(key)
+        if self.core is not None:
+            self.core.consensus_keys = tuple(self.consensus_keys)
+
+    def is_own_address(self, address: bytes) -> bool:
+        return any(key.address == address for key in self.consensus_keys)
 
     def crash(self) -> None:
         """Lose every volatile part; the store stays as it is."""

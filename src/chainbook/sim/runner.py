@@ -26,6 +26,8 @@ class Summary:
     seeds: int = 0
     passed: int = 0
     failures: list[SimulationFailure] = field(default_factory=list)
+    results: list[SeedResult] = field(default_factory=list)
+    """Every passing seed's result, in seed order."""
     heights_committed: int = 0
     """Sum over seeds of the height every honest node reached."""
     txs_committed: int = 0
@@ -48,6 +50,7 @@ class Summary:
     def add(self, result: SeedResult) -> None:
         self.seeds += 1
         self.passed += 1
+        self.results.append(result)
         self.heights_committed += result.height_min
         self.txs_committed += result.txs_committed
         self.events += result.events

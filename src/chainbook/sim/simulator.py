@@ -18,14 +18,25 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
       Halt                -> the seed fails (a node's ledger disagreed with a commit)
 - Faults (config.py decides which per seed): message loss, partitions that heal, crashes
   (clean, or torn in the middle of a step's effects) with restart from the store, clock skew
-  and one equivocating validator; never more than f faulty validators at once, and none at
-  or after heal_ms.
+  and one equivocating validator; faulty validators never hold a third of the current set's
+  power, and no fault starts at or after heal_ms.
+- Validator-set changes (sim/governance.py, with config.validator_changes): the validators
+  add spare nodes, remove validators, change powers and rotate keys by governance while the
+  faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
+  An equivocation an honest node saw must end with the evidence committed and the
+  equivocator's power at zero (the run is not done before), and no evidence ever names
+  another validator.
 - Checks (checkers.py) run as each step's outputs are carried out (store_before_apply: a block
   is applied only once its record is in the store), plus a driver-consistency check after
   every step, a store check after every restart and on every honest node at the end, and
   liveness: after heal every honest node reaches the target height in time.
 - Any exception in a step (an invariant of the core, StateDivergence, a checker) ends the
   run with a SimulationFailure that names the seed, the rule and the last trace lines.
+
+This file is longer than most and still one idea, the driver of one seed: it carries out every
+node's outputs and decides when each fault and tick happens. What can stand alone does: the
+scheduled events (events.py), results (results.py), checkers, network, clock, nodes, the
+equivocator, the workload and the governance driver each have their own file.
 """
 
 from __future__ import annotations
@@ -34,11 +45,12 @@ import hashlib
 import itertools
 import random
 from collections import Counter, deque
-from dataclasses import dataclass, field
 
+from chainbook.apps.governance.queries import EvidencePage, EvidenceRequest
 from chainbook.apps.registry import Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
-from chainbook.chain.tx import verify_tx
+from chainbook.chain.tx import tx_hash, verify_tx
+from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
 from chainbook.core.inputs import (
     BlockSaved,
@@ -80,6 +92,8 @@ from chainbook.core.wire import (
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, PeerMisbehaved
 from chainbook.ledger.genesis import make_genesis
+from chainbook.ledger.queries import run_query
+from chainbook.ledger.state import get_nonce
 from chainbook.sim.byzantine import Equivocator
 from chainbook.sim.checkers import (
     Checkers,
@@ -89,8 +103,22 @@ from chainbook.sim.checkers import (
 )
 from chainbook.sim.clock import EventQueue
 from chainbook.sim.config import FaultPlan, SimConfig, draw_fault_plan
+from chainbook.sim.events import (
+    FaultTick,
+    GovernanceTick,
+    Heal,
+    NodeTick,
+    PartitionHeal,
+    Restart,
+    Scheduled,
+    Timer,
+    Verified,
+    WorkloadTick,
+)
+from chainbook.sim.governance import GovernanceDriver
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
+from chainbook.sim.results import SeedResult, SimulationFailure
 from chainbook.sim.trace import Trace
 from chainbook.sim.workload import Workload
 from chainbook.types import Hash, Height, TimeMs
@@ -99,120 +127,9 @@ CHAIN_ID = "chainbook-sim"
 GENESIS_TIME_MS = 1_700_000_000_000
 
 
-# ---------------------------------------------------------------------- scheduled events
-
-
-@dataclass(frozen=True, slots=True)
-class Timer:
-    node: int
-    incarnation: int
-    timer: TimerFired
-
-
-@dataclass(frozen=True, slots=True)
-class NodeTick:
-    """The node core's next Tick (when it has something due)."""
-
-    node: int
-    incarnation: int
-
-
-@dataclass(frozen=True, slots=True)
-class Verified:
-    """The signature checks a node asked for (VerifyTxs) are done."""
-
-    node: int
-    incarnation: int
-    verified: TxsVerified
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class FaultTick:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    node: int
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionHeal:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Heal:
-    """GST: faults stop, every node is up; the liveness clock starts."""
-
-
-Scheduled = (
-    Delivery
-    | Timer
-    | NodeTick
-    | Verified
-    | WorkloadTick
-    | FaultTick
-    | Restart
-    | PartitionHeal
-    | Heal
-)
-
 VERIFY_DELAY_MS_MAX = 5
 """Signature checks answer after 0..this many ms: the runtime's workers take time, and a
 proposal may arrive while its transactions are being checked (the core then holds it)."""
-
-
-# ---------------------------------------------------------------------- results
-
-
-class SimulationFailure(Exception):
-    """A seed broke a rule. `str()` names the seed, the rule and how to replay it."""
-
-    def __init__(self, seed: int, validators: int, reason: str, trace: list[str]) -> None:
-        self.seed = seed
-        self.validators = validators
-        self.reason = reason
-        self.trace = trace
-        super().__init__(self.report())
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """Picklable, so that seeds can run in worker processes (runner.run_seeds(jobs=...))."""
-        return (SimulationFailure, (self.seed, self.validators, self.reason, self.trace))
-
-    @property
-    def replay_command(self) -> str:
-        return f"chainbook simulate --seed {self.seed} --validators {self.validators} --verbose"
-
-    def report(self) -> str:
-        lines = [f"seed {self.seed} failed: {self.reason}", "last events:"]
-        lines += [f"  {line}" for line in self.trace]
-        lines.append(f"replay: {self.replay_command}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class SeedResult:
-    seed: int
-    fault_kinds: list[str]
-    height_min: Height
-    """The lowest height every honest node committed."""
-    height_max: Height
-    txs_committed: int
-    faults: dict[str, int]
-    sim_time_ms: TimeMs
-    events: int
-    trace_digest: str
-    chain_digest: str
-    """SHA-256 over the agreed block hashes and app hashes, height by height."""
-    counters: dict[str, int] = field(default_factory=dict)
-    txs_by_module: dict[str, int] = field(default_factory=dict)
-    """The simulated clients' transactions committed, by module."""
 
 
 # ---------------------------------------------------------------------- genesis
@@ -263,6 +180,7 @@ class Simulation:
         self.network = SimNetwork(self.rng, self.queue, self._delay_model(), self.plan.loss)
         self.trace = Trace(config.trace_lines_max, verbose=verbose)
         self.checkers = Checkers(CHAIN_ID, self.genesis.validator_set)
+        node_count = config.validators + (config.spare_nodes if config.validator_changes else 0)
         self.nodes = [
             SimNode(
                 i,
@@ -272,10 +190,17 @@ class Simulation:
                 self._draw_settings(),
                 byzantine=i == self.plan.equivocator,
             )
-            for i in range(config.validators)
+            for i in range(node_count)
         ]
         self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
         self._request_ids = itertools.count()
+        self._requests: dict[int, list[bytes]] = {}
+        """Transactions of each TxsSubmitted in progress, to learn admission refusals."""
+        self.governance = GovernanceDriver(
+            self.rng, self.workload, self, self.plan.equivocator, config.validators
+        )
+        self.evidence_seen: set[bytes] = set()
+        """Validators an honest node caught equivocating (it built evidence)."""
         self.equivocator: Equivocator | None = None
         if self.plan.equivocator is not None:
             self.equivocator = Equivocator(validator_key(self.plan.equivocator), CHAIN_ID, self.rng)
@@ -317,12 +242,14 @@ class Simulation:
                     -self.config.clock_skew_ms_max, self.config.clock_skew_ms_max
                 )
                 self.faults["clock_skew"] += node.clock_skew_ms != 0
-        for node in self.nodes:
+        for node in self.nodes[: self.config.validators]:
             self._boot(node)
         self.queue.push_at(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
+        if self.config.validator_changes:
+            self.queue.push_at(self._next_governance_delay_ms(), GovernanceTick())
         self.queue.push_at(self.config.heal_ms, Heal())
         if self.plan.partitions or self.plan.crashes:
             self.queue.push_at(self._next_fault_delay_ms(), FaultTick())
@@ -330,7 +257,9 @@ class Simulation:
     def _is_done(self) -> bool:
         if self.target_height is None:
             return False
-        return all(node.height >= self.target_height for node in self._honest_nodes())
+        if not all(node.height >= self.target_height for node in self._honest_nodes()):
+            return False
+        return not self._unpunished_equivocators()
 
     def _run_next_event(self) -> None:
         next_ms = self.queue.peek_time_ms()
@@ -364,6 +293,8 @@ class Simulation:
                     self._step(node, verified)
             case WorkloadTick():
                 self._on_workload_tick()
+            case GovernanceTick():
+                self._on_governance_tick()
             case FaultTick():
                 self._on_fault_tick()
             case Restart(node=index):
@@ -453,14 +384,22 @@ class Simulation:
                 )
             case BlockCommitted(record=record):
                 self._on_committed(node, record)
-            case TxsAdmitted(results=results):
-                for result in results:
+            case TxsAdmitted(request_id=request_id, results=results):
+                txs = self._requests.pop(request_id, [])
+                for tx, result in zip(txs, results, strict=True):
                     if isinstance(result, InvalidInput):
                         self.counters[f"tx_refused_{getattr(result, 'code', 'invalid')}"] += 1
+                        dropped = self.workload.on_refused(
+                            tx_hash(tx), result, self._agreed_nonce
+                        )
+                        if dropped is not None and dropped[0] in self.workload.signers:
+                            self.governance.on_refused(*dropped)
                     else:
                         self.counters["tx_admitted"] += 1
-            case LogEvent(event=event):
+            case LogEvent(event=event, fields=fields):
                 self.counters[f"log_{event}"] += 1
+                if event == "equivocation_evidence" and not node.byzantine:
+                    self.evidence_seen.add(bytes.fromhex(str(fields["validator"])))
             case Disconnect(reason=reason):
                 self.counters["peer_disconnected"] += 1
                 self._trace(node, f"disconnect: {reason}")
@@ -477,9 +416,16 @@ class Simulation:
             f"txs={len(block.txs)} app={app_hash.hex()[:8]}",
         )
         self.checkers.on_applied(node.name, block.height, node.store.latest_height())
+        assert node.core is not None
+        app = node.core.app
+        for height in range(max(1, block.height - 1), block.height + 2):
+            self.checkers.on_validator_set(node.name, height, app.get_validators(height))
+        first = block.height not in self.checkers.committed
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
         self.checkers.on_commit(node.name, block, commit)
+        if first:
+            self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
             self.workload.on_committed(receipt.tx_hash, receipt.ok)
@@ -508,19 +454,23 @@ class Simulation:
         assert isinstance(message, VoteMessage | ProposalMessage)
         twin_payload = encode_message(twin)
         assert self.equivocator is not None
-        half_a = self.equivocator.half_a(_message_height(message), peers)
+        height = _message_height(message)
+        half_a = self.equivocator.half_a(height, peers)
+        witness = self.equivocator.witness(height, peers)
         for peer in peers:
             self.network.send(node.index, peer, payload if peer in half_a else twin_payload)
+            if peer == witness:  # one peer gets both: an equivocator cannot hide from all
+                self.network.send(node.index, peer, twin_payload if peer in half_a else payload)
 
     def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
         match message:
-            case VoteMessage(vote=signed) if signed.validator == node.key.address:
+            case VoteMessage(vote=signed) if node.is_own_address(signed.validator):
                 self.checkers.on_vote_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, vote_position(signed), node.durable_record
                 )
-            case ProposalMessage(proposal=signed) if signed.proposer == node.key.address:
+            case ProposalMessage(proposal=signed) if node.is_own_address(signed.proposer):
                 self.checkers.on_proposal_signed(node.name, signed)
                 self.checkers.on_signed_message_sent(
                     node.name, proposal_position(signed), node.durable_record
@@ -545,14 +495,79 @@ class Simulation:
 
     def _on_workload_tick(self) -> None:
         tx = self.workload.next_transaction(self.rng, self.queue.now_ms)
-        up = [node for node in self.nodes if node.up]
-        if tx is not None and up:
-            node = self.rng.choice(up)
-            self._step(node, TxsSubmitted(next(self._request_ids), [tx], [_verify(tx, None)]))
+        if tx is not None:
+            self.submit(tx)
         self.queue.push_after(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
         )
+
+    def submit(self, tx: bytes, to_most_advanced: bool = False) -> None:
+        """A client submits `tx` to a node that is up; the governance driver (a validator that
+        acts on what its own node committed) to the most advanced honest one."""
+        up = [node for node in self.nodes if node.up]
+        if not up:
+            return
+        advanced = self._most_advanced() if to_most_advanced else None
+        node = advanced if advanced is not None else self.rng.choice(up)
+        request_id = next(self._request_ids)
+        self._requests[request_id] = [tx]
+        self._step(node, TxsSubmitted(request_id, [tx], [_verify(tx, None)]))
+
+    def _on_governance_tick(self) -> None:
+        self.governance.on_tick(self.queue.now_ms, may_propose=not self.healed)
+        self.queue.push_after(self._next_governance_delay_ms(), GovernanceTick())
+
+    # ------------------------------------------------------------------ the agreed chain
+
+    def _most_advanced(self) -> SimNode | None:
+        up = [n for n in self._honest_nodes() if n.up and n.core is not None]
+        return max(up, key=lambda n: n.height, default=None)
+
+    def agreed_height(self) -> Height:
+        return max(self.checkers.committed, default=0)
+
+    def agreed_validators(self, height: Height) -> ValidatorSet:
+        node = self._most_advanced()
+        if node is None or node.core is None or height > node.core.height + 2:
+            return self.checkers.get_validator_set(min(height, max(self.checkers.validator_sets)))
+        return node.core.app.get_validators(height)
+
+    def _agreed_nonce(self, address: bytes) -> int:
+        node = self._most_advanced()
+        if node is None or node.core is None:
+            return 0
+        return get_nonce(node.core.app.state.kv, address)
+
+    def boot_spare(self, node: SimNode) -> None:
+        """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
+        if not node.up:
+            sets = {s.hash for s, _ in self.checkers.validator_sets.values()}
+            self.counters["spare_booted"] += 1
+            if len(sets) > 1:  # it joins after the set changed: it syncs through the changes
+                self.counters["spare_joined_after_changes"] += 1
+            self._boot(node)
+
+    def _unpunished_equivocators(self) -> list[bytes]:
+        """Caught equivocators that still hold power or whose evidence is not committed."""
+        node = self._most_advanced()
+        if not self.evidence_seen or node is None or node.core is None:
+            return []
+        validators = node.core.app.get_validators(max(node.core.height, 1))
+        pending = []
+        for address in sorted(self.evidence_seen):
+            page = self._evidence_of(node, address)
+            if validators.is_validator(address) or not page.records:
+                pending.append(address)
+        return pending
+
+    def _evidence_of(self, node: SimNode, address: bytes) -> EvidencePage:
+        assert node.core is not None
+        answer = run_query(
+            node.core.app.state, "governance", "evidence", EvidenceRequest(validator=address)
+        )
+        assert isinstance(answer, EvidencePage)
+        return answer
 
     # ------------------------------------------------------------------ faults
 
@@ -562,8 +577,7 @@ class Simulation:
             return
         if self.plan.partitions and self.network.partition is None and self.rng.random() < 0.3:
             self._start_partition()
-        crash_fits = self._faulty_count() < self.config.faults_max
-        if self.plan.crashes and crash_fits and self.rng.random() < 0.4:
+        if self.plan.crashes and self.rng.random() < 0.4:
             self._inject_crash()
         next_ms = now + self._next_fault_delay_ms()
         if next_ms < self.config.heal_ms:
@@ -581,7 +595,11 @@ class Simulation:
         self.trace.record(self.queue.now_ms, f"partition {sorted(side_a)} | {sorted(side_b)}")
 
     def _inject_crash(self) -> None:
-        candidates = [n for n in self._honest_nodes() if n.up and n.crash_after_outputs is None]
+        candidates = [
+            n
+            for n in self._honest_nodes()
+            if n.up and n.crash_after_outputs is None and self._crash_fits(n)
+        ]
         if not candidates:
             return
         node = self.rng.choice(candidates)
@@ -614,7 +632,7 @@ class Simulation:
         self.network.heal()
         for node in self.nodes:
             node.crash_after_outputs = None
-            if not node.up:
+            if not node.up and node.boots > 0:
                 self._boot(node)
         honest_max = max(node.height for node in self._honest_nodes())
         self.target_height = max(
@@ -622,11 +640,31 @@ class Simulation:
         )
         self.trace.record(self.queue.now_ms, f"HEAL: target height {self.target_height}")
 
-    def _faulty_count(self) -> int:
-        crashed = sum(
+    def _crash_fits(self, candidate: SimNode) -> bool:
+        """Crashing `candidate` keeps the faulty validators under a third of the power of the
+        sets of the next two heights (a node that is not a validator may always crash); with
+        the genesis sets this is the f = (n - 1) // 3 of config.py."""
+        height = self.agreed_height()
+        for validators in (self.agreed_validators(height + 1), self.agreed_validators(height + 2)):
+            faulty = [
+                n
+                for n in self.nodes
+                if n.byzantine or n is candidate or not n.up or n.crash_after_outputs is not None
+            ]
+            power = {v.address: v.power for v in validators.validators}
+            if not any(candidate.is_own_address(a) for a in power):
+                continue
+            faulty_power = sum(
+                power.get(key.address, 0) for n in faulty for key in n.consensus_keys
+            )
+            if 3 * faulty_power >= validators.power_total:
+                return False
+        return True
+
+    def _down_count(self) -> int:
+        return sum(
             1 for n in self._honest_nodes() if not n.up or n.crash_after_outputs is not None
         )
-        return crashed + (self.plan.equivocator is not None)
 
     # ------------------------------------------------------------------ checks
 
@@ -637,6 +675,7 @@ class Simulation:
             return
         machine, stored = node.core.machine, node.height
         self.checkers.on_applied(node.name, node.core.height, stored)
+        self.checkers.on_validator_set(node.name, machine.height, machine.validators)
         if machine.height == stored + 1:
             return
         if machine.height == stored and machine.decided is not None:
@@ -656,8 +695,27 @@ class Simulation:
     def _check_final(self) -> None:
         for node in self._honest_nodes():
             self.checkers.check_store(node.name, node.store)
-        faulty = self._faulty_count() - (self.plan.equivocator is not None)
-        assert faulty == 0, "every node is up after heal"
+        assert self._down_count() == 0, "every node is up after heal"
+        unpunished = self._unpunished_equivocators()
+        if unpunished:
+            raise InvariantViolation(
+                "evidence_committed",
+                f"validators caught equivocating keep their power or have no evidence "
+                f"committed: {[a.hex()[:12] for a in unpunished]}",
+            )
+        advanced = self._most_advanced()
+        assert advanced is not None
+        accused = {r.offence.validator for r in self._evidence_of(advanced, b"").records}
+        equivocator = (
+            {validator_key(self.plan.equivocator).address}
+            if self.plan.equivocator is not None
+            else set()
+        )
+        if accused - equivocator:
+            raise InvariantViolation(
+                "evidence_against_honest",
+                f"committed evidence names {[a.hex()[:12] for a in accused - equivocator]}",
+            )
 
     def _fail_liveness(self) -> None:
         heights = {n.name: n.height for n in self._honest_nodes()}
@@ -682,10 +740,15 @@ class Simulation:
         )
 
     def _honest_nodes(self) -> list[SimNode]:
-        return [node for node in self.nodes if not node.byzantine]
+        """Honest nodes that ever started (a spare node runs once it is first proposed)."""
+        return [node for node in self.nodes if not node.byzantine and node.boots > 0]
 
     def _next_interval(self, low_ms: int, high_ms: int) -> int:
         return self.rng.randint(low_ms, high_ms)
+
+    def _next_governance_delay_ms(self) -> int:
+        c = self.config
+        return self._next_interval(c.governance_interval_ms_min, c.governance_interval_ms_max)
 
     def _next_fault_delay_ms(self) -> int:
         return self._next_interval(
@@ -730,9 +793,30 @@ class Simulation:
             events=self.events,
             trace_digest=self.trace.hexdigest(),
             chain_digest=self._chain_digest(),
-            counters=dict(sorted(self.counters.items())),
+            counters=dict(sorted(self._all_counters().items())),
+            validator_set_sizes=self._set_sizes(),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
         )
+
+    def _set_sizes(self) -> list[int]:
+        sizes: list[int] = []
+        sets = self.checkers.validator_sets
+        for height in sorted(sets):
+            size = len(sets[height][0])
+            if not sizes or sizes[-1] != size:
+                sizes.append(size)
+        return sizes
+
+    def _all_counters(self) -> Counter[str]:
+        counters = Counter(self.counters)
+        counters.update({f"governance_{k}": v for k, v in self.governance.counts.items()})
+        sizes = self.governance.sizes_seen
+        if sizes:
+            counters["validators_fewest"] = min(sizes)
+            counters["validators_most"] = max(sizes)
+        counters["evidence_caught"] = len(self.evidence_seen)
+        counters["workload_refused"] = self.workload.refused
+        return counters
 
     def _chain_digest(self) -> str:
         digest = hashlib.sha256()

@@ -13,15 +13,25 @@ Rules kept:
   ledger refuses a used nonce), which the no_lost_tx checker would notice.
 - The workload learns commits from the agreed chain (`on_committed`), never from one node;
   each module's workload learns the outcome of its actions (`on_outcome`).
+- A transaction a node refuses at admission because its action would fail there, or because
+  its nonce was used already, will never commit from that submission, so the client
+  re-synchronises (`on_refused`): it drops the refused transaction and renumbers the ones it
+  still waits for from its committed nonce, as a wallet re-signs after a refusal. A copy
+  still travelling may commit first; the renumbered one is then refused in turn, and the
+  client converges on the chain. A nonce ahead of the node's (its earlier transactions have
+  not reached that node yet) is not a refusal of the transaction: it is resubmitted later.
+- Other signers (the validators, whose keys the governance driver holds: sim/governance.py)
+  submit through `submit_as`, with the same nonces, in-flight bound and resubmission.
 - A client's transaction is signed by the keys the module workloads that shape signing ask
   (apps/base.py SigningWorkload: the accounts module's policies; its own key without one), and pays
-  the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size.
+  the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size. The
+  other signers (validators) pay no fee: they hold no coins.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +41,7 @@ from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
+from chainbook.errors import InvalidInput, InvalidNonce
 from chainbook.types import Address, Hash, Nonce, TimeMs
 
 
@@ -70,6 +81,7 @@ class Workload:
         self.chain_id = chain_id
         self.clients = [Client(account_key(i)) for i in range(accounts)]
         self.addresses: list[Address] = [c.key.address for c in self.clients]
+        self.addresses_set = frozenset(self.addresses)
         self.modules: dict[str, ModuleWorkload] = {
             m.name: m.workload() for m in registry.modules if m.workload is not None
         }
@@ -87,8 +99,11 @@ class Workload:
         self.by_hash: dict[Hash, tuple[Client, PendingTx]] = {}
         self.submitted = 0
         self.resubmitted = 0
+        self.refused = 0
         self.committed = 0
         self.per_module: dict[str, int] = dict.fromkeys(self.modules, 0)
+        self.signers: dict[bytes, Client] = {}
+        """Clients of keys outside the simulated accounts (validators), by address."""
 
     def genesis_sections(self) -> dict[str, Any]:
         """Each module's genesis section for the simulated accounts (where it has one)."""
@@ -115,6 +130,27 @@ class Workload:
             return None
         return self._sign(client, name, action, now_ms)
 
+    def submit_as(
+        self, key: PrivateKey, module: str, action: msgspec.Struct, now_ms: TimeMs
+    ) -> bytes | None:
+        """A transaction of `key` (not a simulated account), or None while it has
+        in_flight_max pending ones."""
+        client = self.signers.setdefault(key.address, Client(key))
+        if len(client.pending) >= self.in_flight_max:
+            return None
+        return self._sign(client, module, action, now_ms)
+
+    def stale_of_signers(self, now_ms: TimeMs) -> list[bytes]:
+        """The signers' transactions due for resubmission (their submission time is reset)."""
+        stale = []
+        for client in self.signers.values():
+            pending = self._stale(client, now_ms)
+            if pending is not None:
+                pending.submitted_ms = now_ms
+                self.resubmitted += 1
+                stale.append(pending.tx)
+        return stale
+
     def on_committed(self, tx_hash_: Hash, ok: bool) -> None:
         entry = self.by_hash.pop(tx_hash_, None)
         if entry is None:
@@ -122,8 +158,44 @@ class Workload:
         client, pending = entry
         client.pending = [p for p in client.pending if p.hash != tx_hash_]
         self.committed += 1
-        self.per_module[pending.module] += 1
-        self.modules[pending.module].on_outcome(client.key.address, pending.action, ok)
+        self.per_module[pending.module] = self.per_module.get(pending.module, 0) + 1
+        workload = self.modules.get(pending.module)
+        if workload is not None and client.key.address in self.addresses_set:
+            workload.on_outcome(client.key.address, pending.action, ok)
+
+    def on_refused(
+        self, tx_hash_: Hash, error: InvalidInput, chain_nonce: Callable[[Address], Nonce]
+    ) -> tuple[Address, msgspec.Struct] | None:
+        """A node refused this transaction at admission (see the module docstring); returns
+        the signer and the action it dropped, when the action itself was refused (not when
+        the nonce was used: the transaction, or one renumbered onto its nonce, committed)."""
+        if isinstance(error, InvalidNonce) and error.got > error.expected:
+            return None  # the node lacks this client's earlier transactions: resubmit later
+        entry = self.by_hash.pop(tx_hash_, None)
+        if entry is None:
+            return None
+        client, refused = entry
+        self.refused += 1
+        first = chain_nonce(client.key.address)
+        keep = sorted(
+            (p for p in client.pending if p is not refused and p.nonce >= first),
+            key=lambda p: p.nonce,
+        )
+        for pending in client.pending:
+            if pending is not refused and pending not in keep:
+                self.by_hash.pop(pending.hash, None)
+        client.pending = []
+        client.next_nonce = first
+        for pending in keep:
+            if pending.nonce == client.next_nonce:
+                client.pending.append(pending)
+                client.next_nonce += 1
+                continue
+            self.by_hash.pop(pending.hash, None)
+            self._sign(client, pending.module, pending.action, -self.resubmit_after_ms)
+        if isinstance(error, InvalidNonce):
+            return None
+        return client.key.address, refused.action
 
     def sign_for(self, client: Client, action: msgspec.Struct) -> bytes:
         """The client's next transaction: signed by the keys the signing workloads ask (an
@@ -131,19 +203,20 @@ class Workload:
         fee workload asks."""
         keys: Sequence[PrivateKey] | None = None
         for workload in self.signing:
-            keys = workload.signing_keys(client.key, action) or keys
+            keys = workload.signing_keys(client.key, client.next_nonce, action) or keys
         nonce = client.next_nonce
+        fee_per_byte = self.fee_per_byte if client.key.address in self.addresses_set else 0
         if keys is None:
             return fit_fee(
                 lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
-                self.fee_per_byte,
+                fee_per_byte,
             )
         chosen, accounts = list(keys), [client.key.address]
         return fit_fee(
             lambda fee: sign_tx_by(
                 chosen, self.chain_id, nonce, action, fee=fee, accounts=accounts
             ),
-            self.fee_per_byte,
+            fee_per_byte,
         )
 
     def _stale(self, client: Client, now_ms: TimeMs) -> PendingTx | None:

@@ -4,6 +4,7 @@
     stored_format.py          how a block's parts are encoded at rest (receipts: string
                               table, zlib) and read back with checks
     checkpoints.py            the state checkpoint policy (StateCheckpoints)
+    pruning.py                old blocks keep their header and commits only (optional)
     memory.py                 MemoryBlockStore (the simulator and tests)
     sqlite/                   SqliteBlockStore (the node), damage detection, salvage
     consensus_record.py       the ConsensusRecordStore protocol, the signing rule, in memory
@@ -28,6 +29,7 @@ from chainbook.storage.consensus_record_file import (
 )
 from chainbook.storage.faulty import FaultyBlockStore, FaultyConsensusRecordStore
 from chainbook.storage.memory import MemoryBlockStore
+from chainbook.storage.pruning import PRUNE_BLOCKS_PER_CALL_MAX
 from chainbook.storage.sqlite import (
     SCHEMA_VERSION,
     BookLock,
@@ -42,6 +44,7 @@ from chainbook.storage.sqlite import (
 __all__ = [
     "CONSENSUS_RECORD_FILE_NAME",
     "FRESH_RECORD",
+    "PRUNE_BLOCKS_PER_CALL_MAX",
     "SCHEMA_VERSION",
     "STATE_CHECKPOINT_BLOCKS",
     "BlockStore",

@@ -7,7 +7,8 @@ A node's book is its blocks. Everything else kept here is derived from them:
     tx index       tx hash -> (height, index in block)             derived from the blocks
     state          key -> value, the ledger state after `state_height` (a checkpoint,
                    storage/checkpoints.py)
-    meta           latest height, state height, app hash
+    meta           latest height, state height, app hash, the genesis hash the book was
+                   built on (recorded once, by core/book.py, and never changed)
 
 What this validator signed is not here: the consensus record has a store of its own
 (storage/consensus_record.py), so that losing or rolling back the book can never roll back the
@@ -41,7 +42,7 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
-from chainbook.chain.block import Block, compute_header_hash, encode_block
+from chainbook.chain.block import Block, Header, compute_header_hash, encode_block
 from chainbook.chain.commit import Commit
 from chainbook.ledger.receipts import Receipt
 from chainbook.types import Hash, Height
@@ -103,7 +104,9 @@ class BlockStore(Protocol):
 
     def load_block(self, height: Height) -> Block | None: ...
 
-    def load_block_bytes(self, height: Height) -> bytes | None: ...
+    def load_block_bytes(self, height: Height) -> bytes | None:
+        """The stored block's bytes; None if there is none, or it is pruned."""
+        ...
 
     def load_commit(self, height: Height) -> Commit | None:
         """The seen commit certificate stored with the block at `height`."""
@@ -142,11 +145,43 @@ class BlockStore(Protocol):
         """Rewrite the whole state table and its meta in one transaction (after a replay)."""
         ...
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        """Move the state table forward to `height` in one transaction: `changes` holds every
+        change since the table's height (None deleting a key), as a checkpoint's would
+        (core/book.py, after replaying the blocks above the checkpoint)."""
+        ...
+
     def truncate_from(self, height: Height) -> None:
         """Delete blocks, commits and tx index rows at `height` and above (to repair a book).
 
         The state table is left as it is; see storage/checkpoints.py.
         """
+        ...
+
+    def load_pruned_below(self) -> Height:
+        """Blocks below this height are pruned: header and commits only (storage/pruning.py);
+        1 when nothing is."""
+        ...
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        """The header and last_commit stored at `height`, pruned or not."""
+        ...
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        """Prune blocks below `below` (at most `blocks_max`, never from the state checkpoint's
+        height on), in one transaction; returns the new pruned_below."""
+        ...
+
+    def load_genesis_hash(self) -> Hash | None:
+        """The hash of the genesis this book was built on; None until it is recorded (a new
+        book, or one written before books recorded it)."""
+        ...
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        """Record the book's genesis hash, durably. Recording a different hash over a recorded
+        one is a bug of the caller (an assertion): a book never changes chain."""
         ...
 
     def close(self) -> None: ...

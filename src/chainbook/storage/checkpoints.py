@@ -14,7 +14,8 @@ Rules kept:
   latest_height()`) and `save_block` refuses to run until the node rebuilds it with
   `replace_state` (core/book.py does, after its replay).
 - Changes pending since the last checkpoint are not durable: a restarted node counts from its
-  replayed height with a new StateCheckpoints.
+  replayed height with a new StateCheckpoints. A node that stops cleanly writes them
+  (`take_pending` and the store's advance_state), so its next start has nothing to replay.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ class StateCheckpoints:
             return None
         due, self._pending = self._pending, {}
         return due
+
+    def take_pending(self) -> dict[bytes, bytes | None]:
+        """Every change recorded since the last checkpoint (then none): what moves the table
+        to the latest height when the node stops."""
+        pending, self._pending = self._pending, {}
+        return pending
 
 
 __all__ = ["STATE_CHECKPOINT_BLOCKS", "StateCheckpoints"]

@@ -10,7 +10,7 @@ Rules kept:
 
 from __future__ import annotations
 
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit
 from chainbook.errors import StorageError
 from chainbook.ledger.receipts import Receipt
@@ -44,7 +44,8 @@ class FaultyBlockStore(_Faults):
     """A BlockStore that fails chosen operations before they reach `inner`."""
 
     OPERATIONS = frozenset(
-        {"save_block", "replace_state", "truncate_from"}
+        {"save_block", "replace_state", "advance_state", "truncate_from", "save_genesis_hash"}
+        | {"prune_blocks"}
         | {"load_block", "load_block_bytes", "load_commit", "load_blocks_bytes", "load_tx"}
         | {"load_receipts"}
         | {"load_state", "get_state"}
@@ -113,9 +114,32 @@ class FaultyBlockStore(_Faults):
         self._maybe_fail("replace_state")
         self.inner.replace_state(kv, height, app_hash)
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        self._maybe_fail("advance_state")
+        self.inner.advance_state(changes, height, app_hash)
+
     def truncate_from(self, height: Height) -> None:
         self._maybe_fail("truncate_from")
         self.inner.truncate_from(height)
+
+    def load_genesis_hash(self) -> Hash | None:
+        return self.inner.load_genesis_hash()
+
+    def load_pruned_below(self) -> Height:
+        return self.inner.load_pruned_below()
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        return self.inner.load_header_and_last_commit(height)
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        self._maybe_fail("prune_blocks")
+        return self.inner.prune_blocks(below, blocks_max)
+
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        self._maybe_fail("save_genesis_hash")
+        self.inner.save_genesis_hash(genesis_hash)
 
     def close(self) -> None:
         self.inner.close()

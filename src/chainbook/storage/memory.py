@@ -21,7 +21,7 @@ is not disk, and the simulator's CPU is), and a tx index of (height, index).
 from __future__ import annotations
 
 from chainbook import codec
-from chainbook.chain.block import Block, compute_header_hash
+from chainbook.chain.block import Block, Header, compute_header_hash
 from chainbook.chain.commit import Commit
 from chainbook.errors import CorruptBook
 from chainbook.ledger.receipts import Receipt
@@ -32,6 +32,7 @@ from chainbook.storage.block_store import (
     check_save_block_args,
     take_contiguous,
 )
+from chainbook.storage.pruning import compute_prune_range, compute_pruned_block
 from chainbook.storage.stored_format import (
     decode_stored_block,
     decode_stored_commit,
@@ -55,6 +56,10 @@ class MemoryBlockStore:
         self.state: dict[bytes, bytes] = {}
         self._latest_height: Height = 0
         self._state_meta = StateMeta(height=0, app_hash=b"")
+        self.genesis_hash: Hash | None = None
+        """The genesis the book was built on (public so tests can swap it)."""
+        self.pruned_below: Height = 1
+        """Blocks below it are pruned (storage/pruning.py)."""
         self.closed = False
 
     def save_block(
@@ -99,6 +104,21 @@ class MemoryBlockStore:
         self.state = {bytes(k): bytes(v) for k, v in kv.items()}
         self._state_meta = StateMeta(height=height, app_hash=app_hash)
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        assert not self.closed, "store is closed"
+        assert self._state_meta.height <= height <= self._latest_height, (
+            f"advance_state to {height}: table at {self._state_meta.height}, "
+            f"blocks end at {self._latest_height}"
+        )
+        for key, value in changes.items():
+            if value is None:
+                self.state.pop(key, None)
+            else:
+                self.state[bytes(key)] = bytes(value)
+        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
     def truncate_from(self, height: Height) -> None:
         assert height >= 1, f"truncate_from({height}): heights start at 1"
         for h in [h for h in self.blocks if h >= height]:
@@ -108,6 +128,14 @@ class MemoryBlockStore:
         self.txs = {k: row for k, row in self.txs.items() if row[0] < height}
         self._latest_height = min(self._latest_height, height - 1)
 
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        assert not self.closed, "store is closed"
+        assert self.genesis_hash in (None, genesis_hash), "a book never changes chain"
+        self.genesis_hash = bytes(genesis_hash)
+
+    def load_genesis_hash(self) -> Hash | None:
+        return self.genesis_hash
+
     def latest_height(self) -> Height:
         return self._latest_height
 
@@ -116,7 +144,37 @@ class MemoryBlockStore:
 
     def load_block_bytes(self, height: Height) -> bytes | None:
         row = self.blocks.get(height)
-        return None if row is None else row[1]
+        return None if row is None or height < self.pruned_below else row[1]
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        row = self.blocks.get(height)
+        if row is None:
+            return None
+        block = decode_stored_block(row[1], height)
+        return block.header, block.last_commit
+
+    def load_pruned_below(self) -> Height:
+        return self.pruned_below
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        assert not self.closed, "store is closed"
+        heights = compute_prune_range(
+            self.pruned_below, below, self._state_meta.height, blocks_max
+        )
+        pruned = []
+        for height in heights:  # everything that can fail, first
+            block_hash, block_bytes, commit_bytes = self.blocks[height]
+            block = decode_stored_block(block_bytes, height)
+            row = (block_hash, compute_pruned_block(block), commit_bytes)
+            pruned.append((height, row, set(block.tx_hashes)))
+        for height, row, tx_hashes in pruned:
+            self.blocks[height] = row
+            self.receipts[height] = encode_block_receipts([])
+            for tx_hash in tx_hashes:
+                if self.txs.get(tx_hash, (0, 0))[0] == height:
+                    del self.txs[tx_hash]
+        self.pruned_below = max(self.pruned_below, heights.stop)
+        return self.pruned_below
 
     def load_block(self, height: Height) -> Block | None:
         data = self.load_block_bytes(height)
@@ -135,7 +193,11 @@ class MemoryBlockStore:
     ) -> list[tuple[bytes, bytes]]:
         check_load_blocks_bytes_args(from_height, count_max, bytes_max)
         heights = range(from_height, min(from_height + count_max, self._latest_height + 1))
-        rows = [(h, self.blocks[h][1], self.blocks[h][2]) for h in heights if h in self.blocks]
+        rows = [
+            (h, self.blocks[h][1], self.blocks[h][2])
+            for h in heights
+            if h in self.blocks and h >= self.pruned_below
+        ]
         return take_contiguous(rows, from_height, bytes_max)
 
     def find_block_height(self, block_hash: Hash) -> Height | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from chainbook import ca
 from chainbook.apps.bank import BankGenesis, GenesisAccount, Issuance
-from chainbook.chain.genesis import Genesis, GenesisValidator
+from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
 from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError
 from chainbook.keyfile import write_key_file
@@ -50,6 +50,9 @@ DEMO_ACCOUNT_AMOUNT = 1_000_000 * COIN_UNIT
 BLOCK_REWARD = 1 * COIN_UNIT
 HALVING_INTERVAL_BLOCKS = 100_000
 SUPPLY_MAX = 21_000_000 * COIN_UNIT
+TESTNET_EMPTY_BLOCK_INTERVAL_MS = 1_000
+"""A local testnet makes an empty block every second when idle (the demo and the tests watch
+it commit); a consortium's genesis gets the production default (chain/genesis.py, 30 s)."""
 NODE_LOG_FILE = "node.log"
 """Testnet nodes log to a file in their home (the demo and tests read it), not to a stream:
 their stdout/stderr (node.out) then holds only what is not a log line, such as a crash."""
@@ -63,10 +66,13 @@ def _new_key(seed: str | None, label: str) -> PrivateKey:
 
 
 def build_genesis(
-    chain_id: str, validator_keys: list[tuple[str, bytes]], accounts: list[AccountEntry]
+    chain_id: str,
+    validator_keys: list[tuple[str, bytes]],
+    accounts: list[AccountEntry],
+    empty_block_interval_ms: int = TESTNET_EMPTY_BLOCK_INTERVAL_MS,
 ) -> Genesis:
     """The shared genesis from PUBLIC keys: equal-power validators, funded demo accounts, a
-    capped issuance."""
+    capped issuance, an empty block every `empty_block_interval_ms` when idle."""
     bank = BankGenesis(
         accounts=[GenesisAccount(address=a.address, amount=a.amount) for a in accounts],
         issuance=Issuance(
@@ -82,6 +88,7 @@ def build_genesis(
             GenesisValidator(name=name, public_key=public_key.hex(), power=VALIDATOR_POWER)
             for name, public_key in validator_keys
         ],
+        consensus=ConsensusParams(empty_block_interval_ms=empty_block_interval_ms),
         app_state={"bank": bank},
     )
 
@@ -122,7 +129,7 @@ def _make_node_home(
         peers=peers,
         log_stream="none",
         log_file=NODE_LOG_FILE,
-        verify_threads=max(1, (os.cpu_count() or 1) // nodes_on_machine),
+        signature_workers=max(1, (os.cpu_count() or 1) // nodes_on_machine),
     )
     home = init_home(root / entry.home, config=config, key=key)
     issued = ca.issue(network_ca, home.node_id(), entry.name)
@@ -166,10 +173,13 @@ def init_testnet(
     chain_id: str = CHAIN_ID_DEFAULT,
     seed: str | int | None = None,
     accounts: Iterable[str] = DEMO_ACCOUNTS,
+    empty_block_interval_ms: int = TESTNET_EMPTY_BLOCK_INTERVAL_MS,
 ) -> Testnet:
     """Create a testnet folder: CA, node homes (full mesh), shared genesis, funded accounts.
 
-    `seed` makes node and account keys reproducible (the CA key is always fresh).
+    `seed` makes node and account keys reproducible (the CA key is always fresh);
+    `empty_block_interval_ms` goes into the genesis (0: a block every timeout_commit, the
+    benchmarks' setting).
     """
     verify_init_args(validators, full_nodes)
     root = Path(root).resolve()
@@ -188,6 +198,7 @@ def init_testnet(
         chain_id,
         [(e.name, k.public_key) for e, k in zip(entries, keys, strict=True) if e.validator],
         account_entries,
+        empty_block_interval_ms,
     )
     genesis_bytes = dump_genesis(genesis)
     load_genesis(genesis_bytes)  # refuse to write a genesis that would not load
@@ -237,6 +248,7 @@ def add_node(root: Path, validator: bool = False, seed: str | int | None = None)
 
 __all__ = [
     "COIN_UNIT",
+    "TESTNET_EMPTY_BLOCK_INTERVAL_MS",
     "DEMO_ACCOUNTS",
     "add_node",
     "build_genesis",

@@ -2,10 +2,11 @@
 
 Rules kept:
 
-- A node is only counted as ours if its /status says so: the chain id is the testnet's and the
-  node id is the public key of that node's home. A port answered by another network's node (a
-  testnet left running elsewhere, a stale process) is reported as such, never as our node's
-  height, and makes every wait fail at once with `WrongNode` (waiting would not help).
+- A node is only counted as ours if its /status says so: the chain id is the testnet's, the
+  genesis hash that of its genesis.json, and the node id is the public key of that node's
+  home. A port answered by another network's node (a testnet left running elsewhere, a stale
+  process) is reported as such, never as our node's height, and makes every wait fail at once
+  with `WrongNode` (waiting would not help).
 - Every wait has a deadline and fails naming each node's state, or as soon as a node process is
   found dead (NodeExited, with the last lines of its output).
 """
@@ -19,7 +20,8 @@ from pathlib import Path
 
 from chainbook.api.service import NodeStatus
 from chainbook.client.http import Client, ClientError
-from chainbook.errors import ChainbookError
+from chainbook.errors import ChainbookError, ConfigError
+from chainbook.ledger.genesis import load_genesis
 from chainbook.testnet.layout import NodeEntry, Testnet, load_testnet
 from chainbook.testnet.processes import get_node_process
 
@@ -61,12 +63,35 @@ def compute_identity_mismatch(testnet: Testnet, entry: NodeEntry, status: NodeSt
         problems.append(f"chain {status.chain_id!r}, not {testnet.chain_id!r}")
     if status.node_id.lower() != entry.public_key.lower():
         problems.append(f"node id {status.node_id[:16]}..., not {entry.public_key[:16]}...")
+    genesis_hash = get_genesis_hash(testnet)
+    if status.genesis_hash and genesis_hash and status.genesis_hash != genesis_hash:
+        problems.append(f"genesis {status.genesis_hash[:16]}..., not {genesis_hash[:16]}...")
     if not problems:
         return ""
     return (
         f"{entry.api_url} answers as {status.moniker!r} of another network or node "
         f"({'; '.join(problems)}): another process holds {entry.name}'s port"
     )
+
+
+def get_genesis_hash(testnet: Testnet) -> str:
+    """The hash of the testnet's genesis.json ("" if it cannot be read), cached per file."""
+    path = testnet.genesis_path
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    cached = _GENESIS_HASHES.get(path)
+    if cached is None or cached[0] != data:
+        try:
+            cached = (data, load_genesis(data).hash.hex())
+        except ConfigError:
+            cached = (data, "")
+        _GENESIS_HASHES[path] = cached
+    return cached[1]
+
+
+_GENESIS_HASHES: dict[Path, tuple[bytes, str]] = {}
 
 
 def query_node(testnet: Testnet, entry: NodeEntry) -> NodeRow:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from chainbook import codec
 from chainbook.apps.accounts import SetPolicy, Signer
 from chainbook.apps.bank import Transfer
 from chainbook.apps.fees import FeesGenesis
 from chainbook.apps.fees import limits as fees_limits
-from chainbook.apps.fees.process import FeesParams
+from chainbook.apps.governance import SetParameter
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import decode_tx, fit_fee
 from chainbook.core.mempool import Mempool
@@ -17,6 +16,7 @@ from chainbook.crypto import PrivateKey
 from chainbook.errors import ConfigError, FeeNotAccepted, InvalidBlock, InvalidInput
 from chainbook.ledger.execute import execute_block
 from chainbook.ledger.state import LedgerState, get_nonce
+from tests.apps.governance.chain import GovernedLedger
 from tests.support import (
     ALICE,
     BOB,
@@ -145,19 +145,55 @@ def test_a_chain_without_a_fees_module_refuses_a_fee() -> None:
     pool.add(signed(ALICE, 0, Transfer(BOB.address, 1)))
 
 
-def test_the_mempool_rechecks_every_sender_when_the_minimum_rises() -> None:
-    """Where governance raises the minimum, pending transactions below it leave the pool,
-    so no block built from it is invalid."""
-    state = fee_state(rate=1)
-    pool = Mempool(CHAIN_ID, state)
-    cheap = paying(0, rate=1)
-    pool.add(cheap)
-    assert pool.min_fee_per_byte == 1
-    state.kv[b"fees/params"] = codec.encode(FeesParams(2))  # as a committed change would
-    pool.update_after_commit([], state, [b"fees/params"])
-    assert pool.min_fee_per_byte == 2 and len(pool) == 0
+def governed(rate: int = 0) -> GovernedLedger:
+    return GovernedLedger(
+        balances={ALICE.address: 10**6}, app_state={"fees": FeesGenesis(min_fee_per_byte=rate)}
+    )
+
+
+def test_the_genesis_minimum_is_the_governed_parameter_s_genesis_value() -> None:
+    ledger = governed(rate=3)
+    param = ask(ledger.state, "governance", "param", name="fees.min_fee_per_byte")
+    assert param.value == 3
+    assert ask(ledger.state, "fees", "params").min_fee_per_byte == 3
+    assert Mempool(CHAIN_ID, ledger.state).min_fee_per_byte == 3
+
+
+def test_governance_changes_the_minimum_from_its_activation_height() -> None:
+    """A passed set_parameter takes effect two heights later: the mempool and the queries
+    follow the block the next transaction goes into; pending transactions below the new
+    minimum leave the pool, so no block built from it is invalid; execution applies it."""
+    ledger = governed(rate=0)
+    pool = Mempool(CHAIN_ID, ledger.state)
+    ledger.pass_proposal(SetParameter("fees.min_fee_per_byte", 2))
+    passed_at = ledger.height
+    pool.update_after_commit([], ledger.state)
+    free = signed(ALICE, 0, Transfer(BOB.address, 1))
+    pool.add(free)  # the next block (passed_at + 1) still takes it for free
+    assert pool.min_fee_per_byte == 0 and ask(ledger.state, "fees", "params").min_fee_per_byte == 0
+    result = ledger.block()
+    assert ledger.height == passed_at + 1
+    pool.update_after_commit([], ledger.state, result.changes.keys())
+    assert pool.min_fee_per_byte == 2 and len(pool) == 0  # the free one left: too cheap now
     assert pool.stats().dropped_invalid == 1
+    with pytest.raises(InvalidInput, match="fee_too_low|fee"):
+        pool.add(free)
+    assert ask(ledger.state, "fees", "params").min_fee_per_byte == 2
+    assert ask(ledger.state, "fees", "minimum_fee", tx_bytes=250).fee == 500
+    with pytest.raises(InvalidBlock, match="fee"):
+        ledger.block([free])
     pool.add(paying(0, rate=2))
+    receipts = ledger.block([paying(0, rate=2)]).receipts
+    assert receipts[0].ok
+
+
+def test_governance_refuses_a_minimum_out_of_range() -> None:
+    ledger = governed()
+    top = fees_limits.min_fee_per_byte_max
+    receipt = ledger.propose(SetParameter("fees.min_fee_per_byte", top + 1))
+    assert not receipt.ok and receipt.code == "governance.parameter_out_of_range"
+    assert f"0..{top}" in receipt.error
+    assert ledger.propose(SetParameter("fees.min_fee_per_byte", top)).ok
 
 
 def test_queries_answer_the_minimum() -> None:

@@ -50,7 +50,7 @@ def test_the_api_serves_its_queries_and_accepts_its_actions(node: FakeNode) -> N
     openapi = http.get("/openapi.json").json()
     parameters = openapi["paths"]["/apps/notes/note"]["get"]["parameters"]
     assert [p["name"] for p in parameters] == ["author", "id", "prove"]
-    assert {m["name"] for m in http.get("/apps").json()} == {"bank", "accounts", "fees", "notes"}
+    assert {m["name"] for m in http.get("/apps").json()} == {m.name for m in REGISTRY.modules}
 
 
 def test_the_client_has_a_builder_and_a_method_for_it(node: FakeNode) -> None:

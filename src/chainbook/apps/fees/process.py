@@ -2,7 +2,7 @@
 
 State (keys relative to b"fees/"; values canonical MessagePack):
 
-    params      FeesParams [min_fee_per_byte]      fixed at genesis (see below)
+    params      FeesParams [min_fee_per_byte]      the genesis value (see below)
 
 Rules kept (the ledger calls `charge` for each transaction: apps/fee_rule.py, ledger/execute.py):
 - A transaction of `n` signed bytes pays a fee >= min_fee_per_byte x n (FeeTooLow otherwise),
@@ -19,9 +19,14 @@ Rules kept (the ledger calls `charge` for each transaction: apps/fee_rule.py, le
   without giving any one of them a reason to include its own spam.
 - A fee of 0 on a chain whose minimum is 0 costs nothing to check: the ledger skips the fee
   step (ledger/execute.py process_fee), which keeps the transfer path as fast as before fees.
-- The minimum is read from state, so every node applies the same one. It is set at genesis;
-  governance will change it once chain parameters are governable (the seam is
-  ledger/execute.py get_min_fee_per_byte).
+- The minimum is read from state, so every node applies the same one. It is set at genesis
+  (`app_state.fees.min_fee_per_byte`) and is the governed parameter `fees.min_fee_per_byte`
+  (0 to limits.min_fee_per_byte_max): a `set_parameter` proposal that > 2/3 of the voting
+  power passes changes it from its activation height, for every node at the same block. The
+  ledger reads the parameter's value at each block's height (ledger/execute.py
+  get_min_fee_per_byte); on a chain without a governing module the genesis value kept here
+  holds for ever. A mempool re-checks every pending transaction when the minimum of its next
+  block changes.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from chainbook.types import Amount
 
 MODULE_NAME = "fees"
 PARAMS_KEY = b"params"
+MIN_FEE_PER_BYTE_PARAM = "fees.min_fee_per_byte"
 
 
 class FeesParams(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -87,11 +93,18 @@ def process_genesis(view: KVStore, section: FeesGenesis) -> None:
     view.set(PARAMS_KEY, codec.encode(FeesParams(section.min_fee_per_byte)))
 
 
+def get_genesis_params(section: FeesGenesis) -> dict[str, int]:
+    """The governed parameter's genesis value (Module.genesis_params): the genesis section's."""
+    return {MIN_FEE_PER_BYTE_PARAM: section.min_fee_per_byte}
+
+
 __all__ = [
+    "MIN_FEE_PER_BYTE_PARAM",
     "MODULE_NAME",
     "FeesParams",
     "charge",
     "compute_min_fee",
+    "get_genesis_params",
     "get_min_fee_per_byte",
     "get_params",
     "process",

@@ -8,7 +8,9 @@ import msgspec
 
 from chainbook import limits
 from chainbook.apps.base import Query, QueryContext
-from chainbook.apps.fees.process import compute_min_fee, get_params
+from chainbook.apps.chain_governance import ParamRequest, ParamValue
+from chainbook.apps.fees.process import MIN_FEE_PER_BYTE_PARAM, compute_min_fee, get_params
+from chainbook.errors import InvalidInput
 from chainbook.types import Amount
 
 
@@ -30,14 +32,26 @@ class MinimumFee(msgspec.Struct, frozen=True):
     fee: Amount
 
 
+def get_next_min_fee_per_byte(ctx: QueryContext) -> int:
+    """The minimum of the next block (committed height + 1), which a transaction signed now
+    must pay: the governed parameter, or the genesis value on a chain without governance."""
+    request = ParamRequest(MIN_FEE_PER_BYTE_PARAM, ctx.height + 1)
+    try:
+        answer = ctx.ask("governance", "param", request)
+    except InvalidInput:  # UnknownQuery: a registry without the governing module
+        return get_params(ctx.view).min_fee_per_byte
+    assert isinstance(answer, ParamValue)
+    return answer.value
+
+
 def query_params(ctx: QueryContext, request: ParamsRequest) -> FeesParamsView:
-    """The minimum fee per byte of signed transaction."""
-    return FeesParamsView(get_params(ctx.view).min_fee_per_byte)
+    """The minimum fee per byte of signed transaction (of the next block)."""
+    return FeesParamsView(get_next_min_fee_per_byte(ctx))
 
 
 def query_minimum_fee(ctx: QueryContext, request: MinimumFeeRequest) -> MinimumFee:
-    """The least fee a transaction of this many signed bytes must pay."""
-    rate = get_params(ctx.view).min_fee_per_byte
+    """The least fee a transaction of this many signed bytes must pay (in the next block)."""
+    rate = get_next_min_fee_per_byte(ctx)
     return MinimumFee(request.tx_bytes, compute_min_fee(rate, request.tx_bytes))
 
 

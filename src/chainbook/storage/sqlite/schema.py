@@ -1,7 +1,8 @@
 """The SQLite book's schema: its tables, its version, the connection settings, and meta.
 
     meta(key TEXT PRIMARY KEY, value)            schema_version, latest_height, state_height,
-                                                 app_hash
+                                                 app_hash, genesis_hash (absent until recorded),
+                                                 pruned_below (absent: 1; storage/pruning.py)
     blocks(height INTEGER PRIMARY KEY, hash BLOB, "commit" BLOB, receipts BLOB, block BLOB)
     txs(key INTEGER PRIMARY KEY, height INTEGER, idx INTEGER)    key: tx_key(tx hash)
     tx_collisions(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
@@ -153,6 +154,32 @@ def check_schema_version(db: sqlite3.Connection, path: str) -> None:
         )
 
 
+def read_genesis_hash(db: sqlite3.Connection) -> bytes | None | str:
+    """The recorded genesis hash, None if none is recorded, or what is wrong with it."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'genesis_hash'").fetchone()
+    if row is None:
+        return None
+    value = row[0]
+    if not isinstance(value, bytes) or len(value) != 32:
+        return f"the meta table's genesis_hash is damaged: {value!r}"
+    return value
+
+
+PRUNED_BELOW = "(SELECT value FROM meta WHERE key = 'pruned_below')"
+"""The pruned height as an SQL expression (NULL when nothing was ever pruned), for reads that
+must see it in the same statement as the rows (storage/pruning.py)."""
+
+
+def read_pruned_below(db: sqlite3.Connection) -> Height | str:
+    """Blocks below this height are pruned (1: none), or what is wrong with the meta row."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'pruned_below'").fetchone()
+    if row is None:
+        return 1
+    if not isinstance(row[0], int) or row[0] < 1:
+        return f"the meta table's pruned_below is damaged: {row[0]!r}"
+    return row[0]
+
+
 def read_meta(db: sqlite3.Connection) -> tuple[Height, StateMeta] | str:
     """(latest height, state meta), or what is wrong with the meta table."""
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -173,6 +200,7 @@ def read_meta(db: sqlite3.Connection) -> tuple[Height, StateMeta] | str:
 
 
 __all__ = [
+    "PRUNED_BELOW",
     "SCHEMA_VERSION",
     "SET_META",
     "TABLES",
@@ -180,5 +208,7 @@ __all__ = [
     "configure",
     "create_schema",
     "is_chainbook_file",
+    "read_genesis_hash",
     "read_meta",
+    "read_pruned_below",
 ]

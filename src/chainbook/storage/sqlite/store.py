@@ -32,9 +32,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from chainbook import codec
-from chainbook.chain.block import Block, compute_header_hash
+from chainbook.chain.block import Block, Header, compute_header_hash
 from chainbook.chain.commit import Commit
 from chainbook.errors import DamagedBookFile, StorageError
 from chainbook.ledger.receipts import Receipt
@@ -45,17 +46,21 @@ from chainbook.storage.block_store import (
     check_save_block_args,
     take_contiguous,
 )
+from chainbook.storage.pruning import compute_prune_range, compute_pruned_block
 from chainbook.storage.sqlite import tx_index
 from chainbook.storage.sqlite.cells import blob
 from chainbook.storage.sqlite.damage import RaiseDamage, find_inconsistency, is_damage
 from chainbook.storage.sqlite.lock import BookLock
 from chainbook.storage.sqlite.schema import (
+    PRUNED_BELOW,
     SET_META,
     check_schema_version,
     configure,
     create_schema,
     is_chainbook_file,
+    read_genesis_hash,
     read_meta,
+    read_pruned_below,
 )
 from chainbook.storage.stored_format import (
     compress_block_receipts,
@@ -99,24 +104,43 @@ class SqliteBlockStore:
     the salvage); the store releases it on close. Without it the store takes its own.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, lock: BookLock | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lock: BookLock | None = None,
+        read_only: bool = False,
+        immutable: bool = False,
+    ) -> None:
         self.path = os.fspath(path)
+        self.read_only = read_only or immutable
+        """A reader beside the node that holds the book (the background verifier, `chainbook
+        verify` of a running node): no lock, a read-only connection, never a write. SQLite's
+        WAL locking gives each of its reads a consistent snapshot."""
+        self.immutable = immutable
+        """A read-only look at a book no process writes (no -wal beside it: closed cleanly),
+        that leaves no -wal or -shm behind (SQLite's immutable=1); for a node's look before it
+        opens its book (runtime/book_start.py)."""
         # A lock passed in stays the caller's if opening fails (to salvage under it).
         owns_lock = lock is None
-        self._book_lock = BookLock(self.path) if lock is None else lock
-        assert self._book_lock.held and self._book_lock.book_path == self.path
+        self._book_lock: BookLock | None = None
+        if not read_only:
+            self._book_lock = BookLock(self.path) if lock is None else lock
+            assert self._book_lock.held and self._book_lock.book_path == self.path
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = self._connect()
         except sqlite3.Error as exc:
-            if owns_lock:
+            if owns_lock and self._book_lock is not None:
                 self._book_lock.release()
             raise StorageError(f"cannot open block store {self.path!r}: {exc}") from None
         try:
             with RaiseDamage(self.path, "opening it"):
-                configure(self._db, self.path)
+                if not read_only:
+                    configure(self._db, self.path)
                 self._open_schema()
                 self._latest_height, self._state_meta = self._read_meta()
+                self._genesis_hash = self._read_genesis_hash()
         except sqlite3.DatabaseError as exc:
             self._close_connection(release_lock=owns_lock)
             raise StorageError(f"{self.path!r} is not a usable chainbook store: {exc}") from None
@@ -124,11 +148,23 @@ class SqliteBlockStore:
             self._close_connection(release_lock=owns_lock)
             raise
 
+    def _connect(self) -> sqlite3.Connection:
+        if not self.read_only:
+            return sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if not os.path.isfile(self.path):
+            raise sqlite3.OperationalError("no such file")
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        if self.immutable:
+            uri += "&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
     # ---------------------------------------------------------------- opening
 
     def _open_schema(self) -> None:
         with self._transaction():
             kind = is_chainbook_file(self._db)
+            if kind is None and self.read_only:
+                raise StorageError(f"{self.path!r} holds no book yet")
             if kind is None:
                 create_schema(self._db)
             elif kind is False:
@@ -147,10 +183,17 @@ class SqliteBlockStore:
             raise DamagedBookFile(self.path, problem)
         return meta
 
+    def _read_genesis_hash(self) -> Hash | None:
+        found = read_genesis_hash(self._db)
+        if isinstance(found, str):
+            raise DamagedBookFile(self.path, found)
+        return found
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised)."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (then re-raised); a
+        read-only store reads in a deferred transaction (one snapshot)."""
+        self._db.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
@@ -189,6 +232,7 @@ class SqliteBlockStore:
         block_row = (height, compute_header_hash(block.header), commit_bytes, receipts_blob,
                      block_bytes)  # fmt: skip
         with self._lock, RaiseDamage(self.path, f"saving block {height}"):
+            assert not self.read_only, "a read-only store never writes"
             check_save_block_args(
                 self._latest_height, self._state_meta.height, block_bytes, block, commit, receipts
             )
@@ -221,6 +265,7 @@ class SqliteBlockStore:
         if not rows:
             return
         with self._lock, RaiseDamage(self.path, "copying blocks into it"):
+            assert not self.read_only, "a read-only store never writes"
             assert rows[0].height == self._latest_height + 1, "rows continue the book"
             with self._transaction():
                 for expected, row in enumerate(rows, start=rows[0].height):
@@ -240,6 +285,7 @@ class SqliteBlockStore:
 
     def replace_state(self, kv: dict[bytes, bytes], height: Height, app_hash: Hash) -> None:
         with self._lock, RaiseDamage(self.path, "rewriting the state table"):
+            assert not self.read_only, "a read-only store never writes"
             assert 0 <= height <= self._latest_height, (
                 f"replace_state at {height}, blocks end at {self._latest_height}"
             )
@@ -249,8 +295,26 @@ class SqliteBlockStore:
                 self._db.executemany(SET_META, [("state_height", height), ("app_hash", app_hash)])
             self._state_meta = StateMeta(height=height, app_hash=app_hash)
 
+    def advance_state(
+        self, changes: dict[bytes, bytes | None], height: Height, app_hash: Hash
+    ) -> None:
+        upserts = [(k, v) for k, v in changes.items() if v is not None]
+        deletes = [(k,) for k, v in changes.items() if v is None]
+        with self._lock, RaiseDamage(self.path, f"moving the state table to height {height}"):
+            assert not self.read_only, "a read-only store never writes"
+            assert self._state_meta.height <= height <= self._latest_height, (
+                f"advance_state to {height}: table at {self._state_meta.height}, "
+                f"blocks end at {self._latest_height}"
+            )
+            with self._transaction():
+                self._db.executemany(_UPSERT_STATE, upserts)
+                self._db.executemany("DELETE FROM state WHERE key = ?", deletes)
+                self._db.executemany(SET_META, [("state_height", height), ("app_hash", app_hash)])
+            self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
     def truncate_from(self, height: Height) -> None:
         with self._lock, RaiseDamage(self.path, f"truncating it from height {height}"):
+            assert not self.read_only, "a read-only store never writes"
             assert height >= 1, f"truncate_from({height}): heights start at 1"
             new_latest = min(self._latest_height, height - 1)
             with self._transaction():
@@ -259,7 +323,21 @@ class SqliteBlockStore:
                 self._db.execute(SET_META, ("latest_height", new_latest))
             self._latest_height = new_latest
 
+    def save_genesis_hash(self, genesis_hash: Hash) -> None:
+        with self._lock, RaiseDamage(self.path, "recording its genesis hash"):
+            assert not self.read_only, "a read-only store never writes"
+            assert len(genesis_hash) == 32
+            assert self._genesis_hash in (None, genesis_hash), "a book never changes chain"
+            if self._genesis_hash == genesis_hash:
+                return
+            with self._transaction():
+                self._db.execute(SET_META, ("genesis_hash", genesis_hash))
+            self._genesis_hash = genesis_hash
+
     # ---------------------------------------------------------------- reads
+
+    def load_genesis_hash(self) -> Hash | None:
+        return self._genesis_hash
 
     def latest_height(self) -> Height:
         return self._latest_height
@@ -268,7 +346,57 @@ class SqliteBlockStore:
         return self._state_meta
 
     def load_block_bytes(self, height: Height) -> bytes | None:
-        return blob(self._one("SELECT block FROM blocks WHERE height = ?", height), "block", height)
+        """None for a height that has no block, or whose block is pruned (read with it)."""
+        with self._lock, RaiseDamage(self.path, "reading it"):
+            row = self._db.execute(
+                f"SELECT block, {PRUNED_BELOW} FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        if row is None or (isinstance(row[1], int) and height < row[1]):
+            return None
+        return blob(row[0], "block", height)
+
+    def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
+        """The header and last_commit stored at `height`, pruned or not (storage/pruning.py)."""
+        data = blob(self._one("SELECT block FROM blocks WHERE height = ?", height), "block", height)
+        if data is None:
+            return None
+        block = decode_stored_block(data, height)
+        return block.header, block.last_commit
+
+    def load_pruned_below(self) -> Height:
+        with self._lock, RaiseDamage(self.path, "reading it"):
+            found = read_pruned_below(self._db)
+        if isinstance(found, str):
+            raise DamagedBookFile(self.path, found)
+        return found
+
+    def prune_blocks(self, below: Height, blocks_max: int) -> Height:
+        """Prune the blocks below `below` (storage/pruning.py), at most `blocks_max` of them in
+        one transaction, never from the state checkpoint's height on; the new pruned_below."""
+        with self._lock, RaiseDamage(self.path, f"pruning it below height {below}"):
+            assert not self.read_only, "a read-only store never writes"
+            found = read_pruned_below(self._db)
+            if isinstance(found, str):
+                raise DamagedBookFile(self.path, found)
+            heights = compute_prune_range(found, below, self._state_meta.height, blocks_max)
+            if not heights:
+                return found
+            rows = self._db.execute(
+                "SELECT height, block FROM blocks WHERE height >= ? AND height < ? ORDER BY height",
+                (heights.start, heights.stop),
+            ).fetchall()
+            assert [r[0] for r in rows] == list(heights), "blocks are contiguous"
+            empty_receipts = compress_block_receipts(encode_block_receipts([]))
+            with self._transaction():
+                for height, data in rows:
+                    block = decode_stored_block(blob(data, "block", height) or b"", height)
+                    tx_index.delete_block_txs(self._db, height, block.tx_hashes)
+                    self._db.execute(
+                        "UPDATE blocks SET block = ?, receipts = ? WHERE height = ?",
+                        (compute_pruned_block(block), empty_receipts, height),
+                    )
+                self._db.execute(SET_META, ("pruned_below", heights.stop))
+            return heights.stop
 
     def load_block(self, height: Height) -> Block | None:
         data = self.load_block_bytes(height)
@@ -291,7 +419,7 @@ class SqliteBlockStore:
         with self._lock, RaiseDamage(self.path, f"reading blocks from height {from_height}"):
             rows = self._db.execute(
                 'SELECT height, block, "commit" FROM blocks WHERE height >= ? '
-                "ORDER BY height LIMIT ?",
+                f"AND height >= coalesce({PRUNED_BELOW}, 1) ORDER BY height LIMIT ?",
                 (from_height, count_max),
             )
             return take_contiguous(rows, from_height, bytes_max)
@@ -331,6 +459,16 @@ class SqliteBlockStore:
         with self._lock, RaiseDamage(self.path, "reading the state table"):
             return dict(self._db.execute("SELECT key, value FROM state").fetchall())
 
+    def load_state_snapshot(self) -> tuple[StateMeta, dict[bytes, bytes]]:
+        """The state table and the height it reflects, read in one transaction (one snapshot,
+        even while the node holding the book writes a new checkpoint)."""
+        with self._lock, RaiseDamage(self.path, "reading the state table"), self._transaction():
+            meta = read_meta(self._db)
+            if isinstance(meta, str):
+                raise DamagedBookFile(self.path, meta)
+            kv = dict(self._db.execute("SELECT key, value FROM state").fetchall())
+        return meta[1], kv
+
     def get_state(self, key: bytes) -> bytes | None:
         return blob(self._one("SELECT value FROM state WHERE key = ?", key), "state value", 0)
 
@@ -350,7 +488,7 @@ class SqliteBlockStore:
             if not is_damage(exc):
                 raise
         finally:
-            if release_lock:
+            if release_lock and self._book_lock is not None:
                 self._book_lock.release()
 
     def __enter__(self) -> SqliteBlockStore:

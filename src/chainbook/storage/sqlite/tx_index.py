@@ -132,6 +132,18 @@ def find_tx(db: sqlite3.Connection, tx_hash: Hash) -> tuple[Height, int, bytes] 
     return height, index, receipts
 
 
+def delete_block_txs(db: sqlite3.Connection, height: Height, tx_hashes: list[Hash]) -> None:
+    """Delete the index rows of one block's transactions (pruning), by key: no scan."""
+    db.executemany(
+        "DELETE FROM txs WHERE key = ? AND height = ?",
+        [(tx_key(tx_hash), height) for tx_hash in tx_hashes],
+    )
+    db.executemany(
+        "DELETE FROM tx_collisions WHERE hash = ? AND height = ?",
+        [(tx_hash, height) for tx_hash in tx_hashes],
+    )
+
+
 def delete_from(db: sqlite3.Connection, height: Height) -> None:
     """Delete every index row at `height` and above (a scan: no index on height)."""
     db.execute("DELETE FROM txs WHERE height >= ?", (height,))
@@ -166,4 +178,11 @@ def _tx_hash_at(txs: list[bytes], height: Height, index: int) -> Hash:
     return compute_tx_hash(txs[index])
 
 
-__all__ = ["compute_tx_rows", "delete_from", "find_tx", "insert_block_txs", "tx_key"]
+__all__ = [
+    "compute_tx_rows",
+    "delete_block_txs",
+    "delete_from",
+    "find_tx",
+    "insert_block_txs",
+    "tx_key",
+]

@@ -1,0 +1,297 @@
+"""The simulated consortium: validators propose and vote on random validator-set changes.
+
+Rules kept:
+- The driver holds every validator's keys (the simulator plays all organisations). At random
+  intervals before heal it submits one validator-set change at a time, signed by an honest
+  validator of the current set: add a node that is not a validator (booting a spare node
+  first, which then joins by block sync from genesis), remove one (sometimes the proposer of
+  the next height), change one's power, rotate one's consensus key (the node is given the new
+  key at once and switches at the activation height), so a run grows from n towards
+  n + spare_nodes and shrinks back. Sometimes the change breaks a rule of governance (removing
+  below a safe set, a power that would give one validator a third): the proposal is refused,
+  the run goes on.
+- Every honest validator votes on each proposal it learns of from the agreed chain (mostly
+  yes, sometimes no or abstain), so proposals pass, get rejected or expire.
+- The equivocator is never a target, a proposer or a voter: its fate is the evidence policy's.
+- Every transaction goes through the workload (sim/workload.py: nonces, resubmission), and
+  everything the driver learns comes from the agreed chain (receipts and block events of the
+  first honest commit of each height), never from one node's view.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import msgspec
+
+from chainbook.apps.governance.actions import (
+    AddValidator,
+    CastVote,
+    Change,
+    Propose,
+    RemoveValidator,
+    RotateValidatorKey,
+    SetValidatorPower,
+)
+from chainbook.chain.tx import tx_hash
+from chainbook.chain.validators import ValidatorSet
+from chainbook.crypto import PrivateKey
+from chainbook.ledger.receipts import Event, Receipt
+from chainbook.sim.node import SimNode
+from chainbook.sim.workload import Workload
+from chainbook.types import Address, Hash, Height, TimeMs
+
+MODULE = "governance"
+VOTING_BLOCKS = 12
+"""Deadline of a driver's proposal: this many heights after the agreed height."""
+CHOICE_WEIGHTS = (("yes", 0.9), ("no", 0.06), ("abstain", 0.04))
+
+
+class Cluster(Protocol):
+    """What the driver asks of the simulation."""
+
+    nodes: list[SimNode]
+
+    def agreed_height(self) -> Height: ...
+
+    def agreed_validators(self, height: Height) -> ValidatorSet:
+        """The set of `height` (<= agreed height + 2) as the most advanced honest node has it."""
+        ...
+
+    def submit(self, tx: bytes, to_most_advanced: bool = False) -> None: ...
+
+    def boot_spare(self, node: SimNode) -> None: ...
+
+
+@dataclass(slots=True)
+class InFlight:
+    """The driver's one validator change under way."""
+
+    kind: str
+    tx_hash: Hash
+    given_up_at: Height
+    """The agreed height after which the driver stops waiting (a refused or lost proposal)."""
+    proposal_id: int | None = None
+
+
+class GovernanceDriver:
+    def __init__(
+        self,
+        rng: random.Random,
+        workload: Workload,
+        cluster: Cluster,
+        equivocator: int | None,
+        validators_min: int,
+    ) -> None:
+        self.rng = rng
+        self.workload = workload
+        self.cluster = cluster
+        self.equivocator = equivocator
+        self.validators_min = validators_min
+        self.in_flight: InFlight | None = None
+        self.open_proposals: set[int] = set()
+        """Proposals (anyone's) being voted on, learnt from the chain."""
+        self.votes_cast: set[tuple[int, Address]] = set()
+        self.rotations = 0
+        self.spare_count = len(cluster.nodes) - validators_min
+        self.growing = True
+        self.counts: dict[str, int] = {}
+        self.sizes_seen: set[int] = set()
+
+    # ------------------------------------------------------------------ ticks
+
+    def on_tick(self, now_ms: TimeMs, may_propose: bool) -> None:
+        for tx in self.workload.stale_of_signers(now_ms):
+            self.cluster.submit(tx, to_most_advanced=True)
+        self._vote_on_open(now_ms)
+        in_flight = self.in_flight
+        if in_flight is not None and self.cluster.agreed_height() > in_flight.given_up_at:
+            self._count("given_up")
+            self.in_flight = None
+        if may_propose and self.in_flight is None:
+            self._propose_change(now_ms)
+
+    def _honest_members(self, validators: ValidatorSet) -> list[SimNode]:
+        return [
+            node
+            for node in self.cluster.nodes
+            if node.index != self.equivocator
+            and any(validators.is_validator(k.address) for k in node.consensus_keys)
+        ]
+
+    def _key_in_set(self, node: SimNode, validators: ValidatorSet) -> PrivateKey:
+        for key in node.consensus_keys:
+            if validators.is_validator(key.address):
+                return key
+        return node.consensus_keys[-1]
+
+    def _propose_change(self, now_ms: TimeMs) -> None:
+        height = self.cluster.agreed_height()
+        validators = self.cluster.agreed_validators(height + 1)
+        self.sizes_seen.add(len(validators))
+        members = self._honest_members(validators)
+        if not members:
+            return
+        outsiders = [
+            node
+            for node in self.cluster.nodes
+            if node.index != self.equivocator and node not in members
+        ]
+        # A random walk with a direction: grow to every node, then shrink to the genesis
+        # size, and again; rotations and power changes in between.
+        size = len(validators)
+        if size >= self.validators_min + self.spare_count or not outsiders:
+            self.growing = False
+        elif size <= self.validators_min:
+            self.growing = True
+        draw = self.rng.random()
+        if draw < 0.6:
+            kind = "add" if self.growing and outsiders else "remove"
+        elif draw < 0.85:
+            kind = "rotate"
+        elif draw < 0.95 and size >= 5:
+            kind = "power"
+        else:
+            kind = "remove"  # may break a safety rule of governance: refused, and counted
+        proposer = self.rng.choice(members)
+        change = self._make_change(kind, validators, members, outsiders, height)
+        if change is None:
+            return
+        deadline = height + VOTING_BLOCKS
+        activation = deadline + 2 if self.rng.random() < 0.3 else 0
+        action = Propose(
+            title=f"sim {kind}",
+            change=change,
+            deadline_height=deadline,
+            activation_height=activation,
+        )
+        key = self._key_in_set(proposer, validators)
+        tx = self.workload.submit_as(key, MODULE, action, now_ms)
+        if tx is None:
+            return
+        self.in_flight = InFlight(kind, tx_hash(tx), given_up_at=deadline + 6)
+        self.counts[f"proposed_{kind}"] = self.counts.get(f"proposed_{kind}", 0) + 1
+        self.cluster.submit(tx, to_most_advanced=True)
+
+    def _make_change(
+        self,
+        kind: str,
+        validators: ValidatorSet,
+        members: list[SimNode],
+        outsiders: list[SimNode],
+        height: Height,
+    ) -> Change | None:
+        if kind == "add":
+            node = self.rng.choice(outsiders)
+            if not node.up and node.boots == 0:
+                self.cluster.boot_spare(node)
+            key = node.consensus_keys[-1]
+            return AddValidator(public_key=key.public_key, power=1, name=node.name)
+        if kind == "remove":
+            proposer = validators.get_proposer(height + 1, 0).address
+            target = None
+            if self.rng.random() < 0.3:
+                target = next((n for n in members if n.is_own_address(proposer)), None)
+                if target is not None:
+                    self._count("proposed_remove_of_the_proposer")
+            target = target or self.rng.choice(members)
+            return RemoveValidator(address=self._key_in_set(target, validators).address)
+        if kind == "power":
+            target = self.rng.choice(members)
+            power = self.rng.randint(1, 3)
+            return SetValidatorPower(
+                address=self._key_in_set(target, validators).address, power=power
+            )
+        target = self.rng.choice(members)
+        self.rotations += 1
+        new_key = PrivateKey.from_label(f"sim-validator-{target.index}-key-{self.rotations}")
+        old = self._key_in_set(target, validators)
+        target.add_consensus_key(new_key)
+        return RotateValidatorKey(address=old.address, new_public_key=new_key.public_key)
+
+    def _vote_on_open(self, now_ms: TimeMs) -> None:
+        if not self.open_proposals:
+            return
+        height = self.cluster.agreed_height()
+        validators = self.cluster.agreed_validators(height + 1)
+        for proposal_id in sorted(self.open_proposals):
+            for node in self._honest_members(validators):
+                key = self._key_in_set(node, validators)
+                if (proposal_id, key.address) in self.votes_cast:
+                    continue
+                choice = self._draw_choice()
+                tx = self.workload.submit_as(
+                    key, MODULE, CastVote(proposal_id=proposal_id, choice=choice), now_ms
+                )
+                if tx is None:
+                    continue
+                self.votes_cast.add((proposal_id, key.address))
+                self.cluster.submit(tx, to_most_advanced=True)
+
+    def _draw_choice(self) -> str:
+        draw = self.rng.random()
+        for choice, weight in CHOICE_WEIGHTS:
+            if draw < weight:
+                return choice
+            draw -= weight
+        return "yes"
+
+    def on_refused(self, signer: Address, action: msgspec.Struct) -> None:
+        """A node refused one of the driver's transactions at admission (the workload dropped
+        it): a vote is cast again later; a refused proposal frees the driver."""
+        match action:
+            case CastVote(proposal_id=proposal_id):
+                self.votes_cast.discard((proposal_id, signer))
+            case Propose():
+                if self.in_flight is not None:
+                    self._count(f"refused_{self.in_flight.kind}")
+                    self.in_flight = None
+            case _:
+                pass
+
+    # ------------------------------------------------------------------ the agreed chain
+
+    def on_committed(
+        self, receipts: Sequence[Receipt], events: Sequence[Event], now_ms: TimeMs
+    ) -> None:
+        """Learn from the first honest commit of a height (receipts and block events); vote
+        at once on what was proposed."""
+        for receipt in receipts:
+            in_flight = self.in_flight
+            if in_flight is not None and receipt.tx_hash == in_flight.tx_hash and not receipt.ok:
+                self._count(f"refused_{in_flight.kind}")
+                self.in_flight = None
+            for event in receipt.events:
+                self._on_event(event, receipt.tx_hash)
+        for event in events:
+            self._on_event(event, None)
+        self._vote_on_open(now_ms)
+
+    def _on_event(self, event: Event, tx: Hash | None) -> None:
+        if event.module != MODULE:
+            return
+        attributes = dict(event.attributes)
+        proposal_id = int(attributes.get("proposal_id", "0"))
+        match event.kind:
+            case "proposed":
+                self.open_proposals.add(proposal_id)
+                if self.in_flight is not None and tx == self.in_flight.tx_hash:
+                    self.in_flight.proposal_id = proposal_id
+            case "passed":
+                self.open_proposals.discard(proposal_id)
+            case "rejected" | "expired" | "withdrawn" | "failed" | "executed":
+                self.open_proposals.discard(proposal_id)
+                self._count(event.kind)
+                if self.in_flight is not None and self.in_flight.proposal_id == proposal_id:
+                    self.in_flight = None
+            case _:
+                pass
+
+    def _count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+
+__all__ = ["Cluster", "GovernanceDriver"]
