@@ -46,7 +46,7 @@ def test_a_validator_is_proposed_voted_in_and_shown(
     assert "passed" in listing.output and "add_validator" in listing.output  # type: ignore[attr-defined]
     shown = invoke(runner, "governance", "show", "1", "--node", url)
     assert shown.exit_code == 0, shown.output  # type: ignore[attr-defined]
-    assert "yes 3, no 0, abstain 0 of 4" in shown.output  # type: ignore[attr-defined]
+    assert "yes 30, no 0, abstain 0 of 40" in shown.output  # type: ignore[attr-defined]
     assert VALIDATOR_KEYS[2].address.hex() in shown.output  # type: ignore[attr-defined]
     # The generated query commands stay: the schedule holds the change.
     schedule = invoke(runner, "governance", "schedule", "--node", url, "--json")

@@ -54,6 +54,12 @@ def test_an_absent_account_is_proven_absent(chain: LedgerChain) -> None:
 
 
 PROVEN_QUERIES = [
+    "notary.anchored",
+    "ip.work",
+    "ip.history",
+    "vote.ballot",
+    "vote.tally",
+    "vote.voter",
     "bank.supply",
     "bank.balance",
     "accounts.policy",
@@ -75,6 +81,12 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
     "accounts.policy": {"address": ALICE.address.hex()},
     "fees.minimum_fee": {"tx_bytes": "250"},
+    "notary.anchored": {"hash": "ab" * 32},
+    "ip.work": {"work": "ab" * 32},
+    "ip.history": {"work": "ab" * 32},
+    "vote.ballot": {"ballot": "b1"},
+    "vote.tally": {"ballot": "b1"},
+    "vote.voter": {"ballot": "b1", "address": ALICE.address.hex()},
     "governance.institution": {"id": "nobody"},
     "governance.proposal": {"id": "1"},
     "governance.param": {"name": "consensus.block_txs_max"},

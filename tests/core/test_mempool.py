@@ -80,10 +80,10 @@ def test_wrong_chain_id_is_refused() -> None:
 
 
 def test_unknown_action_is_refused() -> None:
-    class Vote(msgspec.Struct, array_like=True, frozen=True, tag="vote.cast"):
+    class Vote(msgspec.Struct, array_like=True, frozen=True, tag="nosuch.cast"):
         choice: int
 
-    with pytest.raises(UnknownAction, match="'vote.cast'"):
+    with pytest.raises(UnknownAction, match="'nosuch.cast'"):
         make_pool().add(sign(ALICE, 0, Vote(1)))
 
 

@@ -14,7 +14,8 @@ from chainbook.chain.tx import DecodedTx, decode_tx
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.execute import BlockContext, BlockResult, apply_block_result, execute_block
 from chainbook.ledger.queries import get_query, run_query
-from chainbook.ledger.state import LedgerState
+from chainbook.ledger.receipts import Receipt
+from chainbook.ledger.state import LedgerState, nonce_key
 from tests.support.chain import CHAIN_ID, GENESIS_TIME_MS, VALIDATOR, make_genesis, signed
 
 
@@ -55,6 +56,23 @@ def run_block(state: LedgerState, txs: list[DecodedTx]) -> BlockResult:
     return result
 
 
+def run_refused(state: LedgerState, tx_: DecodedTx, code: str) -> Receipt:
+    """Execute `tx_` as the next block and commit it; assert it was refused with `code` and
+    changed nothing but its sender's nonce (the same block without it writes the same keys
+    otherwise, begin-block hooks included). Returns its receipt."""
+    context = ctx(state.height + 1)
+    without = execute_block(state, CHAIN_ID, [], context)
+    result = execute_block(state, CHAIN_ID, [tx_], context)
+    (receipt,) = result.receipts
+    assert not receipt.ok and receipt.code == code, (receipt.code, receipt.error)
+    assert receipt.error, "a refusal says why"
+    changes = dict(result.changes)
+    assert changes.pop(nonce_key(tx_.sender)) is not None
+    assert changes == without.changes, "a refused action changed the state"
+    apply_block_result(state, result, state.height + 1)
+    return receipt
+
+
 def ask(state: LedgerState, module: str, query: str, **fields: Any) -> Any:
     """A module's query on `state`, its request built from `fields`."""
     request_type = get_query(state, module, query).request
@@ -77,6 +95,7 @@ __all__ = [
     "make_state",
     "multi",
     "run_block",
+    "run_refused",
     "supply_of",
     "transfer",
     "tx",

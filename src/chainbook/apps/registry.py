@@ -26,7 +26,7 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import accounts, bank, fees, governance
+from chainbook.apps import accounts, bank, fees, governance, ip, notary, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -34,6 +34,9 @@ from chainbook.errors import DecodeError, UnknownAction
 MODULES: tuple[Module, ...] = (
     bank.MODULE,
     governance.MODULE,
+    notary.MODULE,
+    ip.MODULE,
+    vote.MODULE,
     accounts.MODULE,
     fees.MODULE,
     # Add a module here (one line).

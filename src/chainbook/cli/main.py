@@ -23,6 +23,7 @@ from chainbook.cli.genesis import genesis_app
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
+from chainbook.cli.notary import add_notary_commands
 from chainbook.cli.proofs import proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
@@ -55,6 +56,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
         raise ValueError(f"module names {sorted(clash)} clash with built-in command groups")
     add_module_commands(app, registry)
     governance.add_commands(app)
+    add_notary_commands(app)
     return app
 
 
