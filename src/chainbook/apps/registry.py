@@ -26,7 +26,19 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import accounts, bank, fees, governance, ip, notary, vote
+from chainbook.apps import (
+    accounts,
+    assets,
+    bank,
+    fees,
+    governance,
+    identity,
+    iot,
+    ip,
+    notary,
+    private,
+    vote,
+)
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -37,6 +49,10 @@ MODULES: tuple[Module, ...] = (
     notary.MODULE,
     ip.MODULE,
     vote.MODULE,
+    private.MODULE,
+    identity.MODULE,
+    iot.MODULE,
+    assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
     # Add a module here (one line).
