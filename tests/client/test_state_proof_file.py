@@ -70,6 +70,9 @@ PROVEN_QUERIES = [
     "iot.batch",
     "bank.supply",
     "bank.balance",
+    "accounts.policy",
+    "fees.params",
+    "fees.minimum_fee",
     "governance.institution",
     "governance.institutions",
     "governance.proposals",
@@ -92,6 +95,8 @@ PROVEN_QUERIES = [
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
+    "accounts.policy": {"address": ALICE.address.hex()},
+    "fees.minimum_fee": {"tx_bytes": "250"},
     "notary.anchored": {"hash": "ab" * 32},
     "ip.work": {"work": "ab" * 32},
     "ip.history": {"work": "ab" * 32},
