@@ -12,6 +12,12 @@ block_txs_max = 10_000
 block_bytes_max = 4 * 1024 * 1024
 """Largest sum of transaction bytes in one block."""
 chain_id_chars_max = 50
+tx_signatures_max = 8
+"""Keys (each with its signature) of one transaction: enough for a 2-party deal between two
+3-of-5 accounts and more; each costs its ~57 us check on every node, and ~98 bytes that the
+fee per byte prices."""
+tx_accounts_max = 8
+"""Accounts one transaction acts for (the sender and its co-signers)."""
 
 # Mempool.
 mempool_txs_max = 100_000
@@ -80,6 +86,10 @@ one is equivocation, and it may be the block that > 2/3 precommit (the paper's l
 proposal_bytes_per_height_max = 8 * frame_bytes_max
 """Encoded blocks of the proposals held for one height (64 MiB): beyond it, proposals of the
 rounds farthest from the current round are dropped first, so the current round always fits."""
+proposals_held_for_gossip_max = 4 * proposals_per_round_max
+"""Proposals a node core holds, unchecked, while the gossip batch carrying some of their
+transactions is in signature checks (a few ms); past it they go to consensus at once. Before
+the bound any peer could make a node hold frames for as long as a check took."""
 next_height_votes_per_signer_max = 8
 """Votes of one validator kept for the next height (checked, then replayed when the node gets
 there): the first rounds of that height; later ones are re-sent by their signers anyway."""
