@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from chainbook import testnet
 from chainbook.cli.main import app
 from chainbook.errors import ConfigError
+from chainbook.ledger.genesis import dump_genesis
 from chainbook.runtime.config import env_name
 from chainbook.testnet.processes import compute_node_environment
 
@@ -45,7 +46,8 @@ def test_same_chain_but_another_node_id_is_not_our_node(tmp_path: Path, impostor
 
 def test_our_own_node_is_recognised(tmp_path: Path, impostor: Impostor) -> None:
     """The positive case: the FakeNode reports validator0's key, so a testnet whose node0 has
-    that key and the same chain id accepts it (no false alarm)."""
+    that key, the same chain id and the same genesis accepts it (no false alarm); with
+    another genesis.json the same node is not ours."""
     net = testnet.init_testnet(tmp_path / "net", validators=1, chain_id="test-chain", seed="y")
     from tests.support.fake_node import VALIDATOR_KEYS
 
@@ -55,7 +57,10 @@ def test_our_own_node_is_recognised(tmp_path: Path, impostor: Impostor) -> None:
     ]
     net.nodes = forged
     testnet.save_testnet(net)
-    impostor(entry.api_port, "test-chain")
+    fake = impostor(entry.api_port, "test-chain")
+    (row,) = testnet.status(net.path)
+    assert "genesis" in row.wrong_node and "node id" not in row.wrong_node  # our genesis.json
+    net.genesis_path.write_bytes(dump_genesis(fake.genesis))  # now the FakeNode's genesis too
     (row,) = testnet.status(net.path)
     assert row.wrong_node == "" and row.status is not None
 

@@ -100,7 +100,7 @@ def find_module_hits(service: NodeService, registry: Registry, text: str) -> lis
             if hits and hits[-1].module == module.name:
                 break
             parameter = get_key_parameter(query)
-            if parameter is None:
+            if parameter is None or not query.is_lookup:
                 continue
             for value in values:
                 try:

@@ -216,6 +216,9 @@ class Query:
     response: Any
     """The type of the answer (a msgspec Struct, or a builtin type)."""
     handler: QueryFn
+    is_lookup: bool = True
+    """False for a computation that answers any value (a fee for a size): GET /search and the
+    explorer's search box offer only lookups, queries that find a record by its key."""
 
     @property
     def summary(self) -> str:

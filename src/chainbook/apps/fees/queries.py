@@ -57,7 +57,7 @@ def query_minimum_fee(ctx: QueryContext, request: MinimumFeeRequest) -> MinimumF
 
 QUERIES = (
     Query("params", ParamsRequest, FeesParamsView, query_params),
-    Query("minimum_fee", MinimumFeeRequest, MinimumFee, query_minimum_fee),
+    Query("minimum_fee", MinimumFeeRequest, MinimumFee, query_minimum_fee, is_lookup=False),
 )
 
 __all__ = [
