@@ -201,6 +201,7 @@ def test_queries_answer_the_minimum() -> None:
     assert ask(state, "fees", "params").min_fee_per_byte == 4
     assert ask(state, "fees", "minimum_fee", tx_bytes=250).fee == 1_000
     assert ask(state, "fees", "minimum_fee", tx_bytes=8 * 1024).fee == 4 * 8 * 1024
+    assert ask(state, "fees", "minimum_fee").fee == 4 * 8 * 1024  # covers any transaction
     with pytest.raises(InvalidInput):
         ask(state, "fees", "minimum_fee", tx_bytes=0)
     with pytest.raises(InvalidInput):

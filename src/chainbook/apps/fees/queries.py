@@ -24,7 +24,9 @@ class FeesParamsView(msgspec.Struct, frozen=True):
 
 
 class MinimumFeeRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    tx_bytes: Annotated[int, msgspec.Meta(ge=1, le=limits.tx_bytes_max)]
+    tx_bytes: Annotated[int, msgspec.Meta(ge=1, le=limits.tx_bytes_max)] = limits.tx_bytes_max
+    """The signed size; by default the largest a transaction may have, so the answer covers
+    any transaction. (Optional: this is a computation, not a record a search could find.)"""
 
 
 class MinimumFee(msgspec.Struct, frozen=True):
