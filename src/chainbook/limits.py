@@ -12,6 +12,12 @@ block_txs_max = 10_000
 block_bytes_max = 4 * 1024 * 1024
 """Largest sum of transaction bytes in one block."""
 chain_id_chars_max = 50
+tx_signatures_max = 8
+"""Keys (each with its signature) of one transaction: enough for a 2-party deal between two
+3-of-5 accounts and more; each costs its ~57 us check on every node, and ~98 bytes that the
+fee per byte prices."""
+tx_accounts_max = 8
+"""Accounts one transaction acts for (the sender and its co-signers)."""
 
 # Mempool.
 mempool_txs_max = 100_000
@@ -112,5 +118,11 @@ api_block_range_max = 100
 api_connections_max = 256
 """HTTP connections (and requests in progress) the API holds at once; beyond, it answers 503.
 With api_request_bytes_max this bounds the request bodies a node holds (256 MiB at most)."""
+api_connections_per_client_max = 32
+"""Connections one client address holds at once (api/server.py); the next is refused with
+503, so one client's idle sockets cannot take the slots of everyone (api_connections_max)."""
+api_mempool_hashes_max = 1_000
+"""Pending hashes listed by one GET /mempool."""
+
 
 __all__ = [name for name in dir() if name.endswith("_max")]

@@ -45,6 +45,7 @@ from chainbook.types import Address, Height
 
 ROLES: dict[str, str] = {
     "issuer": "issues digital assets (assets)",
+    "bank": "holds accounts and shares risk and trade-finance records (private)",
     "taxpayer": "issues and receives e-invoices (invoice)",
     "tax_authority": "receives and audits e-invoices (invoice)",
     "court": "seals and orders evidence (evidence)",
@@ -52,6 +53,10 @@ ROLES: dict[str, str] = {
     "forensic_centre": "attests forensic findings (evidence)",
     "certificate_authority": "certifies keys and certificates (identity)",
     "credential_authority": "issues verifiable credentials (identity)",
+    "civil_registry": "records births, deaths and marriages (identity)",
+    "university": "awards degrees (identity)",
+    "land_registry": "records property titles (identity)",
+    "licensing_body": "licenses professionals (identity)",
     "manufacturer": "registers products and their origin (trace)",
     "logistics_operator": "records custody and transport of goods (trace)",
     "customs": "records customs clearance (trace)",

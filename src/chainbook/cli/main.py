@@ -20,10 +20,12 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
 from chainbook.cli.genesis import genesis_app
+from chainbook.cli.identity import add_identity_commands
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
 from chainbook.cli.notary import add_notary_commands
+from chainbook.cli.private import add_private_commands
 from chainbook.cli.proofs import proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 
@@ -57,6 +59,8 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_module_commands(app, registry)
     governance.add_commands(app)
     add_notary_commands(app)
+    add_private_commands(app)
+    add_identity_commands(app)
     return app
 
 

@@ -152,6 +152,12 @@ class _BookSnapshot:
     def load_pruned_below(self) -> Height:
         return self.store.load_pruned_below()
 
+    def load_book_base(self) -> Height:
+        return self.store.load_book_base()
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        return self.store.load_state_sync_hops()
+
     def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
         if self.pace is not None:
             self.pace()
@@ -220,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     pacer = CpuPacer(args.cpu_share)
     reads = 0
     reads_total = 1
+    every = PROGRESS_EVERY_READS
 
     def pace() -> None:
         nonlocal reads
@@ -227,14 +234,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(0)  # the node is gone
         pacer()
         reads += 1
-        if reads % PROGRESS_EVERY_READS == 0:
+        if reads % every == 0:
             _emit({"progress": min(1.0, reads / reads_total)})
 
     try:
         genesis = load_genesis(args.genesis.read_bytes())
         store = SqliteBlockStore(args.book, read_only=True)
         try:
-            reads_total = max(1, 2 * store.latest_height())
+            # One block read per height (the walk replays each block as it verifies it).
+            reads_total = max(1, store.latest_height())
+            every = max(1, min(PROGRESS_EVERY_READS, reads_total // 20))  # >= 20 lines a walk
             report = verify_book(store, genesis, pace=pace)
         finally:
             store.close()

@@ -19,6 +19,13 @@ settable by an environment variable.
     book_verify_cpu_share  = 0.25        # background re-verification of the book: CPU share
     book_verify_interval_s = 86400       # ... and how often (after the first, at start)
     prune_keep_blocks   = 0              # keep tx bodies of the last N blocks only (0: all)
+    state_sync          = false          # an empty book starts from a peer's state snapshot
+    snapshot_interval_blocks = 0         # serve state snapshots: one every N blocks (0: none)
+    snapshots_kept      = 2              # ... keeping the newest this many
+    api_cors_origins    = []             # browser origins allowed to call the API ("*": any)
+    index               = "sqlite"       # transaction index: sqlite | postgres | off
+    index_postgres_dsn  = ""             # with index = "postgres" (chainbook/index/)
+    index_postgres_schema = "chainbook"  # one schema per node
 
 Rules kept:
 
@@ -53,6 +60,7 @@ import tomli_w
 from chainbook import limits
 from chainbook.errors import ConfigError
 from chainbook.p2p.address import PeerAddress, PeerAddressError, parse_peer_address
+from chainbook.storage.snapshots import SNAPSHOTS_KEPT_MAX
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -96,6 +104,14 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     runtime/verifier.py). Nodes sharing a machine (a local testnet) should split the CPUs
     between them: more workers than cores only adds contention (measured: 4 nodes on 2 cores
     commit ~15 % more with 1 worker each than 2)."""
+    api_cors_origins: list[str] = []
+    """Origins (e.g. "https://explorer.example.org", or "*") whose pages may call the API
+    from a browser (CORS); none by default."""
+    index: Literal["sqlite", "postgres", "off"] = "sqlite"
+    """The transaction index (search by account, module, event; block events): the embedded
+    SQLite file data/index.sqlite, a PostgreSQL database, or none."""
+    index_postgres_dsn: str = ""
+    index_postgres_schema: str = "chainbook"
     key_passphrase_file: str = ""
     """File holding the passphrase of an encrypted node_key.json (for a service with no
     terminal; systemd's LoadCredential= puts one under $CREDENTIALS_DIRECTORY). Relative to the
@@ -115,6 +131,16 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     only; older blocks keep their header and commits (storage/pruning.py), so the hash chain
     and finality still verify, but their transactions, receipts and proofs are gone and peers
     cannot sync them from this node. At least PRUNE_KEEP_BLOCKS_MIN."""
+
+    state_sync: bool = False
+    """A node whose book is empty starts from a state snapshot fetched from its peers and
+    verified from the genesis file (core/statesync.py), then block-syncs from there; its book
+    then holds nothing below the snapshot's height. Ignored once the book holds blocks."""
+    snapshot_interval_blocks: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """Take a state snapshot every this many blocks and serve it to nodes that state-sync
+    (0: none). Each costs a pass over the whole state (storage/snapshots.py)."""
+    snapshots_kept: Annotated[int, msgspec.Meta(ge=1, le=SNAPSHOTS_KEPT_MAX)] = 2
+    """Snapshots kept (the newest), each about the size of the state."""
 
     @property
     def p2p_address(self) -> str:
@@ -185,7 +211,7 @@ def _field_types() -> dict[str, Any]:
 def _convert_override(key: str, text: str, field_type: Any) -> object:
     """`text` from the environment as the type of `key`, with the key's constraints."""
     value: object = text
-    if key == "peers":
+    if key in ("peers", "api_cors_origins"):
         value = [part.strip() for part in text.split(",") if part.strip()]
     try:
         return msgspec.convert(value, field_type, strict=False)
