@@ -36,6 +36,9 @@ WITHOUT_JSON = {
     "proof get": "writes the state proof file (JSON itself)",
     "notary anchor": "writes notary receipt files (JSON themselves)",
     "governance vote": "submits a vote (the propose commands too)",
+    "private submit": "submits a record (its receipt table; --wait)",
+    "private disclose": "writes the disclosure file (JSON itself)",
+    "private get": "prints the record's raw content bytes (a script's format)",
     # Already a script's format:
     "keys address": "prints the bare address for scripts (`keys show --json` has it in JSON)",
     # They run for minutes and write their own reports:
