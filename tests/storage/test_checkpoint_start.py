@@ -130,9 +130,14 @@ def test_a_start_replays_only_the_blocks_after_the_checkpoint(
         store.save_genesis_hash(GENESIS.hash)  # as its first opening recorded it
         read: list[int] = []
         load = store.load_block_bytes
+        load_header = store.load_header_and_last_commit
         monkeypatch.setattr(store, "load_block_bytes", lambda h: read.append(h) or load(h))
+        monkeypatch.setattr(
+            store, "load_header_and_last_commit", lambda h: read.append(h) or load_header(h)
+        )
         opened = open_book(store, GENESIS, from_checkpoint=True)
-    assert read == [6, 7], "the checkpoint's block (its header) and the block after it"
+    # The checkpoint's header (all a state-synced book holds of that block) and the block after.
+    assert sorted(set(read)) == [6, 7], "the checkpoint's block (its header) and the block after it"
     assert opened.report.checkpoint_height == 6 and opened.report.height == 7
     assert opened.report.corrupt_height is None and not opened.report.state_table_rewritten
     assert opened.state.kv == state_after(7) and opened.state.app_hash == CHAIN[6].app_hash
