@@ -104,6 +104,7 @@ def revoke(ledger: GovernedLedger, institution: str) -> None:
 SUBMITTER = ALICE
 
 __all__ = [
+    "INSTITUTIONS",
     "CA",
     "CHAT",
     "CONTRACT",

@@ -82,6 +82,7 @@ def gap_kinds(ledger: GovernedLedger, item: str = "lot-1") -> list[str]:
 
 
 __all__ = [
+    "INSTITUTIONS",
     "CUSTOMS",
     "GREY",
     "MAKER",
