@@ -169,8 +169,9 @@ def evaluate_policy(case: str, record: CaseRecord, endorsements: list[Endorsemen
 
 
 def query_policy(ctx: QueryContext, request: CaseRequest) -> PolicyInfo:
-    """Whether a case's policy is met, by whom, and every endorsement with its endorser's
-    registry status now."""
+    """Whether a case's policy is met and by whom, with every endorsement and its endorser.
+
+    Each endorser's registry status now is included (a revocation after the endorsement)."""
     record = get_case(ctx.view, request.case)
     if record is None:
         return PolicyInfo(case=request.case, found=False)
