@@ -180,6 +180,9 @@ def verify_package(data: bytes, root: Any, registry: Any = None) -> VerifiedCase
     by_hash = {}
     for number, receipt in enumerate(receipts):
         verified = verify_receipt_file(receipt, root, registry)
+        if verified.tx_hash.hex() in by_hash:
+            raise ProofError(f"endorsement receipt {number} repeats receipt "
+                             f"{by_hash[verified.tx_hash.hex()][0]} (tx {verified.tx_hash.hex()})")
         by_hash[verified.tx_hash.hex()] = (number, verified)
     endorsements = []
     for e in answer["endorsements"]:
