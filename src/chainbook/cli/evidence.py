@@ -177,7 +177,7 @@ def verify_package(data: bytes, root: Any, registry: Any = None) -> VerifiedCase
     if len(receipts) > limits.endorsements_max:
         raise ProofError(f"{len(receipts)} endorsement receipts, a case holds at most "
                          f"{limits.endorsements_max}")
-    by_hash = {}
+    by_hash: dict[str, tuple[int, Any]] = {}
     for number, receipt in enumerate(receipts):
         verified = verify_receipt_file(receipt, root, registry)
         if verified.tx_hash.hex() in by_hash:
