@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test sim bench lint clean
+.PHONY: demo test sim bench lint clean setup-system
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[node,bench,postgres,dev]'
 	touch $@
 
 demo: $(BIN)/.installed
@@ -23,6 +23,10 @@ sim: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/chainbook bench
+
+# System packages (the PostgreSQL server the index tests run against): needs root.
+setup-system:
+	bash ci/system-packages.sh
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from chainbook.api import create_app
+from chainbook.api.server import api_server_config
 from tests.support.fake_node import FakeNode
 
 SERVER_START_TIMEOUT_S = 10.0
@@ -43,9 +44,7 @@ def free_port() -> int:
 
 def serve(node: FakeNode, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     """The real API app over `node` served by uvicorn on 127.0.0.1:port, in a thread."""
-    config = uvicorn.Config(
-        create_app(node, node.registry), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = api_server_config(create_app(node, node.registry), "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

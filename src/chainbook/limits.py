@@ -108,5 +108,11 @@ api_block_range_max = 100
 api_connections_max = 256
 """HTTP connections (and requests in progress) the API holds at once; beyond, it answers 503.
 With api_request_bytes_max this bounds the request bodies a node holds (256 MiB at most)."""
+api_connections_per_client_max = 32
+"""Connections one client address holds at once (api/server.py); the next is refused with
+503, so one client's idle sockets cannot take the slots of everyone (api_connections_max)."""
+api_mempool_hashes_max = 1_000
+"""Pending hashes listed by one GET /mempool."""
+
 
 __all__ = [name for name in dir() if name.endswith("_max")]

@@ -61,7 +61,7 @@ def test_submit_with_wait_times_out_as_pending(http: TestClient, node: FakeNode)
 
 def test_wait_timeout_above_the_limit_is_refused_naming_timeout(http: TestClient) -> None:
     response = submit(http, transfer_tx(), wait="true", timeout=limits.api_wait_commit_s_max + 1)
-    assert_error(response, 422, "invalid_request", "timeout")
+    assert_error(response, 400, "invalid_request", "timeout")
 
 
 def test_bad_hex_is_400_naming_the_field(http: TestClient) -> None:

@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 
 from chainbook import testnet
+from chainbook.apps.bank import Transfer
 from chainbook.apps.governance import AddValidator, CastVote, Propose, RemoveValidator
 from chainbook.client.http import Client
+from chainbook.client.verify import (
+    trust_root_from_genesis,
+    verify_receipt_file,
+    verify_state_proof_file,
+)
 from chainbook.client.wallet import Wallet
+from chainbook.ledger.genesis import load_genesis
 from chainbook.ledger.receipts import Receipt
 
 pytestmark = pytest.mark.integration
@@ -124,3 +131,21 @@ def test_a_fifth_organisation_joins_signs_and_leaves_without_the_chain_stopping(
     with client_of(network, "node3") as client:
         history = client.apps.governance.history().entries
     assert [type(e.change).__name__ for e in history[:2]] == ["RemoveValidator", "AddValidator"]
+
+    # A record made after both changes verifies from the genesis file alone: the receipt file
+    # and a state proof carry the chain of validator-set changes (issue 18, item 3).
+    net = testnet.load_testnet(network)
+    payer = net.accounts[0]
+    with client_of(network, "node3") as client:
+        wallet = Wallet.from_key_file(net.account_key_path(payer.name), client)
+        paid = wallet.send(Transfer(to=newcomer_address, amount=1), wait=True, timeout_s=30)
+        assert paid.receipt is not None and paid.receipt.ok, paid
+        receipt_file = client.get_receipt_file(paid.receipt.tx_hash)
+        proof_file = client.prove_query("bank", "balance", address=newcomer_address.hex())
+    root = trust_root_from_genesis(
+        load_genesis(net.genesis_path.read_bytes()), "the testnet's genesis.json"
+    )
+    verified = verify_receipt_file(receipt_file, root)
+    assert verified.validator_changes == 2, verified  # joined, then left
+    proven = verify_state_proof_file(proof_file, root)
+    assert proven.validator_changes == 2, proven

@@ -17,8 +17,10 @@ from typing import Any
 import msgspec
 
 from chainbook import merkle
+from chainbook.api.dry_run import dry_run_tx
 from chainbook.api.service import (
     AccountView,
+    MempoolSnapshot,
     NodeStatus,
     PeerView,
     TxLocation,
@@ -26,6 +28,7 @@ from chainbook.api.service import (
     ValidatorSetChange,
     ValidatorView,
 )
+from chainbook.api.stream import EventHub
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.block import (
     Block,
@@ -35,17 +38,20 @@ from chainbook.chain.block import (
     encode_block,
 )
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
-from chainbook.chain.tx import DecodedTx
+from chainbook.chain.tx import DecodedTx, verify_tx
 from chainbook.chain.validators import Validator, ValidatorSet
 from chainbook.chain.verify import compute_header_hash
 from chainbook.core.mempool import Mempool
 from chainbook.errors import InvalidInput, MempoolFull
+from chainbook.index.entries import compute_block_entries
+from chainbook.index.search import IndexUnavailable, TxPage, TxSearch
+from chainbook.index.sqlite_index import SqliteTxIndex
 from chainbook.ledger.execute import BlockContext, apply_block_result, execute_block
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
-from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
+from chainbook.ledger.receipts import Event, Receipt, encode_receipt_leaf
 from chainbook.ledger.state import LedgerState, get_nonce
-from chainbook.types import Address, Hash, Height
+from chainbook.types import Address, Hash, Height, TimeMs
 from tests.support.chain import ALICE, BOB, CHAIN_ID, GENESIS_TIME_MS, make_genesis, validator_keys
 from tests.support.ledger import balance_of
 
@@ -117,6 +123,7 @@ class FakeNode:
         chain_id: str = CHAIN_ID,
         registry: Registry = REGISTRY,
         app_state: dict[str, Any] | None = None,
+        block_reward: int = 0,
     ) -> None:
         self.chain_id = chain_id
         self.registry = registry
@@ -127,6 +134,8 @@ class FakeNode:
             chain_id=chain_id,
             app_state=app_state,
             registry=registry,
+            block_reward=block_reward,
+            supply_max=INITIAL_BALANCE + 1_000 * block_reward if block_reward else 0,
         )
         self.state = LedgerState.from_genesis(self.genesis, registry)
         self.mempool = Mempool(chain_id, self.state)
@@ -138,6 +147,10 @@ class FakeNode:
         self.mempool_full = False
         self.auto_commit = True
         self.book_repairs = 0
+        self.syncing = False
+        self.events = EventHub(registry)
+        self.index: SqliteTxIndex | None = SqliteTxIndex(":memory:")
+        """The real embedded index, written at each commit (None: a node without one)."""
 
     # --- NodeService ---------------------------------------------------------------------------
 
@@ -229,7 +242,7 @@ class FakeNode:
             latest_block_hash=compute_header_hash(block.header).hex() if block else "",
             latest_block_time_ms=block.header.time_ms if block else 0,
             round=0,
-            syncing=False,
+            syncing=self.syncing,
             mempool_txs=len(self.mempool),
             peers=[
                 PeerView(
@@ -251,6 +264,32 @@ class FakeNode:
     def metrics_text(self) -> bytes:
         return f"# TYPE chainbook_height gauge\nchainbook_height {self.height}\n".encode()
 
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        for height, block in self.blocks.items():
+            if compute_header_hash(block.header) == block_hash:
+                return height
+        return None
+
+    def get_block_events(self, height: Height) -> list[Event] | None:
+        if self.index is None:
+            return None
+        return self.index.get_block_events(height)
+
+    def search_txs(self, search: TxSearch) -> TxPage:
+        if self.index is None:
+            raise IndexUnavailable("this node keeps no transaction index (index = \"off\")")
+        return self.index.search(search)
+
+    def get_mempool(self, hashes_max: int) -> MempoolSnapshot:
+        stats = self.mempool.stats()
+        reaped = self.mempool.reap(hashes_max, 1 << 40)
+        return MempoolSnapshot(
+            txs=stats.txs, bytes=stats.bytes, senders=stats.senders, hashes=[t.hash for t in reaped]
+        )
+
+    def dry_run(self, tx: DecodedTx, time_ms: TimeMs) -> Receipt:
+        return dry_run_tx(self.state, self.chain_id, tx, time_ms)
+
     # --- test controls -------------------------------------------------------------------------
 
     @property
@@ -270,7 +309,14 @@ class FakeNode:
 
     def commit_pending(self) -> Block:
         """Execute the whole mempool as the next block, with the real ledger."""
-        txs = self.mempool.reap(len(self.mempool) + 1, 1 << 40)
+        return self.commit_decoded(self.mempool.reap(len(self.mempool) + 1, 1 << 40))
+
+    def commit_txs(self, txs: list[bytes]) -> Block:
+        """Execute these signed transactions as the next block, past the mempool (as a
+        proposer whose mempool raced another spend would: an action may fail in the block)."""
+        return self.commit_decoded([verify_tx(self.chain_id, tx) for tx in txs])
+
+    def commit_decoded(self, txs: list[DecodedTx]) -> Block:
         height = self.height + 1
         time_ms = GENESIS_TIME_MS + height * 1000
         proposer = VALIDATORS.validators[height % 4].address
@@ -297,4 +343,8 @@ class FakeNode:
             self.locations[receipt.tx_hash] = TxLocation(
                 height=height, index=receipt.index, receipt=receipt
             )
+        if self.index is not None:
+            entries = compute_block_entries(block, result.receipts, result.events, self.registry)
+            self.index.write_blocks([entries])
+        self.events.publish(block, result.receipts, result.events)
         return block

@@ -1,36 +1,42 @@
 """The node's HTTP/JSON API: `create_app(service)` builds a FastAPI app on a NodeService.
 
-Endpoints (OpenAPI docs at /docs, schema at /openapi.json):
+Endpoints (OpenAPI docs at /docs and /redoc, served with their own assets; schema at
+/openapi.json). Core ones here, the others in a file each (named on the right):
 
     POST /txs                  submit {"tx": "<hex>"}; 202 pending, ?wait=true 200 + receipt;
                                a transaction already pending answers 202 with code already_known,
                                one already committed 200 with its receipt and already_committed
-    GET  /txs/{hash}           a committed tx, its receipt and an offline-checkable inclusion proof
+    POST /txs/batch            many at once, each admitted or refused on its own
+    POST /txs/dry-run          execute without committing (dry_run_routes.py)
+    GET  /txs/{hash}           a committed tx, decoded and as hex, its receipt and proof
     GET  /txs/{hash}/receipt   its receipt file: inclusion and outcome proofs, header, commit and
                                validator-set changes, verifiable offline (api/proof_routes.py)
+    GET  /txs?account=&module=&event=&from_height=&to_height=&cursor=   search (search_routes.py)
+    GET  /accounts/{address}   an account's committed nonce and pending nonce
+    GET  /accounts/{address}/txs   its history (search_routes.py)
     GET  /blocks/latest        the latest committed block (header, tx hashes, commit)
     GET  /blocks/{height}      a committed block
-    GET  /blocks/{height}/raw  its exact bytes
-    GET  /accounts/{address}   an account's committed nonce and pending nonce
+    GET  /blocks?cursor=&limit=    a page of block summaries (chain_routes.py)
+    GET  /blocks/hash/{hash}   a block by hash; /blocks/{height}/results its receipts and
+                               block events, e.g. the mint reward (chain_routes.py)
+    GET  /blocks/{height}/raw  its exact bytes (api/proof_routes.py)
+    GET  /mempool              pending count, bytes, first hashes (search_routes.py)
     GET  /apps                 the app modules: actions, queries, error codes, limits
     GET  /apps/{module}/{q}    a module's query, e.g. /apps/bank/balance?address=<40 hex>;
                                &prove=true answers a state proof file instead
-    GET  /status               the node's view: height, app hash, round, peers, book repairs
+    GET  /status               the node's view: height, app hash, round, peers, book repairs,
+                               node and protocol versions, genesis hash
+    GET  /health, /health/live readiness (503 when not committing or syncing), liveness
+    GET  /genesis              the genesis file (chain_routes.py)
     GET  /validators           the current validator set
     GET  /validators/changes   the validator-set changes up to ?to_height=H, with headers and
                                commits (what a verifier follows from the genesis set)
     GET  /metrics              Prometheus text exposition
+    WS   /events               live blocks, transactions and events (stream_routes.py)
 
-Errors are always {"error": "<code>", "message": "<what was wrong, the value, what is accepted>"}:
-
-    400  a refused transaction (code from chainbook.errors: invalid_signature, invalid_nonce, ...),
-         a malformed body (malformed_json, invalid_request, invalid_hex) or path value
-         (invalid_hash, invalid_address, invalid_height)
-    404  not_found: no such transaction or block
-    413  request_too_large: body over limits.api_request_bytes_max (checked before it is read)
-    422  invalid_request: a query parameter out of range (e.g. timeout)
-    503  mempool_full, with Retry-After: the node is at capacity, not the client misbehaving, so
-         503 (retry later, maybe elsewhere) rather than 429 (which means "you, slow down")
+Errors are always {"error": "<code>", "message": "<what was wrong, the value, what is
+accepted>"}, with one status per code everywhere (api/errors.py: 400 bad input, 404 not
+found, 413 too large, 503 retry later with Retry-After).
 
 Concurrency: every endpoint is `async def` and calls the NodeService on the event loop's own
 thread (no thread pool), so the Node, which runs consensus in the same loop, needs no locks; in
@@ -39,135 +45,63 @@ return its query methods must be quick (they are SQLite point reads).
 
 from __future__ import annotations
 
-from typing import Any
+import importlib.metadata
+from collections.abc import Sequence
 
 import msgspec
-from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from chainbook import limits
 from chainbook.api import views
 from chainbook.api.body_limit import BodySizeLimitMiddleware
+from chainbook.api.chain_routes import add_chain_routes
+from chainbook.api.docs_routes import add_docs_routes
+from chainbook.api.dry_run_routes import add_dry_run_routes
+from chainbook.api.errors import (
+    ApiProblem,
+    JSONView,
+    add_error_handlers,
+    get_error_code,
+    get_error_status,
+    get_status_for_code,
+)
+from chainbook.api.errors import error_response as _error_response
 from chainbook.api.module_routes import add_module_routes
+from chainbook.api.openapi import NodeApi, request_body, responses
+from chainbook.api.paths import (
+    ADDRESS_PATTERN,
+    HASH_PATTERN,
+    HEIGHT_PATTERN,
+    parse_address_param,
+    parse_hash,
+    parse_height,
+    pattern,
+)
 from chainbook.api.proof_routes import add_proof_routes
 from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
+from chainbook.api.search_routes import add_search_routes
 from chainbook.api.service import AccountView, NodeService, NodeStatus, TxLocation
+from chainbook.api.stream_routes import add_stream_routes
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.tx import tx_hash
-from chainbook.crypto import HASH_BYTES, parse_address
-from chainbook.errors import InvalidInput, MempoolFull
-from chainbook.types import Hash, Height
+from chainbook.errors import InvalidInput
+from chainbook.p2p.handshake import PROTOCOL_VERSION
+from chainbook.types import Height
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+POST_ONLY_TX_PATHS = frozenset({"batch", "dry-run"})
 WAIT_TIMEOUT_S_DEFAULT = 10.0
-MEMPOOL_FULL_RETRY_AFTER_S = 1
-
-
-class ApiProblem(Exception):
-    """An error the API reports as it is: status, code and message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-class JSONView(Response):
-    """A response encoded by msgspec (the project's JSON codec), not by FastAPI's encoder."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return msgspec.json.encode(content)
 
 
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    return JSONView(views.ErrorView(error=code, message=message), status, headers=headers)
-
-
-# --- mapping errors to statuses --------------------------------------------------------------
-
-
-def get_error_code(exc: InvalidInput) -> str:
-    code = getattr(exc, "code", None)
-    if isinstance(code, str):
-        return code
-    return "decode_error" if type(exc).__name__ == "DecodeError" else "invalid_input"
-
-
-def get_error_status(exc: InvalidInput) -> int:
-    if isinstance(exc, MempoolFull):
-        return 503
-    return 400
-
-
-async def _on_invalid_input(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidInput)
-    status = get_error_status(exc)
-    headers = {"Retry-After": str(MEMPOOL_FULL_RETRY_AFTER_S)} if status == 503 else None
-    return error_response(status, get_error_code(exc), str(exc), headers)
-
-
-async def _on_problem(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiProblem)
-    return error_response(exc.status, exc.code, exc.message)
-
-
-async def _on_request_validation(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    return error_response(422, "invalid_request", describe_validation_errors(exc.errors()))
-
-
-async def _on_http_exception(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
-
-
-def describe_validation_errors(errors: Any) -> str:
-    """FastAPI's error list as one line naming each field: "query.timeout: ..."."""
-    parts = []
-    for error in errors:
-        where = ".".join(str(p) for p in error.get("loc", ()))
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
-
-
-# --- parsing path values and bodies -----------------------------------------------------------
-
-
-def parse_hash(text: str) -> Hash:
-    raw = text[2:] if text.startswith("0x") else text
-    try:
-        value = bytes.fromhex(raw)
-    except ValueError:
-        value = b""
-    if len(value) != HASH_BYTES:
-        raise ApiProblem(
-            400, "invalid_hash", f"hash must be {HASH_BYTES * 2} hex characters, got {text!r}"
-        )
-    return value
-
-
-def parse_address_param(text: str) -> bytes:
-    try:
-        return parse_address(text)
-    except ValueError as exc:
-        raise ApiProblem(400, "invalid_address", str(exc)) from None
-
-
-def parse_height(text: str) -> Height:
-    if not text.isdigit() or int(text) < 1:
-        raise ApiProblem(
-            400, "invalid_height", f"height must be an integer >= 1 or 'latest', got {text!r}"
-        )
-    return int(text)
+    """The API's error body; the status follows the code (api/errors.py)."""
+    assert status == get_status_for_code(code), (status, code)
+    return _error_response(code, message)
 
 
 def decode_batch_body(body: bytes) -> list[str]:
@@ -175,12 +109,11 @@ def decode_batch_body(body: bytes) -> list[str]:
     try:
         request = msgspec.json.decode(body, type=views.SubmitBatchRequest)
     except msgspec.ValidationError as exc:
-        raise ApiProblem(400, "invalid_request", f"request body: {exc}") from None
+        raise ApiProblem("invalid_request", f"request body: {exc}") from None
     except msgspec.DecodeError as exc:
-        raise ApiProblem(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
+        raise ApiProblem("malformed_json", f"request body is not valid JSON: {exc}") from None
     if len(request.txs) > limits.api_batch_txs_max:
         raise ApiProblem(
-            400,
             "too_many_transactions",
             f"{len(request.txs)} transactions in one batch, limit {limits.api_batch_txs_max}",
         )
@@ -219,45 +152,64 @@ def decode_submit_body(body: bytes) -> bytes:
     try:
         request = msgspec.json.decode(body, type=views.SubmitTxRequest)
     except msgspec.ValidationError as exc:
-        raise ApiProblem(400, "invalid_request", f"request body: {exc}") from None
+        raise ApiProblem("invalid_request", f"request body: {exc}") from None
     except msgspec.DecodeError as exc:
-        raise ApiProblem(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
+        raise ApiProblem("malformed_json", f"request body is not valid JSON: {exc}") from None
     raw = request.tx[2:] if request.tx.startswith("0x") else request.tx
     try:
         return bytes.fromhex(raw)
     except ValueError:
         shown = request.tx if len(request.tx) <= 40 else request.tx[:40] + "..."
         raise ApiProblem(
-            400, "invalid_hex", f"field `tx` must be hex (pairs of 0-9a-f), got {shown!r}"
+            "invalid_hex", f"field `tx` must be hex (pairs of 0-9a-f), got {shown!r}"
         ) from None
 
 
 # --- the app ----------------------------------------------------------------------------------
 
 
-def create_app(service: NodeService, registry: Registry = REGISTRY) -> FastAPI:
+def create_app(
+    service: NodeService,
+    registry: Registry = REGISTRY,
+    *,
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
     """Build the API of one node. The app holds no state of its own besides `service`; its
-    module routes come from `registry` (the node's modules)."""
-    app = _NodeApi(
+    module routes come from `registry` (the node's modules). `cors_origins` may call it from
+    a browser page (config api_cors_origins; "*" for any)."""
+    app = NodeApi(
         title="chainbook node API",
-        version="1",
+        version=get_node_version(),
         description=__doc__,
         default_response_class=JSONView,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.documented_types = list(_DOCUMENTED_TYPES)
     app.add_middleware(BodySizeLimitMiddleware, body_bytes_max=limits.api_request_bytes_max)
-    app.add_exception_handler(InvalidInput, _on_invalid_input)
-    app.add_exception_handler(ApiProblem, _on_problem)
-    app.add_exception_handler(RequestValidationError, _on_request_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+            max_age=600,
+        )
+    add_error_handlers(app)
+    add_docs_routes(app)
+    add_chain_routes(app, service)
+    add_search_routes(app, service)
+    add_dry_run_routes(app, service, registry)
+    add_stream_routes(app, service)
     add_proof_routes(app, service, JSONView, ApiProblem, parse_hash, parse_height, _responses)
-    _add_tx_routes(app, service)
+    _add_tx_routes(app, service, registry)
     _add_block_routes(app, service)
     _add_node_routes(app, service)
     add_module_routes(app, service, registry, JSONView)
     return app
 
 
-def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
+def _add_tx_routes(app: FastAPI, service: NodeService, registry: Registry) -> None:
     @app.post(
         "/txs",
         status_code=202,
@@ -306,16 +258,18 @@ def _add_tx_routes(app: FastAPI, service: NodeService) -> None:
         summary="A committed transaction with its receipt and inclusion proof",
         responses=_responses({200: views.TxView}, 400, 404),
     )
-    async def get_tx(tx_hash: str) -> Response:
+    async def get_tx(tx_hash: str = Path(json_schema_extra=pattern(HASH_PATTERN))) -> Response:
+        if tx_hash in POST_ONLY_TX_PATHS:  # POST /txs/batch, /txs/dry-run: not a hash
+            raise StarletteHTTPException(405, headers={"Allow": "POST"})
         hash_ = parse_hash(tx_hash)
         proof = service.get_tx_proof(hash_)
         if proof is not None:
-            return JSONView(views.view_tx(hash_, proof.location, proof, proof.tx))
+            return JSONView(views.view_tx(hash_, proof.location, proof, proof.tx, registry))
         location = service.get_tx(hash_)
         block = service.get_block(location.height) if location is not None else None
         if location is None or block is None:
-            raise ApiProblem(404, "not_found", f"no committed transaction {hash_.hex()}")
-        return JSONView(views.view_tx(hash_, location, None, block.txs[location.index]))
+            raise ApiProblem("not_found", f"no committed transaction {hash_.hex()}")
+        return JSONView(views.view_tx(hash_, location, None, block.txs[location.index], registry))
 
 
 def _add_block_routes(app: FastAPI, service: NodeService) -> None:
@@ -323,7 +277,7 @@ def _add_block_routes(app: FastAPI, service: NodeService) -> None:
         block = service.get_block(height)
         if block is None:
             latest = service.status().height
-            raise ApiProblem(404, "not_found", f"no block at height {height} (latest {latest})")
+            raise ApiProblem("not_found", f"no block at height {height} (latest {latest})")
         return JSONView(views.view_block(block, service.get_commit(height)))
 
     @app.get(
@@ -334,7 +288,7 @@ def _add_block_routes(app: FastAPI, service: NodeService) -> None:
     async def get_latest_block() -> Response:
         height = service.status().height
         if height < 1:
-            raise ApiProblem(404, "not_found", "no block committed yet")
+            raise ApiProblem("not_found", "no block committed yet")
         return block_view(height)
 
     @app.get(
@@ -342,7 +296,7 @@ def _add_block_routes(app: FastAPI, service: NodeService) -> None:
         summary="A committed block by height",
         responses=_responses({200: views.BlockView}, 400, 404),
     )
-    async def get_block(height: str) -> Response:
+    async def get_block(height: str = Path(json_schema_extra=pattern(HEIGHT_PATTERN))) -> Response:
         return block_view(parse_height(height))
 
 
@@ -352,16 +306,24 @@ def _add_node_routes(app: FastAPI, service: NodeService) -> None:
         summary="An account's nonces (its balances are module queries: /apps/bank/balance)",
         responses=_responses({200: AccountView}, 400),
     )
-    async def get_account(address: str) -> Response:
+    async def get_account(
+        address: str = Path(json_schema_extra=pattern(ADDRESS_PATTERN)),
+    ) -> Response:
         return JSONView(service.get_account(parse_address_param(address)))
 
     @app.get(
         "/status",
-        summary="This node's view of the chain",
+        summary="This node's view of the chain, its version and its genesis hash",
         responses=_responses({200: NodeStatus}),
     )
     async def get_status() -> Response:
-        return JSONView(service.status())
+        status = msgspec.structs.replace(
+            service.status(),
+            node_version=get_node_version(),
+            protocol_version=PROTOCOL_VERSION,
+            genesis_hash=service.genesis.hash.hex(),
+        )
+        return JSONView(status)
 
     @app.get(
         "/validators",
@@ -384,41 +346,8 @@ def _add_node_routes(app: FastAPI, service: NodeService) -> None:
 
 # --- OpenAPI from msgspec types -----------------------------------------------------------------
 
-_REF = "#/components/schemas/{name}"
-_ERROR_STATUSES = {
-    400: "Invalid input",
-    404: "Not found",
-    413: "Request body too large",
-    422: "Invalid query parameter",
-    503: "Mempool full; retry later",
-}
-
-
-def _schema_ref(type_: type) -> dict[str, Any]:
-    return {"$ref": _REF.format(name=type_.__name__)}
-
-
-def _responses(ok: dict[int, type], *errors: int) -> dict[int | str, dict[str, Any]]:
-    responses: dict[int | str, dict[str, Any]] = {
-        status: {"description": "OK", "content": {"application/json": {"schema": _schema_ref(t)}}}
-        for status, t in ok.items()
-    }
-    for status in errors:
-        responses[status] = {
-            "description": _ERROR_STATUSES[status],
-            "content": {"application/json": {"schema": _schema_ref(views.ErrorView)}},
-        }
-    return responses
-
-
-def _request_body(type_: type) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _schema_ref(type_)}},
-        }
-    }
-
+_responses = responses
+_request_body = request_body
 
 _DOCUMENTED_TYPES: tuple[type, ...] = (
     views.SubmitTxRequest,
@@ -437,35 +366,12 @@ _DOCUMENTED_TYPES: tuple[type, ...] = (
 )
 
 
-class _NodeApi(FastAPI):
-    """FastAPI derives schemas from pydantic; ours are msgspec Structs, so add them here."""
-
-    def openapi(self) -> dict[str, Any]:
-        if self.openapi_schema is None:
-            schema = get_openapi(
-                title=self.title,
-                version=self.version,
-                description=self.description,
-                routes=self.routes,
-            )
-            _, components = msgspec.json.schema_components(_DOCUMENTED_TYPES, ref_template=_REF)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
-            _drop_types_beside_refs(schema)
-            self.openapi_schema = schema
-        return self.openapi_schema
-
-
-def _drop_types_beside_refs(node: Any) -> None:
-    """FastAPI writes {"type": "string"} for a Response class it cannot describe and merges it
-    with the $ref we declare, which then says "a string that is an object"; keep the $ref."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            node.pop("type", None)
-        for value in node.values():
-            _drop_types_beside_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            _drop_types_beside_refs(value)
+def get_node_version() -> str:
+    """The installed chainbook release."""
+    try:
+        return importlib.metadata.version("chainbook")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 __all__ = [

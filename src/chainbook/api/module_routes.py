@@ -127,6 +127,7 @@ def _add_query_route(
                     }
                 ),
                 "400": _error_doc("Invalid parameter"),
+                "404": _error_doc("No such record (a query naming one by its id)"),
             },
         },
     )

@@ -1,8 +1,9 @@
 """What the API asks of a running node: the `NodeService` protocol and the values it returns.
 
 The port is owned by its user: the API (chainbook.api) declares it here and depends on nothing
-else of the node, so it is tested against an in-memory fake (tests/api/fake_node.py); the node
-runtime (chainbook.runtime.node) implements it.
+else of the node, so it is tested against a fake over the real ledger, mempool and index
+(tests/support/fake_node.py); the node runtime implements it (runtime/node.py, its reads in
+runtime/reads.py, the index, stream and dry run in runtime/chain_reads.py).
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from typing import Any, Protocol
 
 import msgspec
 
+from chainbook.api.stream import EventHub
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
+from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import DecodedTx
 from chainbook.chain.validators import Validator
 from chainbook.errors import InvalidInput
+from chainbook.index.search import TxPage, TxSearch
 from chainbook.ledger.proven_query import ProvenQuery
-from chainbook.ledger.receipts import Receipt
+from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Address, Hash, Height, Nonce, Round, TimeMs
 
 
@@ -80,6 +84,16 @@ class ValidatorView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     power: int
 
 
+class MempoolSnapshot(msgspec.Struct, frozen=True):
+    """What waits in the node's mempool: counts and the first pending hashes in proposal
+    order (the mempool changes between two calls, so it is shown, not paged)."""
+
+    txs: int
+    bytes: int
+    senders: int
+    hashes: list[Hash]
+
+
 class NodeStatus(msgspec.Struct, frozen=True):
     chain_id: str
     node_id: str
@@ -101,13 +115,24 @@ class NodeStatus(msgspec.Struct, frozen=True):
     signing_refused: str | None = None
     """Why this validator does not sign (its consensus record was lost: an operator must run
     `chainbook node reset-signing`), or None."""
+    node_version: str = ""
+    """The chainbook release the node runs (filled in by the API)."""
+    protocol_version: int = 0
+    """The p2p protocol version (filled in by the API)."""
     genesis_hash: str = ""
-    """The hash of the genesis this node runs (64 hex; chain/genesis.py): a client or operator
-    compares it with `chainbook genesis hash` of their own file."""
+    """The hash of the genesis file the node runs (filled in by the API)."""
+    index_height: int | None = None
+    """The height the transaction index has reached (None: no index)."""
 
 
 class NodeService(Protocol):
     chain_id: str
+    genesis: Genesis
+
+    @property
+    def events(self) -> EventHub:
+        """The stream of committed blocks (api/stream.py) the node publishes to."""
+        ...
 
     def submit_tx(self, tx_bytes: bytes) -> DecodedTx:
         """Admit into the mempool and gossip; raises chainbook.errors.InvalidTransaction."""
@@ -164,9 +189,31 @@ class NodeService(Protocol):
         """Prometheus text exposition of the node's metrics."""
         ...
 
+    def find_block_height(self, block_hash: Hash) -> Height | None:
+        """The height of the committed block with this hash, or None."""
+        ...
+
+    def get_block_events(self, height: Height) -> list[Event] | None:
+        """The block-level events of `height` (begin-block hooks: the bank's mint), as the
+        index recorded them; None when the index has not reached the height (or is off)."""
+        ...
+
+    def search_txs(self, search: TxSearch) -> TxPage:
+        """Committed transactions matching `search`, a page at a time (chainbook.index);
+        raises InvalidInput (code index_unavailable) when the node keeps no index."""
+        ...
+
+    def get_mempool(self, hashes_max: int) -> MempoolSnapshot: ...
+
+    def dry_run(self, tx: DecodedTx, time_ms: TimeMs) -> Receipt:
+        """Execute `tx` on the latest committed state without committing anything
+        (api/dry_run.py); raises InvalidInput for a nonce or action the ledger refuses."""
+        ...
+
 
 __all__ = [
     "AccountView",
+    "MempoolSnapshot",
     "NodeService",
     "NodeStatus",
     "PeerView",

@@ -9,13 +9,19 @@ framework so the SDK stays light.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from chainbook.api.service import TxLocation, TxProof, ValidatorView
+from chainbook.apps.base import get_action_tag
+from chainbook.apps.fields import to_json_value
+from chainbook.apps.registry import Registry
 from chainbook.chain.block import Block, Header
 from chainbook.chain.commit import Commit, CommitSig
-from chainbook.chain.tx import tx_hash
+from chainbook.chain.tx import decode_tx, tx_hash
 from chainbook.chain.verify import compute_header_hash
+from chainbook.errors import InvalidInput
 from chainbook.ledger.receipts import Event, Receipt
 
 
@@ -141,6 +147,21 @@ class TxProofView(View, frozen=True, forbid_unknown_fields=True):
     commit: CommitView
 
 
+class DecodedTxView(View, frozen=True, forbid_unknown_fields=True):
+    """A transaction's fields, decoded (its hex is beside it, `tx`)."""
+
+    chain_id: str
+    signer: str
+    """The sender's address (40 hex)."""
+    public_key: str
+    nonce: int
+    module: str
+    action: str
+    """"<module>.<action>"."""
+    fields: dict[str, Any]
+    """The action's fields as JSON (bytes as hex, integers as integers)."""
+
+
 class TxView(View, frozen=True, forbid_unknown_fields=True):
     hash: str
     tx: str
@@ -148,6 +169,9 @@ class TxView(View, frozen=True, forbid_unknown_fields=True):
     index: int
     receipt: ReceiptView
     proof: TxProofView | None
+    decoded: DecodedTxView | None = None
+    """The transaction's fields (None if its action does not decode with this node's
+    modules)."""
 
 
 class ValidatorsView(View, frozen=True, forbid_unknown_fields=True):
@@ -246,8 +270,34 @@ def view_proof(proof: TxProof) -> TxProofView:
     )
 
 
-def view_tx(hash_: bytes, location: TxLocation, proof: TxProof | None, tx: bytes) -> TxView:
+def view_decoded_tx(tx: bytes, registry: Registry) -> DecodedTxView | None:
+    """The fields of a committed transaction; None if its action does not decode."""
+    try:
+        decoded = decode_tx(tx)
+        action = registry.decode_action(decoded.action_bytes)
+    except InvalidInput:
+        return None
+    fields = to_json_value(action)
+    return DecodedTxView(
+        chain_id=decoded.chain_id,
+        signer=decoded.sender.hex(),
+        public_key=decoded.public_key.hex(),
+        nonce=decoded.nonce,
+        module=registry.module_for(action).name,
+        action=get_action_tag(type(action)),
+        fields={k: v for k, v in fields.items() if k != "type"},
+    )
+
+
+def view_tx(
+    hash_: bytes,
+    location: TxLocation,
+    proof: TxProof | None,
+    tx: bytes,
+    registry: Registry | None = None,
+) -> TxView:
     return TxView(
+        decoded=view_decoded_tx(tx, registry) if registry is not None else None,
         hash=hash_.hex(),
         tx=tx.hex(),
         height=location.height,
@@ -295,6 +345,7 @@ __all__ = [
     "BlockView",
     "CommitSigView",
     "CommitView",
+    "DecodedTxView",
     "ErrorView",
     "EventView",
     "HeaderView",
@@ -309,6 +360,7 @@ __all__ = [
     "header_from_view",
     "view_block",
     "view_commit",
+    "view_decoded_tx",
     "view_header",
     "view_proof",
     "view_receipt",

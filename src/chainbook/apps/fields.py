@@ -38,6 +38,13 @@ class InvalidField(InvalidInput):
     code = "invalid_request"
 
 
+class RecordNotFound(InvalidInput):
+    """A query named one record (by its id) that does not exist: HTTP 404 `not_found`.
+    A query that answers a `found` flag instead is as good; an absence is never a 400."""
+
+    code = "not_found"
+
+
 # --- values to JSON ---------------------------------------------------------------------------
 
 
@@ -140,18 +147,19 @@ def parse_text(text: str, info: mi.Type, where: str) -> Any:
         case mi.BytesType():
             return _parse_hex(text, where, info)
         case mi.IntType():
-            if not _DECIMAL.match(text):
-                raise InvalidField(f"{where}: expected an integer in decimal digits, got {text!r}")
-            return int(text)
+            return _parse_decimal(text, where)
         case mi.EnumType(cls=cls) if issubclass(cls, enum.IntEnum):
-            if not _DECIMAL.match(text):
-                raise InvalidField(f"{where}: expected an integer in decimal digits, got {text!r}")
-            return int(text)
+            return _parse_decimal(text, where)
         case mi.BoolType():
             if text.lower() not in ("true", "false", "1", "0"):
                 raise InvalidField(f"{where}: expected true or false, got {text!r}")
             return text.lower() in ("true", "1")
         case mi.StrType():
+            return text
+        case mi.LiteralType(values=values) if all(isinstance(v, str) for v in values):
+            if text not in values:
+                choices = ", ".join(repr(v) for v in values)
+                raise InvalidField(f"{where}: {text!r} is not one of {choices}")
             return text
         case mi.UnionType(types=types) if len(
             [t for t in types if not isinstance(t, mi.NoneType)]
@@ -207,7 +215,9 @@ def describe_fields(type_: type[msgspec.Struct]) -> list[FieldSpec]:
     specs = []
     for f in info.fields:
         default = None if f.default is msgspec.NODEFAULT else f.default
-        scalar = isinstance(f.type, mi.BytesType | mi.IntType | mi.BoolType | mi.StrType)
+        scalar = isinstance(f.type, mi.BytesType | mi.IntType | mi.BoolType | mi.StrType) or (
+            isinstance(f.type, mi.LiteralType) and all(isinstance(v, str) for v in f.type.values)
+        )
         specs.append(FieldSpec(f.encode_name, f.required, default, f.type, _schema(f.type), scalar))
     return specs
 
@@ -232,13 +242,21 @@ def _schema(info: mi.Type) -> dict[str, Any]:
                 schema["minimum"] = ge
             if gt is not None:
                 schema["exclusiveMinimum"] = gt
+            if ge is None and gt is None:
+                schema["minimum"] = INT_MIN  # what msgpack holds
             if le is not None:
                 schema["maximum"] = le
             if lt is not None:
                 schema["exclusiveMaximum"] = lt
+            if le is None and lt is None:
+                schema["maximum"] = INT_MAX
             return schema
         case mi.EnumType(cls=cls):
             return {"enum": [m.value for m in cls]}
+        case mi.LiteralType(values=values):
+            if all(isinstance(v, str) for v in values):
+                return {"type": "string", "enum": list(values)}
+            return {"enum": list(values)}
         case mi.BoolType():
             return {"type": "boolean"}
         case mi.StrType(max_length=high):
@@ -276,6 +294,19 @@ def _schema(info: mi.Type) -> dict[str, Any]:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1
+"""What msgpack (hence a transaction or a state record) can hold."""
+
+
+def _parse_decimal(text: str, where: str) -> int:
+    if not _DECIMAL.match(text) or len(text) > 21:
+        raise InvalidField(f"{where}: expected an integer in decimal digits, got {text[:40]!r}")
+    value = int(text)
+    if not INT_MIN <= value <= INT_MAX:
+        raise InvalidField(f"{where}: {value} is out of range ({INT_MIN}..{INT_MAX})")
+    return value
+
+
 def _parse_hex(obj: Any, where: str, info: mi.BytesType) -> bytes:
     if not isinstance(obj, str) or not _HEX.match(obj):
         raise InvalidField(f"{where}: expected hex (pairs of 0-9a-f), got {_show(obj)}")
@@ -296,6 +327,7 @@ def _show(obj: Any) -> str:
 __all__ = [
     "FieldSpec",
     "InvalidField",
+    "RecordNotFound",
     "build_from_text",
     "describe_fields",
     "encode_json",

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import msgspec
 import typer
 
+from chainbook import limits
 from chainbook.api.views import TxView
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, format_amount, friendly_errors, key_value_table
-from chainbook.client.http import Client
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    err_console,
+    format_amount,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
+from chainbook.client.http import Client, ReceiptTimeout
 from chainbook.crypto import parse_address
 
 commands = typer.Typer()
@@ -31,8 +41,19 @@ def send(
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for the commit and the receipt.")
     ] = False,
+    timeout_s: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, max=limits.api_wait_commit_s_max,
+            help="Seconds --wait waits for the receipt.",
+        ),
+    ] = 20.0,
+    json: JsonOption = False,
 ) -> None:
-    """Transfer coins from the key's account (the same as `chainbook bank transfer`)."""
+    """Transfer coins from the key's account (the same as `chainbook bank transfer`).
+
+    With --wait, a spinner shows the chain's height while waiting; if the chain commits
+    nothing for the whole --timeout, it says the chain is not committing and exits 1."""
     from chainbook.apps.bank import Transfer
     from chainbook.client.wallet import Wallet
 
@@ -41,15 +62,27 @@ def send(
         with Client(node) as client:
             wallet = Wallet.from_key_file(key, client)
             action = Transfer(to=recipient, amount=amount, memo=memo)
-            submitted = wallet.send(action, wait=wait)
-        rows: list[tuple[str, object]] = [("hash", submitted.hash), ("status", submitted.status)]
-        if submitted.receipt is not None:
+            first_height = client.status().height if wait else 0
+            with err_console.status("waiting for the commit") if wait else nullcontext():
+                submitted = wallet.send(action, wait=wait, timeout_s=timeout_s)
             receipt = submitted.receipt
-            rows += [("height", receipt.height), ("index", receipt.index), ("ok", receipt.ok)]
-            if receipt.error:
-                rows.append(("error", receipt.error))
-        console.print(key_value_table(f"transfer of {format_amount(amount)}", rows))
-        if submitted.receipt is not None and not submitted.receipt.ok:
+            if wait and receipt is None:  # the node waited timeout_s: is the chain moving?
+                height = client.status().height
+                raise ReceiptTimeout(submitted.hash, timeout_s, height, height > first_height)
+        if json:
+            print_json({"hash": submitted.hash, "status": "committed" if receipt else "pending",
+                        "receipt": msgspec.to_builtins(receipt) if receipt else None})
+        else:
+            rows: list[tuple[str, object]] = [
+                ("hash", submitted.hash),
+                ("status", "committed" if receipt else submitted.status),
+            ]
+            if receipt is not None:
+                rows += [("height", receipt.height), ("index", receipt.index), ("ok", receipt.ok)]
+                if receipt.error:
+                    rows.append(("error", receipt.error))
+            console.print(key_value_table(f"transfer of {format_amount(amount)}", rows))
+        if receipt is not None and not receipt.ok:
             raise typer.Exit(1)
 
 
@@ -63,13 +96,13 @@ def _parse_address_arg(text: str) -> bytes:
 @commands.command("status")
 def status(
     node: NodeOption = NODE_URL_DEFAULT,
-    json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+    json: JsonOption = False,
 ) -> None:
     """A node's view of the chain."""
     with friendly_errors(), Client(node) as client:
         node_status = client.status()
         if json:
-            sys.stdout.write(msgspec.json.encode(node_status).decode() + "\n")
+            print_json(node_status)
             return
         rows: list[tuple[str, object]] = [
             ("chain id", node_status.chain_id),
@@ -83,6 +116,9 @@ def status(
             ("mempool txs", node_status.mempool_txs),
             ("peers", len(node_status.peers)),
             ("book repairs", node_status.book_repairs),
+            ("index height", "-" if node_status.index_height is None else node_status.index_height),
+            ("version", f"{node_status.node_version} (protocol {node_status.protocol_version})"),
+            ("genesis hash", node_status.genesis_hash),
         ]
         console.print(key_value_table(node, rows))
 
@@ -91,6 +127,7 @@ def status(
 def account(
     address: Annotated[str, typer.Argument(help="Account address (40 hex).")],
     node: NodeOption = NODE_URL_DEFAULT,
+    json: JsonOption = False,
 ) -> None:
     """An account's balance and nonces."""
     with friendly_errors():
@@ -98,12 +135,16 @@ def account(
         with Client(node) as client:
             view = client.get_account(parsed)
             balance = client.apps.bank.balance(address=parsed).balance
+        if json:
+            print_json({**msgspec.to_builtins(view), "balance": balance})
+            return
         rows: list[tuple[str, object]] = [
+            ("address", view.address),
             ("balance", f"{format_amount(balance)} ({balance})"),
             ("nonce", view.nonce),
             ("pending nonce", view.pending_nonce),
         ]
-        console.print(key_value_table(view.address, rows))
+        console.print(key_value_table("account", rows))
 
 
 @commands.command("tx")
@@ -115,21 +156,37 @@ def tx(
         typer.Option(help="Trust the validators of this genesis file (default: ask the node)."),
     ] = None,
     node: NodeOption = NODE_URL_DEFAULT,
+    json: JsonOption = False,
 ) -> None:
-    """A committed transaction, its receipt, and (with --verify) an offline proof check."""
+    """A committed transaction, decoded, its receipt, and (with --verify) an offline proof
+    check."""
     with friendly_errors(), Client(node) as client:
         view = client.get_tx(hash)
+        if json and not verify:
+            print_json(view)
+            return
         receipt = view.receipt
         rows: list[tuple[str, object]] = [
+            ("hash", view.hash),
             ("height", view.height),
             ("index", view.index),
             ("ok", receipt.ok),
             ("error", receipt.error or "-"),
         ]
-        rows += [(f"event {e.module}.{e.kind}", dict(e.attributes)) for e in receipt.events]
-        console.print(key_value_table(f"tx {view.hash}", rows))
+        if view.decoded is not None:
+            decoded = view.decoded
+            rows += [("signer", decoded.signer), ("nonce", decoded.nonce),
+                     ("action", decoded.action)]
+            rows += [(f"  {name}", value) for name, value in decoded.fields.items()]
+        for e in receipt.events:
+            rows.append((f"event {e.module}.{e.kind}"[:14], ""))
+            rows += [(f"  {k}"[:14], v) for k, v in e.attributes]
+        if not json:
+            console.print(key_value_table("transaction", rows))
         if verify:
             _verify_tx(view, genesis, client)
+            if json:
+                print_json(view)
 
 
 def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
@@ -156,17 +213,21 @@ def _verify_tx(view: TxView, genesis_path: Path | None, client: Client) -> None:
         )
         source = "the node's /validators (pass --genesis to trust a file instead)"
     check_tx_proof(view, validators)
-    console.print(f"[bold green]proof verified[/]: final under the validators of {source}")
+    err_console.print(f"[bold green]proof verified[/]: final under the validators of {source}")
 
 
 @commands.command("block")
 def block(
     height: Annotated[str, typer.Argument(help="A height, or 'latest'.")] = "latest",
     node: NodeOption = NODE_URL_DEFAULT,
+    json: JsonOption = False,
 ) -> None:
     """A committed block: header, transaction hashes and commit."""
     with friendly_errors(), Client(node) as client:
         view = client.get_block(height)
+        if json:
+            print_json(view)
+            return
         header = view.header
         signers = len(view.commit.signatures) if view.commit else 0
         rows: list[tuple[str, object]] = [
@@ -177,7 +238,7 @@ def block(
             ("txs root", header.txs_root),
             ("app hash", header.app_hash),
             ("prev block", header.prev_block_hash),
-            ("commit signatures", signers),
+            ("signatures", signers),
         ]
         rows += [(f"tx {i}", h) for i, h in enumerate(view.tx_hashes)]
         console.print(key_value_table(f"block {header.height}", rows))

@@ -9,7 +9,15 @@ from typing import Annotated
 import msgspec
 import typer
 
-from chainbook.cli.output import UserError, console, err_console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    err_console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 from chainbook.cli.passphrases import PassphraseFileOption, existing_passphrase, new_passphrase
 from chainbook.crypto import PrivateKey
 from chainbook.keyfile import (
@@ -58,16 +66,26 @@ def keys_new(
 
 
 @keys_app.command("show")
-def keys_show(file: KeyFileArgument) -> None:
+def keys_show(file: KeyFileArgument, json: JsonOption = False) -> None:
     """Show a key file's address and public key (never its seed; no passphrase needed)."""
     with friendly_errors():
         info = read_key_file_info(file)
+        if json:
+            print_json(
+                {
+                    "file": str(file),
+                    "address": info.address.hex(),
+                    "public_key": info.public_key.hex(),
+                    "encrypted": info.encrypted,
+                }
+            )
+            return
         rows: list[tuple[str, object]] = [
             ("address", info.address.hex()),
             ("public key", info.public_key.hex()),
             ("encrypted", "yes" if info.encrypted else "no"),
         ]
-        console.print(key_value_table(str(file), rows))
+        console.print(key_value_table(f"key file {file}", rows))
 
 
 @keys_app.command("encrypt")

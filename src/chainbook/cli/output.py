@@ -1,17 +1,28 @@
-"""How the CLI talks to a person: errors without tracebacks, amounts without floats, tables."""
+"""How the CLI talks to a person: errors without tracebacks, amounts without floats, tables
+that fit a terminal, and `--json` for scripts.
+
+Rules kept:
+- At 80 columns every table stays readable: no box, one space between columns, values that
+  matter whole (a 64-hex hash, a 40-hex address, a URL) are never cut with an ellipsis; a
+  key-value table's keys are at most 14 characters so a hash fits beside them in 80.
+- Every command that reads something has `--json`: one JSON document on stdout (hashes and
+  bytes as hex, amounts as integers in the smallest unit), nothing else on stdout.
+- Long waits show progress on stderr (a spinner or a bar), never on stdout.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
 from collections.abc import Callable, Iterator
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from chainbook.client.amounts import COIN_DECIMALS, COIN_SYMBOL, format_amount
 from chainbook.client.http import ApiError, ClientError, NodeUnreachable
 from chainbook.client.verify import ProofError
 from chainbook.errors import ChainbookError
@@ -46,8 +57,6 @@ class _FreshConsole:
 console = _FreshConsole()
 err_console = _FreshConsole(stderr=True)
 
-COIN_DECIMALS = 6
-COIN_SYMBOL = "CBK"
 
 
 class UserError(Exception):
@@ -79,21 +88,41 @@ def friendly_errors() -> Iterator[None]:
         raise fail("interrupted", 130) from None
 
 
-def format_amount(amount: int, decimals: int = COIN_DECIMALS) -> str:
-    """12_500_000 -> "12.5 CBK" with integer arithmetic (no float ever touches an amount)."""
-    sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10**decimals)
-    fraction_text = f"{fraction:0{decimals}d}".rstrip("0")
-    return f"{sign}{whole:,}{'.' + fraction_text if fraction_text else ''} {COIN_SYMBOL}"
-
-
 def key_value_table(title: str, rows: list[tuple[str, Any]]) -> Table:
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column(style="bold cyan")
+    table = compact_table(title, show_header=False)
+    table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for key, value in rows:
-        table.add_row(key, str(value))
+        table.add_row(key, escape(str(value)))
     return table
+
+
+def compact_table(title: str | None = None, *, show_header: bool = True) -> Table:
+    """A table without a box (one space between columns): what fits 80 columns."""
+    return Table(
+        title=title,
+        show_header=show_header,
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        padding=(0, 1, 0, 0),
+        header_style="bold",
+    )
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on stdout (msgspec views, Structs, dicts; bytes as hex)."""
+    import sys
+
+    import msgspec
+
+    from chainbook.apps.fields import to_json_value
+
+    builtins = to_json_value(value) if isinstance(value, msgspec.Struct) else value
+    sys.stdout.write(msgspec.json.encode(builtins).decode() + "\n")
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
 
 
 def import_optional(module: str, attribute: str, what: str) -> Callable[..., Any]:
@@ -116,6 +145,8 @@ def import_optional(module: str, attribute: str, what: str) -> Callable[..., Any
 
 
 __all__ = [
+    "COIN_DECIMALS",
+    "COIN_SYMBOL",
     "UserError",
     "console",
     "err_console",
@@ -123,5 +154,8 @@ __all__ = [
     "format_amount",
     "friendly_errors",
     "import_optional",
+    "JsonOption",
+    "compact_table",
     "key_value_table",
+    "print_json",
 ]

@@ -11,6 +11,7 @@ import typer
 from chainbook.cli.output import (
     UserError,
     console,
+    err_console,
     friendly_errors,
     import_optional,
     key_value_table,
@@ -47,7 +48,8 @@ def simulate(ctx: typer.Context) -> None:
     """
     with friendly_errors():
         sim_main = import_optional("chainbook.sim", "main", "the simulator")
-        code = sim_main(list(ctx.args))
+        with err_console.status(f"simulating ({' '.join(ctx.args) or 'defaults'})"):
+            code = sim_main(list(ctx.args))
     raise typer.Exit(code if isinstance(code, int) else 0)
 
 
@@ -110,7 +112,8 @@ def bench(ctx: typer.Context) -> None:
     """Benchmarks (chainbook.bench); arguments are passed through."""
     with friendly_errors():
         bench_main = import_optional("chainbook.bench", "main", "the benchmarks")
-        code = bench_main(list(ctx.args))
+        with err_console.status(f"benchmark {' '.join(ctx.args)} running"):
+            code = bench_main(list(ctx.args))
     raise typer.Exit(code if isinstance(code, int) else 0)
 
 

@@ -59,6 +59,7 @@ is a checkpoint, and the checkpoint way above opens it without the blocks below 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import msgspec
@@ -82,7 +83,7 @@ from chainbook.chain.verify import (
     verify_validators,
 )
 from chainbook.errors import DecodeError, GenesisMismatch, InvalidBlock, StorageError
-from chainbook.ledger.execute import replay_block
+from chainbook.ledger.execute import BlockResult, replay_block
 from chainbook.ledger.governed import GovernedChain
 from chainbook.ledger.state import LedgerState
 from chainbook.ledger.state_tree import StateTree
@@ -153,13 +154,24 @@ class OpenedBook(msgspec.Struct):
     report: BookReport
 
 
+BlockReplayed = Callable[[Block, BlockResult], None]
+"""Told of each block replayed, with what executing it produced (the runtime re-feeds its
+transaction index from it: block-level events are not stored in the book)."""
+
+
 class _Replay:
     """The state being rebuilt, as the walk's ValidatorSets source and its on_block step."""
 
     def __init__(
-        self, state: LedgerState, genesis: Genesis, meta: StateCheckpointMeta, store: StoredBook
+        self,
+        state: LedgerState,
+        genesis: Genesis,
+        meta: StateCheckpointMeta,
+        store: StoredBook,
+        on_block_replayed: BlockReplayed | None,
     ) -> None:
         self.state = state
+        self.on_block_replayed = on_block_replayed
         self.governed = GovernedChain(genesis)
         self.meta = meta
         self.store = store
@@ -172,7 +184,9 @@ class _Replay:
         return self.governed.get_validators(self.state, height)
 
     def on_block(self, block: Block) -> None:
-        replay_block(self.state, block)  # CorruptBook stops the walk at this height
+        result = replay_block(self.state, block)  # CorruptBook stops the walk at this height
+        if self.on_block_replayed is not None:
+            self.on_block_replayed(block, result)
         self.last_header = block.header
         if block.height == self.meta.height:
             self.table_matches = (
@@ -212,18 +226,23 @@ def open_book(
     registry: Registry = REGISTRY,
     from_checkpoint: bool = False,
     book: str = "the book",
+    on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook:
     """Check the book's genesis, then open it from its checkpoint or verify and replay it
     whole; with `repair`, record the genesis hash, truncate at the first damaged block and
     bring the state table to the book's height. `book` names it in errors (its path)."""
     verify_book_genesis(store, genesis, book, record=repair)
     if from_checkpoint:
-        opened = _open_from_checkpoint(store, genesis, repair=repair, registry=registry)
+        opened = _open_from_checkpoint(
+            store, genesis, repair=repair, registry=registry, on_block_replayed=on_block_replayed
+        )
         if opened is not None:
             return opened
     pruned_below = store.load_pruned_below()
     if pruned_below == 1:
-        return _open_full(store, genesis, repair=repair, registry=registry)
+        return _open_full(
+            store, genesis, repair=repair, registry=registry, on_block_replayed=on_block_replayed
+        )
     if repair:
         raise StorageError(
             f"{book} is pruned below height {pruned_below} and its state checkpoint cannot be "
@@ -235,10 +254,17 @@ def open_book(
 
 
 def _open_full(
-    store: StoredBook, genesis: Genesis, *, repair: bool, registry: Registry
+    store: StoredBook,
+    genesis: Genesis,
+    *,
+    repair: bool,
+    registry: Registry,
+    on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook:
     meta = store.load_state_meta()
-    replay = _Replay(LedgerState.from_genesis(genesis, registry), genesis, meta, store)
+    replay = _Replay(
+        LedgerState.from_genesis(genesis, registry), genesis, meta, store, on_block_replayed
+    )
     chain_report = verify_stored_chain(
         store, genesis.chain_id, genesis, validator_sets=replay, on_block=replay.on_block
     )
@@ -271,7 +297,12 @@ def _open_full(
 
 
 def _open_from_checkpoint(
-    store: StoredBook, genesis: Genesis, *, repair: bool, registry: Registry
+    store: StoredBook,
+    genesis: Genesis,
+    *,
+    repair: bool,
+    registry: Registry,
+    on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook | None:
     """The checkpoint way (module docstring); None when the checkpoint cannot be used."""
     meta = store.load_state_meta()
@@ -303,7 +334,10 @@ def _open_from_checkpoint(
             heights = (height - 1, height, height + 1)
             sets = tuple(governed.get_validators(state, h) for h in heights)
             block = _load_block_after(store, genesis, height, header, sets)
-            changes.update(replay_block(state, block).changes)
+            result = replay_block(state, block)
+            changes.update(result.changes)
+            if on_block_replayed is not None:
+                on_block_replayed(block, result)
         except (InvalidBlock, StorageError) as exc:
             corrupt_height, reason = height, str(exc)
             break
@@ -423,6 +457,7 @@ def _load_block_after(
 
 
 __all__ = [
+    "BlockReplayed",
     "BookReport",
     "OpenedBook",
     "StateCheckpointMeta",

@@ -31,7 +31,7 @@ from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.machine import ConsensusMachine
-from chainbook.core.book import BookReport, StoredBook, open_book
+from chainbook.core.book import BlockReplayed, BookReport, StoredBook, open_book
 from chainbook.core.evidence import EvidencePool
 from chainbook.core.mempool import Mempool
 from chainbook.core.node import CoreSettings, NodeCore, select_signing_key
@@ -71,6 +71,7 @@ def boot_core(
     registry: Registry = REGISTRY,
     consensus_keys: tuple[PrivateKey, ...] = (),
     full_verify: bool = False,
+    on_block_replayed: BlockReplayed | None = None,
     book: str = "the book",
 ) -> BootedCore:
     """`key` is the node's identity (and its consensus key unless `consensus_keys` names
@@ -83,6 +84,7 @@ def boot_core(
         registry=registry,
         from_checkpoint=not full_verify,
         book=book,
+        on_block_replayed=on_block_replayed,
     )
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)

@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     pacer = CpuPacer(args.cpu_share)
     reads = 0
     reads_total = 1
+    every = PROGRESS_EVERY_READS
 
     def pace() -> None:
         nonlocal reads
@@ -227,14 +228,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(0)  # the node is gone
         pacer()
         reads += 1
-        if reads % PROGRESS_EVERY_READS == 0:
+        if reads % every == 0:
             _emit({"progress": min(1.0, reads / reads_total)})
 
     try:
         genesis = load_genesis(args.genesis.read_bytes())
         store = SqliteBlockStore(args.book, read_only=True)
         try:
-            reads_total = max(1, 2 * store.latest_height())
+            # One block read per height (the walk replays each block as it verifies it).
+            reads_total = max(1, store.latest_height())
+            every = max(1, min(PROGRESS_EVERY_READS, reads_total // 20))  # >= 20 lines a walk
             report = verify_book(store, genesis, pace=pace)
         finally:
             store.close()

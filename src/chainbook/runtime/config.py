@@ -19,6 +19,10 @@ settable by an environment variable.
     book_verify_cpu_share  = 0.25        # background re-verification of the book: CPU share
     book_verify_interval_s = 86400       # ... and how often (after the first, at start)
     prune_keep_blocks   = 0              # keep tx bodies of the last N blocks only (0: all)
+    api_cors_origins    = []             # browser origins allowed to call the API ("*": any)
+    index               = "sqlite"       # transaction index: sqlite | postgres | off
+    index_postgres_dsn  = ""             # with index = "postgres" (chainbook/index/)
+    index_postgres_schema = "chainbook"  # one schema per node
 
 Rules kept:
 
@@ -96,6 +100,14 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     runtime/verifier.py). Nodes sharing a machine (a local testnet) should split the CPUs
     between them: more workers than cores only adds contention (measured: 4 nodes on 2 cores
     commit ~15 % more with 1 worker each than 2)."""
+    api_cors_origins: list[str] = []
+    """Origins (e.g. "https://explorer.example.org", or "*") whose pages may call the API
+    from a browser (CORS); none by default."""
+    index: Literal["sqlite", "postgres", "off"] = "sqlite"
+    """The transaction index (search by account, module, event; block events): the embedded
+    SQLite file data/index.sqlite, a PostgreSQL database, or none."""
+    index_postgres_dsn: str = ""
+    index_postgres_schema: str = "chainbook"
     key_passphrase_file: str = ""
     """File holding the passphrase of an encrypted node_key.json (for a service with no
     terminal; systemd's LoadCredential= puts one under $CREDENTIALS_DIRECTORY). Relative to the
@@ -185,7 +197,7 @@ def _field_types() -> dict[str, Any]:
 def _convert_override(key: str, text: str, field_type: Any) -> object:
     """`text` from the environment as the type of `key`, with the key's constraints."""
     value: object = text
-    if key == "peers":
+    if key in ("peers", "api_cors_origins"):
         value = [part.strip() for part in text.split(",") if part.strip()]
     try:
         return msgspec.convert(value, field_type, strict=False)

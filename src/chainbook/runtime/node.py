@@ -38,6 +38,7 @@ from chainbook import limits
 from chainbook.api.service import (
     TxLocation,
 )
+from chainbook.apps.registry import REGISTRY
 from chainbook.chain.commit import Commit
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus.machine import StateDivergence
@@ -80,6 +81,7 @@ from chainbook.errors import (
 from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.background_verify import BackgroundVerification, verify_book
 from chainbook.runtime.book_start import refuse_foreign_genesis
+from chainbook.runtime.chain_reads import ChainReads, NodeIndexing
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.reads import NodeReads
@@ -114,7 +116,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node(NodeReads):
+class Node(NodeReads, ChainReads):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -140,6 +142,11 @@ class Node(NodeReads):
         except ConsensusRecordMissing as exc:
             signing_refused = str(exc)
             log.critical("signing_refused", extra={"reason": signing_refused})
+        # The transaction index and event stream (runtime/chain_reads.py), fed by the replay.
+        # An index behind the state checkpoint (new, or deleted) needs the blocks below it
+        # replayed too: block events are not stored in the book.
+        self.indexing = NodeIndexing.open(home, self.config, REGISTRY)
+        index_behind = self.indexing.is_behind(self.store.load_state_meta().height)
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
@@ -148,8 +155,11 @@ class Node(NodeReads):
             settings=CoreSettings(),
             signing_refused=signing_refused,
             book=str(home.book_path),
+            on_block_replayed=self.indexing.catch_up,
+            full_verify=index_behind,
         )
         self.core = booted.core
+        self.indexing.after_boot(self.core.height)
         self.book_report: BookReport = booted.report
         damaged = booted.report.corrupt_height is not None or salvage is not None
         self.book_repairs = 1 if damaged else 0
@@ -227,6 +237,7 @@ class Node(NodeReads):
         )
         await self.verifier.start()
         await self.transport.start()
+        self.indexing.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
@@ -259,6 +270,7 @@ class Node(NodeReads):
             await self.background_verification.aclose()
         await self.verifier.aclose()
         self._save_final_checkpoint()
+        self.indexing.stop()
         self.store.close()
         log.info("node_stopped", extra={"height": self.core.height})
 
@@ -302,7 +314,8 @@ class Node(NodeReads):
         from chainbook.api import create_app
         from chainbook.api.server import api_server_config
 
-        config = api_server_config(create_app(self), self.config.api_host, self.config.api_port)
+        app = create_app(self, cors_origins=self.config.api_cors_origins)
+        config = api_server_config(app, self.config.api_host, self.config.api_port)
         server = uvicorn.Server(config)
         # The node owns the signals (graceful stop of p2p, store and API together).
         server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
@@ -405,6 +418,7 @@ class Node(NodeReads):
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
         self._last_block_time_ms = block.header.time_ms
+        self.indexing.on_committed(record)
         log.info(
             "block_committed",
             extra={

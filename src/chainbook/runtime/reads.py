@@ -32,6 +32,7 @@ from chainbook.ledger.queries import run_query
 from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
 from chainbook.ledger.state import get_nonce
 from chainbook.p2p import Transport
+from chainbook.runtime.chain_reads import NodeIndexing
 from chainbook.runtime.config import NodeConfig
 from chainbook.runtime.home import Home
 from chainbook.runtime.metrics import NodeMetrics
@@ -52,6 +53,7 @@ class NodeReads:
     book_repairs: int
     genesis: Genesis
     home: Home
+    indexing: NodeIndexing
     _reported: dict[str, int]
     """Core counters already added to the Prometheus counters."""
     _latest_last_commit: Commit | None
@@ -157,6 +159,7 @@ class NodeReads:
             ],
             book_repairs=self.book_repairs,
             signing_refused=core.signing_refused,
+            index_height=self.indexing.indexed_height,
         )
 
     def metrics_text(self) -> bytes:

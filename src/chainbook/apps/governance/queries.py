@@ -14,12 +14,12 @@ ahead (apps/governance/schedule.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
 from chainbook.apps.base import KVReader, Query, QueryContext
-from chainbook.apps.fields import InvalidField
+from chainbook.apps.fields import InvalidField, RecordNotFound
 from chainbook.apps.governance import limits
 from chainbook.apps.governance.errors import UnknownParameter
 from chainbook.apps.governance.institutions import is_authorised
@@ -172,8 +172,14 @@ def query_institutions(ctx: QueryContext, request: InstitutionsRequest) -> Insti
 # --- proposals ------------------------------------------------------------------------------
 
 
+StatusFilter = Literal[
+    "", "voting", "passed", "executed", "rejected", "expired", "withdrawn", "failed"
+]
+"""A proposal status (state.py STATUSES), or "" for all: a Literal so the API schema lists them."""
+
+
 class ProposalsRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    status: str = ""
+    status: StatusFilter = ""
     """One of voting, passed, executed, rejected, expired, withdrawn, failed; "" for all."""
     before_id: Cursor = 0
     """Continue below this id (0: from the newest)."""
@@ -223,7 +229,7 @@ def query_proposal(ctx: QueryContext, request: ProposalRequest) -> ProposalDetai
     """One proposal with its votes and tally."""
     record = get_proposal(ctx.view, request.id)
     if record is None:
-        raise InvalidField(f"id: no proposal {request.id}")
+        raise RecordNotFound(f"no proposal {request.id}")
     votes = get_votes(ctx.view, record.id)
     tally = record.tally
     if record.status == "voting":
@@ -301,7 +307,7 @@ def _resolve_height(ctx: QueryContext, height: Height) -> Height:
     if height == 0:
         return max(ctx.height, 1)
     if height > ctx.height + 2:
-        raise InvalidField(
+        raise RecordNotFound(
             f"height: {height} is beyond what is known yet; sets and parameters are known up "
             f"to {ctx.height + 2} (the committed height {ctx.height} + 2)"
         )
@@ -400,7 +406,7 @@ def query_param(ctx: QueryContext, request: ParamRequest) -> ParamValue:
     try:
         get_param_spec(ctx.view, request.name)
     except UnknownParameter as exc:
-        raise InvalidField(f"name: {exc}") from None
+        raise RecordNotFound(f"name: {exc}") from None
     return ParamValue(request.name, get_param_values(ctx.view, height)[request.name], height)
 
 
@@ -408,8 +414,8 @@ def query_param(ctx: QueryContext, request: ParamRequest) -> ParamValue:
 
 
 class EvidenceRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    validator: bytes = b""
-    """Only this validator's offences (20 bytes), or all when empty."""
+    validator: Annotated[bytes, msgspec.Meta(min_length=20, max_length=20)] | None = None
+    """Only this validator's offences (20 bytes), or all when absent."""
     before_seq: Cursor = 0
     limit: Limit = 20
 
