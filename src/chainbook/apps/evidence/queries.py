@@ -31,8 +31,8 @@ from chainbook.apps.evidence.state import (
 from chainbook.apps.institutions import InstitutionAnswer, InstitutionRequest
 from chainbook.types import Address, Hash, Height, TimeMs
 
-CaseId = Annotated[str, msgspec.Meta(min_length=1, max_length=limits.case_id_chars_max)]
-InstitutionId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+CaseId = Annotated[str, msgspec.Meta(max_length=limits.case_id_chars_max)]
+InstitutionId = Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class CaseRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -30,7 +30,7 @@ from chainbook.apps.trace.state import (
 from chainbook.apps.trace.verdict import Verdict, compute_verdict, unknown_verdict
 from chainbook.types import Address, Hash, Height, TimeMs
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=limits.id_chars_max)]
+Id = Annotated[str, msgspec.Meta(max_length=limits.id_chars_max)]
 
 
 class ProductRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
