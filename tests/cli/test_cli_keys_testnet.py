@@ -61,6 +61,16 @@ def test_keys_show_prints_address_not_seed(runner: CliRunner, tmp_path: Path) ->
     assert seed not in result.output
 
 
+def test_keys_address_prints_the_address_alone(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "me.json"
+    runner.invoke(app, ["keys", "new", "--out", str(out)])
+    result = runner.invoke(app, ["keys", "address", str(out)])
+    assert result.exit_code == 0
+    assert result.stdout == load_key_file(out).address.hex() + "\n"
+    missing = runner.invoke(app, ["keys", "address", str(tmp_path / "nope.json")])
+    assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
 def test_keys_show_refuses_a_group_readable_file(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "me.json"
     runner.invoke(app, ["keys", "new", "--out", str(out)])

@@ -33,6 +33,9 @@ Endpoints (OpenAPI docs at /docs and /redoc, served with their own assets; schem
                                commits (what a verifier follows from the genesis set)
     GET  /metrics              Prometheus text exposition
     WS   /events               live blocks, transactions and events (stream_routes.py)
+    GET  /search?q=            what a text names: block, tx, account, module record
+                               (lookup_routes.py)
+    GET  /                     the explorer web page and its assets (explorer_routes.py)
 
 Errors are always {"error": "<code>", "message": "<what was wrong, the value, what is
 accepted>"}, with one status per code everywhere (api/errors.py: 400 bad input, 404 not
@@ -69,6 +72,8 @@ from chainbook.api.errors import (
     get_status_for_code,
 )
 from chainbook.api.errors import error_response as _error_response
+from chainbook.api.explorer_routes import add_explorer_routes
+from chainbook.api.lookup_routes import add_lookup_routes
 from chainbook.api.module_routes import add_module_routes
 from chainbook.api.openapi import NodeApi, request_body, responses
 from chainbook.api.paths import (
@@ -197,6 +202,7 @@ def create_app(
         )
     add_error_handlers(app)
     add_docs_routes(app)
+    add_explorer_routes(app)
     add_chain_routes(app, service)
     add_search_routes(app, service)
     add_dry_run_routes(app, service, registry)
@@ -206,6 +212,7 @@ def create_app(
     _add_block_routes(app, service)
     _add_node_routes(app, service)
     add_module_routes(app, service, registry, JSONView)
+    add_lookup_routes(app, service, registry)
     return app
 
 

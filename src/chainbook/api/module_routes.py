@@ -31,6 +31,24 @@ PROVE_PARAM = "prove"
 """Reserved: no module's request may have a field of this name."""
 
 
+class QueryParameter(msgspec.Struct, frozen=True):
+    name: str
+    required: bool
+    schema: dict[str, Any]
+    """The JSON Schema of the parameter's value (as the route parses it)."""
+
+
+class QueryInfo(msgspec.Struct, frozen=True):
+    """One query's request parameters and answer schema: what a generic client (the
+    explorer's module views, a form builder) needs to ask it and show the answer."""
+
+    name: str
+    summary: str
+    parameters: list[QueryParameter]
+    response: dict[str, Any]
+    """The JSON Schema of the answer."""
+
+
 class ModuleInfo(msgspec.Struct, frozen=True):
     name: str
     summary: str
@@ -40,6 +58,20 @@ class ModuleInfo(msgspec.Struct, frozen=True):
     errors: list[str]
     """Error codes its receipts and refusals carry."""
     limits: dict[str, int]
+    query_schemas: list[QueryInfo] = []
+    """The queries again, each with its parameters and answer schema."""
+
+
+def describe_query(query: Query) -> QueryInfo:
+    return QueryInfo(
+        name=query.name,
+        summary=query.summary,
+        parameters=[
+            QueryParameter(name=f.name, required=f.required, schema=f.schema)
+            for f in describe_fields(query.request)
+        ],
+        response=json_schema(query.response),
+    )
 
 
 def describe_registry(registry: Registry) -> list[ModuleInfo]:
@@ -51,6 +83,7 @@ def describe_registry(registry: Registry) -> list[ModuleInfo]:
             queries=[q.name for q in m.queries],
             errors=[e.code for e in m.errors],
             limits=dict(m.limits),
+            query_schemas=[describe_query(q) for q in m.queries],
         )
         for m in registry.modules
     ]
@@ -150,4 +183,4 @@ def _error_doc(description: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["ModuleInfo", "add_module_routes", "describe_registry"]
+__all__ = ["ModuleInfo", "QueryInfo", "add_module_routes", "describe_registry"]

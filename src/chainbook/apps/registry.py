@@ -25,7 +25,7 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank, evidence, governance, ip, notary, trace, vote
+from chainbook.apps import bank, evidence, governance, identity, iot, ip, notary, trace, vote
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -38,6 +38,8 @@ MODULES: tuple[Module, ...] = (
     vote.MODULE,
     evidence.MODULE,
     trace.MODULE,
+    identity.MODULE,
+    iot.MODULE,
     # Add a module here (one line).
 )
 

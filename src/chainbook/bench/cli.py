@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     stages.add_argument("--accounts", type=int, default=2000)
     stages.add_argument("--tx-bytes", type=int, default=250)
     stages.add_argument("--out", type=Path, default=Path("bench-results"))
+    statesync = sub.add_parser("statesync", help="a node joining by state sync after --txs txs")
+    statesync.add_argument("--txs", type=int, default=1_000_000)
+    statesync.add_argument("--out", type=Path, default=Path("bench-results"))
+    statesync.add_argument("--dir", type=Path, default=None, help="network folder (default: temp)")
+    statesync.add_argument("--keep", action="store_true", help="keep the network folder")
+    statesync.add_argument("--base-port", type=int, default=36_600)
     smoke = sub.add_parser("smoke", help="small end-to-end run for CI (< 1 minute)")
     smoke.add_argument("--out", type=Path, default=Path("bench-results"))
     smoke.add_argument("--duration", type=float, default=SMOKE_DURATION_S)
@@ -138,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.scenario == "stages":
         return run_stages_command(args)
+    if args.scenario == "statesync":
+        from chainbook.bench.statesync import run_statesync
+
+        result = run_statesync(args.txs, args.dir, args.out, args.keep, args.base_port)
+        console.print(result)
+        return 0
     options = options_from_args(args)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

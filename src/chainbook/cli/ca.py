@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 from chainbook.cli.passphrases import PassphraseFileOption, existing_passphrase, new_passphrase
 
 if TYPE_CHECKING:
@@ -141,7 +148,7 @@ def ca_revoke(
 
 
 @ca_app.command("show")
-def ca_show(dir: CaDirOption) -> None:
+def ca_show(dir: CaDirOption, json_output: JsonOption = False) -> None:
     """The CA's certificate fingerprint, revocation list and issued certificates."""
     from chainbook import ca
     from chainbook.p2p.revocation import ca_fingerprint
@@ -157,6 +164,13 @@ def ca_show(dir: CaDirOption) -> None:
             ("revocation sequence", listing.sequence),
             ("issued", len(issued)),
         ]
+        if json_output:
+            print_json({
+                "fingerprint": str(rows[0][1]), "key_encrypted": folder.is_key_encrypted(),
+                "revocation_sequence": listing.sequence, "issued": issued,
+                "revoked": list(listing.revoked_node_ids),
+            })
+            return
         rows += [("revoked", node) for node in listing.revoked_node_ids]
         console.print(key_value_table(f"network CA in {dir}", rows))
 

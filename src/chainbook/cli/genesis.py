@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from chainbook.chain.genesis import Genesis
@@ -213,19 +220,26 @@ def genesis_add_account(
 
 
 @genesis_app.command("validate")
-def genesis_validate(file: FileArgument) -> None:
+def genesis_validate(file: FileArgument, json_output: JsonOption = False) -> None:
     """Every check a node makes at start; a summary and the hash to compare."""
     with friendly_errors():
         genesis = _load(file, draft=False)
         rows = [*_summary(genesis), ("genesis hash", genesis.hash.hex())]
+        if json_output:
+            print_json({"valid": True, **{key: str(value) for key, value in rows}})
+            return
         console.print(key_value_table(f"genesis {file}: valid", rows))
 
 
 @genesis_app.command("hash")
-def genesis_hash(file: FileArgument) -> None:
+def genesis_hash(file: FileArgument, json_output: JsonOption = False) -> None:
     """Print the genesis hash (block 1's prev_block_hash; chain/genesis.py)."""
     with friendly_errors():
-        console.print(_load(file, draft=False).hash.hex(), highlight=False)
+        hash_hex = _load(file, draft=False).hash.hex()
+        if json_output:
+            print_json({"genesis_hash": hash_hex})
+            return
+        console.print(hash_hex, highlight=False)
 
 
 __all__ = ["genesis_app"]

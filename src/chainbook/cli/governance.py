@@ -23,7 +23,14 @@ from typing import Annotated, Any
 import typer
 
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 KeyOption = Annotated[Path, typer.Option("--key", help="The signer's key file.")]
 TitleOption = Annotated[str, typer.Option("--title", help="One line for the voters.")]
@@ -322,6 +329,7 @@ def proposals(
     ] = "",
     limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
     node: NodeOption = NODE_URL_DEFAULT,
+    json_output: JsonOption = False,
 ) -> None:
     """Proposals, newest first."""
     from rich.table import Table
@@ -331,6 +339,9 @@ def proposals(
 
     with friendly_errors(), Client(node) as client:
         page = client.apps.governance.proposals(status=status, limit=limit)
+        if json_output:
+            print_json(page)
+            return
         table = Table(title="proposals")
         for column in ("id", "status", "kind", "title", "deadline", "effective", "yes/total"):
             table.add_column(column)
@@ -351,6 +362,7 @@ def proposals(
 def show(
     proposal_id: Annotated[int, typer.Argument(help="The proposal's id.")],
     node: NodeOption = NODE_URL_DEFAULT,
+    json_output: JsonOption = False,
 ) -> None:
     """One proposal: its change, status, votes and tally."""
     from chainbook.apps.fields import to_json_value
@@ -358,6 +370,9 @@ def show(
 
     with friendly_errors(), Client(node) as client:
         detail = client.apps.governance.proposal(id=proposal_id)
+        if json_output:
+            print_json(detail)
+            return
         record = detail.proposal
         tally = detail.tally
         rows: list[tuple[str, object]] = [

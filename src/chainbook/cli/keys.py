@@ -88,6 +88,13 @@ def keys_show(file: KeyFileArgument, json: JsonOption = False) -> None:
         console.print(key_value_table(f"key file {file}", rows))
 
 
+@keys_app.command("address")
+def keys_address(file: KeyFileArgument) -> None:
+    """Print only the key file's address (40 hex), for scripts: ADDR=$(chainbook keys address F)."""
+    with friendly_errors():
+        print(read_key_file_info(file).address.hex())
+
+
 @keys_app.command("encrypt")
 def keys_encrypt(file: KeyFileArgument, passphrase_file: PassphraseFileOption = None) -> None:
     """Encrypt a plaintext key file in place under a new passphrase (same key)."""

@@ -21,6 +21,7 @@ from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
 from chainbook.cli.evidence import add_evidence_commands
 from chainbook.cli.genesis import genesis_app
+from chainbook.cli.identity import add_identity_commands
 from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
@@ -61,6 +62,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_notary_commands(app)
     add_evidence_commands(app)
     add_trace_commands(app)
+    add_identity_commands(app)
     return app
 
 

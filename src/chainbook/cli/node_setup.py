@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 from chainbook.cli.passphrases import PassphraseFileOption, existing_passphrase
 
 commands = typer.Typer()
@@ -19,12 +26,15 @@ HomeOption = Annotated[Path, typer.Option("--home", help="The node's home folder
 
 
 @commands.command("id")
-def node_id(home: HomeOption) -> None:
+def node_id(home: HomeOption, json_output: JsonOption = False) -> None:
     """Print the node id (its public key) to give to the consortium; no passphrase needed."""
     from chainbook.runtime.home import Home
 
     with friendly_errors():
         info = Home(home.resolve()).key_info()
+        if json_output:
+            print_json({"node_id": info.public_key.hex(), "address": info.address.hex()})
+            return
         typer.echo(info.public_key.hex())
 
 

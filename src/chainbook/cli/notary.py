@@ -43,7 +43,14 @@ import msgspec
 import typer
 
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 NOTARY_RECEIPT_FORMAT = "chainbook/notary-receipt"
 NOTARY_RECEIPT_VERSION = 1
@@ -335,6 +342,7 @@ def verify(
     genesis: Annotated[
         Path, typer.Option("--genesis", help="The genesis file whose validators are trusted.")
     ],
+    json_output: JsonOption = False,
 ) -> None:
     """Check a document against its receipt offline: when it was recorded, and by whom."""
     from chainbook.client.verify import trust_root_from_genesis
@@ -349,6 +357,9 @@ def verify(
             load_genesis(genesis.read_bytes()), f"the genesis file {genesis}"
         )
         verified = verify_notary_receipt(hash_file(file), receipt.read_bytes(), trust)
+        if json_output:
+            print_json(verified)
+            return
         _print_verified(file, verified)
 
 

@@ -23,7 +23,14 @@ import msgspec
 import typer
 
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 receipt_app = typer.Typer(help="Receipts as self-contained files, checked offline.")
 proof_app = typer.Typer(help="Proven module queries as files, checked offline.")
@@ -86,10 +93,16 @@ def receipt_get(
 
 
 @receipt_app.command("verify")
-def receipt_verify(file: Annotated[Path, typer.Argument()], genesis: GenesisOption) -> None:
+def receipt_verify(
+    file: Annotated[Path, typer.Argument()], genesis: GenesisOption, json_output: JsonOption = False
+) -> None:
     """Check a receipt file offline and say what it proves."""
     with friendly_errors():
-        _print_receipt(_verify_receipt(_read_document(file), genesis))
+        verified = _verify_receipt(_read_document(file), genesis)
+        if json_output:
+            print_json(verified)
+            return
+        _print_receipt(verified)
 
 
 def _verify_receipt(document: Any, genesis: Path) -> Any:
@@ -159,10 +172,16 @@ def proof_get(
 
 
 @proof_app.command("verify")
-def proof_verify(file: Annotated[Path, typer.Argument()], genesis: GenesisOption) -> None:
+def proof_verify(
+    file: Annotated[Path, typer.Argument()], genesis: GenesisOption, json_output: JsonOption = False
+) -> None:
     """Check a state proof file offline and say what it proves."""
     with friendly_errors():
-        _print_state(_verify_state(_read_document(file), genesis))
+        verified = _verify_state(_read_document(file), genesis)
+        if json_output:
+            print_json(verified)
+            return
+        _print_state(verified)
 
 
 def _parse_fields(fields: list[str]) -> dict[str, str]:

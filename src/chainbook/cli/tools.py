@@ -100,6 +100,13 @@ def verify(
         console.print(key_value_table(f"book of {home}", list(fields.items())))
         if fields.get("corrupt_height") is not None:
             raise UserError(f"the book is damaged at height {fields['corrupt_height']}")
+        base = fields.get("book_base", 1)
+        if isinstance(base, int) and base > 1:
+            console.print(
+                f"started by state sync at height {base}: the validator-set changes from the "
+                f"genesis file to it, block {base}'s commit and every block after it are "
+                f"verified; blocks below {base} were never held, so they cannot be"
+            )
         console.print("[bold green]book verified[/]")
 
 

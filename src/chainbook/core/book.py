@@ -49,12 +49,14 @@ holds exactly that state), and damage found truncates the book at the first bad 
 block sync then fetches the missing blocks from peers, verifying each commit certificate on
 the way. The caller logs the report (the runtime: `book_corrupt`, `state_table_rewritten`).
 
-State sync (a new node fetching a state snapshot from peers instead of replaying from genesis)
-is not built. The state tree it needs exists (ledger/state_tree.py: the app hash is its root),
-and this is its seam: a snapshot of the state after block C, verified against the app hash
-header C + 1 carries (that header verified by its commit certificate, followed from genesis
-through the validator-set changes), stored as the state table at C with blocks C and C + 1,
-is a checkpoint, and the checkpoint way above opens it without the blocks below C.
+- Started by state sync (core/statesync.py; storage restore_snapshot): the book holds nothing
+  below the snapshot's height C (`load_book_base()`), block C in its pruned form with its
+  commit, the state table at C, and the validator-set hops that proved C from genesis. It
+  opens the checkpoint way (the table at C, verified against the root recorded with it, and
+  the header of C: no block below is needed). `chainbook verify` and the background verifier
+  check it as a pruned book whose walk starts at C: the stored hops from the genesis set,
+  block C certified by its commit under the set they reach, then every block after it;
+  nothing below C can be verified or replayed, since it was never held.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ from chainbook.chain.verify import (
     verify_time,
     verify_validators,
 )
+from chainbook.core.snapshot_proof import InvalidSnapshotProof, ValidatorHop, verify_book_base
 from chainbook.errors import DecodeError, GenesisMismatch, InvalidBlock, StorageError
 from chainbook.ledger.execute import BlockResult, replay_block
 from chainbook.ledger.governed import GovernedChain
@@ -123,6 +126,10 @@ class StoredBook(StoredChain, Protocol):
 
     def load_pruned_below(self) -> Height: ...
 
+    def load_book_base(self) -> Height: ...
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]: ...
+
     def load_header_and_last_commit(
         self, height: Height
     ) -> tuple[Header, Commit | None] | None: ...
@@ -146,6 +153,9 @@ class BookReport(msgspec.Struct, frozen=True):
     pruned_below: int = 1
     """Blocks below it are pruned (storage/pruning.py): their headers and commits were
     verified, and nothing was replayed (a pruned book holds no history to replay)."""
+    book_base: int = 1
+    """The first height the book holds: above 1 for a book started by state sync, whose
+    blocks below it were never held (its validator-set hops from genesis were verified)."""
 
 
 class OpenedBook(msgspec.Struct):
@@ -226,15 +236,23 @@ def open_book(
     registry: Registry = REGISTRY,
     from_checkpoint: bool = False,
     book: str = "the book",
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
     on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook:
     """Check the book's genesis, then open it from its checkpoint or verify and replay it
     whole; with `repair`, record the genesis hash, truncate at the first damaged block and
-    bring the state table to the book's height. `book` names it in errors (its path)."""
+    bring the state table to the book's height. `book` names it in errors (its path).
+    `restored`: the state table and its tree as the caller just wrote and verified them (a
+    state sync's restore), so the checkpoint way need not read and hash them again."""
     verify_book_genesis(store, genesis, book, record=repair)
     if from_checkpoint:
         opened = _open_from_checkpoint(
-            store, genesis, repair=repair, registry=registry, on_block_replayed=on_block_replayed
+            store,
+            genesis,
+            repair=repair,
+            registry=registry,
+            restored=restored,
+            on_block_replayed=on_block_replayed,
         )
         if opened is not None:
             return opened
@@ -244,11 +262,18 @@ def open_book(
             store, genesis, repair=repair, registry=registry, on_block_replayed=on_block_replayed
         )
     if repair:
+        started = store.load_book_base()
+        what = (
+            f"started by state sync at height {started}"
+            if started > 1
+            else f"pruned below height {pruned_below}"
+        )
         raise StorageError(
-            f"{book} is pruned below height {pruned_below} and its state checkpoint cannot be "
-            "used, so its state cannot be rebuilt (that needs every block from genesis). What "
-            "to do: stop the node, move its data/ folder aside and start it: it syncs the book "
-            "from its peers (one of which must keep every block: prune_keep_blocks = 0)"
+            f"{book} is {what} and its state checkpoint cannot be used, so its state cannot "
+            "be rebuilt (that needs every block from genesis). What to do: stop the node, move "
+            "its data/ folder aside and start it: it syncs again from its peers (by state sync "
+            "with state_sync = true, else from genesis: one peer must keep every block, "
+            "prune_keep_blocks = 0)"
         )
     return _verify_pruned(store, genesis, pruned_below, registry)
 
@@ -302,6 +327,7 @@ def _open_from_checkpoint(
     *,
     repair: bool,
     registry: Registry,
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
     on_block_replayed: BlockReplayed | None = None,
 ) -> OpenedBook | None:
     """The checkpoint way (module docstring); None when the checkpoint cannot be used."""
@@ -310,19 +336,23 @@ def _open_from_checkpoint(
     if not 1 <= meta.height <= latest:
         return None
     try:
-        checkpoint_block = store.load_block(meta.height)
+        # The header only: block C of a state-synced book is stored without its transactions.
+        checkpoint = store.load_header_and_last_commit(meta.height)
         following = store.load_header_and_last_commit(meta.height + 1)
     except StorageError:
         return None
-    if checkpoint_block is None:
+    if checkpoint is None:
         return None
-    kv = store.load_state()
-    tree = StateTree.from_items(kv)
+    if restored is not None and restored[1].root == meta.app_hash:
+        kv, tree = restored
+    else:
+        kv = store.load_state()
+        tree = StateTree.from_items(kv)
     if tree.root != meta.app_hash:
         return None  # the table does not hash to the root recorded with it
     if following is not None and following[0].app_hash != meta.app_hash:
         return None  # the next header commits to another state (its own replay will tell)
-    header = checkpoint_block.header
+    header = checkpoint[0]
     state = LedgerState(meta.height, meta.app_hash, header.time_ms, kv, registry, tree)
     changes: dict[bytes, bytes | None] = {}
     """Every state change since the checkpoint (what brings the table to the book's height)."""
@@ -379,10 +409,13 @@ def _verify_pruned(
     corrupt_height: Height | None = None
     reason = ""
     latest = store.latest_height()
-    for height in range(1, latest + 1):
+    base = store.load_book_base()
+    for height in range(base, latest + 1):
         try:
             sets = tuple(get_validators(h) for h in (height - 1, height, height + 1))
-            if height < pruned_below:
+            if height == base > 1:
+                parent = _load_base_header(store, genesis, height)
+            elif height < pruned_below:
                 parent = _load_pruned_header_after(store, genesis, height, parent, sets)
             else:
                 assert parent is not None
@@ -399,6 +432,7 @@ def _verify_pruned(
         # What a pruned book can still say of its table: whether it hashes to its root.
         state_table_matches=tree.root == meta.app_hash,
         pruned_below=pruned_below,
+        book_base=base,
     )
     last_header = None if checkpoint is None else checkpoint[0]
     return OpenedBook(state=state, last_header=last_header, report=report)
@@ -406,6 +440,22 @@ def _verify_pruned(
 
 _Sets = tuple[ValidatorSet, ...]
 """The validator sets of a block's parent's height, its own and the next."""
+
+
+def _load_base_header(store: StoredBook, genesis: Genesis, height: Height) -> Header:
+    """The first block of a state-synced book, verified from genesis through its stored
+    validator-set hops (core/snapshot_proof.py verify_book_base)."""
+    stored = store.load_header_and_last_commit(height)
+    commit = store.load_commit(height)
+    if stored is None or commit is None:
+        raise InvalidBlock(f"block {height}: the first block of the book is missing")
+    block = Block(header=stored[0], txs=[], last_commit=stored[1])
+    hops = [ValidatorHop(*parts) for parts in store.load_state_sync_hops()]
+    try:
+        verify_book_base(genesis, hops, block, commit)
+    except InvalidSnapshotProof as exc:
+        raise InvalidBlock(f"block {height} (the state sync base): {exc}") from None
+    return block.header
 
 
 def _load_pruned_header_after(

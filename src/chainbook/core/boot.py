@@ -35,9 +35,11 @@ from chainbook.core.book import BlockReplayed, BookReport, StoredBook, open_book
 from chainbook.core.evidence import EvidencePool
 from chainbook.core.mempool import Mempool
 from chainbook.core.node import CoreSettings, NodeCore, select_signing_key
+from chainbook.core.snapshots import SnapshotSource
 from chainbook.core.sync import BookReader
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Height
 
 MachineFactory = Callable[..., ConsensusMachine]
@@ -73,10 +75,13 @@ def boot_core(
     full_verify: bool = False,
     on_block_replayed: BlockReplayed | None = None,
     book: str = "the book",
+    snapshots: SnapshotSource | None = None,
+    restored: tuple[dict[bytes, bytes], StateTree] | None = None,
 ) -> BootedCore:
     """`key` is the node's identity (and its consensus key unless `consensus_keys` names
     others: a rotation target held ahead of its activation height); `book` names the store in
-    errors (its path)."""
+    errors (its path); `snapshots` are the state snapshots the node serves (none: None);
+    `restored` the state a state sync just wrote and verified (core/book.py open_book)."""
     opened = open_book(
         store,
         genesis,
@@ -84,6 +89,7 @@ def boot_core(
         registry=registry,
         from_checkpoint=not full_verify,
         book=book,
+        restored=restored,
         on_block_replayed=on_block_replayed,
     )
     state = opened.state
@@ -114,6 +120,7 @@ def boot_core(
         evidence=evidence,
         consensus_keys=keys,
         signing_refused=signing_refused,
+        snapshots=snapshots,
     )
     return BootedCore(core=core, report=opened.report)
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chainbook import codec, limits
 from chainbook.chain.block import Block, decode_block, encode_block
@@ -105,9 +106,17 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.snapshot_proof import ProofBook, build_snapshot_proof
+from chainbook.core.snapshots import SNAPSHOTS_OFFERED_MAX, SnapshotOffer, SnapshotSource
 from chainbook.core.sync import BlockSync, BookReader, serve_sync
 from chainbook.core.wire import (
+    ChunkRequest,
+    ChunkResponse,
     EvidenceMessage,
+    SnapshotProofRequest,
+    SnapshotProofResponse,
+    SnapshotsRequest,
+    SnapshotsResponse,
     StatusMessage,
     SyncRequest,
     SyncResponse,
@@ -160,6 +169,11 @@ is a fault of the peer whose frame caused it. Not among them: rounds out of the 
 future heights, an invalid or untimely block (a proposer's fault, answered by a new round)."""
 
 
+class ServedBook(BookReader, ProofBook, Protocol):
+    """What the core reads from its own book: blocks for block sync, headers and commits for
+    snapshot proofs (every chainbook store)."""
+
+
 class _PendingApply:
     """A decided block whose record the driver is saving."""
 
@@ -192,7 +206,7 @@ class NodeCore:
         *,
         genesis: Genesis,
         key: PrivateKey,
-        book: BookReader,
+        book: ServedBook,
         mempool: Mempool,
         app: LedgerApplication,
         machine: ConsensusMachine,
@@ -200,6 +214,7 @@ class NodeCore:
         evidence: EvidencePool,
         consensus_keys: tuple[PrivateKey, ...] = (),
         signing_refused: str | None = None,
+        snapshots: SnapshotSource | None = None,
     ) -> None:
         self.genesis = genesis
         self.chain_id = genesis.chain_id
@@ -215,6 +230,8 @@ class NodeCore:
         self.settings = settings
         self.signing_refused = signing_refused
         """Why this validator does not sign (its consensus record is missing), or None."""
+        self.snapshots = snapshots
+        """The state snapshots this node serves to nodes that state-sync (None: none)."""
         self.admission = Admission()
         self.sync = BlockSync(settings.sync_retry_ms)
         self.counters: Counter[str] = Counter()
@@ -398,6 +415,10 @@ class NodeCore:
                     self.counters["sync_nothing_to_serve"] += 1
             case SyncResponse(blocks=blocks):
                 self._on_sync_response(peer_id, blocks)
+            case SnapshotsRequest() | SnapshotProofRequest() | ChunkRequest():
+                self._serve_snapshots(peer_id, message)
+            case SnapshotsResponse() | SnapshotProofResponse() | ChunkResponse():
+                self.counters["snapshot_answer_unsolicited"] += 1  # a syncer's, not ours
             case EvidenceMessage(evidence=evidence):
                 for piece in evidence:
                     self._add_evidence(piece)
@@ -825,6 +846,41 @@ class NodeCore:
         )
         self._note_peer_fault(peer_id, "sync_block_" + what)
 
+    # ------------------------------------------------------------------ serving state sync
+
+    def _get_served_offers(self) -> list[SnapshotOffer]:
+        """The stored snapshots whose proof this book holds (header C + 1 is committed)."""
+        if self.snapshots is None:
+            return []
+        offers = [o for o in self.snapshots.list_offers() if o.height + 1 <= self.height]
+        return offers[:SNAPSHOTS_OFFERED_MAX]
+
+    def _serve_snapshots(
+        self, peer_id: PeerId, request: SnapshotsRequest | SnapshotProofRequest | ChunkRequest
+    ) -> None:
+        """Answer a state-syncing peer (core/statesync.py) from the snapshots kept; what is
+        not kept gets no answer (counted), and the peer asks another."""
+        offers = self._get_served_offers()
+        match request:
+            case SnapshotsRequest():
+                self._send(peer_id, SnapshotsResponse(offers=offers))
+                return
+            case SnapshotProofRequest(height=height) if any(o.height == height for o in offers):
+                changes = self.app.get_validator_changes(height + 1)
+                proof = build_snapshot_proof(self.book, changes, height)
+                if proof is not None:
+                    self._send(peer_id, SnapshotProofResponse(proof=proof))
+                    return
+            case ChunkRequest(height=height, index=index) if any(
+                o.height == height for o in offers
+            ):
+                assert self.snapshots is not None
+                chunk = self.snapshots.load_chunk(height, index)
+                if chunk is not None:
+                    self._send(peer_id, ChunkResponse(height=height, index=index, chunk=chunk))
+                    return
+        self.counters["snapshot_nothing_to_serve"] += 1
+
     # ------------------------------------------------------------------ sending
 
     def _send(self, peer_id: PeerId, message: WireMessage) -> None:
@@ -851,4 +907,4 @@ def select_signing_key(
     return keys[0]
 
 
-__all__ = ["CoreSettings", "NodeCore", "select_signing_key"]
+__all__ = ["CoreSettings", "NodeCore", "ServedBook", "select_signing_key"]

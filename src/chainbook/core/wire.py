@@ -9,7 +9,10 @@ votes until a block commits it (core/evidence.py).
 
 Bounds checked at decoding, before anything else looks at a message (a peer over a bound is
 dropped): transactions per TxsMessage, blocks per SyncResponse, transactions and evidence of a
-proposed block, pieces per EvidenceMessage (limits.evidence_per_message_max).
+proposed block, pieces per EvidenceMessage (limits.evidence_per_message_max), offers per
+SnapshotsResponse, validator changes per snapshot proof, bytes per chunk (core/snapshots.py).
+The state sync messages (Snapshots*, SnapshotProof*, Chunk*) are served by every node that keeps
+snapshots (core/node.py) and asked by a node that state-syncs (core/statesync.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import msgspec
 from chainbook import codec, limits
 from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.snapshot_proof import PROOF_HOPS_MAX, SnapshotProof
+from chainbook.core.snapshots import CHUNK_BYTES_MAX, SNAPSHOTS_OFFERED_MAX, SnapshotOffer
 from chainbook.errors import PeerMisbehaved
 from chainbook.types import Height
 
@@ -52,6 +57,39 @@ class EvidenceMessage(msgspec.Struct, array_like=True, frozen=True, tag="evidenc
     evidence: list[DuplicateVoteEvidence]
 
 
+class SnapshotsRequest(msgspec.Struct, array_like=True, frozen=True, tag="snapshots_request"):
+    """State sync (core/statesync.py): which snapshots can you serve?"""
+
+
+class SnapshotsResponse(msgspec.Struct, array_like=True, frozen=True, tag="snapshots"):
+    """The snapshots the sender serves, newest first (core/snapshots.py)."""
+
+    offers: list[SnapshotOffer]
+
+
+class SnapshotProofRequest(
+    msgspec.Struct, array_like=True, frozen=True, tag="snapshot_proof_request"
+):
+    height: Height
+
+
+class SnapshotProofResponse(msgspec.Struct, array_like=True, frozen=True, tag="snapshot_proof"):
+    """What proves the root of the snapshot of proof.height (core/snapshot_proof.py)."""
+
+    proof: SnapshotProof
+
+
+class ChunkRequest(msgspec.Struct, array_like=True, frozen=True, tag="chunk_request"):
+    height: Height
+    index: int
+
+
+class ChunkResponse(msgspec.Struct, array_like=True, frozen=True, tag="chunk"):
+    height: Height
+    index: int
+    chunk: bytes
+
+
 WireMessage = (
     ProposalMessage
     | VoteMessage
@@ -60,6 +98,12 @@ WireMessage = (
     | SyncRequest
     | SyncResponse
     | EvidenceMessage
+    | SnapshotsRequest
+    | SnapshotsResponse
+    | SnapshotProofRequest
+    | SnapshotProofResponse
+    | ChunkRequest
+    | ChunkResponse
 )
 
 
@@ -109,11 +153,33 @@ def verify_message_bounds(message: WireMessage) -> None:
                 f"evidence message with {len(evidence)} pieces, accepted 1.."
                 f"{limits.evidence_per_message_max}"
             )
+        case SnapshotsResponse(offers=offers) if len(offers) > SNAPSHOTS_OFFERED_MAX:
+            raise PeerMisbehaved(
+                f"snapshots message with {len(offers)} offers, limit {SNAPSHOTS_OFFERED_MAX}"
+            )
+        case SnapshotProofResponse(proof=proof) if len(proof.hops) > PROOF_HOPS_MAX:
+            raise PeerMisbehaved(
+                f"snapshot proof with {len(proof.hops)} validator changes, limit {PROOF_HOPS_MAX}"
+            )
+        case ChunkRequest(height=h, index=i) | ChunkResponse(height=h, index=i) if (
+            h < 1 or i < 0
+        ):
+            raise PeerMisbehaved(
+                f"chunk message for height {h} index {i}: heights start at 1, indexes at 0"
+            )
+        case ChunkResponse(chunk=chunk) if len(chunk) > CHUNK_BYTES_MAX:
+            raise PeerMisbehaved(f"chunk of {len(chunk)} bytes, limit {CHUNK_BYTES_MAX}")
         case _:
             pass
 
 
 __all__ = [
+    "ChunkRequest",
+    "ChunkResponse",
+    "SnapshotProofRequest",
+    "SnapshotProofResponse",
+    "SnapshotsRequest",
+    "SnapshotsResponse",
     "EvidenceMessage",
     "StatusMessage",
     "SyncRequest",

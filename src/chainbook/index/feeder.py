@@ -69,6 +69,15 @@ class IndexFeeder:
         self.index.write_blocks([compute_block_entries(block, receipts, events, self.registry)])
         self._next_height += 1
 
+    def start_at(self, height: Height) -> None:
+        """The book holds no block below `height` to index (it was started by state sync):
+        the index records that it holds everything below (there is nothing) and goes on from
+        there. Before `start`, as write_now."""
+        assert self._thread is None
+        if self._next_height < height:
+            self.index.truncate_from(height)  # deletes nothing; indexed height = height - 1
+            self._next_height = height
+
     def truncate_from(self, height: Height) -> None:
         """The book was cut back to height - 1: forget what the index holds from `height`."""
         assert self._thread is None

@@ -152,6 +152,12 @@ class _BookSnapshot:
     def load_pruned_below(self) -> Height:
         return self.store.load_pruned_below()
 
+    def load_book_base(self) -> Height:
+        return self.store.load_book_base()
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        return self.store.load_state_sync_hops()
+
     def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
         if self.pace is not None:
             self.pace()

@@ -81,6 +81,11 @@ class NodeIndexing:
             if self.caught_up:
                 log.info("index_caught_up", extra={"blocks": self.caught_up})
 
+    def start_at(self, height: Height) -> None:
+        """A book whose first block with transactions is `height` (state sync)."""
+        if self.feeder is not None:
+            self.feeder.start_at(height)
+
     def start(self) -> None:
         if self.feeder is not None:
             self.feeder.start()

@@ -19,6 +19,9 @@ settable by an environment variable.
     book_verify_cpu_share  = 0.25        # background re-verification of the book: CPU share
     book_verify_interval_s = 86400       # ... and how often (after the first, at start)
     prune_keep_blocks   = 0              # keep tx bodies of the last N blocks only (0: all)
+    state_sync          = false          # an empty book starts from a peer's state snapshot
+    snapshot_interval_blocks = 0         # serve state snapshots: one every N blocks (0: none)
+    snapshots_kept      = 2              # ... keeping the newest this many
     api_cors_origins    = []             # browser origins allowed to call the API ("*": any)
     index               = "sqlite"       # transaction index: sqlite | postgres | off
     index_postgres_dsn  = ""             # with index = "postgres" (chainbook/index/)
@@ -57,6 +60,7 @@ import tomli_w
 from chainbook import limits
 from chainbook.errors import ConfigError
 from chainbook.p2p.address import PeerAddress, PeerAddressError, parse_peer_address
+from chainbook.storage.snapshots import SNAPSHOTS_KEPT_MAX
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -127,6 +131,16 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     only; older blocks keep their header and commits (storage/pruning.py), so the hash chain
     and finality still verify, but their transactions, receipts and proofs are gone and peers
     cannot sync them from this node. At least PRUNE_KEEP_BLOCKS_MIN."""
+
+    state_sync: bool = False
+    """A node whose book is empty starts from a state snapshot fetched from its peers and
+    verified from the genesis file (core/statesync.py), then block-syncs from there; its book
+    then holds nothing below the snapshot's height. Ignored once the book holds blocks."""
+    snapshot_interval_blocks: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """Take a state snapshot every this many blocks and serve it to nodes that state-sync
+    (0: none). Each costs a pass over the whole state (storage/snapshots.py)."""
+    snapshots_kept: Annotated[int, msgspec.Meta(ge=1, le=SNAPSHOTS_KEPT_MAX)] = 2
+    """Snapshots kept (the newest), each about the size of the state."""
 
     @property
     def p2p_address(self) -> str:

@@ -13,6 +13,13 @@ strictly in order (core/outputs.py gives the order rules):
     TxsAdmitted         -> the API call waiting   BlockCommitted -> metrics, commit waiters, log
     LogEvent            -> the log                Halt       -> stop, and raise from run()
 
+State sync (config `state_sync = true`, an empty book): the peers and their frames go to a
+StateSyncer (core/statesync.py) before the core starts; its RestoreSnapshot output is stored as
+the book's checkpoint (SqliteBlockStore.restore_snapshot, one transaction) and the core is
+booted again from it, then started, and block-syncs from there. A node with
+`snapshot_interval_blocks` takes a snapshot of the state every that many blocks (a worker
+thread cuts and writes it, storage/snapshots.py) and its core serves them.
+
 Inputs that arrive while outputs are being carried out (BlockSaved, an answer fed back at
 once) are queued and handled after, in arrival order, so the core never re-enters itself.
 """
@@ -71,6 +78,8 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.snapshots import make_snapshot
+from chainbook.core.statesync import RestoreSnapshot, StateSyncer, SyncerOutput, VerifiedSnapshot
 from chainbook.errors import (
     BookInUse,
     ConsensusRecordMissing,
@@ -89,6 +98,7 @@ from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
     PRUNE_BLOCKS_PER_CALL_MAX,
     FileConsensusRecordStore,
+    FileSnapshotStore,
     SqliteBlockStore,
     StateCheckpoints,
     consensus_record_path,
@@ -142,11 +152,19 @@ class Node(NodeReads, ChainReads):
         except ConsensusRecordMissing as exc:
             signing_refused = str(exc)
             log.critical("signing_refused", extra={"reason": signing_refused})
+        self.snapshots: FileSnapshotStore | None = None
+        if self.config.snapshot_interval_blocks:
+            snapshots_dir = home.data_dir / "snapshots"
+            self.snapshots = FileSnapshotStore(snapshots_dir, self.config.snapshots_kept)
+        self._snapshot_running = False
         # The transaction index and event stream (runtime/chain_reads.py), fed by the replay.
         # An index behind the state checkpoint (new, or deleted) needs the blocks below it
         # replayed too: block events are not stored in the book.
         self.indexing = NodeIndexing.open(home, self.config, REGISTRY)
+        # Not below a book's first whole block (pruned, or started by state sync): no replay
+        # from genesis is possible there, and the index starts where the book does.
         index_behind = self.indexing.is_behind(self.store.load_state_meta().height)
+        index_behind = index_behind and self.store.load_pruned_below() == 1
         booted = boot_core(
             genesis=self.genesis,
             key=self.key,
@@ -155,11 +173,14 @@ class Node(NodeReads, ChainReads):
             settings=CoreSettings(),
             signing_refused=signing_refused,
             book=str(home.book_path),
+            snapshots=self.snapshots,
             on_block_replayed=self.indexing.catch_up,
             full_verify=index_behind,
         )
         self.core = booted.core
         self.indexing.after_boot(self.core.height)
+        if self.store.load_book_base() > 1:  # started by state sync: nothing below to index
+            self.indexing.start_at(self.store.load_book_base() + 1)
         self.book_report: BookReport = booted.report
         damaged = booted.report.corrupt_height is not None or salvage is not None
         self.book_repairs = 1 if damaged else 0
@@ -189,6 +210,16 @@ class Node(NodeReads, ChainReads):
         self._metrics_server: uvicorn.Server | None = None
         self._latest_last_commit: Commit | None = None
         """The latest block's last_commit (the missing-validators metrics), once read."""
+        self.syncer: StateSyncer | None = None
+        """Set while the node state-syncs (its core is not started until it is done)."""
+        if self.config.state_sync and self.store.latest_height() == 0:
+            self.syncer = StateSyncer(self.genesis)
+        elif self.config.state_sync:
+            log.info(
+                "state_sync_skipped",
+                extra={"reason": "the book holds blocks", "height": self.store.latest_height()},
+            )
+        self._state_sync_started_s = time.monotonic()
         log.info(
             "node_opened",
             extra={
@@ -237,7 +268,8 @@ class Node(NodeReads, ChainReads):
         )
         await self.verifier.start()
         await self.transport.start()
-        self.indexing.start()
+        if self.syncer is None:  # else once the snapshot is restored (_restore_snapshot)
+            self.indexing.start()
         server = self._make_api_server()
         self._tasks = [
             asyncio.create_task(server.serve(), name="api"),
@@ -245,7 +277,10 @@ class Node(NodeReads, ChainReads):
             *self._start_side_services(),
         ]
         log.info("node_started", extra={"p2p": self.config.p2p_address, "api": self.config.api_url})
-        self._carry_out_all(self.core.start(now_ms()))
+        if self.syncer is None:
+            self._carry_out_all(self.core.start(now_ms()))
+        else:
+            log.info("state_sync_started", extra={"peers": len(self.config.peers)})
         self._drain()
         await self._stopping.wait()
         await self._shut_down(server)
@@ -347,13 +382,106 @@ class Node(NodeReads, ChainReads):
         self._handling = True
         try:
             while self._inputs and self._failure is None:
-                self._carry_out_all(self.core.handle(self._inputs.popleft(), now_ms()))
+                input_ = self._inputs.popleft()
+                if self.syncer is not None:
+                    self._carry_out_syncer(self.syncer.handle(input_, now_ms()))
+                else:
+                    self._carry_out_all(self.core.handle(input_, now_ms()))
         finally:
             self._handling = False
 
     def _carry_out_all(self, outputs: list[Output]) -> None:
         for output in outputs:
             self._carry_out(output)
+
+    def _carry_out_syncer(self, outputs: list[SyncerOutput]) -> None:
+        for output in outputs:
+            if isinstance(output, RestoreSnapshot):
+                self._restore_snapshot(output.snapshot)
+            else:
+                self._carry_out(output)
+
+    def _restore_snapshot(self, snapshot: VerifiedSnapshot) -> None:
+        """The verified snapshot becomes the book's checkpoint (one transaction), the core is
+        booted from it and started, and learns of the connected peers: block sync from C + 1."""
+        anchor = snapshot.anchor
+        hops = [(hop.header, hop.commit, hop.validators) for hop in anchor.hops]
+        self.store.restore_snapshot(
+            anchor.base_block_bytes,
+            anchor.base_block,
+            anchor.base_commit,
+            snapshot.kv,
+            anchor.app_hash,
+            hops,
+        )
+        self.syncer = None
+        booted = boot_core(
+            genesis=self.genesis,
+            key=self.key,
+            store=self.store,
+            record=self.records.load() or None,
+            settings=self.core.settings,
+            signing_refused=self.core.signing_refused,
+            book=str(self.home.book_path),
+            snapshots=self.snapshots,
+            restored=(snapshot.kv, snapshot.tree),
+        )
+        _log_book_report(booted.report)
+        self.core, self.book_report = booted.core, booted.report
+        self.indexing.start_at(anchor.height + 1)
+        self.indexing.start()
+        assert self.core.height == anchor.height
+        self._state_checkpoints = StateCheckpoints()
+        last = self.core.app.last_header
+        self._last_block_time_ms = None if last is None else last.time_ms
+        log.info(
+            "state_sync_restored",
+            extra={
+                "height": anchor.height,
+                "app_hash": anchor.app_hash.hex(),
+                "elapsed_s": round(time.monotonic() - self._state_sync_started_s, 3),
+            },
+        )
+        self._carry_out_all(self.core.start(now_ms()))
+        assert self.transport is not None
+        for peer in self.transport.connected_peers():
+            self._inputs.append(PeerConnected(peer.peer_id))
+
+    def _take_snapshot(self, height: Height) -> None:
+        """Every snapshot_interval_blocks: cut the state after `height` into a snapshot in a
+        worker thread (a copy of the state: the next blocks change it meanwhile), then offer
+        it. One at a time; one due while another is written is skipped (logged)."""
+        snapshots = self.snapshots
+        if snapshots is None or height % self.config.snapshot_interval_blocks:
+            return
+        if self._snapshot_running:
+            log.warning("snapshot_skipped", extra={"height": height, "reason": "one is running"})
+            return
+        self._snapshot_running = True
+        kv = dict(self.core.app.state.kv)
+
+        async def take() -> None:
+            started = time.monotonic()
+            try:
+                offer, chunks = await asyncio.to_thread(make_snapshot, kv, height)
+                await asyncio.to_thread(snapshots.write, offer, chunks)
+                snapshots.add(offer)
+            except OSError as exc:
+                log.error("snapshot_failed", extra={"height": height, "reason": str(exc)})
+                return
+            finally:
+                self._snapshot_running = False
+            log.info(
+                "snapshot_taken",
+                extra={
+                    "height": height,
+                    "chunks": len(chunks),
+                    "state_bytes": offer.state_bytes,
+                    "elapsed_s": round(time.monotonic() - started, 3),
+                },
+            )
+
+        self._spawn(take())
 
     def _carry_out(self, output: Output) -> None:
         match output:
@@ -414,6 +542,7 @@ class Node(NodeReads, ChainReads):
         self.metrics.txs.inc(len(block.txs))
         self._latest_last_commit = block.last_commit
         self._prune_old_blocks(block.height)
+        self._take_snapshot(block.height)
         if self._last_block_time_ms is not None:
             interval_s = (block.header.time_ms - self._last_block_time_ms) / 1000
             self.metrics.block_interval.observe(max(interval_s, 0.0))
@@ -497,6 +626,7 @@ class Node(NodeReads, ChainReads):
             signing_refused=self.core.signing_refused,
             full_verify=True,
             book=str(self.home.book_path),
+            snapshots=self.snapshots,
         )
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
@@ -546,6 +676,8 @@ class Node(NodeReads, ChainReads):
         return results
 
     def _verify_api_capacity(self) -> None:
+        if self.syncer is not None:
+            raise MempoolFull("the node is state-syncing and admits no transactions yet; retry")
         if self.core.is_at_api_capacity():
             pending = len(self.core.mempool)
             raise MempoolFull(

@@ -26,6 +26,7 @@ from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.core.node import NodeCore
+from chainbook.core.statesync import StateSyncer
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
@@ -53,6 +54,8 @@ class NodeReads:
     book_repairs: int
     genesis: Genesis
     home: Home
+    syncer: StateSyncer | None
+    """Set while the node state-syncs."""
     indexing: NodeIndexing
     _reported: dict[str, int]
     """Core counters already added to the Prometheus counters."""
@@ -135,7 +138,7 @@ class NodeReads:
             latest_block_hash=last.hash.hex() if last is not None else "",
             latest_block_time_ms=last.time_ms if last is not None else 0,
             round=core.machine.round,
-            syncing=core.is_syncing,
+            syncing=core.is_syncing or self.syncer is not None,
             mempool_txs=len(core.mempool),
             peers=[
                 PeerView(

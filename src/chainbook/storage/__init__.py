@@ -5,6 +5,7 @@
                               table, zlib) and read back with checks
     checkpoints.py            the state checkpoint policy (StateCheckpoints)
     pruning.py                old blocks keep their header and commits only (optional)
+    snapshots.py              the state snapshots a node serves to nodes that state-sync
     memory.py                 MemoryBlockStore (the simulator and tests)
     sqlite/                   SqliteBlockStore (the node), damage detection, salvage
     consensus_record.py       the ConsensusRecordStore protocol, the signing rule, in memory
@@ -30,6 +31,7 @@ from chainbook.storage.consensus_record_file import (
 from chainbook.storage.faulty import FaultyBlockStore, FaultyConsensusRecordStore
 from chainbook.storage.memory import MemoryBlockStore
 from chainbook.storage.pruning import PRUNE_BLOCKS_PER_CALL_MAX
+from chainbook.storage.snapshots import SNAPSHOTS_KEPT_MAX, FileSnapshotStore, MemorySnapshotStore
 from chainbook.storage.sqlite import (
     SCHEMA_VERSION,
     BookLock,
@@ -46,6 +48,7 @@ __all__ = [
     "FRESH_RECORD",
     "PRUNE_BLOCKS_PER_CALL_MAX",
     "SCHEMA_VERSION",
+    "SNAPSHOTS_KEPT_MAX",
     "STATE_CHECKPOINT_BLOCKS",
     "BlockStore",
     "BookLock",
@@ -53,8 +56,10 @@ __all__ = [
     "FaultyBlockStore",
     "FaultyConsensusRecordStore",
     "FileConsensusRecordStore",
+    "FileSnapshotStore",
     "MemoryBlockStore",
     "MemoryConsensusRecordStore",
+    "MemorySnapshotStore",
     "SalvageReport",
     "SqliteBlockStore",
     "StateCheckpoints",

@@ -18,7 +18,8 @@ Guarantees every implementation keeps (tests/storage/ runs the same suite on eac
 
 1. `save_block` is atomic: after a crash at any instant, either everything of the block (block,
    commit, every tx index row, the state changes it was given, meta) is stored or nothing is.
-2. Heights are contiguous: `save_block` only accepts `latest_height() + 1`. Calling it with any
+2. Heights are contiguous (from 1, or from the snapshot height of a book started by
+   `restore_snapshot`): `save_block` only accepts `latest_height() + 1`. Calling it with any
    other height is a bug of the caller and fails an assertion, not a typed error.
 3. A stored block is durable when `save_block` returns (fsync'd on disk stores).
 4. What is read back is what was written: block bytes are returned byte for byte; loads that
@@ -174,6 +175,29 @@ class BlockStore(Protocol):
         height on), in one transaction; returns the new pruned_below."""
         ...
 
+    def restore_snapshot(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        kv: dict[bytes, bytes],
+        app_hash: Hash,
+        hops: list[tuple[bytes, bytes, bytes]],
+    ) -> None:
+        """Start an empty book from a verified snapshot of the state after block C, atomically:
+        block C in its pruned form with its commit, the state table at C, the validator-set
+        hops that proved it; nothing below C (load_book_base() == C, pruned_below C + 1)."""
+        ...
+
+    def load_book_base(self) -> Height:
+        """The first height held: 1, or C for a book started by state sync."""
+        ...
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        """The (header, commit, validators) bytes of the validator-set changes below the
+        book's base, kept from its state sync (empty otherwise)."""
+        ...
+
     def load_genesis_hash(self) -> Hash | None:
         """The hash of the genesis this book was built on; None until it is recorded (a new
         book, or one written before books recorded it)."""
@@ -221,6 +245,18 @@ def check_save_block_args(
         )
 
 
+def check_restore_snapshot_args(
+    latest_height: Height, block_bytes: bytes, block: Block, commit: Commit
+) -> None:
+    """Assert the caller's side of restore_snapshot (the node restores only what it verified,
+    core/statesync.py, into an empty book)."""
+    height = block.header.height
+    assert latest_height == 0, f"restore_snapshot into a book at height {latest_height}"
+    assert height >= 1 and not block.txs, "block C is stored in its pruned form"
+    assert block_bytes == encode_block(block), "block_bytes are the canonical encoding of block"
+    assert commit.height == height and commit.block_hash == compute_header_hash(block.header)
+
+
 def check_load_blocks_bytes_args(from_height: Height, count_max: int, bytes_max: int) -> None:
     """Refuse a load_blocks_bytes request outside its bounds (a caller's bad input: ValueError)."""
     if from_height < 1 or count_max < 1 or bytes_max < 1:
@@ -252,6 +288,7 @@ __all__ = [
     "StateMeta",
     "TxLocation",
     "check_load_blocks_bytes_args",
+    "check_restore_snapshot_args",
     "check_save_block_args",
     "take_contiguous",
 ]

@@ -133,6 +133,24 @@ class FaultyBlockStore(_Faults):
     def load_header_and_last_commit(self, height: Height) -> tuple[Header, Commit | None] | None:
         return self.inner.load_header_and_last_commit(height)
 
+    def restore_snapshot(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        kv: dict[bytes, bytes],
+        app_hash: Hash,
+        hops: list[tuple[bytes, bytes, bytes]],
+    ) -> None:
+        self._maybe_fail("restore_snapshot")
+        self.inner.restore_snapshot(block_bytes, block, commit, kv, app_hash, hops)
+
+    def load_book_base(self) -> Height:
+        return self.inner.load_book_base()
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        return self.inner.load_state_sync_hops()
+
     def prune_blocks(self, below: Height, blocks_max: int) -> Height:
         self._maybe_fail("prune_blocks")
         return self.inner.prune_blocks(below, blocks_max)

@@ -29,6 +29,7 @@ from chainbook.storage.block_store import (
     StateMeta,
     TxLocation,
     check_load_blocks_bytes_args,
+    check_restore_snapshot_args,
     check_save_block_args,
     take_contiguous,
 )
@@ -60,6 +61,9 @@ class MemoryBlockStore:
         """The genesis the book was built on (public so tests can swap it)."""
         self.pruned_below: Height = 1
         """Blocks below it are pruned (storage/pruning.py)."""
+        self.book_base: Height = 1
+        """The first height held (the snapshot's, for a book started by state sync)."""
+        self.state_sync_hops: list[tuple[bytes, bytes, bytes]] = []
         self.closed = False
 
     def save_block(
@@ -118,6 +122,35 @@ class MemoryBlockStore:
             else:
                 self.state[bytes(key)] = bytes(value)
         self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def restore_snapshot(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        kv: dict[bytes, bytes],
+        app_hash: Hash,
+        hops: list[tuple[bytes, bytes, bytes]],
+    ) -> None:
+        assert not self.closed, "store is closed"
+        check_restore_snapshot_args(self._latest_height, block_bytes, block, commit)
+        height = block.header.height
+        row = (compute_header_hash(block.header), bytes(block_bytes), codec.encode(commit))
+        self.blocks = {height: row}
+        self.receipts = {height: encode_block_receipts([])}
+        self.txs = {}
+        self.state = {bytes(k): bytes(v) for k, v in kv.items()}
+        self.pruned_below = height + 1
+        self.book_base = height
+        self.state_sync_hops = list(hops)
+        self._latest_height = height
+        self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def load_book_base(self) -> Height:
+        return self.book_base
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        return list(self.state_sync_hops)
 
     def truncate_from(self, height: Height) -> None:
         assert height >= 1, f"truncate_from({height}): heights start at 1"

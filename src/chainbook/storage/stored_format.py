@@ -209,6 +209,15 @@ def decode_stored_commit(data: bytes, height: Height) -> Commit:
         ) from None
 
 
+def decode_stored_hops(data: bytes) -> list[tuple[bytes, bytes, bytes]]:
+    """The validator-set hops a state-synced book keeps (header, commit, validators bytes,
+    each verified when the snapshot was restored, and again by `chainbook verify`)."""
+    try:
+        return codec.decode_canonical(data, list[tuple[bytes, bytes, bytes]])
+    except DecodeError as exc:
+        raise CorruptBook(f"the stored state sync hops do not decode: {exc}", height=1) from None
+
+
 __all__ = [
     "RECEIPTS_BYTES_MAX",
     "RECEIPTS_ZLIB_LEVEL",
@@ -216,6 +225,7 @@ __all__ = [
     "compress_block_receipts",
     "decode_stored_block",
     "decode_stored_commit",
+    "decode_stored_hops",
     "decode_stored_receipt_list",
     "decode_stored_receipts",
     "decode_stored_tx_location",

@@ -2,7 +2,9 @@
 
     meta(key TEXT PRIMARY KEY, value)            schema_version, latest_height, state_height,
                                                  app_hash, genesis_hash (absent until recorded),
-                                                 pruned_below (absent: 1; storage/pruning.py)
+                                                 pruned_below (absent: 1; storage/pruning.py),
+                                                 book_base, state_sync_hops (absent: 1, none;
+                                                 a book started by state sync, restore_snapshot)
     blocks(height INTEGER PRIMARY KEY, hash BLOB, "commit" BLOB, receipts BLOB, block BLOB)
     txs(key INTEGER PRIMARY KEY, height INTEGER, idx INTEGER)    key: tx_key(tx hash)
     tx_collisions(hash BLOB PRIMARY KEY, height INTEGER, idx INTEGER) WITHOUT ROWID
@@ -12,7 +14,8 @@ Rules kept:
 - A file is read only if it holds exactly SCHEMA_VERSION; another version is refused with a
   StorageError naming both versions (no migration: re-sync), a foreign SQLite file (tables but
   no meta) likewise. Neither is damage: they are left alone, never salvaged.
-- Heights in `blocks` are contiguous from 1 and end at meta's latest_height: save_block and
+- Heights in `blocks` are contiguous from book_base (1 unless the book was started from a
+  state snapshot: then from the snapshot's height) and end at meta's latest_height: save_block and
   truncate_from change both in one transaction. A row above latest_height cannot come from us
   (storage/sqlite/damage.py treats it as damage).
 - The consensus record is not in the book: it has its own file beside the node key
@@ -180,6 +183,16 @@ def read_pruned_below(db: sqlite3.Connection) -> Height | str:
     return row[0]
 
 
+def read_book_base(db: sqlite3.Connection) -> Height | str:
+    """The first height the book holds (1 unless state-synced), or what is wrong with it."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'book_base'").fetchone()
+    if row is None:
+        return 1
+    if not isinstance(row[0], int) or row[0] < 1:
+        return f"the meta table's book_base is damaged: {row[0]!r}"
+    return row[0]
+
+
 def read_meta(db: sqlite3.Connection) -> tuple[Height, StateMeta] | str:
     """(latest height, state meta), or what is wrong with the meta table."""
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -208,6 +221,7 @@ __all__ = [
     "configure",
     "create_schema",
     "is_chainbook_file",
+    "read_book_base",
     "read_genesis_hash",
     "read_meta",
     "read_pruned_below",

@@ -43,6 +43,7 @@ from chainbook.storage.block_store import (
     StateMeta,
     TxLocation,
     check_load_blocks_bytes_args,
+    check_restore_snapshot_args,
     check_save_block_args,
     take_contiguous,
 )
@@ -58,6 +59,7 @@ from chainbook.storage.sqlite.schema import (
     configure,
     create_schema,
     is_chainbook_file,
+    read_book_base,
     read_genesis_hash,
     read_meta,
     read_pruned_below,
@@ -66,6 +68,7 @@ from chainbook.storage.stored_format import (
     compress_block_receipts,
     decode_stored_block,
     decode_stored_commit,
+    decode_stored_hops,
     decode_stored_receipt_list,
     decode_stored_tx_location,
     decompress_block_receipts,
@@ -311,6 +314,59 @@ class SqliteBlockStore:
                 self._db.executemany("DELETE FROM state WHERE key = ?", deletes)
                 self._db.executemany(SET_META, [("state_height", height), ("app_hash", app_hash)])
             self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def restore_snapshot(
+        self,
+        block_bytes: bytes,
+        block: Block,
+        commit: Commit,
+        kv: dict[bytes, bytes],
+        app_hash: Hash,
+        hops: list[tuple[bytes, bytes, bytes]],
+    ) -> None:
+        """Start an empty book from a verified state snapshot (storage/snapshots.py), in one
+        transaction: block C's row in its pruned form (`block`: header and last_commit), its
+        commit, the state after C as the checkpoint, and the validator-set hops that prove
+        it; blocks below C are absent (book_base = C, pruned_below = C + 1)."""
+        height = block.header.height
+        check_restore_snapshot_args(self._latest_height, block_bytes, block, commit)
+        commit_bytes = codec.encode(commit)
+        receipts_blob = compress_block_receipts(encode_block_receipts([]))
+        row = (height, compute_header_hash(block.header), commit_bytes, receipts_blob, block_bytes)
+        meta: list[tuple[str, object]] = [
+            ("latest_height", height),
+            ("state_height", height),
+            ("app_hash", app_hash),
+            ("pruned_below", height + 1),
+            ("book_base", height),
+            ("state_sync_hops", codec.encode(hops)),
+        ]
+        with self._lock, RaiseDamage(self.path, f"restoring a snapshot of height {height}"):
+            assert not self.read_only, "a read-only store never writes"
+            assert self._latest_height == 0, "a snapshot is restored into an empty book only"
+            with self._transaction():
+                self._db.execute("DELETE FROM state")
+                self._insert_block_row(row)
+                self._db.executemany("INSERT INTO state(key, value) VALUES (?, ?)", kv.items())
+                self._db.executemany(SET_META, meta)
+            self._latest_height = height
+            self._state_meta = StateMeta(height=height, app_hash=app_hash)
+
+    def load_book_base(self) -> Height:
+        """The first height the book holds: 1, or the height of the snapshot it was started
+        from by state sync (nothing below it is stored)."""
+        with self._lock, RaiseDamage(self.path, "reading it"):
+            found = read_book_base(self._db)
+        if isinstance(found, str):
+            raise DamagedBookFile(self.path, found)
+        return found
+
+    def load_state_sync_hops(self) -> list[tuple[bytes, bytes, bytes]]:
+        """The validator-set hops a state-synced book was started with (empty otherwise)."""
+        data = self._one("SELECT value FROM meta WHERE key = ?", "state_sync_hops")
+        if data is None:
+            return []
+        return decode_stored_hops(blob(data, "state_sync_hops", 0) or b"")
 
     def truncate_from(self, height: Height) -> None:
         with self._lock, RaiseDamage(self.path, f"truncating it from height {height}"):

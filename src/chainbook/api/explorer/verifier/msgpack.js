@@ -1,0 +1,1 @@
+../../../../../js/verifier/msgpack.js

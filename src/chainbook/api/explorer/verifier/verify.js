@@ -1,0 +1,1 @@
+../../../../../js/verifier/verify.js

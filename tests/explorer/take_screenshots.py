@@ -1,0 +1,67 @@
+"""Screenshots of the explorer's main pages for docs/screenshots/ (run by hand after a change
+to the page: `python -m tests.explorer.take_screenshots`): a real 4-validator testnet with
+the browser tests' activity (tests/explorer/activity.py), headless Debian chromium."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from chainbook import testnet
+from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
+from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WARM_UP_S = 20.0
+"""Blocks to draw in the charts before the first picture."""
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        testnet.init_testnet(root, validators=4, seed="screenshots")
+        testnet.up(root)
+        try:
+            testnet.wait_until_ready(root, timeout_s=30)
+            activity = make_activity(root)
+            time.sleep(WARM_UP_S)
+            base = testnet.load_testnet(root).node("node0").api_url
+            pages = {
+                "network": "/",
+                "block": "/block/3",
+                "transaction": f"/tx/{activity.anchor_hash}",
+                "account": f"/account/{activity.alice}",
+                "proposal": f"/apps/governance/proposal?id={activity.proposal_id}",
+                "ballot": f"/apps/vote/ballot?ballot={BALLOT}",
+                "modules": "/apps/notary",
+            }
+            executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=executable,
+                                                     args=["--no-sandbox"])
+                page = browser.new_page(viewport=VIEWPORT)
+                for name, route in pages.items():
+                    page.goto(f"{base}/#{route}")
+                    page.locator("#view[data-state]").wait_for()
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+                page.goto(f"{base}/#/verify")
+                page.locator("#view[data-state]").wait_for()
+                page.set_input_files("#verify-file", files=[
+                    {"name": "contract.txt", "mimeType": "text/plain", "buffer": DOCUMENT}])
+                page.locator("#verify-result[data-verdict=recorded]").wait_for()
+                page.screenshot(path=OUT / "verify.png", full_page=True)
+                browser.close()
+        finally:
+            testnet.down(root)
+    print(f"screenshots in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
