@@ -80,6 +80,10 @@ one is equivocation, and it may be the block that > 2/3 precommit (the paper's l
 proposal_bytes_per_height_max = 8 * frame_bytes_max
 """Encoded blocks of the proposals held for one height (64 MiB): beyond it, proposals of the
 rounds farthest from the current round are dropped first, so the current round always fits."""
+proposals_held_for_gossip_max = 4 * proposals_per_round_max
+"""Proposals a node core holds, unchecked, while the gossip batch carrying some of their
+transactions is in signature checks (a few ms); past it they go to consensus at once. Before
+the bound any peer could make a node hold frames for as long as a check took."""
 next_height_votes_per_signer_max = 8
 """Votes of one validator kept for the next height (checked, then replayed when the node gets
 there): the first rounds of that height; later ones are re-sent by their signers anyway."""

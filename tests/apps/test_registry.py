@@ -20,7 +20,8 @@ def test_actions_round_trip_as_tagged_arrays() -> None:
 
 
 def test_unknown_tag_names_the_tag() -> None:
-    with pytest.raises(UnknownAction, match="unknown action 'nomodule.cast'; known actions: bank."):
+    known = "unknown action 'nomodule.cast'; known actions: .*bank.transfer"
+    with pytest.raises(UnknownAction, match=known):
         decode_action(codec.encode(["nomodule.cast", 1]))
     with pytest.raises(UnknownAction, match="unknown action 7"):
         decode_action(codec.encode([7, 1]))

@@ -67,6 +67,9 @@ PROVEN_QUERIES = [
     "trace.item",
     "trace.verdict",
     "trace.history",
+    "private.collection",
+    "private.recorded",
+    "private.member_node",
     "identity.credential",
     "iot.device",
     "iot.latest",
@@ -85,6 +88,14 @@ PROVEN_QUERIES = [
     "governance.params",
     "governance.param",
     "governance.evidence",
+    "assets.token",
+    "assets.tokens",
+    "assets.balance",
+    "assets.balances",
+    "assets.holders",
+    "assets.asset",
+    "assets.asset_history",
+    "assets.assets_of",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -101,6 +112,9 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "trace.item": {"item": "lot-1"},
     "trace.verdict": {"item": "lot-1"},
     "trace.history": {"item": "lot-1"},
+    "private.collection": {"collection": "risk"},
+    "private.recorded": {"collection": "risk", "record": "e1"},
+    "private.member_node": {"collection": "risk", "public_key": ALICE.public_key.hex()},
     "identity.credential": {"commitment": "ab" * 32},
     "iot.device": {"device": "gauge-1"},
     "iot.latest": {"device": "gauge-1", "metric": "strain"},
@@ -109,6 +123,13 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "governance.institution": {"id": "nobody"},
     "governance.proposal": {"id": "1"},
     "governance.param": {"name": "consensus.block_txs_max"},
+    "assets.token": {"token": "CNYX"},
+    "assets.balance": {"token": "CNYX", "address": ALICE.address.hex()},
+    "assets.balances": {"address": ALICE.address.hex()},
+    "assets.holders": {"token": "CNYX"},
+    "assets.asset": {"asset_id": "LR-HK-1"},
+    "assets.asset_history": {"asset_id": "LR-HK-1"},
+    "assets.assets_of": {"owner": ALICE.address.hex()},
 }
 
 

@@ -211,6 +211,43 @@ MUTANTS = (
         "if len(held_round) >= limits.proposals_per_round_max:",
         "if len(held_round) >= 1:",
     ),
+    Mutant(
+        "resend_current_round_only",
+        "resend: the votes of the earlier round are not re-sent (a laggard in it stalls)",
+        "machine",
+        "for signed in self._earlier_round_votes + self._signed_votes:",
+        "for signed in self._signed_votes:",
+    ),
+    Mutant(
+        "round_certificate_not_relayed",
+        "resend: the others' votes that brought us into the round are not passed on",
+        "machine",
+        "        for signed in self._round_certificate:\n            self._broadcast(",
+        "        for signed in []:\n            self._broadcast(",
+    ),
+    Mutant(
+        "round_certificate_not_kept_on_timeout",
+        "L65: the precommits we left the round on are not kept for re-sending",
+        "machine",
+        "        self._round_certificate = self._votes_of_round(left, (VoteType.PRECOMMIT,))",
+        "        pass",
+    ),
+    Mutant(
+        "round_certificate_not_kept_on_skip",
+        "L55: the later-round votes we skipped on are not kept for re-sending",
+        "machine",
+        "        self._round_certificate = self._votes_of_round(\n"
+        "            self.round, (VoteType.PREVOTE, VoteType.PRECOMMIT)\n"
+        "        )\n",
+        "        pass\n",
+    ),
+    Mutant(
+        "unbacked_reproposal_not_counted",
+        "a re-proposal refused for its missing polka is not counted",
+        "machine",
+        '                self.counters["proposal_polka_missing"] += 1',
+        "                pass",
+    ),
 )
 
 

@@ -6,6 +6,7 @@ outputs, as a driver does.
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from chainbook import limits
@@ -183,6 +184,42 @@ def test_a_proposal_carrying_txs_of_the_batch_being_checked_waits_for_that_batch
     ]
     # Only the transaction that was in no batch had its signature checked in the block.
     assert receiver.app.txs_checked_in_blocks == 1
+
+
+def test_proposals_held_for_the_batch_are_bounded_and_the_rest_go_to_consensus() -> None:
+    """Held proposals are not checked yet: a peer flooding forged ones while a batch is in
+    checks gets at most proposals_held_for_gossip_max held; past it each goes to consensus at
+    once, which refuses the forged ones and still prevotes the real one."""
+    keys = validator_keys(4)
+    genesis = make_genesis(validators=keys)
+    proposer_key = next(
+        k for k in keys if k.address == genesis.validator_set.get_proposer(1, 0).address
+    )
+    receiver_key = next(k for k in keys if k is not proposer_key)
+    proposer, _ = boot(genesis, proposer_key)
+    receiver, _ = boot(genesis, receiver_key)
+    txs = transfers(2)
+    for tx in txs:
+        proposer.mempool.add(tx)
+    block = proposer.app.build_block(1, NOW_MS, proposer_key.address, None)
+    proposal = sign_proposal(proposer_key, genesis.chain_id, Proposal(1, 0, -1, block.hash))
+    receiver.handle(FrameReceived(PEER, encode_message(TxsMessage(txs=txs))), NOW_MS)
+    assert receiver.admission.checking is not None
+
+    flood = limits.proposals_held_for_gossip_max + 5
+    for n in range(flood):
+        forged = msgspec.structs.replace(proposal, signature=bytes([n]) * 64)
+        frame = encode_message(ProposalMessage(proposal=forged, block=block))
+        receiver.handle(FrameReceived(OTHER_PEER, frame), NOW_MS)
+    assert receiver.counters["proposal_held_for_gossip"] == limits.proposals_held_for_gossip_max
+    assert receiver.machine.counters["proposal_bad_signature"] == 5
+
+    real = encode_message(ProposalMessage(proposal=proposal, block=block))
+    outputs = receiver.handle(FrameReceived(PEER, real), NOW_MS)
+    votes = [m for m in broadcast_messages(outputs) if isinstance(m, VoteMessage)]
+    assert [(v.vote.vote.type, v.vote.vote.block_hash) for v in votes] == [
+        (VoteType.PREVOTE, block.hash)
+    ]
 
 
 def test_a_proposal_with_no_tx_of_the_batch_goes_straight_to_consensus() -> None:

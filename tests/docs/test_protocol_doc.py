@@ -70,10 +70,11 @@ def genesis_hash() -> bytes:
     governance: list[object] = [[], []]  # no allowed proposers, no institutions
     ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     identity, iot = [[]], [[]]  # no imported credentials, no imported devices
+    assets: list[object] = [[], []]  # no imported tokens, no imported assets
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["bank", bank], ["governance", governance], ["identity", identity], ["iot", iot],
-         ["ip", ip], ["notary", notary], ["vote", vote]],
+        [["assets", assets], ["bank", bank], ["governance", governance], ["identity", identity],
+         ["iot", iot], ["ip", ip], ["notary", notary], ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 

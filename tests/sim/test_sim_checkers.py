@@ -25,7 +25,6 @@ from chainbook.chain.commit import (
 from chainbook.consensus.machine import ConsensusRecord
 from chainbook.sim import (
     Checkers,
-    FaultKind,
     InvariantViolation,
     SimConfig,
     Simulation,
@@ -33,7 +32,7 @@ from chainbook.sim import (
 )
 from chainbook.sim.simulator import CHAIN_ID, validator_key
 from chainbook.storage.memory import MemoryBlockStore
-from tests.sim.unsafe import AMNESIAC_CONFIG, LockIgnoringMachine, find_failing_seed
+from tests.sim.unsafe import AMNESIAC_CONFIG, find_failing_seed
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +122,32 @@ def test_no_double_sign_fires_on_two_votes_for_one_slot(finished: Simulation) ->
     with pytest.raises(InvariantViolation) as excinfo:
         checkers.on_vote_signed("n1", sign_vote(key, CHAIN_ID, for_nil))
     assert _rule(excinfo) == "no_double_sign"
+
+
+def test_no_false_evidence_and_no_false_ban_fire_on_an_honest_validator(
+    finished: Simulation,
+) -> None:
+    checkers = _fresh_checkers(finished)
+    byzantine = frozenset({validator_key(3).address})
+    checkers.on_evidence("n0", validator_key(3).address, byzantine)
+    checkers.on_disconnect("n0", "n3", True, "10 protocol faults")
+    with pytest.raises(InvariantViolation) as excinfo:
+        checkers.on_evidence("n0", validator_key(1).address, byzantine)
+    assert _rule(excinfo) == "no_false_evidence"
+    with pytest.raises(InvariantViolation) as excinfo:
+        checkers.on_disconnect("n0", "n1", False, "malformed message")
+    assert _rule(excinfo) == "no_false_ban"
+
+
+def test_timeliness_fires_on_a_block_past_the_bound(finished: Simulation) -> None:
+    checkers = _fresh_checkers(finished)
+    block, _ = _stored(finished, 2)
+    params = finished.config.params
+    clock_ms = block.header.time_ms - params.time_drift_ms_max
+    checkers.on_block_time("n0", block, clock_ms, params)  # exactly at the bound
+    with pytest.raises(InvariantViolation) as excinfo:
+        checkers.on_block_time("n0", block, clock_ms - 1, params)
+    assert _rule(excinfo) == "timeliness"
 
 
 def _record(
@@ -218,15 +243,6 @@ def test_store_matches_fires_when_a_store_holds_another_block(finished: Simulati
 def test_a_node_that_forgets_its_record_is_caught_double_signing() -> None:
     _, failure = find_failing_seed(AMNESIAC_CONFIG, range(60))
     assert "no_double_sign" in failure.reason
-
-
-def test_a_machine_that_ignores_its_lock_is_caught_forking() -> None:
-    config = SimConfig(
-        machine_factory=LockIgnoringMachine,
-        fault_kinds=frozenset({FaultKind.EQUIVOCATION, FaultKind.LOSS}),
-    )
-    _, failure = find_failing_seed(config, range(400))  # seed 90 forks at the time of writing
-    assert "agreement" in failure.reason or "StateDivergence" in failure.reason
 
 
 def test_a_driver_that_confirms_a_save_it_did_not_make_is_caught_applying_first(

@@ -85,6 +85,7 @@ from chainbook.api.paths import (
     parse_height,
     pattern,
 )
+from chainbook.api.private_routes import add_private_routes
 from chainbook.api.proof_routes import add_proof_routes
 from chainbook.api.proof_views import ReceiptFile, StateProofFile, ValidatorChangesView
 from chainbook.api.search_routes import add_search_routes
@@ -212,6 +213,7 @@ def create_app(
     _add_block_routes(app, service)
     _add_node_routes(app, service)
     add_module_routes(app, service, registry, JSONView)
+    add_private_routes(app, service, JSONView, ApiProblem)
     add_lookup_routes(app, service, registry)
     return app
 

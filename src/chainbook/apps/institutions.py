@@ -45,6 +45,7 @@ from chainbook.types import Address, Height
 
 ROLES: dict[str, str] = {
     "issuer": "issues digital assets (assets)",
+    "bank": "holds accounts and shares risk and trade-finance records (private)",
     "taxpayer": "issues and receives e-invoices (invoice)",
     "tax_authority": "receives and audits e-invoices (invoice)",
     "court": "seals and orders evidence (evidence)",

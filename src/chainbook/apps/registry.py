@@ -25,7 +25,19 @@ from typing import Any, Union
 import msgspec
 
 from chainbook import codec
-from chainbook.apps import bank, evidence, governance, identity, iot, ip, notary, trace, vote
+from chainbook.apps import (
+    assets,
+    bank,
+    evidence,
+    governance,
+    identity,
+    iot,
+    ip,
+    notary,
+    private,
+    trace,
+    vote,
+)
 from chainbook.apps.base import Module, get_action_tag
 from chainbook.apps.chain_governance import ParamSpec
 from chainbook.errors import DecodeError, UnknownAction
@@ -38,8 +50,10 @@ MODULES: tuple[Module, ...] = (
     vote.MODULE,
     evidence.MODULE,
     trace.MODULE,
+    private.MODULE,
     identity.MODULE,
     iot.MODULE,
+    assets.MODULE,
     # Add a module here (one line).
 )
 

@@ -34,7 +34,14 @@ from typing import Annotated, Any
 
 import typer
 
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 READ_CHUNK_BYTES = 1 << 20
 SALT_BYTES = 32
@@ -111,6 +118,7 @@ def commit(
     salt: Annotated[
         str | None, typer.Option("--salt", help="The salt (hex); default: 32 random bytes.")
     ] = None,
+    json: JsonOption = False,
 ) -> None:
     """Compute a document's commitment (and a salt) on this machine."""
     from chainbook.apps.identity import compute_commitment
@@ -123,6 +131,9 @@ def commit(
             )
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        if json:
+            print_json({"salt": salt_bytes.hex(), "commitment": commitment.hex()})
+            return
         # Plain lines, so a script reads them (awk '/^salt/ {print $2}').
         sys.stdout.write(f"salt {salt_bytes.hex()}\ncommitment {commitment.hex()}\n")
 
@@ -136,6 +147,7 @@ def verify(
     genesis: Annotated[
         Path, typer.Option("--genesis", help="The genesis file whose validators are trusted.")
     ],
+    json: JsonOption = False,
 ) -> None:
     """Check a document against a credential offline: valid, revoked or expired at a height."""
     from chainbook.api.proof_views import PROOF_FILE_BYTES_MAX
@@ -155,6 +167,19 @@ def verify(
             hash_file(file), parse_hex(salt, "--salt"), proof.read_bytes(), trust
         )
         answer = checked.answer
+        if json:
+            print_json(
+                {
+                    "document": str(file),
+                    "document_hash": checked.document_hash.hex(),
+                    "height": checked.height,
+                    "time_ms": checked.time_ms,
+                    "credential": answer,
+                }
+            )
+            if answer["status"] != "valid":
+                raise typer.Exit(1)
+            return
         rows: list[tuple[str, object]] = [
             ("document", f"{file} (SHA-256 {checked.document_hash.hex()})"),
             ("credential", answer["commitment"]),

@@ -26,6 +26,7 @@ from chainbook.cli.keys import keys_app
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
 from chainbook.cli.notary import add_notary_commands
+from chainbook.cli.private import add_private_commands
 from chainbook.cli.proofs import proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
 from chainbook.cli.trace import add_trace_commands
@@ -62,6 +63,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_notary_commands(app)
     add_evidence_commands(app)
     add_trace_commands(app)
+    add_private_commands(app)
     add_identity_commands(app)
     return app
 

@@ -187,6 +187,9 @@ class ConsensusMachine:
         # Never-double-sign guard; survives heights (restored from the record).
         self._signed_position: tuple[int, int, int] = (0, -1, -1)
         self._signed_votes: list[SignedVote] = []
+        self._earlier_round_votes: list[SignedVote] = []
+        """The votes signed in the latest earlier round (of the height of the first of them)
+        in which we voted: re-sent with the current ones (see _on_resend)."""
         self._signed_proposal: SignedProposal | None = None
         self._enter_height(height, last_commit)
         if record is not None:
@@ -253,6 +256,10 @@ class ConsensusMachine:
         self._fired: set[tuple[str, Round]] = set()
         """Rules that fire "for the first time" per round (L34, L36, L47)."""
         self._validity: dict[Hash, bool] = {}
+        self._round_certificate: list[SignedVote] = []
+        """Others' votes that justify our being in this round (see _on_resend): the
+        precommits of the round we left by timeout, or the later-round votes we skipped on.
+        At most two votes per other validator."""
         self._next = NextHeightMessages(height + 1)
         """Checked messages for height + 1, replayed when we get there (bounded)."""
         self._next_validators: ValidatorSet | None = None
@@ -464,7 +471,9 @@ class ConsensusMachine:
         if round_ != self.round or self.decided is not None:
             self.counters["timeout_stale"] += 1
             return
-        self._start_round(self.round + 1)
+        left = self.round
+        self._start_round(left + 1)
+        self._round_certificate = self._votes_of_round(left, (VoteType.PRECOMMIT,))
 
     def _on_commit_received(self, block: Block, commit: Commit) -> None:
         """Block sync: a block with a commit certificate for our height decides it directly."""
@@ -479,36 +488,59 @@ class ConsensusMachine:
         # A synced block needs no pause to gather late precommits: move on at once, so a
         # node catching up runs at the speed of verification, not of timeout_commit.
         self._decide(block, commit, commit_pause_ms=0)
+        self.counters["decided_from_sync"] += 1
 
     def _on_resend(self) -> None:
-        """Re-broadcast what we signed at this height, so lost messages are recovered."""
+        """Re-broadcast what we signed at this height, so lost messages are recovered, and
+        the others' votes that brought us into this round.
+
+        The votes of the latest earlier round we voted in go too. A node still in that round
+        needs them to leave it (2f+1 of its precommits start timeout_precommit, L47; our
+        votes there make us one of the f+1 senders of a later round, L55), and the nodes a
+        round ahead cannot progress without it: without them, one lost precommit stalls the
+        height for good (simulator, a silent validator and loss: two nodes waited in round
+        1 for the lost round-1 precommit of the third, which was in round 2). The first
+        honest node to enter a round r did so on 2f+1 precommits of r - 1, so at least f+1
+        honest nodes that voted in r - 1 re-send those votes while the others catch up.
+        """
         own = self._signed_proposal
         if own is not None and own.proposal.height == self.height:
             for held in self.proposals.of_round(own.proposal.round):
                 if held.signed == own:
                     self._broadcast(ProposalMessage(proposal=held.signed, block=held.block))
-        for signed in self._signed_votes:
+        for signed in self._earlier_round_votes + self._signed_votes:
             if signed.vote.height == self.height:
                 self._broadcast(VoteMessage(vote=signed))
+        # Why we are in this round: a node still in an earlier one may lack a vote we got
+        # (one a Byzantine validator sent to us alone) and wait forever for 2f+1 precommits
+        # or f+1 senders of a later round; the paper's liveness assumes a message one correct
+        # node received reaches all (simulator: a silent validator's one precommit, sent to
+        # one node, took it into round 1 while the two others stayed in round 0).
+        for signed in self._round_certificate:
+            self._broadcast(VoteMessage(vote=signed))
         # The polka behind our valid block (L36-L43): peers that lost those prevotes could
         # never accept its re-proposal (L28 needs the polka), so the height could stall.
         if self.valid_block is not None:
             for signed in self._valid_polka():
                 self._broadcast(VoteMessage(vote=signed))
-        # Our votes of the previous round: a peer that lost them may wait in that round for
-        # a precommit quorum (L47) that needs our precommit, while we wait in this round for
-        # it; with three validators (every one needed for a quorum) the height stalls for
-        # ever (simulator, an equivocator removed from four). Once we resend them, it times
-        # out into our round. Two votes, so the resend stays bounded.
-        if self.is_validator and self.round > 0:
-            for table in (self.prevotes, self.precommits):
-                previous = table.get(self.round - 1)
-                if previous is None:
-                    continue
-                for block_hash in previous.block_hashes():
-                    for signed in previous.votes_for(block_hash):
-                        if signed.validator == self._address():
-                            self._broadcast(VoteMessage(vote=signed))
+        self._resend_previous_round_votes()
+
+    def _resend_previous_round_votes(self) -> None:
+        """Our votes of the previous round: a peer that lost them may wait in that round for
+        a precommit quorum (L47) that needs our precommit, while we wait in this round for
+        it; with three validators (every one needed for a quorum) the height stalls for
+        ever (simulator, an equivocator removed from four). Once we resend them, it times
+        out into our round, or decides there (L49). Two votes, so the resend stays bounded."""
+        if not (self.is_validator and self.round > 0):
+            return
+        for table in (self.prevotes, self.precommits):
+            previous = table.get(self.round - 1)
+            if previous is None:
+                continue
+            for block_hash in previous.block_hashes():
+                for signed in previous.votes_for(block_hash):
+                    if signed.validator == self._address():
+                        self._broadcast(VoteMessage(vote=signed))
 
     # ------------------------------------------------------------------ the upon rules
 
@@ -669,6 +701,9 @@ class ConsensusMachine:
         if not later:
             return False
         self._start_round(max(later))
+        self._round_certificate = self._votes_of_round(
+            self.round, (VoteType.PREVOTE, VoteType.PRECOMMIT)
+        )
         return True
 
     # ------------------------------------------------------------------ actions
@@ -694,8 +729,20 @@ class ConsensusMachine:
         )
 
     def _prevote(self, block_hash: Hash) -> None:
+        self._count_unbacked_reproposals(block_hash)
         self.step_ = Step.PREVOTE
         self._vote(VoteType.PREVOTE, block_hash)
+
+    def _count_unbacked_reproposals(self, prevoted: Hash) -> None:
+        """Re-proposals (v, vr) of this round left unprevoted because their polka in vr never
+        came (L28 needs it) are counted, as every refusal is: a proposer lying about vr shows
+        here."""
+        for held in self.proposals.of_round(self.round):
+            pol_round, block_hash = held.signed.proposal.pol_round, held.block.hash
+            if pol_round < 0 or block_hash == prevoted:
+                continue
+            if self._prevote_power(pol_round, block_hash) < self.validators.quorum_power:
+                self.counters["proposal_polka_missing"] += 1
 
     def _precommit(self, block_hash: Hash) -> None:
         self.step_ = Step.PRECOMMIT
@@ -723,7 +770,7 @@ class ConsensusMachine:
         assert self.key is not None
         signed = sign_vote(self.key, self.chain_id, vote)
         if position[:2] != self._signed_position[:2]:
-            self._signed_votes = []
+            self._start_signing_round()
         self._signed_position = position
         self._signed_votes.append(signed)
         self._persist()
@@ -739,10 +786,17 @@ class ConsensusMachine:
         assert self.key is not None
         signed = sign_proposal(self.key, self.chain_id, proposal)
         self._signed_position = position
-        self._signed_votes = []
+        self._start_signing_round()
         self._signed_proposal = signed
         self._persist()
         return signed
+
+    def _start_signing_round(self) -> None:
+        """A new (height, round) to sign in: the votes of the last one become the earlier
+        round's (kept for re-sending; a round in which we only proposed keeps the older)."""
+        if self._signed_votes:
+            self._earlier_round_votes = self._signed_votes
+        self._signed_votes = []
 
     def _persist(self) -> None:
         """Emit the consensus record; the driver makes it durable before what follows."""
@@ -782,6 +836,21 @@ class ConsensusMachine:
             own_in_polka = vote_set is not None and vote_set.has(signed)
             if signed.vote.height == self.height and not own_in_polka:
                 self._count_vote(signed)
+
+    def _votes_of_round(self, round_: Round, types: tuple[VoteType, ...]) -> list[SignedVote]:
+        """The others' votes of `round_` we counted, of these types (ours are re-sent anyway)."""
+        own = self.key.address if self.key is not None else None
+        votes = []
+        for type_ in types:
+            vote_set = self._votes_of(type_).get(round_)
+            if vote_set is not None:
+                votes += [
+                    v
+                    for h in vote_set.block_hashes()
+                    for v in vote_set.votes_for(h)
+                    if v.validator != own
+                ]
+        return votes
 
     def _valid_polka(self) -> list[SignedVote]:
         if self.valid_block is None:

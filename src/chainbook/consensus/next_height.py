@@ -10,6 +10,13 @@ of h + 1 from faster peers; dropping them would cost a round at every height. Ru
   drops the highest rounds first (only round 0's proposer can sign a round-0 proposal, so late
   junk never crowds out the proposal the node needs first).
 - Replayed in arrival order when the node enters h + 1.
+- No bound per signer on proposal bytes: a kept proposal is signed by the proposer of its
+  round, so each signer owns the rounds the schedule gives it, and the bytes bound evicts the
+  highest rounds first: no signer can crowd out a lower round than its own. The worst a
+  Byzantine proposer of round 0 can do is fill the store with its two round-0 proposals
+  (16 MiB, the bound), which only delays an honest round-1 proposal until it is re-sent at
+  h + 1 (the proposer re-sends every resend interval); a per-signer bound would buy that one
+  re-send and cost a second accounting.
 """
 
 from __future__ import annotations

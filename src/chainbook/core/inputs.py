@@ -19,6 +19,7 @@ import msgspec
 
 from chainbook.chain.tx import DecodedTx
 from chainbook.consensus.events import TimeoutKind
+from chainbook.core.private_wire import PrivateSubmitted
 from chainbook.errors import InvalidInput
 from chainbook.types import Height, Round
 
@@ -83,6 +84,7 @@ Input = (
     | TxsSubmitted
     | TxsVerified
     | BlockSaved
+    | PrivateSubmitted
 )
 
 __all__ = [

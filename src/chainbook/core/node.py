@@ -106,6 +106,8 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.private_data import PrivateData
+from chainbook.core.private_wire import PrivatePull, PrivatePush, PrivateSubmitted
 from chainbook.core.snapshot_proof import ProofBook, build_snapshot_proof
 from chainbook.core.snapshots import SNAPSHOTS_OFFERED_MAX, SnapshotOffer, SnapshotSource
 from chainbook.core.sync import BlockSync, BookReader, serve_sync
@@ -234,6 +236,8 @@ class NodeCore:
         """The state snapshots this node serves to nodes that state-sync (None: none)."""
         self.admission = Admission()
         self.sync = BlockSync(settings.sync_retry_ms)
+        self.private = PrivateData(key.public_key)
+        """Private data between member nodes (core/private_data.py)."""
         self.counters: Counter[str] = Counter()
         """Explicit no-ops and refusals of the core, by reason."""
         self.halted: str | None = None
@@ -243,7 +247,8 @@ class NodeCore:
         self._started = False
         self._pending_apply: _PendingApply | None = None
         self._held_proposals: list[tuple[SignedProposal, Block]] = []
-        """Proposals waiting for the gossip batch being checked (they carry some of its txs)."""
+        """Proposals waiting for the gossip batch being checked (they carry some of its txs);
+        at most limits.proposals_held_for_gossip_max."""
         self._sync_batches: list[_SyncBatch] = []
         self._sync_checks: dict[int, dict[Hash, DecodedTx] | None] = {}
         """Signature checks of synced blocks: batch id -> results (None while pending)."""
@@ -315,6 +320,10 @@ class NodeCore:
                 self._on_verified(batch_id, results)
             case BlockSaved(height=height):
                 self._on_block_saved(height)
+            case PrivateSubmitted():
+                self._outputs += self.private.on_local_submission(
+                    input_, self.app.state, self.sync.connected
+                )
             case PeerConnected(peer_id=peer_id):
                 self.sync.on_connected(peer_id)
                 self._send(peer_id, StatusMessage(height=self.height))
@@ -342,6 +351,7 @@ class NodeCore:
             self._broadcast(StatusMessage(height=self.height))
             if self.sync.is_behind(self.height):
                 self._request_sync()
+        self._outputs += self.private.on_tick(self.app.state, self.sync.connected, now)
 
     def _on_frame(self, peer_id: PeerId, payload: bytes) -> None:
         """The one place where a peer's bytes become the node's inputs."""
@@ -422,6 +432,10 @@ class NodeCore:
             case EvidenceMessage(evidence=evidence):
                 for piece in evidence:
                     self._add_evidence(piece)
+            case PrivatePush() | PrivatePull():
+                self._outputs += self.private.on_message(
+                    peer_id, message, self.app.state, self.sync.connected
+                )
 
     def _on_timer(self, timeout: TimeoutElapsed) -> None:
         pending = self._pending_apply
@@ -541,6 +555,7 @@ class NodeCore:
         self.evidence.prune(self._is_evidence_acceptable)
         self._prepare_next_height(height + 1)
         self._outputs.append(BlockCommitted(record, pending.round))
+        self._outputs += self.private.on_committed(record, self.app.state, self._now_ms)
         if pending.commit_due:
             self._start_next_height(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
         self._feed_sync_blocks()
@@ -554,11 +569,18 @@ class NodeCore:
         Gossip often trails a proposal: block validation then checks the signatures of the
         transactions this node has not admitted yet, inline. Those of the batch being checked
         right now would be checked twice, so the proposal waits for that batch (at most
-        admission_batch_txs_max signatures, a few ms) instead. Sending all unseen ones to the
+        admission_batch_txs_max signatures, a few ms) instead. Held proposals are not checked
+        yet, so at most limits.proposals_held_for_gossip_max wait; past it a proposal goes to
+        consensus at once (which checks and bounds it; its transactions may then be checked
+        twice, never lost). Sending all unseen ones to the
         workers ahead of gossip measured worse (2,354 tx/s at 3,000 offered): the proposal then
         waits behind the workers' queue, and blocks slow down.
         """
-        if block.height == self.machine.height and self.admission.is_checking_any(block.tx_hashes):
+        if (
+            block.height == self.machine.height
+            and len(self._held_proposals) < limits.proposals_held_for_gossip_max
+            and self.admission.is_checking_any(block.tx_hashes)
+        ):
             self._held_proposals.append((proposal, block))
             self.counters["proposal_held_for_gossip"] += 1
             return

@@ -29,6 +29,7 @@ from chainbook.chain.commit import Commit
 from chainbook.consensus.effects import SaveConsensusRecord
 from chainbook.consensus.events import TimeoutKind
 from chainbook.core.inputs import PeerId, VerifyResult
+from chainbook.core.private_wire import PurgePrivateData, SavePrivateData
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.types import Hash, Height, Round
 
@@ -134,6 +135,8 @@ Output = (
     | BlockCommitted
     | LogEvent
     | Halt
+    | SavePrivateData
+    | PurgePrivateData
 )
 
 __all__ = [

@@ -22,6 +22,7 @@ import msgspec
 from chainbook import codec, limits
 from chainbook.chain.evidence import DuplicateVoteEvidence
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.private_wire import PrivatePull, PrivatePush
 from chainbook.core.snapshot_proof import PROOF_HOPS_MAX, SnapshotProof
 from chainbook.core.snapshots import CHUNK_BYTES_MAX, SNAPSHOTS_OFFERED_MAX, SnapshotOffer
 from chainbook.errors import PeerMisbehaved
@@ -98,6 +99,8 @@ WireMessage = (
     | SyncRequest
     | SyncResponse
     | EvidenceMessage
+    | PrivatePush
+    | PrivatePull
     | SnapshotsRequest
     | SnapshotsResponse
     | SnapshotProofRequest

@@ -78,6 +78,7 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.private_wire import PurgePrivateData, SavePrivateData
 from chainbook.core.snapshots import make_snapshot
 from chainbook.core.statesync import RestoreSnapshot, StateSyncer, SyncerOutput, VerifiedSnapshot
 from chainbook.errors import (
@@ -93,6 +94,7 @@ from chainbook.runtime.book_start import refuse_foreign_genesis
 from chainbook.runtime.chain_reads import ChainReads, NodeIndexing
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
+from chainbook.runtime.private_service import PrivateDataMixin
 from chainbook.runtime.reads import NodeReads
 from chainbook.runtime.verifier import SignatureVerifier, verify_inline
 from chainbook.storage import (
@@ -106,6 +108,7 @@ from chainbook.storage import (
     load_signing_record,
     open_sqlite_book,
 )
+from chainbook.storage.private_store import PRIVATE_STORE_FILE_NAME, SqlitePrivateStore
 from chainbook.types import Hash, Height
 
 log = logging.getLogger("chainbook.runtime")
@@ -126,7 +129,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class Node(NodeReads, ChainReads):
+class Node(NodeReads, ChainReads, PrivateDataMixin):
     """One chainbook node: its book, the node core, p2p, the signature workers and the API."""
 
     def __init__(self, home: Home) -> None:
@@ -178,6 +181,8 @@ class Node(NodeReads, ChainReads):
             full_verify=index_behind,
         )
         self.core = booted.core
+        self.private_store = SqlitePrivateStore(home.book_path.with_name(PRIVATE_STORE_FILE_NAME))
+        self.core.private.store = self.private_store
         self.indexing.after_boot(self.core.height)
         if self.store.load_book_base() > 1:  # started by state sync: nothing below to index
             self.indexing.start_at(self.store.load_book_base() + 1)
@@ -307,6 +312,7 @@ class Node(NodeReads, ChainReads):
         self._save_final_checkpoint()
         self.indexing.stop()
         self.store.close()
+        self.private_store.close()
         log.info("node_stopped", extra={"height": self.core.height})
 
     def _save_final_checkpoint(self) -> None:
@@ -529,6 +535,8 @@ class Node(NodeReads, ChainReads):
             case Halt(reason=reason):
                 self._failure = StateDivergence(reason)
                 self.stop()
+            case SavePrivateData() | PurgePrivateData():
+                self.private_store.carry_out(output)
 
     async def _verify(self, batch_id: int, txs: list[bytes], hashes: list[Hash]) -> None:
         core = self.core
@@ -630,6 +638,7 @@ class Node(NodeReads, ChainReads):
         )
         _log_book_report(booted.report)
         self.core, self.book_report = booted.core, booted.report
+        self.core.private.store = self.private_store
         self._state_checkpoints = StateCheckpoints()
         self._reported.clear()
         self._latest_last_commit = None

@@ -1,4 +1,6 @@
-"""The Byzantine validator: it runs the real machine, then equivocates on everything it sends.
+"""Equivocation: the conflicting twin of every vote and proposal a Byzantine validator signs.
+
+Used by sim/adversary.py for Strategy.EQUIVOCATE.
 
 Rules kept:
 - It signs with its own key, outside the machine's never-double-sign guard, a second message
@@ -9,10 +11,11 @@ Rules kept:
                                made one, else for a block nobody has (a random hash)
       proposal of block B   -> conflict: a proposal of a different block B' built for the
                                same height (another block time), pol_round -1
-  One peer per height (the witness) receives both: an equivocator cannot keep every node from
-  seeing its two votes (gossip, a polka re-sent), and the witness builds the evidence.
-- Its own commits and votes are never checked by the safety checkers (it is not honest),
-  and it never crashes: together with crashed validators it stays within f.
+  One peer per height (the witness) receives both (sim/adversary.py sends it the pair): an
+  equivocator cannot keep every node from seeing its two votes (gossip, a polka re-sent), and
+  the witness builds the evidence.
+- Twins are cached per original message, so its re-sends carry the same twin, and
+  forgotten once the adversary is two heights past them.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ class Equivocator:
         self._half_a: frozenset[int] = frozenset()
         self._witness: int | None = None
         self._second_proposals: dict[tuple[Height, Round], Hash] = {}
-        self._twins: dict[bytes, ConsensusMessage | None] = {}
-        """Original signature -> its twin, so a re-sent message gets the same twin."""
+        self._twins: dict[bytes, tuple[Height, ConsensusMessage | None]] = {}
+        """Original signature -> (its height, its twin), so a re-sent message gets the same
+        twin; forgotten below the height the adversary is at (`forget_below`)."""
         self.votes_equivocated = 0
         self.proposals_equivocated = 0
 
@@ -61,8 +65,20 @@ class Equivocator:
         """The conflicting twin of a message the machine signed, or None if it cannot make one."""
         signature = _signature_of(message)
         if signature not in self._twins:
-            self._twins[signature] = self._make_conflict(message, app, now_ms)
-        return self._twins[signature]
+            twin = self._make_conflict(message, app, now_ms)
+            self._twins[signature] = (_height_of(message), twin)
+        return self._twins[signature][1]
+
+    def forget_below(self, height: Height) -> None:
+        """Drop the twins of heights below `height`: nothing re-sends them (bounded memory)."""
+        self._twins = {s: t for s, t in self._twins.items() if t[0] >= height}
+        self._second_proposals = {
+            k: h for k, h in self._second_proposals.items() if k[0] >= height
+        }
+
+    @property
+    def cached_messages(self) -> int:
+        return len(self._twins) + len(self._second_proposals)
 
     def _make_conflict(
         self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs
@@ -110,6 +126,15 @@ class Equivocator:
         self._second_proposals[(proposal.height, proposal.round)] = block.hash
         self.proposals_equivocated += 1
         return ProposalMessage(proposal=sign_proposal(self.key, self.chain_id, twin), block=block)
+
+
+def _height_of(message: ConsensusMessage) -> Height:
+    match message:
+        case VoteMessage(vote=signed):
+            return signed.vote.height
+        case ProposalMessage(proposal=signed):
+            return signed.proposal.height
+    raise AssertionError(f"unknown consensus message {type(message).__name__}")
 
 
 def _signature_of(message: ConsensusMessage) -> bytes:

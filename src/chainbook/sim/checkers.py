@@ -25,6 +25,15 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
                      the durable store of every honest node that reached that height, across
                      restarts
     store_matches    an honest node's durable store holds exactly the agreed blocks
+    no_false_evidence  an honest node reports equivocation evidence only against a Byzantine
+                     validator (a node that kept a forged vote would accuse its victim)
+    no_false_ban     an honest node disconnects (or bans) only Byzantine peers: honest nodes
+                     send, and relay, nothing a check counts as a protocol fault
+    timeliness       a committed block's time is at most time_drift_ms_max ahead of the
+                     fastest honest clock within the bound, at the moment it is committed: a
+                     fresh block is prevoted only by nodes whose clock finds it timely, and a
+                     quorum holds at least one such honest node (faulty clocks and liars are
+                     together at most f, config.py)
     liveness         (checked by the simulator) after heal, every honest node reaches the
                      target height within the bound
 
@@ -44,11 +53,12 @@ from __future__ import annotations
 from chainbook import codec
 from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit, SignedProposal, SignedVote, VoteType, verify_commit
+from chainbook.chain.genesis import ConsensusParams
 from chainbook.chain.validators import ValidatorSet
 from chainbook.consensus.machine import ConsensusRecord
 from chainbook.errors import InvalidBlock
 from chainbook.storage import BlockStore
-from chainbook.types import Address, Hash, Height, Round
+from chainbook.types import Address, Hash, Height, Round, TimeMs
 
 _SIGN_STEP_BY_VOTE = {VoteType.PREVOTE: 1, VoteType.PRECOMMIT: 2}
 _PROPOSAL_SIGN_STEP = 0
@@ -85,6 +95,9 @@ class Checkers:
         self.votes_signed: dict[tuple[Address, Height, Round, VoteType], Hash] = {}
         self.proposals_signed: dict[tuple[Address, Height, Round], Hash] = {}
         self.checks = 0
+        self.block_time_ahead_ms_max = 0
+        """The most a committed block's time was ahead of the fastest honest clock (a metric:
+        blocks at the bound were committed)."""
 
     # ------------------------------------------------------------------ signing
 
@@ -245,6 +258,37 @@ class Checkers:
             raise InvariantViolation(
                 "validity", f"{node} committed block {height} whose last_commit is bad: {exc}"
             ) from None
+
+    def on_evidence(self, node: str, validator: Address, byzantine: frozenset[Address]) -> None:
+        """no_false_evidence, for the evidence an honest node reports."""
+        self.checks += 1
+        if validator not in byzantine:
+            raise InvariantViolation(
+                "no_false_evidence",
+                f"{node} reports equivocation by {_short(validator)}, an honest validator",
+            )
+
+    def on_disconnect(self, node: str, peer: str, peer_is_byzantine: bool, reason: str) -> None:
+        """no_false_ban, for a Disconnect an honest node emits."""
+        self.checks += 1
+        if not peer_is_byzantine:
+            raise InvariantViolation(
+                "no_false_ban", f"{node} disconnects honest {peer}: {reason}"
+            )
+
+    def on_block_time(
+        self, node: str, block: Block, clock_ms_max: TimeMs, params: ConsensusParams
+    ) -> None:
+        """timeliness: `clock_ms_max` is the fastest honest clock within the bound now."""
+        self.checks += 1
+        ahead_ms = block.header.time_ms - clock_ms_max
+        self.block_time_ahead_ms_max = max(self.block_time_ahead_ms_max, ahead_ms)
+        if ahead_ms > params.time_drift_ms_max:
+            raise InvariantViolation(
+                "timeliness",
+                f"{node} committed block {block.height} timed {ahead_ms} ms ahead of the "
+                f"fastest honest clock, bound {params.time_drift_ms_max} ms",
+            )
 
     # ------------------------------------------------------------------ durable stores
 

@@ -21,19 +21,22 @@ T = TypeVar("T")
 class EventQueue(Generic[T]):
     """A min-heap of (time_ms, seq, item) and the current simulated time."""
 
-    __slots__ = ("_heap", "_seq", "events_max", "now_ms")
+    __slots__ = ("_heap", "_seq", "events_max", "length_max", "now_ms")
 
     def __init__(self, events_max: int = 200_000) -> None:
         self.now_ms: TimeMs = 0
         self.events_max = events_max
         self._heap: list[tuple[TimeMs, int, T]] = []
         self._seq = 0
+        self.length_max = 0
+        """The most events queued at once so far (a metric)."""
 
     def push_at(self, at_ms: TimeMs, item: T) -> None:
         assert at_ms >= self.now_ms, f"event scheduled in the past: {at_ms} < {self.now_ms}"
         assert len(self._heap) < self.events_max, f"event queue over {self.events_max} events"
         heapq.heappush(self._heap, (at_ms, self._seq, item))
         self._seq += 1
+        self.length_max = max(self.length_max, len(self._heap))
 
     def push_after(self, delay_ms: int, item: T) -> None:
         assert delay_ms >= 0

@@ -12,7 +12,14 @@ Rules kept:
   the run goes on.
 - Every honest validator votes on each proposal it learns of from the agreed chain (mostly
   yes, sometimes no or abstain), so proposals pass, get rejected or expire.
-- The equivocator is never a target, a proposer or a voter: its fate is the evidence policy's.
+- A Byzantine validator is never a target, a proposer or a voter: its fate is the evidence
+  policy's.
+- The faulty budget: a change is proposed only if the guarded validators
+  (config.FaultPlan.power_guarded: the Byzantine and a clock past the bound, or the liars in
+  a safety-only run) keep less than a third of the power of the latest named set (the set of
+  the agreed height + 2) with the change applied; otherwise it is skipped and counted
+  (skipped_faulty_budget). The driver has one change under way at a time and stops waiting
+  for it only after its activation height, so no other change of its own is pending then.
 - Every transaction goes through the workload (sim/workload.py: nonces, resubmission), and
   everything the driver learns comes from the agreed chain (receipts and block events of the
   first honest commit of each height), never from one node's view.
@@ -38,7 +45,7 @@ from chainbook.apps.governance.actions import (
 )
 from chainbook.chain.tx import tx_hash
 from chainbook.chain.validators import ValidatorSet
-from chainbook.crypto import PrivateKey
+from chainbook.crypto import PrivateKey, address_from_public_key
 from chainbook.ledger.receipts import Event, Receipt
 from chainbook.sim.node import SimNode
 from chainbook.sim.workload import Workload
@@ -83,13 +90,16 @@ class GovernanceDriver:
         rng: random.Random,
         workload: Workload,
         cluster: Cluster,
-        equivocator: int | None,
+        byzantine: frozenset[int],
+        power_guarded: frozenset[int],
         validators_min: int,
     ) -> None:
         self.rng = rng
         self.workload = workload
         self.cluster = cluster
-        self.equivocator = equivocator
+        self.byzantine = byzantine
+        self.power_guarded = power_guarded
+        """Nodes that must keep less than a third of the power (module docstring)."""
         self.validators_min = validators_min
         self.in_flight: InFlight | None = None
         self.open_proposals: set[int] = set()
@@ -118,7 +128,7 @@ class GovernanceDriver:
         return [
             node
             for node in self.cluster.nodes
-            if node.index != self.equivocator
+            if node.index not in self.byzantine
             and any(validators.is_validator(k.address) for k in node.consensus_keys)
         ]
 
@@ -138,7 +148,7 @@ class GovernanceDriver:
         outsiders = [
             node
             for node in self.cluster.nodes
-            if node.index != self.equivocator and node not in members
+            if node.index not in self.byzantine and node not in members
         ]
         # A random walk with a direction: grow to every node, then shrink to the genesis
         # size, and again; rotations and power changes in between.
@@ -159,6 +169,9 @@ class GovernanceDriver:
         proposer = self.rng.choice(members)
         change = self._make_change(kind, validators, members, outsiders, height)
         if change is None:
+            return
+        if not self._keeps_guarded_below_a_third(change, height):
+            self._count("skipped_faulty_budget")
             return
         deadline = height + VOTING_BLOCKS
         activation = deadline + 2 if self.rng.random() < 0.3 else 0
@@ -211,6 +224,28 @@ class GovernanceDriver:
         old = self._key_in_set(target, validators)
         target.add_consensus_key(new_key)
         return RotateValidatorKey(address=old.address, new_public_key=new_key.public_key)
+
+    def _keeps_guarded_below_a_third(self, change: Change, height: Height) -> bool:
+        """The guarded nodes hold less than a third of the latest named set's power with
+        `change` applied (a rotation moves a power between two keys of one node)."""
+        validators = self.cluster.agreed_validators(height + 2)
+        power = {v.address: v.power for v in validators.validators}
+        match change:
+            case RemoveValidator(address=address):
+                power.pop(address, None)
+            case SetValidatorPower(address=address, power=new_power) if address in power:
+                power[address] = new_power
+            case AddValidator(public_key=public_key, power=new_power):
+                power[address_from_public_key(public_key)] = new_power
+            case _:
+                pass
+        guarded = sum(
+            power.get(key.address, 0)
+            for node in self.cluster.nodes
+            if node.index in self.power_guarded
+            for key in node.consensus_keys
+        )
+        return 3 * guarded < sum(power.values())
 
     def _vote_on_open(self, now_ms: TimeMs) -> None:
         if not self.open_proposals:

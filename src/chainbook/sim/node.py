@@ -20,6 +20,8 @@ Rules kept:
 
 from __future__ import annotations
 
+from collections import Counter
+
 from chainbook.chain.genesis import Genesis
 from chainbook.consensus.machine import ConsensusRecord
 from chainbook.core.boot import boot_core
@@ -74,6 +76,8 @@ class SimNode:
         self.tick_at_ms: TimeMs | None = None
         """Simulated time of the next Tick queued for this incarnation."""
         self.boots = 0
+        self._past_lives_counters: Counter[str] = Counter()
+        """The core counters of earlier incarnations (a crash drops the core, not the count)."""
 
     # ------------------------------------------------------------------ life cycle
 
@@ -120,11 +124,29 @@ class SimNode:
     def crash(self) -> None:
         """Lose every volatile part; the store stays as it is."""
         assert self.up
+        self._past_lives_counters.update(self._core_counters())
         self.store.close()
         self.up = False
         self.core = None
         self.crash_after_outputs = None
         self.tick_at_ms = None
+
+    def lifetime_counters(self) -> Counter[str]:
+        """The core's refusals and no-ops by reason (machine, core, sync, admission), summed
+        over every life of the node."""
+        counters = Counter(self._past_lives_counters)
+        counters.update(self._core_counters())
+        return counters
+
+    def _core_counters(self) -> Counter[str]:
+        core = self.core
+        if core is None:
+            return Counter()
+        counters = Counter(core.machine.counters)
+        counters.update(core.counters)
+        counters.update({f"sync_{k}": v for k, v in core.sync.counters.items()})
+        counters.update(core.admission.counters)
+        return counters
 
     def _load_durable_record(self) -> ConsensusRecord | None:
         record = self.records.load()

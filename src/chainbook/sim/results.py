@@ -54,6 +54,10 @@ class SeedResult:
     """The size of the agreed validator set, height by height, repeats left out."""
     txs_by_module: dict[str, int] = field(default_factory=dict)
     """The simulated clients' transactions committed, by module."""
+    honest_counters: dict[str, int] = field(default_factory=dict)
+    """Honest nodes' core counters summed (refusals by reason: block_untimely, ...)."""
+    adversary_counters: dict[str, int] = field(default_factory=dict)
+    """What the Byzantine validators did (lies by strategy, frames withheld, junk by kind)."""
 
 
 __all__ = ["SeedResult", "SimulationFailure"]

@@ -18,7 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from chainbook.sim.config import SimConfig
-from chainbook.sim.simulator import SeedResult, SimulationFailure, run_seed
+from chainbook.sim.results import SeedResult, SimulationFailure
+from chainbook.sim.simulator import run_seed
 
 
 @dataclass(slots=True)
@@ -36,7 +37,12 @@ class Summary:
     faults: Counter[str] = field(default_factory=Counter)
     """Faults injected, by kind, over all seeds."""
     fault_kinds: Counter[str] = field(default_factory=Counter)
-    """How many seeds had each kind of fault in their plan."""
+    """How many seeds had each kind of fault in their plan (with "byz:<strategy>" for each
+    Byzantine strategy and "skew:<mode>" for the clock skew mode)."""
+    honest_counters: Counter[str] = field(default_factory=Counter)
+    """Honest nodes' refusals and no-ops by reason, over all seeds."""
+    adversary_counters: Counter[str] = field(default_factory=Counter)
+    """What the Byzantine validators did, over all seeds."""
     wall_s: float = 0.0
 
     @property
@@ -57,6 +63,8 @@ class Summary:
         self.sim_time_ms += result.sim_time_ms
         self.faults.update(result.faults)
         self.fault_kinds.update(result.fault_kinds)
+        self.honest_counters.update(result.honest_counters)
+        self.adversary_counters.update(result.adversary_counters)
 
     def add_failure(self, failure: SimulationFailure) -> None:
         self.seeds += 1
@@ -71,8 +79,33 @@ class Summary:
             f"events: {self.events}, simulated time: {self.sim_time_ms / 1000:.1f} s",
             f"seeds with fault kind: {plans or 'none'}",
             f"faults injected: {faults or 'none'}",
+            f"adversary did: {_render_counts(self.adversary_counters) or 'nothing'}",
+            f"honest nodes refused: {_render_counts(self._refusals()) or 'nothing'}",
             f"wall time: {self.wall_s:.1f} s ({self.seeds_per_s:.1f} seeds/s)",
         ])
+
+
+    def _refusals(self) -> Counter[str]:
+        return Counter(
+            {k: v for k, v in self.honest_counters.items() if k.startswith(REFUSAL_PREFIXES)}
+        )
+
+
+REFUSAL_PREFIXES = (
+    "block_",
+    "proposal_",
+    "vote_",
+    "next_height_",
+    "message_",
+    "commit_invalid",
+    "peer_message_malformed",
+    "sync_",
+)
+"""The honest counters a summary shows: what honest nodes refused and why."""
+
+
+def _render_counts(counts: Counter[str]) -> str:
+    return ", ".join(f"{kind}={count}" for kind, count in sorted(counts.items()) if count)
 
 
 Outcome = SeedResult | SimulationFailure

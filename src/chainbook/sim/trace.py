@@ -1,7 +1,8 @@
 """The run's trace: a digest of every line, and the last few lines kept for a failure report.
 
 Two runs of one seed produce the same digest, line for line (tests/sim checks it), so a
-replay that diverges from the original run is itself detected.
+replay that diverges from the original run is itself detected. `describe_frame` gives the
+one line a delivered frame takes in it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,15 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from chainbook.consensus.messages import ProposalMessage, VoteMessage
+from chainbook.core.wire import (
+    StatusMessage,
+    SyncRequest,
+    SyncResponse,
+    TxsMessage,
+    decode_message,
+)
+from chainbook.errors import PeerMisbehaved
 from chainbook.types import TimeMs
 
 
@@ -39,4 +49,30 @@ class Trace:
         return self._digest.hexdigest()
 
 
-__all__ = ["Trace"]
+def describe_frame(payload: bytes) -> str:
+    """One short line for a wire frame in the trace (a frame that does not decode says so)."""
+    try:
+        message = decode_message(payload)
+    except PeerMisbehaved:
+        return f"malformed frame of {len(payload)} bytes"
+    match message:
+        case VoteMessage(vote=signed):
+            v = signed.vote
+            target = v.block_hash.hex()[:8] if v.block_hash else "nil"
+            voter = signed.validator.hex()[:6]
+            return f"{v.type.name.lower()} h{v.height} r{v.round} {target} by {voter}"
+        case ProposalMessage(proposal=signed, block=block):
+            p = signed.proposal
+            return f"proposal h{p.height} r{p.round} pol{p.pol_round} {block.hash.hex()[:8]}"
+        case TxsMessage(txs=txs):
+            return f"txs {len(txs)}: {hashlib.sha256(txs[0]).hexdigest()[:8]}..."
+        case StatusMessage(height=height):
+            return f"status h{height}"
+        case SyncRequest(from_height=from_height):
+            return f"sync request from h{from_height}"
+        case SyncResponse(blocks=blocks):
+            return f"sync response {len(blocks)} blocks"
+    return type(message).__name__
+
+
+__all__ = ["Trace", "describe_frame"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import msgspec
 
 from chainbook.apps.base import Query, QueryContext
-from chainbook.apps.fields import InvalidField
+from chainbook.apps.fields import RecordNotFound
 from chainbook.apps.identity.actions import HashBytes, UInt
 from chainbook.apps.identity.state import compute_status, get_credential
 from chainbook.apps.institutions import InstitutionAnswer, InstitutionRequest
@@ -75,7 +75,7 @@ def query_credential(ctx: QueryContext, request: CredentialRequest) -> Credentia
     """A credential's status at a height (valid, revoked, expired, unknown) and its issuer's."""
     height = request.height or ctx.height
     if height > ctx.height:
-        raise InvalidField(
+        raise RecordNotFound(
             f"height: {height} is after the state's height {ctx.height}; ask 0 (now) or a past "
             "height"
         )
