@@ -35,6 +35,7 @@ WITHOUT_JSON = {
     "receipt get": "writes the receipt file (JSON itself); -o - prints it",
     "proof get": "writes the state proof file (JSON itself)",
     "notary anchor": "writes notary receipt files (JSON themselves)",
+    "evidence package": "writes the evidence package (JSON itself)",
     "governance vote": "submits a vote (the propose commands too)",
     # Already a script's format:
     "keys address": "prints the bare address for scripts (`keys show --json` has it in JSON)",

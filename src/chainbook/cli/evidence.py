@@ -1,7 +1,7 @@
 """`chainbook evidence package CASE --out F` and `chainbook evidence verify F --genesis G`.
 
     chainbook evidence package CASE --out F [--node URL]
-    chainbook evidence verify F --genesis G [--document FILE ...]
+    chainbook evidence verify F --genesis G [--document FILE ...] [--json]
 
 `package` asks a node for everything a judge needs about a case and writes it in one file;
 `verify` checks that file offline, contacting no node, trusting only the genesis file, and says
@@ -39,7 +39,14 @@ import typer
 
 from chainbook.cli.notary import hash_file
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 EVIDENCE_PACKAGE_FORMAT = "chainbook/evidence-package"
 EVIDENCE_PACKAGE_VERSION = 1
@@ -260,6 +267,7 @@ def verify(
         list[Path] | None,
         typer.Option("--document", help="A record to check against the case (repeatable)."),
     ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Check an evidence package offline: who submitted and endorsed what, and the policy."""
     from chainbook.client.verify import ProofError, trust_root_from_genesis
@@ -278,6 +286,9 @@ def verify(
             if digest not in listed:
                 raise ProofError(f"{path} (SHA-256 {digest.hex()}) is not a record of case "
                                  f"{verified.case!r}")
+        if json_output:
+            print_json(verified)
+            return
         _print_verified(verified, [(p, listed[hash_file(p)]) for p in document or []])
 
 

@@ -163,3 +163,29 @@ def test_the_refused_endorsement_is_no_endorsement(endorsed: tuple[RegistryChain
     assert tx_hash(signed(OUTSIDER, 0, Endorse("c1", b"\x00" * 32))) not in {
         e.tx_hash for e in verify_package(data, root(chain)).endorsements
     }
+
+
+def test_the_verify_command_prints_what_the_package_proves(
+    endorsed: tuple[RegistryChain, bytes], tmp_path: Any
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from chainbook.cli.main import app
+    from chainbook.ledger.genesis import dump_genesis
+
+    chain, data = endorsed
+    (tmp_path / "p.json").write_bytes(data)
+    (tmp_path / "g.json").write_bytes(dump_genesis(chain.genesis))
+    package, genesis = str(tmp_path / "p.json"), str(tmp_path / "g.json")
+    command = ["evidence", "verify", package, "--genesis", genesis]
+    shown = CliRunner().invoke(app, [*command, "--json"])
+    assert shown.exit_code == 0, shown.output
+    answer = json.loads(shown.output)
+    assert answer["met"] and [e["institution"] for e in answer["endorsements"]] == [
+        "hz-notary", "zj-forensic"
+    ]
+    (tmp_path / "forged.txt").write_text("not a record")
+    refused = CliRunner().invoke(app, [*command, "--document", str(tmp_path / "forged.txt")])
+    assert refused.exit_code == 1 and "is not a record of case" in refused.output
