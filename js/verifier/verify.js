@@ -297,20 +297,41 @@ function checkReceiptLeaf(v) {
   return null;
 }
 
+const TX_SIGNATURES_MAX = 8;
+const TX_ACCOUNTS_MAX = 8;
+const isCount = (v) => isUint(v) || (typeof v === "bigint" && v >= 0n);
+
 function checkSignedTx(v) {
-  if (!Array.isArray(v) || v.length !== 3 || !isBytes(v[0]) || !isBytes(v[1], 32) || !isBytes(v[2], 64)) return "a SignedTx is [body, public_key(32), signature(64)]";
+  if (!Array.isArray(v) || v.length !== 2 || !isBytes(v[0]) || !Array.isArray(v[1])) return "a SignedTx is [body, signatures]";
+  if (!v[1].every((s) => isBytes(s, 64))) return "every signature is 64 bytes";
+  return null;
+}
+
+function distinct(list) {
+  return new Set(list.map((b) => toHex(b))).size === list.length;
+}
+
+function checkTxBody(v) {
+  if (!Array.isArray(v) || v.length !== 6) return "a body is [chain_id, keys, accounts, nonce, fee, action]";
+  const [chainId, keys, accounts, nonce, fee, action] = v;
+  if (!isStr(chainId) || !isCount(nonce) || !isCount(fee) || !Array.isArray(action) || !isStr(action[0])) return "wrong field types";
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > TX_SIGNATURES_MAX || !keys.every((k) => isBytes(k, 32)) || !distinct(keys)) return `keys are 1 to ${TX_SIGNATURES_MAX} distinct 32-byte public keys`;
+  if (accounts !== null && (!Array.isArray(accounts) || accounts.length < 1 || accounts.length > TX_ACCOUNTS_MAX || !accounts.every((a) => isBytes(a, 20)) || !distinct(accounts))) return `accounts are nil or 1 to ${TX_ACCOUNTS_MAX} distinct 20-byte addresses`;
   return null;
 }
 
 async function verifyTx(chainId, txBytes) {
   if (txBytes.length > TX_BYTES_MAX) throw new ProofError(`tx: ${txBytes.length} bytes, limit ${TX_BYTES_MAX}`);
-  const [body, publicKey, signature] = decodeStructure("tx", txBytes, checkSignedTx);
-  const parsed = decodeStructure("tx body", body, (v) => (Array.isArray(v) && v.length === 3 && isStr(v[0]) && isUint(v[1]) && Array.isArray(v[2]) && isStr(v[2][0]) ? null : "a body is [chain_id, nonce, action]"));
-  if (parsed[0] !== chainId) throw new ProofError(`tx: transaction is for chain ${JSON.stringify(parsed[0])}, not ${JSON.stringify(chainId)}`);
-  if (!(await ed25519Verify(publicKey, concat(text.encode("chainbook/tx/v1"), Uint8Array.of(0), body), signature))) {
-    throw new ProofError("tx: signature does not verify");
+  const [body, signatures] = decodeStructure("tx", txBytes, checkSignedTx);
+  const [txChainId, keys, accounts, nonce, , action] = decodeStructure("tx body", body, checkTxBody);
+  if (txChainId !== chainId) throw new ProofError(`tx: transaction is for chain ${JSON.stringify(txChainId)}, not ${JSON.stringify(chainId)}`);
+  if (signatures.length !== keys.length) throw new ProofError(`tx: ${keys.length} keys and ${signatures.length} signatures`);
+  const message = concat(text.encode("chainbook/tx/v2"), Uint8Array.of(0), body);
+  for (let i = 0; i < keys.length; i++) {
+    if (!(await ed25519Verify(keys[i], message, signatures[i]))) throw new ProofError(`tx: signature ${i} does not verify`);
   }
-  return { sender: await address(publicKey), nonce: parsed[1], action: parsed[2] };
+  const sender = accounts === null ? await address(keys[0]) : accounts[0];
+  return { sender, nonce, action };
 }
 
 function jsonAction(action) {

@@ -8,6 +8,9 @@
     │   │   ├── InvalidSignature
     │   │   ├── WrongChainId
     │   │   ├── InvalidNonce            (expected=..., got=...)
+    │   │   ├── Unauthorized            the keys do not speak for an account of the tx
+    │   │   │                           (its policy's threshold, or its own key, is missing)
+    │   │   ├── FeeNotAccepted          a fee on a chain that charges none
     │   │   ├── UnknownAction
     │   │   ├── TooLarge                (size=..., limit=...)
     │   │   ├── MempoolFull
@@ -66,6 +69,17 @@ class InvalidNonce(InvalidTransaction):
         super().__init__(f"invalid nonce: expected {expected}, got {got}")
         self.expected = expected
         self.got = got
+
+
+class Unauthorized(InvalidTransaction):
+    """The transaction's keys do not speak for one of the accounts it names (ledger/
+    authorization.py): the message names the account, the weight reached and the threshold."""
+
+    code = "unauthorized"
+
+
+class FeeNotAccepted(InvalidTransaction):
+    code = "fee_not_accepted"
 
 
 class UnknownAction(InvalidTransaction):
@@ -183,6 +197,7 @@ __all__ = [
     "DamagedBookFile",
     "DamagedConsensusRecord",
     "DecodeError",
+    "FeeNotAccepted",
     "GenesisMismatch",
     "InvalidBlock",
     "InvalidInput",
@@ -193,6 +208,7 @@ __all__ = [
     "PeerMisbehaved",
     "StorageError",
     "TooLarge",
+    "Unauthorized",
     "UnknownAction",
     "WrongChainId",
 ]

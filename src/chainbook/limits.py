@@ -12,6 +12,12 @@ block_txs_max = 10_000
 block_bytes_max = 4 * 1024 * 1024
 """Largest sum of transaction bytes in one block."""
 chain_id_chars_max = 50
+tx_signatures_max = 8
+"""Keys (each with its signature) of one transaction: enough for a 2-party deal between two
+3-of-5 accounts and more; each costs its ~57 us check on every node, and ~98 bytes that the
+fee per byte prices."""
+tx_accounts_max = 8
+"""Accounts one transaction acts for (the sender and its co-signers)."""
 
 # Mempool.
 mempool_txs_max = 100_000

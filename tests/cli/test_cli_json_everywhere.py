@@ -37,6 +37,9 @@ WITHOUT_JSON = {
     "notary anchor": "writes notary receipt files (JSON themselves)",
     "evidence package": "writes the evidence package (JSON itself)",
     "governance vote": "submits a vote (the propose commands too)",
+    "private submit": "submits a record (its receipt table; --wait)",
+    "private disclose": "writes the disclosure file (JSON itself)",
+    "private get": "prints the record's raw content bytes (a script's format)",
     # Already a script's format:
     "keys address": "prints the bare address for scripts (`keys show --json` has it in JSON)",
     # They run for minutes and write their own reports:

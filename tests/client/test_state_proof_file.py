@@ -77,6 +77,9 @@ PROVEN_QUERIES = [
     "iot.batch",
     "bank.supply",
     "bank.balance",
+    "accounts.policy",
+    "fees.params",
+    "fees.minimum_fee",
     "governance.institution",
     "governance.institutions",
     "governance.proposals",
@@ -99,6 +102,8 @@ PROVEN_QUERIES = [
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
+    "accounts.policy": {"address": ALICE.address.hex()},
+    "fees.minimum_fee": {"tx_bytes": "250"},
     "notary.anchored": {"hash": "ab" * 32},
     "ip.work": {"work": "ab" * 32},
     "ip.history": {"work": "ab" * 32},

@@ -5,7 +5,7 @@ import pytest
 
 from chainbook import codec, limits
 from chainbook.apps.bank.errors import InsufficientFunds, UnknownAccount
-from chainbook.chain.tx import SignedTx, decode_tx, tx_hash, verify_tx
+from chainbook.chain.tx import SignedTx, TxBody, decode_tx, tx_hash, verify_tx
 from chainbook.core.mempool import Mempool
 from chainbook.errors import (
     DecodeError,
@@ -64,10 +64,12 @@ def test_malformed_bytes_are_refused(raw: bytes) -> None:
 
 def test_bad_signature_is_refused() -> None:
     signed = codec.decode(pay(ALICE, 0, BOB, 10), SignedTx)
-    forged = codec.encode(msgspec.structs.replace(signed, signature=bytes(64)))
+    forged = codec.encode(msgspec.structs.replace(signed, signatures=(bytes(64),)))
     with pytest.raises(InvalidSignature):
         make_pool().add(forged)
-    other_key = codec.encode(msgspec.structs.replace(signed, public_key=BOB.public_key))
+    body = codec.decode(signed.body, TxBody)
+    other_body = codec.encode(msgspec.structs.replace(body, keys=(BOB.public_key,)))
+    other_key = codec.encode(SignedTx(other_body, signed.signatures))
     with pytest.raises(InvalidSignature):
         make_pool().add(other_key)
 
@@ -350,7 +352,7 @@ def test_add_verified_counts_duplicates_and_keeps_every_refusal() -> None:
 def test_add_verified_trusts_the_callers_signature_check() -> None:
     # The contract: `verified` comes from verify_tx; the mempool does not check again.
     signed = codec.decode(pay(ALICE, 0, BOB, 10), SignedTx)
-    forged = codec.encode(msgspec.structs.replace(signed, signature=bytes(64)))
+    forged = codec.encode(msgspec.structs.replace(signed, signatures=(bytes(64),)))
     with pytest.raises(InvalidSignature):
         make_pool().add(forged)
     assert not make_pool().add(forged, verified=decode_tx(forged)).duplicate
@@ -415,7 +417,7 @@ def test_an_outdated_view_is_rebuilt_before_it_decides(monkeypatch: pytest.Monke
     key = b"test/k"
     calls: list[int] = []
 
-    def process_action(registry, view, ctx, action):  # type: ignore[no-untyped-def]
+    def process_action(registry, view, ctx, action, writes=None):  # type: ignore[no-untyped-def]
         calls.append(ctx.nonce)
         if ctx.nonce == 0:  # update the key from what it holds
             view.set(key, (view.get_to_update(key) or b"") + b"+")

@@ -6,33 +6,66 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.tx import sign_tx, tx_hash, verify_tx
+from chainbook.chain.tx import sign_tx, sign_tx_by, tx_hash, verify_tx
 from chainbook.crypto import PrivateKey, sha256
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
-EXPECTED_TX_HASH = "e61a380558711f440c1ea06b56996a1e57d08430a4060b4c3a6e6e25304e7bed"
+EXPECTED_TX_HASH = "2ef0702dac04af87d23f08c47553bd369159a6e44f28c5f4fa9a83bec4416e75"
+EXPECTED_COSIGNED_TX_HASH = "d8ca6af1343e5be6849d4f4369b39e22a16407e607413e3fa4f0092eb5702ea5"
+SENDER = PrivateKey(bytes(range(32)))
+RECIPIENT = PrivateKey(bytes(range(1, 33)))
 
 
 def test_worked_example_matches_the_doc() -> None:
-    key = PrivateKey(bytes(range(32)))
-    to = PrivateKey(bytes(range(1, 33))).address
-    tx = sign_tx(key, "chainbook-local", 0, Transfer(to=to, amount=1_500_000, memo="coffee"))
-    assert tx_hash(tx).hex() == EXPECTED_TX_HASH
+    action = Transfer(to=RECIPIENT.address, amount=1_500_000, memo="coffee")
+    tx = sign_tx(SENDER, "chainbook-local", 0, action)
+    assert tx_hash(tx).hex() == EXPECTED_TX_HASH and len(tx) == 174
     assert EXPECTED_TX_HASH in DOC.read_text()
-    assert verify_tx("chainbook-local", tx).sender == key.address
+    assert verify_tx("chainbook-local", tx).sender == SENDER.address
+
+
+def test_cosigned_example_matches_the_doc() -> None:
+    accounts = [SENDER.address, RECIPIENT.address]
+    action = Transfer(to=RECIPIENT.address, amount=1, memo="")
+    tx = sign_tx_by([SENDER, RECIPIENT], "chainbook-local", 1, action, fee=300, accounts=accounts)
+    assert tx_hash(tx).hex() == EXPECTED_COSIGNED_TX_HASH and len(tx) == 310
+    assert EXPECTED_COSIGNED_TX_HASH in DOC.read_text()
+    decoded = verify_tx("chainbook-local", tx)
+    assert decoded.accounts == tuple(accounts) and decoded.fee == 300
 
 
 def test_generic_msgpack_builds_the_same_bytes() -> None:
     """What a client in another language does: encode plain arrays, sign, encode again."""
-    key = PrivateKey(bytes(range(32)))
-    to = PrivateKey(bytes(range(1, 33))).address
     body = msgspec.msgpack.encode(
-        ["chainbook-local", 0, ["bank.transfer", to, 1_500_000, "coffee"]]
+        [
+            "chainbook-local",
+            [SENDER.public_key],
+            None,
+            0,
+            0,
+            ["bank.transfer", RECIPIENT.address, 1_500_000, "coffee"],
+        ]
     )
-    signature = key.sign(b"chainbook/tx/v1\x00" + body)
-    tx = msgspec.msgpack.encode([body, key.public_key, signature])
+    signature = SENDER.sign(b"chainbook/tx/v2\x00" + body)
+    tx = msgspec.msgpack.encode([body, [signature]])
     assert sha256(tx).hex() == EXPECTED_TX_HASH
     assert codec.encode(codec.decode(tx, object)) == tx  # canonical already
+
+
+def test_generic_msgpack_builds_the_cosigned_bytes() -> None:
+    body = msgspec.msgpack.encode(
+        [
+            "chainbook-local",
+            [SENDER.public_key, RECIPIENT.public_key],
+            [SENDER.address, RECIPIENT.address],
+            1,
+            300,
+            ["bank.transfer", RECIPIENT.address, 1, ""],
+        ]
+    )
+    message = b"chainbook/tx/v2\x00" + body
+    tx = msgspec.msgpack.encode([body, [SENDER.sign(message), RECIPIENT.sign(message)]])
+    assert sha256(tx).hex() == EXPECTED_COSIGNED_TX_HASH
 
 
 # --- the structures added with the proofs: each rebuilt from the doc's inputs ----------------
@@ -44,7 +77,7 @@ import nacl.signing  # noqa: E402
 
 SEED = bytes(range(32))
 PUBLIC_KEY = nacl.signing.SigningKey(SEED).verify_key.encode()
-SENDER = hashlib.sha256(PUBLIC_KEY).digest()[:20]
+SENDER_ADDRESS = hashlib.sha256(PUBLIC_KEY).digest()[:20]
 TO = hashlib.sha256(nacl.signing.SigningKey(bytes(range(1, 33))).verify_key.encode()).digest()[:20]
 pack = msgspec.msgpack.encode
 
@@ -59,22 +92,27 @@ def in_doc(hex_text: str) -> str:
 
 
 def the_tx() -> bytes:
-    body = pack(["chainbook-local", 0, ["bank.transfer", TO, 1_500_000, "coffee"]])
-    signature = nacl.signing.SigningKey(SEED).sign(b"chainbook/tx/v1\x00" + body).signature
-    return pack([body, PUBLIC_KEY, signature])
+    body = pack(
+        ["chainbook-local", [PUBLIC_KEY], None, 0, 0, ["bank.transfer", TO, 1_500_000, "coffee"]]
+    )
+    signature = nacl.signing.SigningKey(SEED).sign(b"chainbook/tx/v2\x00" + body).signature
+    return pack([body, [signature]])
 
 
 def genesis_hash() -> bytes:
     consensus = [1000, 500, 500, 500, 500, 500, 100, 5000, 4194304, 10000, 30000]
     bank = [["CBK", 6], [0, 0, 0], []]
+    accounts = [[]]  # no policies
+    fees = [0]  # min_fee_per_byte
     governance: list[object] = [[], []]  # no allowed proposers, no institutions
     ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     identity, iot = [[]], [[]]  # no imported credentials, no imported devices
     assets: list[object] = [[], []]  # no imported tokens, no imported assets
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
-        [["assets", assets], ["bank", bank], ["governance", governance], ["identity", identity],
-         ["iot", iot], ["ip", ip], ["notary", notary], ["vote", vote]],
+        [["accounts", accounts], ["assets", assets], ["bank", bank], ["fees", fees],
+         ["governance", governance], ["identity", identity], ["iot", iot], ["ip", ip],
+         ["notary", notary], ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 
@@ -108,7 +146,7 @@ def test_receipt_leaf_and_receipts_root() -> None:
     from chainbook.ledger.receipts import Receipt, compute_receipts_root
 
     leaf = receipt_leaf()
-    assert leaf.hex().startswith("95c420e61a3805")
+    assert leaf.hex().startswith("95c420" + EXPECTED_TX_HASH[:8])
     root = in_doc(sha(b"\x00", leaf).hex())
     assert compute_receipts_root([Receipt(sha(the_tx()), 1, 0, True, "", "", [])]).hex() == root
 
@@ -131,8 +169,8 @@ def tree_hash(items: list[tuple[bytes, bytes]], depth: int) -> bytes | None:
 
 
 STATE = {
-    b"acct/nonce/" + SENDER: pack(1),
-    b"bank/balance/" + SENDER: pack(8_500_000),
+    b"acct/nonce/" + SENDER_ADDRESS: pack(1),
+    b"bank/balance/" + SENDER_ADDRESS: pack(8_500_000),
     b"bank/balance/" + TO: pack(1_500_000),
 }
 
@@ -179,7 +217,7 @@ def header_bytes() -> bytes:
     return pack([
         "chainbook-local", 1, 1_700_000_001_000, genesis_hash(), sha(b""),
         sha(b"\x00", the_tx()), 1, sha(b"\x00", receipt_leaf()), state_root(),
-        validators_hash(), validators_hash(), SENDER, sha(b""),
+        validators_hash(), validators_hash(), SENDER_ADDRESS, sha(b""),
     ])  # fmt: skip
 
 
@@ -216,11 +254,13 @@ def test_the_doc_lists_every_field_in_order() -> None:
     for struct in (ReceiptFile, StateProofFile):
         for field in struct.__struct_fields__:
             assert f'"{field}"' in text, (struct.__name__, field)
+
+
 def test_the_action_tables_are_generated_from_the_registry() -> None:
     """docs/PROTOCOL.md's module actions are exactly what the manifests say (rerun
     `python -m chainbook.apps.docs docs/PROTOCOL.md` after changing a module)."""
     from chainbook.apps.docs import extract_section, render_actions
     from chainbook.apps.registry import REGISTRY
 
-    document = (Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md").read_text()
+    document = DOC.read_text()
     assert extract_section(document) == render_actions(REGISTRY)

@@ -69,7 +69,7 @@ def test_api_refuses_bad_transactions_with_named_reasons(network: Path) -> None:
     cases.append(("malformed bytes", "c1c1c1", 400, "decode_error"))
     good = sign_tx(key, chain, nonce, transfer)
     signed = codec.decode(good, SignedTx)
-    forged = codec.encode(SignedTx(signed.body, signed.public_key, bytes(64)))
+    forged = codec.encode(SignedTx(signed.body, (bytes(64),)))
     cases.append(("bad signature", forged.hex(), 400, "invalid_signature"))
     other_chain = sign_tx(key, "other-chain", nonce, transfer)
     cases.append(("wrong chain id", other_chain.hex(), 400, "wrong_chain_id"))

@@ -162,3 +162,21 @@ def test_tampered_book_is_detected_and_repaired_from_peers(network: Path) -> Non
     assert_same_book(network, VALIDATORS, target)
     log = (network / victim / "node.log").read_text()
     assert '"event":"book_corrupt"' in log and '"height":2' in log
+
+
+def test_the_accounts_worked_example_of_docs_apps_runs_against_the_testnet(
+    network: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/APPS.md's pasteable example (multi-signature, co-signer, recovery, rotation),
+    run as it is written, on this network instead of ./net. Last in the file: it turns the
+    demo accounts into a 2-of-3 account and a rotated one, which the other tests do not
+    expect."""
+    document = (Path(__file__).resolve().parents[2] / "docs" / "APPS.md").read_text()
+    section = document[document.index("## accounts") : document.index("## fees")]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'Path("net")' in code
+    exec(compile(code.replace('Path("net")', f"Path({str(network)!r})"), "APPS.md", "exec"), {})
+    printed = capsys.readouterr().out
+    for step in ("2-of-3 at height", "paid at height", "Bob's key replaced", "Dave rotated",
+                 "Dave pays with his new key", "co-signed at height"):
+        assert step in printed, printed

@@ -84,8 +84,12 @@ def test_replayed_transaction_in_same_block_is_invalid() -> None:
 
 
 def raw_tx(action_bytes: bytes, chain_id: str = CHAIN_ID) -> DecodedTx:
-    body = codec.encode(TxBody(chain_id, 0, msgspec.Raw(action_bytes)))
-    return DecodedTx(b"", sha256(body), chain_id, ALICE.address, 0, action_bytes, b"")
+    keys = (ALICE.public_key,)
+    body = codec.encode(TxBody(chain_id, keys, None, 0, 0, msgspec.Raw(action_bytes)))
+    sender = (ALICE.address,)
+    return DecodedTx(
+        b"", sha256(body), chain_id, ALICE.address, 0, 0, action_bytes, keys, sender, sender
+    )
 
 
 def test_unknown_action_makes_the_block_invalid() -> None:
@@ -193,9 +197,9 @@ def test_verify_block_txs_checks_signatures_unless_already_admitted() -> None:
     decoded = verify_block_txs(CHAIN_ID, [good])
     assert decoded[0].sender == ALICE.address
     forged = codec.encode(
-        msgspec.structs.replace(codec.decode(good, _signed_type()), signature=b"\x01" * 64)
+        msgspec.structs.replace(codec.decode(good, _signed_type()), signatures=(b"\x01" * 64,))
     )
-    with pytest.raises(InvalidBlock, match="tx 1: signature does not verify"):
+    with pytest.raises(InvalidBlock, match="tx 1: signature 0 does not verify"):
         verify_block_txs(CHAIN_ID, [good, forged])
     with pytest.raises(InvalidBlock, match="tx 0: transaction is for chain"):
         verify_block_txs("other-chain", [good])

@@ -10,7 +10,15 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.tx import DecodedTx, SignedTx, sign_tx, verify_tx
+from chainbook.chain.tx import (
+    DecodedTx,
+    SignedTx,
+    add_signature,
+    prepare_tx,
+    sign_tx,
+    sign_tx_by,
+    verify_tx,
+)
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidSignature, WrongChainId
 from chainbook.runtime.verifier import SignatureVerifier, serve_requests
@@ -19,13 +27,25 @@ CHAIN = "verifier-test"
 
 
 def make_txs() -> list[bytes]:
+    """40 good one-key transactions with, at 5..12: a forged signature, another chain's, junk,
+    a good two-key one, one whose co-signature is forged, one with a co-signature missing,
+    one listing a key twice (both signatures good), and a good three-key one."""
     key = PrivateKey.from_label("alice")
-    to = PrivateKey.from_label("bob").address
+    bob, carol = PrivateKey.from_label("bob"), PrivateKey.from_label("carol")
+    to = bob.address
     good = [sign_tx(key, CHAIN, n, Transfer(to=to, amount=1 + n)) for n in range(40)]
     signed = codec.decode(good[5], SignedTx)
-    forged = codec.encode(SignedTx(signed.body, signed.public_key, bytes(64)))
+    forged = codec.encode(SignedTx(signed.body, (bytes(64),)))
     other_chain = sign_tx(key, "other-chain", 0, Transfer(to=to, amount=1))
-    return [*good[:5], forged, other_chain, b"\xc1 garbage", *good[5:]]
+    pair = sign_tx_by([key, bob], CHAIN, 0, Transfer(to=to, amount=1))
+    two = codec.decode(pair, SignedTx)
+    bad_cosigner = codec.encode(SignedTx(two.body, (two.signatures[0], carol.sign(b"x"))))
+    both = [key.public_key, bob.public_key]
+    missing = add_signature(prepare_tx(CHAIN, both, 0, Transfer(to=to, amount=2)), key)
+    twice = sign_tx_by([key, key], CHAIN, 0, Transfer(to=to, amount=3))
+    three = sign_tx_by([key, bob, carol], CHAIN, 0, Transfer(to=to, amount=4))
+    odd = [forged, other_chain, b"\xc1 garbage", pair, bad_cosigner, missing, twice, three]
+    return [*good[:5], *odd, *good[5:]]
 
 
 def test_results_match_inline_verification_in_order() -> None:
@@ -50,6 +70,11 @@ def test_results_match_inline_verification_in_order() -> None:
     assert isinstance(results[5], InvalidSignature)
     assert isinstance(results[6], WrongChainId)
     assert isinstance(results[7], DecodeError)
+    assert isinstance(results[8], DecodedTx) and len(results[8].public_keys) == 2
+    assert isinstance(results[9], InvalidSignature) and "signature 1" in str(results[9])
+    assert isinstance(results[10], DecodeError) and "missing" in str(results[10])
+    assert isinstance(results[11], DecodeError) and "twice" in str(results[11])
+    assert isinstance(results[12], DecodedTx) and len(results[12].public_keys) == 3
 
 
 def test_empty_batch_needs_no_worker() -> None:
@@ -128,8 +153,10 @@ def test_worker_protocol_answers_one_signature_flag_per_transaction_and_stops_at
     data = answers.getvalue()
     assert struct.unpack(">I", data[:4]) == (len(txs),)
     flags = [bool(b) for b in data[4:]]
-    # forged signature and garbage: False; the other chain's tx is validly signed: True.
-    assert flags == [True] * 5 + [False, True, False] + [True] * 35
+    # forged signatures, garbage and a missing slot: False; the other chain's tx and the
+    # repeated key are validly signed: True (the node's decoding refuses the latter).
+    odd = [False, True, False, True, False, False, True, True]
+    assert flags == [True] * 5 + odd + [True] * 35
 
 
 def test_closing_stops_the_workers() -> None:

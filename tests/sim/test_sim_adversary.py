@@ -27,6 +27,8 @@ from collections import Counter
 import pytest
 
 from chainbook import limits
+from chainbook.apps import bank, governance, ip, notary, vote
+from chainbook.apps.registry import Registry
 from chainbook.chain.commit import VoteType
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.wire import decode_message
@@ -43,10 +45,16 @@ from tests.sim.unsafe import (
     find_failing_seed,
 )
 
+PINNED_REGISTRY = Registry((bank.MODULE, governance.MODULE, notary.MODULE, ip.MODULE, vote.MODULE))
+"""The modules of the time these seeds were found: each module added to the workload mix
+changes every seed's draws (several stopped biting when assets, identity, iot and private
+came), so the seed-replay tests pin it."""
+
 
 def _only(*strategies: Strategy, kinds: frozenset[FaultKind] = frozenset()) -> SimConfig:
     """One Byzantine validator following exactly these strategies, plus the given faults."""
     return SimConfig(
+        registry=PINNED_REGISTRY,
         fault_kinds=kinds | {FaultKind.BYZANTINE}, strategies=frozenset(strategies)
     )
 
@@ -63,7 +71,9 @@ def _honest(seeds: range, config: SimConfig) -> Counter[str]:
 def test_every_strategy_and_skew_mode_is_drawn_within_the_budget() -> None:
     seen: Counter[str] = Counter()
     for validators in (4, 7, 10):
-        config = SimConfig(validators=validators)
+        config = SimConfig(
+        registry=PINNED_REGISTRY,
+        validators=validators)
         f = config.faults_max
         for seed in range(300):
             plan = draw_fault_plan(random.Random(seed), config)
@@ -153,6 +163,7 @@ def test_proposals_at_and_past_the_clock_bound() -> None:
 
 def test_an_honest_clock_beyond_the_bound_is_refused_and_the_rest_go_on() -> None:
     config = SimConfig(
+        registry=PINNED_REGISTRY,
         fault_kinds=frozenset({FaultKind.CLOCK_SKEW}), clock_skew_mode=ClockSkew.BEYOND
     )
     honest = _honest(range(4), config)
@@ -233,8 +244,11 @@ def test_conflicting_proposals_split_the_honest_prevotes() -> None:
 
 def test_a_machine_that_believes_any_pol_round_is_caught_forking() -> None:
     """Seed 68 is the first of 0..68 that forks at the time of writing (found with
-    find_failing_seed(config, range(100))); replayed alone to keep CI short."""
+    find_failing_seed(config, range(100))); replayed alone to keep CI short. The registry is
+    pinned to the modules of that time: each module added to the workload mix changes every
+    seed's draws (seed 68 stopped forking when assets, identity, iot and private came)."""
     config = SimConfig(
+        registry=PINNED_REGISTRY,
         machine_factory=QuietPolkaIgnoringMachine,
         fault_kinds=frozenset({FaultKind.BYZANTINE, FaultKind.LOSS}),
         strategies=frozenset({Strategy.BAD_POL_ROUND, Strategy.EQUIVOCATE}),
@@ -250,6 +264,7 @@ def test_a_machine_that_believes_any_pol_round_is_caught_forking() -> None:
         pytest.param(_only(Strategy.CLOCK_EDGE), id="clock_edge"),
         pytest.param(
             SimConfig(
+                registry=PINNED_REGISTRY,
                 fault_kinds=frozenset({FaultKind.CLOCK_SKEW}), clock_skew_mode=ClockSkew.BEYOND
             ),
             id="skew_beyond",
@@ -265,13 +280,22 @@ def test_a_machine_that_does_not_judge_block_times_is_caught(config: SimConfig) 
 def test_a_machine_that_keeps_next_height_messages_unchecked_accuses_the_innocent() -> None:
     config = _only(Strategy.FUTURE_JUNK).replace(machine_factory=NextHeightTrustingMachine)
     _, failure = find_failing_seed(config, range(10))
-    assert "no_false_evidence" in failure.reason
+    # Caught either by the checker (evidence against an honest validator) or, first, by the
+    # machine's own assertions that only validators' votes and messages count: all are the unchecked
+    # message doing harm (which comes first depends on the seed's draws).
+    assert (
+        "no_false_evidence" in failure.reason
+        or "only validators' votes reach a vote set" in failure.reason
+        or "only validators' messages are counted" in failure.reason
+    ), failure.reason
 
 
 def test_a_machine_that_needs_every_precommit_stalls_when_one_is_withheld() -> None:
     """Control first: without a withholder it decides (every validator votes after heal)."""
     clean = run_seeds(
-        range(2), SimConfig(machine_factory=UnanimousMachine, fault_kinds=frozenset())
+        range(2), SimConfig(
+        registry=PINNED_REGISTRY,
+        machine_factory=UnanimousMachine, fault_kinds=frozenset())
     )
     assert clean.ok
     config = _only(Strategy.WITHHOLD_ALL).replace(machine_factory=UnanimousMachine)
@@ -290,7 +314,9 @@ def test_a_machine_that_needs_every_precommit_decides_by_sync_when_some_are_with
         synced = sum(r.honest_counters.get("decided_from_sync", 0) for r in results)
         return synced / (honest * sum(r.height_min for r in results))
 
-    unanimous = SimConfig(machine_factory=UnanimousMachine, validator_changes=False)
+    unanimous = SimConfig(
+        registry=PINNED_REGISTRY,
+        machine_factory=UnanimousMachine, validator_changes=False)
     clean = share_by_sync(unanimous.replace(fault_kinds=frozenset()), honest=4)
     withheld = share_by_sync(
         _only(Strategy.WITHHOLD_SOME).replace(
@@ -306,6 +332,7 @@ def test_a_machine_that_needs_every_precommit_decides_by_sync_when_some_are_with
 
 def test_runs_beyond_f_keep_safety_and_do_not_demand_liveness() -> None:
     config = SimConfig(
+        registry=PINNED_REGISTRY,
         fault_kinds=frozenset({FaultKind.BEYOND_F, FaultKind.CRASH, FaultKind.LOSS})
     )
     summary = run_seeds(range(8), config)
@@ -319,6 +346,7 @@ def test_safety_checks_stay_on_beyond_f() -> None:
     """A node that forgets its record at restart double-signs, and is caught, in a run with
     more than f faulty validators as in any other."""
     config = SimConfig(
+        registry=PINNED_REGISTRY,
         machine_factory=AmnesiacMachine,
         fault_kinds=frozenset({FaultKind.BEYOND_F, FaultKind.CRASH, FaultKind.LOSS}),
         torn_crash_chance=0.9,

@@ -10,7 +10,7 @@ import msgspec
 from chainbook.apps.bank import BankGenesis, GenesisAccount, Issuance
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.chain.genesis import ConsensusParams, Genesis, GenesisValidator
-from chainbook.chain.tx import sign_tx
+from chainbook.chain.tx import sign_tx, sign_tx_by
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.genesis import make_genesis as make_checked_genesis
 
@@ -71,9 +71,22 @@ def make_genesis(
     )
 
 
-def signed(key: PrivateKey, nonce: int, action: msgspec.Struct, chain_id: str = CHAIN_ID) -> bytes:
-    """A signed transaction's bytes."""
-    return sign_tx(key, chain_id, nonce, action)
+def signed(
+    key: PrivateKey | Sequence[PrivateKey],
+    nonce: int,
+    action: msgspec.Struct,
+    chain_id: str = CHAIN_ID,
+    *,
+    fee: int = 0,
+    accounts: Sequence[bytes] | None = None,
+) -> bytes:
+    """A signed transaction's bytes: by one key, or by several keys in this order (then
+    acting for `accounts`, the sender first; None: the address of the first key)."""
+    if isinstance(key, PrivateKey):
+        if accounts is None:
+            return sign_tx(key, chain_id, nonce, action, fee=fee)
+        key = [key]
+    return sign_tx_by(key, chain_id, nonce, action, fee=fee, accounts=accounts)
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -24,8 +25,16 @@ def make_state(balances: dict[bytes, int] | None = None, **kwargs: Any) -> Ledge
     return LedgerState.from_genesis(make_genesis(balances, **kwargs), registry)
 
 
-def tx(key: PrivateKey, nonce: int, action: msgspec.Struct) -> DecodedTx:
-    return decode_tx(signed(key, nonce, action))
+def tx(
+    key: PrivateKey | Sequence[PrivateKey],
+    nonce: int,
+    action: msgspec.Struct,
+    *,
+    fee: int = 0,
+    accounts: Sequence[bytes] | None = None,
+) -> DecodedTx:
+    """A decoded transaction (its signatures are good: `signed`)."""
+    return decode_tx(signed(key, nonce, action, fee=fee, accounts=accounts))
 
 
 def transfer(key: PrivateKey, nonce: int, to: PrivateKey, amount: int, memo: str = "") -> DecodedTx:

@@ -10,12 +10,17 @@ action that does not decode) is refused here as the matching InvalidTransaction,
 learns the same code admission would give it.
 
 An unsigned transaction (`build_unsigned_tx`) carries no signature and no bytes: it lets a
-wallet ask "would this succeed?" before it signs.
+wallet ask "would this succeed?" before it signs. It is taken as signed by every key of the
+sender's policy (ledger/authorization.py; its own key without one), and its fee (0, it has
+no size yet) is not judged. A signed one is authorized and pays its fee as in a block: a
+sender its keys do not speak for, or a fee the chain refuses, is refused with that error.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import msgspec
 
 from chainbook import codec
 from chainbook.apps.base import BlockContext
@@ -24,7 +29,8 @@ from chainbook.apps.registry import Registry
 from chainbook.chain.tx import DecodedTx
 from chainbook.crypto import ADDRESS_BYTES, HASH_BYTES
 from chainbook.errors import InvalidNonce, UnknownAction, WrongChainId
-from chainbook.ledger.execute import process_tx
+from chainbook.ledger.authorization import Authorizer, get_account_policy
+from chainbook.ledger.execute import get_min_fee_per_byte, make_tx_context, process_fee, process_tx
 from chainbook.ledger.receipts import Receipt
 from chainbook.ledger.state import LedgerState, StateView, get_nonce
 from chainbook.types import Address, Nonce, TimeMs
@@ -50,8 +56,11 @@ def build_unsigned_tx(
         chain_id=chain_id,
         sender=sender,
         nonce=nonce,
+        fee=0,
         action_bytes=codec.encode(built),
-        public_key=b"",
+        public_keys=(),
+        key_addresses=(sender,),
+        accounts=(sender,),
     )
 
 
@@ -62,11 +71,25 @@ def dry_run_tx(state: LedgerState, chain_id: str, tx: DecodedTx, time_ms: TimeMs
     expected = get_nonce(state.kv, tx.sender)
     if tx.nonce != expected:
         raise InvalidNonce(expected=expected, got=tx.nonce)
-    state.registry.decode_action(tx.action_bytes)  # raises the admission's own error
+    registry = state.registry
+    registry.decode_action(tx.action_bytes)  # raises the admission's own error
     ctx = BlockContext(
         height=state.height + 1, time_ms=max(time_ms, state.time_ms), proposer=DRY_RUN_PROPOSER
     )
-    return process_tx(state.registry, StateView(state.kv), chain_id, ctx, 0, tx)
+    view = StateView(state.kv)
+    authorizer = Authorizer(registry, view)
+    min_fee_per_byte = 0
+    if tx.tx_bytes == b"":  # unsigned: as if every key of the sender's policy signed
+        policy = get_account_policy(registry, state.kv, tx.sender)
+        if policy is not None:
+            signers = tuple(signer.address for signer in policy.signers)
+            tx = msgspec.structs.replace(tx, key_addresses=signers)
+    else:  # the checks a block would call invalid, as the errors admission gives
+        authorizer.verify_sender(tx)
+        min_fee_per_byte = get_min_fee_per_byte(registry, state.kv, ctx.height)
+        tx_ctx = make_tx_context(chain_id, ctx.height, ctx.time_ms, tx.nonce, tx)
+        process_fee(registry, StateView(state.kv), tx_ctx, tx, min_fee_per_byte)
+    return process_tx(registry, view, chain_id, ctx, 0, tx, min_fee_per_byte, authorizer)
 
 
 __all__ = ["DRY_RUN_PROPOSER", "build_unsigned_tx", "dry_run_tx"]

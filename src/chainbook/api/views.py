@@ -281,7 +281,7 @@ def view_decoded_tx(tx: bytes, registry: Registry) -> DecodedTxView | None:
     return DecodedTxView(
         chain_id=decoded.chain_id,
         signer=decoded.sender.hex(),
-        public_key=decoded.public_key.hex(),
+        public_key=decoded.public_keys[0].hex(),
         nonce=decoded.nonce,
         module=registry.module_for(action).name,
         action=get_action_tag(type(action)),

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import msgspec
 
@@ -42,7 +42,10 @@ from chainbook.ledger.receipts import Event
 from chainbook.types import Address, Hash, Height, Nonce, TimeMs
 
 if TYPE_CHECKING:
+    from chainbook.apps.account_policy import PolicyFn
     from chainbook.apps.chain_governance import ChainGovernance, ParamSpec
+    from chainbook.apps.fee_rule import FeeRule
+    from chainbook.crypto import PrivateKey
 
 # --- state access ---------------------------------------------------------------------------
 
@@ -157,8 +160,18 @@ class TxContext(msgspec.Struct, frozen=True, gc=False):
     time_ms: TimeMs
     """The block time (the last committed block's time in the mempool)."""
     sender: Address
+    """The account whose nonce the transaction uses and who pays its fee (signers[0])."""
     nonce: Nonce
     tx_hash: Hash
+    signers: tuple[Address, ...]
+    """The accounts that authorized this transaction, the sender first, then its co-signers:
+    the ledger checked, before `process` ran, that the transaction's keys speak for every one
+    of them under its policy (apps/account_policy.py). A module asks "did this counterparty
+    agree?" as `counterparty in ctx.signers`."""
+    key_addresses: tuple[Address, ...]
+    """The addresses of the keys that signed. Not accounts: a key whose account rotated it away
+    still signs validly. Only the module that keeps policies needs these (to count a new
+    policy's signers); every other module uses `signers`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +277,30 @@ class ModuleWorkload(Protocol):
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None: ...
 
 
+@runtime_checkable
+class SigningWorkload(Protocol):
+    """What a module workload that changes how a client's transactions are signed (account
+    policies) also offers; the simulator asks it for every transaction it signs."""
+
+    def signing_keys(
+        self, own_key: PrivateKey, nonce: Nonce, action: msgspec.Struct
+    ) -> Sequence[PrivateKey] | None:
+        """The keys that sign the transaction of nonce `nonce` of the account of `own_key`
+        (which carries `action`), in order; None: its own key alone. Called once per signed
+        transaction in the account's nonce order, except that after a refusal the client signs
+        again from an earlier nonce: whatever was signed from that nonce on is then void."""
+        ...
+
+
+@runtime_checkable
+class FeeWorkload(Protocol):
+    """What a module workload that makes the simulated clients pay fees also offers."""
+
+    def fee_per_byte(self) -> int:
+        """The fee per byte of signed transaction the clients pay."""
+        ...
+
+
 # --- the module manifest --------------------------------------------------------------------
 
 ProcessFn = Callable[[TxView, TxContext, Any], list[Event]]
@@ -305,9 +342,19 @@ class Module:
     module acts on another's state (it reads another's state through queries or exports)."""
     begin_block: BeginBlockFn | None = None
     assert_invariants: InvariantFn | None = None
+    account_policy: PolicyFn | None = None
+    """Set by at most one module (apps/accounts): the policy of an account, which the ledger
+    counts the transaction's keys against (apps/account_policy.py)."""
+    charges_fees: FeeRule | None = None
+    """Set by at most one module (apps/fees): the minimum fee and how the sender pays it
+    (apps/fee_rule.py)."""
     params: tuple[ParamSpec, ...] = ()
     """Its parameters governance may change at run time (apps/chain_governance.py), each
     named `<name>.<param>`; other modules read a value with the governing module's query."""
+    genesis_params: Callable[[Any], Mapping[str, int]] | None = None
+    """genesis_params(its genesis section) -> the genesis values of some of its `params`
+    (the others start at their declared default): a parameter a chain sets in its genesis
+    file (fees.min_fee_per_byte) and governance changes later."""
     governs: ChainGovernance | None = None
     """Set only by the module that governs the chain (validator sets, parameters, evidence)."""
     prefix: bytes = field(init=False, repr=False, compare=False)
@@ -345,6 +392,7 @@ __all__ = [
     "BeginBlockFn",
     "BlockContext",
     "ExportFn",
+    "FeeWorkload",
     "GenesisSection",
     "InvariantFn",
     "KVReader",
@@ -359,6 +407,7 @@ __all__ = [
     "QueryContext",
     "QueryFn",
     "Rng",
+    "SigningWorkload",
     "TxContext",
     "TxView",
     "decode_int",

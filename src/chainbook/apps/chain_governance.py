@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import msgspec
 
@@ -48,6 +49,22 @@ class ParamSpec(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fie
 
     def is_allowed(self, value: int) -> bool:
         return self.minimum <= value <= self.maximum
+
+
+class ParamRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The request of the governing module's `param` query, here so that any module can ask
+    for its own parameters without importing governance:
+    `ctx.ask("governance", "param", ParamRequest(name, height))`."""
+
+    name: str
+    height: Annotated[int, msgspec.Meta(ge=0)] = 0
+    """0: the committed height; at most the committed height + 2."""
+
+
+class ParamValue(msgspec.Struct, frozen=True):
+    name: str
+    value: int
+    height: Height
 
 
 class ValidatorSetEntry(msgspec.Struct, frozen=True):
@@ -81,7 +98,9 @@ class ChainGovernance:
 __all__ = [
     "ChainGovernance",
     "InitFn",
+    "ParamRequest",
     "ParamSpec",
+    "ParamValue",
     "ParamsFn",
     "SetHeightsFn",
     "ValidatorSetEntry",

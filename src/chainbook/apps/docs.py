@@ -27,12 +27,15 @@ def render_actions(registry: Registry) -> str:
     parts: list[str] = []
     for module in registry.modules:
         lines = [f"### Actions of the `{module.name}` module", "", module.summary, ""]
-        lines += ["| tag | fields (in order) | what it does |", "|---|---|---|"]
+        if module.actions:
+            lines += ["| tag | fields (in order) | what it does |", "|---|---|---|"]
+        else:
+            lines.append("It has no actions of its own.")
         for action_type in module.actions:
             info = mi.type_info(action_type)
             assert isinstance(info, mi.StructType)
             fields = ", ".join(f"`{f.encode_name}: {_type_text(f.type)}`" for f in info.fields)
-            fields = fields.replace("|", "\\|")  # a pipe would end the table cell (GFM)
+            fields = fields.replace("|", "\\|") or "(none)"  # a pipe would end the table cell (GFM)
             doc = (action_type.__doc__ or "").strip().splitlines()
             summary = doc[0] if doc else ""
             lines.append(f"| `{get_action_tag(action_type)}` | {fields} | {summary} |")

@@ -2,10 +2,11 @@
 
 Adding a module is one line: append it to MODULES. The registry checks at import that names,
 prefixes and action tags are unique, that each tag starts with "<module>." and each error code
-and parameter name with "<module>." (the governing module may also declare "consensus."
-parameters), that at most one module governs the chain (apps/chain_governance.py), that query
-names are unique within a module, then builds one msgspec Decoder over the tagged union of
-every action type. Everything generic (the API's
+with "<module>.", each parameter name with "<module>." (the governing module may also declare
+"consensus." parameters), that at most one module governs the chain (apps/chain_governance.py),
+that at most one module keeps account policies (`Module.account_policy`) and at most one
+charges fees (`Module.charges_fees`), that query names are unique within a module, then builds
+one msgspec Decoder over the tagged union of every action type. Everything generic (the API's
 /apps/<module>/<query> routes, the CLI's `chainbook <module> ...` commands, the client's
 methods, the docs' action tables, the simulator's workload mix) reads a Registry; tests build
 one with an extra module to show that nothing else needs an edit.
@@ -26,9 +27,11 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps import (
+    accounts,
     assets,
     bank,
     evidence,
+    fees,
     governance,
     identity,
     iot,
@@ -54,6 +57,8 @@ MODULES: tuple[Module, ...] = (
     identity.MODULE,
     iot.MODULE,
     assets.MODULE,
+    accounts.MODULE,
+    fees.MODULE,
     # Add a module here (one line).
 )
 
@@ -66,13 +71,26 @@ _raw_list_decoder = msgspec.msgpack.Decoder(list[msgspec.Raw])
 class Registry:
     """Modules by name and by action type, and the union decoder of their actions."""
 
-    __slots__ = ("_by_action_type", "_by_name", "_decoder", "governor", "modules", "tags")
+    __slots__ = (
+        "_by_action_type",
+        "_by_name",
+        "_decoder",
+        "fee_charger",
+        "governor",
+        "modules",
+        "policy_keeper",
+        "tags",
+    )
 
     def __init__(self, modules: Sequence[Module]) -> None:
         self.modules: tuple[Module, ...] = tuple(modules)
         self._by_name: dict[str, Module] = {}
         self._by_action_type: dict[type[Any], Module] = {}
         self.tags: dict[str, type[msgspec.Struct]] = {}
+        self.policy_keeper: Module | None = None
+        """The module that keeps account policies (apps/account_policy.py), if any."""
+        self.fee_charger: Module | None = None
+        """The module that charges fees (apps/fee_rule.py), if any."""
         self.governor: Module | None = None
         """The module that governs the chain (validator sets, parameters), if any."""
         for module in self.modules:
@@ -112,6 +130,20 @@ class Registry:
                     f"error {error.__name__} of module {module.name!r} has code {error.code!r}; "
                     f"it must start with {module.name + '.'!r}"
                 )
+        if module.account_policy is not None:
+            if self.policy_keeper is not None:
+                raise ValueError(
+                    f"modules {self.policy_keeper.name!r} and {module.name!r} both keep account "
+                    "policies; at most one may"
+                )
+            self.policy_keeper = module
+        if module.charges_fees is not None:
+            if self.fee_charger is not None:
+                raise ValueError(
+                    f"modules {self.fee_charger.name!r} and {module.name!r} both charge fees; "
+                    "at most one may"
+                )
+            self.fee_charger = module
         if module.governs is not None:
             if self.governor is not None:
                 raise ValueError(

@@ -26,7 +26,14 @@ from typing import Annotated
 import typer
 
 from chainbook.cli.options import NODE_URL_DEFAULT, NodeOption
-from chainbook.cli.output import UserError, console, friendly_errors, key_value_table
+from chainbook.cli.output import (
+    JsonOption,
+    UserError,
+    console,
+    friendly_errors,
+    key_value_table,
+    print_json,
+)
 
 DISCLOSE_WAIT_S = 30.0
 """How long `disclose` waits for the block that makes a fresh record provable."""
@@ -124,6 +131,7 @@ def verify(
     content_out: Annotated[
         Path | None, typer.Option("--content-out", help="Write the disclosed content here.")
     ] = None,
+    json: JsonOption = False,
 ) -> None:
     """Check a disclosure file offline: the content is the one the chain records."""
     from chainbook.client.private import DISCLOSURE_FILE_BYTES_MAX, verify_disclosure
@@ -141,6 +149,22 @@ def verify(
         verified = verify_disclosure(file.read_bytes(), trust)
         if content_out is not None:
             content_out.write_bytes(verified.content)
+    if json:
+        print_json(
+            {
+                "chain_id": verified.chain_id,
+                "collection": verified.collection,
+                "record": verified.record,
+                "hash": verified.hash.hex(),
+                "content_bytes": len(verified.content),
+                "institution": verified.institution,
+                "submitter": verified.submitter.hex(),
+                "height": verified.height,
+                "tx_hash": verified.tx_hash.hex(),
+                "proven_height": verified.proven_height,
+            }
+        )
+        return
     console.print(
         key_value_table(
             "private disclosure",
@@ -167,13 +191,16 @@ def verify(
     )
 
 
-def status(node: NodeOption = NODE_URL_DEFAULT) -> None:
+def status(node: NodeOption = NODE_URL_DEFAULT, json: JsonOption = False) -> None:
     """This node's private-data counters (stored, pending, missing, pushes, pulls)."""
     from chainbook.client import Client
     from chainbook.client.private import get_private_status
 
     with friendly_errors(), Client(node) as client:
         answer = get_private_status(client)
+    if json:
+        print_json({"node": answer.node_id, "counters": dict(answer.counters)})
+        return
     rows: list[tuple[str, object]] = [("node", answer.node_id)]
     rows += sorted(answer.counters.items())
     console.print(key_value_table("private data", rows))

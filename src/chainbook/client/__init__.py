@@ -37,7 +37,7 @@ from chainbook.client.verify import (
     verify_state_proof_file,
     verify_tx_proof,
 )
-from chainbook.client.wallet import Wallet
+from chainbook.client.wallet import Wallet, describe, is_fully_signed
 from chainbook.crypto import PrivateKey, address_from_public_key
 from chainbook.keyfile import load_key_file, write_key_file
 
@@ -60,6 +60,8 @@ __all__ = [
     "address_from_public_key",
     "build_action",
     "check_tx_proof",
+    "describe",
+    "is_fully_signed",
     "format_amount",
     "from_display",
     "load_key_file",

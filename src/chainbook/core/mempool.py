@@ -35,14 +35,41 @@ Rules kept:
   from the committed state before deciding. So "a credit can never invalidate a pending
   payment" costs no re-check. Execution re-checks everything anyway: admission only keeps
   blocks free of transactions that would fail.
-- reap: per-sender nonce order, round-robin across senders in order of arrival, within the
-  block's count and byte limits. It does not remove anything (only a commit does).
-- Bounds: txs_max, bytes_max, txs_per_sender_max, tx_bytes_max (chainbook.limits).
+- Speculative admission runs exactly the ledger's steps for a transaction (ledger/execute.py):
+  the nonce, the sender's authorization, the fee (at the minimum fee per byte the next block
+  will apply, read from the committed state), the co-signers' authorization and the action.
+  A transaction that would fail any of them is refused, so a sender who cannot pay its fee
+  never enters, and a refused transaction changes nothing. When a commit changes the minimum
+  fee every sender is re-checked, so no pending transaction falls below the minimum of the
+  block it could go into.
+- Fee per byte (`_Entry.rate`, the fee over the signed bytes, scaled to an integer) orders
+  everything a full mempool or a block must choose between:
+  * reap: repeatedly the sender whose next transaction pays the most per byte; at equal fee per
+    byte, round-robin across senders in order of arrival (the sender that has given the fewest
+    transactions to this block goes first). Each sender stays in nonce order. So a flood from
+    one account at the minimum fee takes its turn with everyone else paying the minimum, and
+    it holds at most txs_per_sender_max places in the pool.
+  * when full (txs_max or bytes_max), a newcomer paying strictly more per byte than the
+    cheapest pending transaction that is the last of its sender's queue evicts it (and as many
+    more as it needs room for, cheapest first); otherwise it is refused (MempoolFull naming the
+    fee per byte it would have to beat). Only last transactions are evicted, so no sender's
+    queue is left with a nonce gap; the newcomer's own sender is never evicted for it. An
+    evicted sender's speculative state is rebuilt from the committed state before it next
+    decides anything (`_SenderQueue.view_outdated`).
+- reap does not remove anything (only a commit or an eviction does).
+- Bounds: txs_max, bytes_max, txs_per_sender_max, tx_bytes_max (chainbook.limits); the heap of
+  eviction candidates is compacted when it outgrows twice the pending transactions.
 Pure: no clock, no IO; the node calls it from its event loop.
+
+One file (past 550 lines) because admission, eviction, reap and the re-check after a commit
+all keep the same invariants over the same sender queues (consecutive nonces from the
+committed one, a speculative view per sender whose guards are indexed); split apart, each
+part would reach into the others' state.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections import Counter, deque
 from collections.abc import Collection, Iterable, Iterator
@@ -50,12 +77,32 @@ from collections.abc import Collection, Iterable, Iterator
 import msgspec
 
 from chainbook import limits
-from chainbook.apps.base import TxContext
-from chainbook.chain.tx import DecodedTx, tx_hash, verify_tx
+from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
 from chainbook.errors import InvalidInput, InvalidNonce, InvalidTransaction, MempoolFull, TooLarge
-from chainbook.ledger.execute import process_action
+from chainbook.ledger.authorization import Authorizer
+from chainbook.ledger.execute import (
+    get_min_fee_per_byte,
+    make_tx_context,
+    process_action,
+    process_fee,
+)
 from chainbook.ledger.state import LedgerState, TrackedView, get_nonce, process_nonce_increment
-from chainbook.types import Address, Hash, Nonce
+from chainbook.types import Address, Amount, Hash, Nonce
+
+RATE_SCALE_BITS = 32
+"""Fee per byte is kept as (fee << RATE_SCALE_BITS) // bytes: an exact integer order (no floats)
+fine enough to tell apart fees that differ by one unit on the largest transaction."""
+EVICTION_HEAP_SLACK = 1_024
+
+
+def compute_rate(fee: Amount, size: int) -> int:
+    """The fee per byte of a transaction, scaled (RATE_SCALE_BITS)."""
+    return (fee << RATE_SCALE_BITS) // size
+
+
+def format_rate(rate: int) -> str:
+    """A scaled fee per byte for people (the refusal message)."""
+    return f"{rate / (1 << RATE_SCALE_BITS):.4f}"
 
 
 class AddResult(msgspec.Struct, frozen=True):
@@ -75,26 +122,33 @@ class MempoolStats(msgspec.Struct, frozen=True):
     """Dropped after a commit: stale nonce or the action now fails."""
     refused: dict[str, int]
     """Refusals at admission by error code."""
+    evicted: int = 0
+    """Pending transactions pushed out of a full mempool by better-paying ones."""
 
 
 class _Entry:
-    __slots__ = ("action", "size", "tx")
+    __slots__ = ("action", "rate", "size", "tx")
 
     def __init__(self, tx: DecodedTx, action: msgspec.Struct) -> None:
         self.tx = tx
         self.action = action
         """Decoded once at admission; re-execution after a commit reuses it."""
         self.size = len(tx.tx_bytes)
+        self.rate = compute_rate(tx.fee, self.size)
+        """Fee per byte, scaled (compute_rate)."""
 
 
 class _SenderQueue:
-    __slots__ = ("entries", "view")
+    __slots__ = ("entries", "view", "view_outdated")
 
     def __init__(self, entries: deque[_Entry], view: TrackedView) -> None:
         self.entries = entries
         """Consecutive nonces, the first equal to the committed nonce."""
         self.view = view
         """Committed state + every entry applied in order; its reads are indexed."""
+        self.view_outdated = False
+        """True after an eviction took entries off the end: `view` still has their effects
+        and must be rebuilt from the committed state before it decides anything."""
 
 
 class Mempool:
@@ -119,7 +173,24 @@ class Mempool:
         """In order of arrival of each sender's oldest pending transaction (reap fairness)."""
         self._readers: dict[bytes, set[Address]] = {}
         """Guard key -> senders whose speculative state read it as a guard (TrackedView.reads)."""
+        self._tails: list[tuple[int, int, _Entry]] | None = None
+        """Eviction candidates: a min-heap of (rate, -arrival, entry), pushed whenever an
+        entry becomes the last of its sender's queue; an item whose entry is no longer that
+        (committed, dropped, evicted, or followed by a newer one) is skipped when popped.
+        Kept only while the pool is near full (None otherwise): built from the queues when
+        the pool first needs room, dropped once a commit leaves it half empty."""
+        self._rates: Counter[int] = Counter()
+        """Pending transactions by fee per byte: one rate only (every fee 0, or all at the
+        minimum) lets reap take its round-robin fast path."""
+        self._arrivals = itertools.count()
+        self._outdated: set[Address] = set()
+        """Senders whose view an eviction left outdated (re-checked at the next commit)."""
+        self._min_fee_per_byte: Amount = get_min_fee_per_byte(
+            state.registry, state.kv, state.height + 1
+        )
+        """The minimum of the next block, read from the committed state (as execution does)."""
         self._bytes = 0
+        self._evicted = 0
         self._admitted = 0
         self._duplicates = 0
         self._removed_committed = 0
@@ -146,8 +217,14 @@ class Mempool:
     def get_pending_nonce(self, sender: Address) -> Nonce:
         """The nonce the sender's next transaction must carry (committed + pending)."""
         queue = self._senders.get(sender)
-        view = queue.view if queue is not None else self._state.kv
-        return get_nonce(view, sender)
+        if queue is None:
+            return get_nonce(self._state.kv, sender)
+        return get_nonce(self._state.kv, sender) + len(queue.entries)
+
+    @property
+    def min_fee_per_byte(self) -> Amount:
+        """The minimum fee per byte a transaction admitted now must pay."""
+        return self._min_fee_per_byte
 
     def stats(self) -> MempoolStats:
         return MempoolStats(
@@ -159,6 +236,7 @@ class Mempool:
             removed_committed=self._removed_committed,
             dropped_invalid=self._dropped_invalid,
             refused=dict(sorted(self._refused.items())),
+            evicted=self._evicted,
         )
 
     # --- admission --------------------------------------------------------------------------
@@ -191,12 +269,18 @@ class Mempool:
         if existing is not None:
             self._duplicates += 1
             return AddResult(existing.tx, duplicate=True)
-        self.verify_capacity(size)
+        if verified is None:  # the cheap refusals before the signature checks
+            decoded = decode_tx(tx_bytes, hash_=hash_)
+            self.plan_room(size, compute_rate(decoded.fee, size), decoded.sender)
         tx = verified if verified is not None else verify_tx(self.chain_id, tx_bytes, hash_=hash_)
         entry = _Entry(tx, self._state.registry.decode_action(tx.action_bytes))
         sender = tx.sender
         queue = self._senders.get(sender)
         self.verify_sender_capacity(queue)
+        victims = self.plan_room(size, entry.rate, sender)
+        if queue is not None and queue.view_outdated:
+            self.process_sender_recheck(sender, set(), force=True)
+            queue = self._senders.get(sender)
         view = queue.view if queue is not None else TrackedView(self._state.kv)
         guards_before = len(view.reads)
         try:
@@ -208,9 +292,13 @@ class Mempool:
         else:
             if view.outdated:
                 queue, view, guards_before = self._rebuild_and_retry(sender, entry)
+        for victim in victims:
+            self.process_evict(victim)
         if queue is None:
             queue = self._senders[sender] = _SenderQueue(deque(), view)
         queue.entries.append(entry)
+        self._push_tail(entry)
+        self._rates[entry.rate] += 1
         self._by_hash[hash_] = entry
         self._bytes += entry.size
         self._admitted += 1
@@ -236,15 +324,116 @@ class Mempool:
         if size > self.tx_bytes_max:
             raise TooLarge("transaction", size=size, limit=self.tx_bytes_max)
 
-    def verify_capacity(self, size: int) -> None:
-        if len(self._by_hash) >= self.txs_max:
-            raise MempoolFull(
-                f"mempool full: {len(self._by_hash)} transactions, limit txs_max={self.txs_max}"
-            )
-        if self._bytes + size > self.bytes_max:
-            raise MempoolFull(
-                f"mempool full: {self._bytes} + {size} bytes, limit bytes_max={self.bytes_max}"
-            )
+    def is_full_for(self, size: int, txs_freed: int = 0, bytes_freed: int = 0) -> bool:
+        return (
+            len(self._by_hash) - txs_freed >= self.txs_max
+            or self._bytes - bytes_freed + size > self.bytes_max
+        )
+
+    def plan_room(self, size: int, rate: int, sender: Address) -> list[_Entry]:
+        """The pending transactions to evict to make room for one of `size` bytes paying
+        `rate` (empty when it fits), or MempoolFull naming the fee per byte to beat.
+
+        Nothing is evicted here (the newcomer may still be refused); the candidates popped
+        are pushed back, and the victims' predecessors pushed as the tails they will be.
+        """
+        if not self.is_full_for(size):
+            return []
+        if self._tails is None:
+            self._tails = [
+                (q.entries[-1].rate, -next(self._arrivals), q.entries[-1])
+                for q in self._senders.values()
+                if q.entries
+            ]
+            heapq.heapify(self._tails)
+        tails = self._tails
+        victims: list[_Entry] = []
+        taken: Counter[Address] = Counter()
+        popped: list[tuple[int, int, _Entry]] = []
+        freed_bytes = 0
+        try:
+            while self.is_full_for(size, len(victims), freed_bytes):
+                item = self._pop_tail(taken, sender, popped)
+                if item is None or item[0] >= rate:
+                    raise self._full_error(size, rate, None if item is None else item[0])
+                victim = item[2]
+                victims.append(victim)
+                freed_bytes += victim.size
+                owner = victim.tx.sender
+                taken[owner] += 1
+                entries = self._senders[owner].entries
+                if len(entries) > taken[owner]:
+                    self._push_tail(entries[-1 - taken[owner]])
+        finally:
+            for item in popped:
+                heapq.heappush(tails, item)
+        return victims
+
+    def _pop_tail(
+        self, taken: Counter[Address], exclude: Address, popped: list[tuple[int, int, _Entry]]
+    ) -> tuple[int, int, _Entry] | None:
+        """The cheapest item that is the last entry of its sender's queue once `taken` of its
+        entries are off the end, other than `exclude`'s; items that can never be that again
+        are dropped for good, the others kept in `popped` (pushed back by the caller)."""
+        tails = self._tails
+        assert tails is not None
+        while tails:
+            item = heapq.heappop(tails)
+            entry = item[2]
+            owner = entry.tx.sender
+            queue = self._senders.get(owner)
+            if queue is None or self._by_hash.get(entry.tx.hash) is not entry:
+                continue  # committed, dropped or evicted: gone for good
+            position = len(queue.entries) - 1 - taken[owner]
+            if position < 0 or queue.entries[position] is not entry:
+                continue  # not the last one: it is pushed again when it becomes the last
+            popped.append(item)
+            if owner == exclude:
+                continue
+            return item
+        return None
+
+    def _full_error(self, size: int, rate: int, cheapest: int | None) -> MempoolFull:
+        where = (
+            f"{len(self._by_hash)} transactions and {self._bytes} bytes pending "
+            f"(limits txs_max={self.txs_max}, bytes_max={self.bytes_max})"
+        )
+        if cheapest is None:
+            return MempoolFull(f"mempool full: {where}; nothing can be evicted for this sender")
+        return MempoolFull(
+            f"mempool full: {where}; a transaction of {size} bytes must pay more than "
+            f"{format_rate(cheapest)} per byte to take the place of the cheapest one "
+            f"(this one pays {format_rate(rate)})"
+        )
+
+    def process_evict(self, entry: _Entry) -> None:
+        """Take `entry` (the last of its sender's queue) out of a full mempool."""
+        owner = entry.tx.sender
+        queue = self._senders[owner]
+        assert queue.entries[-1] is entry, "only the last transaction of a sender is evicted"
+        queue.entries.pop()
+        del self._by_hash[entry.tx.hash]
+        self._forget_rate(entry.rate)
+        self._bytes -= entry.size
+        self._evicted += 1
+        if not queue.entries:
+            self._unindex_reads(owner, queue.view.reads)
+            del self._senders[owner]
+            return
+        queue.view_outdated = True
+        self._outdated.add(owner)
+
+    def _push_tail(self, entry: _Entry) -> None:
+        if self._tails is None:
+            return  # not near full: nothing to evict, nothing to keep
+        heapq.heappush(self._tails, (entry.rate, -next(self._arrivals), entry))
+        if len(self._tails) > 2 * len(self._by_hash) + EVICTION_HEAP_SLACK:
+            self._tails = [
+                (q.entries[-1].rate, -next(self._arrivals), q.entries[-1])
+                for q in self._senders.values()
+                if q.entries
+            ]
+            heapq.heapify(self._tails)
 
     def verify_sender_capacity(self, queue: _SenderQueue | None) -> None:
         if queue is not None and len(queue.entries) >= self.txs_per_sender_max:
@@ -255,27 +444,64 @@ class Mempool:
 
     def process_speculative(self, view: TrackedView, entry: _Entry) -> None:
         """Apply one transaction to its sender's speculative state, or raise and leave the
-        view unchanged: the nonce must be the next one, then the action must succeed."""
+        view unchanged: the ledger's steps (ledger/execute.py process_tx) in its order."""
         tx = entry.tx
         expected = get_nonce(view, tx.sender)
         if tx.nonce != expected:
             raise InvalidNonce(expected=expected, got=tx.nonce)
         state = self._state
-        # Positional: chain_id, height, time_ms, sender, nonce, tx_hash.
-        ctx = TxContext(
-            self.chain_id, state.height + 1, state.time_ms, tx.sender, tx.nonce, tx.hash
-        )
-        process_action(self._state.registry, view, ctx, entry.action)
+        registry = state.registry
+        authorizer = Authorizer(registry, view)
+        authorizer.verify_sender(tx)
+        ctx = make_tx_context(self.chain_id, state.height + 1, state.time_ms, tx.nonce, tx)
+        writes: dict[bytes, bytes | None] | None = None
+        if tx.fee or self._min_fee_per_byte:
+            writes = {}
+            process_fee(registry, view, ctx, tx, self._min_fee_per_byte, writes)
+        if len(tx.accounts) > 1:
+            authorizer.verify_cosigners(tx)
+        process_action(registry, view, ctx, entry.action, writes)
         process_nonce_increment(view, tx.sender, tx.nonce)
 
     # --- proposing --------------------------------------------------------------------------
 
     def reap(self, txs_max: int, bytes_max: int) -> list[DecodedTx]:
-        """Transactions for the next block: round-robin over senders, each in nonce order.
+        """Transactions for the next block: the best fee per byte first, round-robin over
+        senders at equal fee per byte, each sender in nonce order (the module docstring).
 
         A sender whose next transaction does not fit the remaining bytes stops there (its later
         nonces would be invalid without it); others continue.
         """
+        if len(self._rates) <= 1:
+            return self._reap_round_robin(txs_max, bytes_max)
+        return self._reap_by_rate(txs_max, bytes_max)
+
+    def _reap_by_rate(self, txs_max: int, bytes_max: int) -> list[DecodedTx]:
+        reaped: list[DecodedTx] = []
+        size = 0
+        # (-rate of the sender's next entry, entries it gave this block, arrival, next entry,
+        # the rest): the arrival index is unique, so entries and iterators are never compared.
+        heap: list[tuple[int, int, int, _Entry, Iterator[_Entry]]] = []
+        for arrival, queue in enumerate(self._senders.values()):
+            entries = iter(queue.entries)
+            first = next(entries, None)
+            if first is not None:
+                heap.append((-first.rate, 0, arrival, first, entries))
+        heapq.heapify(heap)
+        while heap and len(reaped) < txs_max:
+            _, turns, arrival, entry, entries = heapq.heappop(heap)
+            if size + entry.size > bytes_max:
+                continue
+            reaped.append(entry.tx)
+            size += entry.size
+            following = next(entries, None)
+            if following is not None:
+                heapq.heappush(heap, (-following.rate, turns + 1, arrival, following, entries))
+        return reaped
+
+    def _reap_round_robin(self, txs_max: int, bytes_max: int) -> list[DecodedTx]:
+        """reap when every pending transaction pays the same per byte: the heap's order is
+        then round-robin in order of arrival, which this gives without a heap."""
         reaped: list[DecodedTx] = []
         size = 0
         queues: list[Iterator[_Entry]] = [iter(q.entries) for q in self._senders.values()]
@@ -309,6 +535,10 @@ class Mempool:
         """
         rebase = state.kv is not self._state.kv
         self._state = state
+        min_fee_per_byte = get_min_fee_per_byte(state.registry, state.kv, state.height + 1)
+        if min_fee_per_byte != self._min_fee_per_byte:
+            self._min_fee_per_byte = min_fee_per_byte
+            rebase = True  # every pending fee is judged again against the new minimum
         committed = set(committed_hashes)
         if changed_keys is None or rebase:
             candidates: set[Address] = set(self._senders)
@@ -316,9 +546,12 @@ class Mempool:
             candidates = {e.tx.sender for h in committed if (e := self._by_hash.get(h))}
             for key in changed_keys:
                 candidates.update(self._readers.get(key, ()))
+            candidates.update(self._outdated)
         for sender in sorted(candidates):  # sorted: the same order on every run
             self.process_sender_recheck(sender, committed, force=rebase)
         assert not any(h in self._by_hash for h in committed)
+        if 2 * len(self._by_hash) < self.txs_max and 2 * self._bytes < self.bytes_max:
+            self._tails = None
 
     def process_sender_recheck(self, sender: Address, committed: set[Hash], force: bool) -> None:
         queue = self._senders.get(sender)
@@ -331,12 +564,14 @@ class Mempool:
             for entry in queue.entries:
                 self.process_forget(entry, committed)
             del self._senders[sender]
+            self._outdated.discard(sender)
             return
-        if not (force or queue.view.is_stale(self._state.kv)):
+        if not (force or queue.view_outdated or queue.view.is_stale(self._state.kv)):
             return
         self._unindex_reads(sender, queue.view.reads)
         committed_nonce = get_nonce(self._state.kv, sender)
         entries = queue.entries
+        last_before = entries[-1]
         while entries and entries[0].tx.nonce < committed_nonce:
             self.process_forget(entries.popleft(), committed)
         view = TrackedView(self._state.kv)
@@ -353,18 +588,30 @@ class Mempool:
             kept.append(entry)
         if not kept:
             del self._senders[sender]
+            self._outdated.discard(sender)
             return
+        if kept[-1] is not last_before:
+            self._push_tail(kept[-1])
         queue.entries = kept
         queue.view = view
+        queue.view_outdated = False
+        self._outdated.discard(sender)
         self._index_reads(sender, view.reads)
 
     def process_forget(self, entry: _Entry, committed: set[Hash]) -> None:
         del self._by_hash[entry.tx.hash]
+        self._forget_rate(entry.rate)
         self._bytes -= entry.size
         if entry.tx.hash in committed:
             self._removed_committed += 1
         else:
             self._dropped_invalid += 1
+
+    def _forget_rate(self, rate: int) -> None:
+        rates = self._rates
+        rates[rate] -= 1
+        if not rates[rate]:
+            del rates[rate]
 
     def _index_reads(self, sender: Address, keys: Iterable[bytes]) -> None:
         for key in keys:

@@ -100,8 +100,8 @@ def compute_tx_entry(
     # Committed bytes were checked (canonical, signed) before the block was: decode only.
     signed = codec.decode(tx_bytes, SignedTx)
     body = codec.decode(signed.body, TxBody)
-    sender = get_sender(signed.public_key)
-    accounts = {sender}
+    sender = get_sender(body.keys[0]) if body.accounts is None else body.accounts[0]
+    accounts = {sender, *(body.accounts or ())}  # the co-signers too
     module = tag = ""
     action: Any = None
     try:

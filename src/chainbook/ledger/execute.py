@@ -4,6 +4,9 @@
     apply_block_result(state, result, height)                   (the commit: changes state)
 
 Execution of block h over the committed state at h - 1:
+ 0. get_min_fee_per_byte: the minimum fee of the block, read once on the committed state: the
+    governed parameter's value at h (apps/fee_rule.py); the mempool reads the same value for
+    the transactions it admits for block h.
  1. process_begin_block: each module's begin_block hook, in registry order (the bank mints the
     block reward to ctx.proposer, see apps/bank/process.py).
  2. For each transaction, in block order:
@@ -12,10 +15,21 @@ Execution of block h over the committed state at h - 1:
        rule, so an honest proposer never builds such a block.
     b. decode_action through the registry; an undecodable or unknown action also makes the
        block invalid (the proposer ran the same check at admission).
-    c. process_nonce_increment: the nonce advances whatever the outcome.
-    d. process_action: the module runs on a per-transaction overlay. Success merges its writes
-       and yields an ok receipt with its events; an InvalidTransaction discards its writes and
-       yields a failed receipt (ok=False, code=exc.code, error=str(exc)).
+    c. Authorizer.verify_sender (ledger/authorization.py): the keys must speak for the sender,
+       else the block is invalid (the sender's policy changes only through its own earlier
+       transactions, which admission applied first).
+    d. process_fee: the sender pays its fee (apps/fee_rule.py), kept whatever the action's
+       outcome. A fee below the minimum or one the sender cannot pay makes the block invalid:
+       admission ran the same check on the sender's speculative state, and an account's coins
+       leave it only through its own transactions (the bank's transfer moves coins only from
+       the transaction's sender or the calling module's own account), so what admission saw
+       the sender could pay, it can pay here.
+    e. process_nonce_increment: the nonce advances whatever the action's outcome.
+    f. Authorizer.verify_cosigners (every co-signer spoken for), then process_action: the
+       module runs on a per-transaction overlay. Success merges its writes and yields an ok
+       receipt with its events; an InvalidTransaction (a co-signer no longer spoken for
+       included) discards its writes and yields a failed receipt (ok=False, code=exc.code,
+       error=str(exc)).
  3. The receipts root.
 
 Signatures are not checked here: they were checked once at admission (mempool) or by
@@ -43,11 +57,18 @@ from typing import Protocol
 
 import msgspec
 
-from chainbook.apps.base import BlockContext, PrefixedReader, PrefixedView, TxContext
+from chainbook.apps.base import BlockContext, KVReader, PrefixedReader, PrefixedView, TxContext
 from chainbook.apps.registry import Registry
 from chainbook.chain.block import Block
 from chainbook.chain.tx import DecodedTx, decode_tx, tx_hash, verify_tx
-from chainbook.errors import CorruptBook, InvalidBlock, InvalidInput, InvalidTransaction
+from chainbook.errors import (
+    CorruptBook,
+    FeeNotAccepted,
+    InvalidBlock,
+    InvalidInput,
+    InvalidTransaction,
+)
+from chainbook.ledger.authorization import Authorizer
 from chainbook.ledger.receipts import Event, Receipt, compute_receipts_root
 from chainbook.ledger.state import (
     LedgerState,
@@ -58,7 +79,7 @@ from chainbook.ledger.state import (
     process_nonce_increment,
 )
 from chainbook.ledger.state_tree import StateTree
-from chainbook.types import Hash, Height, TimeMs
+from chainbook.types import Amount, Hash, Height, TimeMs
 
 
 class BlockResult(msgspec.Struct, frozen=True):
@@ -94,11 +115,13 @@ def execute_block(
     foreign chain id); a refused action only fails its own receipt.
     """
     assert ctx.height == state.height + 1, (ctx.height, state.height)
-    block_view = StateView(state.kv)
     registry = state.registry
+    min_fee_per_byte = get_min_fee_per_byte(registry, state.kv, ctx.height)
+    block_view = StateView(state.kv)
+    authorizer = Authorizer(registry, block_view)
     events = process_begin_block(registry, block_view, ctx)
     receipts = [
-        process_tx(registry, block_view, chain_id, ctx, index, tx)
+        process_tx(registry, block_view, chain_id, ctx, index, tx, min_fee_per_byte, authorizer)
         for index, tx in enumerate(txs)
     ]
     changes = block_view.writes
@@ -127,33 +150,106 @@ def process_tx(
     ctx: BlockContext,
     index: int,
     tx: DecodedTx,
+    min_fee_per_byte: Amount,
+    authorizer: Authorizer,
 ) -> Receipt:
+    """`authorizer`: built on `view` (execute_block builds one per block)."""
     verify_tx_chain_id(chain_id, index, tx)
     nonce = verify_tx_nonce(view, index, tx)
     action = decode_block_action(registry, index, tx)
-    process_nonce_increment(view, tx.sender, nonce)
-    # Positional: chain_id, height, time_ms, sender, nonce, tx_hash (cheaper than keywords).
-    tx_ctx = TxContext(chain_id, ctx.height, ctx.time_ms, tx.sender, nonce, tx.hash)
+    tx_ctx = make_tx_context(chain_id, ctx.height, ctx.time_ms, nonce, tx)
     try:
+        authorizer.verify_sender(tx)
+        if tx.fee or min_fee_per_byte:
+            process_fee(registry, view, tx_ctx, tx, min_fee_per_byte)
+    except InvalidTransaction as exc:
+        raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
+    process_nonce_increment(view, tx.sender, nonce)
+    try:
+        if len(tx.accounts) > 1:
+            authorizer.verify_cosigners(tx)
         events = process_action(registry, view, tx_ctx, action)
     except InvalidTransaction as exc:
         return Receipt(tx.hash, ctx.height, index, False, exc.code, str(exc), [])
     return Receipt(tx.hash, ctx.height, index, True, "", "", events)
 
 
+def make_tx_context(
+    chain_id: str, height: Height, time_ms: TimeMs, nonce: int, tx: DecodedTx
+) -> TxContext:
+    # Positional, in field order (cheaper than keywords; one per transaction).
+    return TxContext(
+        chain_id, height, time_ms, tx.sender, nonce, tx.hash, tx.accounts, tx.key_addresses
+    )
+
+
 def process_action(
-    registry: Registry, view: StateView, ctx: TxContext, action: msgspec.Struct
+    registry: Registry,
+    view: StateView,
+    ctx: TxContext,
+    action: msgspec.Struct,
+    writes: dict[bytes, bytes | None] | None = None,
 ) -> list[Event]:
     """Run the action's module on a sub-overlay of `view`; merge its writes only on success.
 
+    `writes`, when given, are earlier writes of the same transaction not yet merged (the
+    mempool's fee): the action sees them, and they merge with its own, or not at all.
     Raises the module's InvalidTransaction unchanged (and `view` is then untouched). Shared by
     execution and the mempool's speculative admission, so both apply the same rules.
     """
     module = registry.module_for(action)
-    tx_view = TxOverlay(view, module, registry)
+    tx_view = TxOverlay(view, module, registry, writes)
     events = module.process(tx_view, ctx, action)
     merge_into_parent(tx_view, view)
     return events
+
+
+# --- fees -----------------------------------------------------------------------------------
+
+
+def get_min_fee_per_byte(registry: Registry, view: KVReader, height: Height) -> Amount:
+    """The minimum fee per byte of signed transaction of block `height` on the committed
+    state `view` (height <= committed + 2; 0 without a module that charges fees).
+
+    The one place the ledger reads it (apps/fee_rule.py): the governed parameter's value at
+    `height` on a governed chain, else the fee module's genesis value.
+    """
+    charger = registry.fee_charger
+    if charger is None or charger.charges_fees is None:
+        return 0
+    rule = charger.charges_fees
+    governor = registry.governor
+    if rule.param is not None and governor is not None and governor.governs is not None:
+        values = governor.governs.params(PrefixedReader(view, governor.prefix), height)
+        assert rule.param in values, f"governed parameter {rule.param} missing from state"
+        return values[rule.param]
+    return rule.min_fee_per_byte(PrefixedReader(view, charger.prefix))
+
+
+def process_fee(
+    registry: Registry,
+    view: StateView,
+    ctx: TxContext,
+    tx: DecodedTx,
+    min_fee_per_byte: Amount,
+    writes: dict[bytes, bytes | None] | None = None,
+) -> None:
+    """The sender pays `tx.fee` (apps/fee_rule.py), or the InvalidTransaction that says why
+    not is raised and `view` is untouched.
+
+    Without `writes` the payment is merged into `view` at once (execution: it is kept even if
+    the action is refused); with `writes` it is left there, for process_action to merge with
+    the action's writes (the mempool: a refused transaction changes nothing).
+    """
+    if tx.fee == 0 and min_fee_per_byte == 0:
+        return  # a chain without fees: nothing to pay, nothing to check
+    charger = registry.fee_charger
+    if charger is None or charger.charges_fees is None:
+        raise FeeNotAccepted(f"this chain charges no fees; the fee must be 0, got {tx.fee}")
+    overlay = TxOverlay(view, charger, registry, writes)
+    charger.charges_fees.charge(overlay, ctx, tx.fee, len(tx.tx_bytes), min_fee_per_byte)
+    if writes is None:
+        merge_into_parent(overlay, view)
 
 
 def verify_tx_chain_id(chain_id: str, index: int, tx: DecodedTx) -> None:
@@ -323,7 +419,10 @@ __all__ = [
     "compute_state_tree",
     "decode_block_txs",
     "execute_block",
+    "get_min_fee_per_byte",
+    "make_tx_context",
     "process_action",
+    "process_fee",
     "process_tx",
     "replay_block",
     "verify_block_txs",

@@ -39,12 +39,19 @@ SETS_CACHED_MAX = 64
 
 
 def get_genesis_param_specs(genesis: Genesis, registry: Registry) -> list[ParamSpec]:
-    """Every declared parameter, its default replaced by its genesis value."""
+    """Every declared parameter, its default replaced by its genesis value (the consensus
+    section's, or the one its module reads from its genesis section: Module.genesis_params)."""
+    from_sections: dict[str, int] = {}
+    for module in registry.modules:
+        if module.genesis_params is not None and module.name in genesis.app_state:
+            from_sections.update(module.genesis_params(genesis.app_state[module.name]))
     specs = []
     for spec in registry.param_specs:
         if spec.name.startswith(CONSENSUS_PREFIX):
             value = getattr(genesis.consensus, spec.name.removeprefix(CONSENSUS_PREFIX))
             spec = msgspec.structs.replace(spec, default=value)
+        elif spec.name in from_sections:
+            spec = msgspec.structs.replace(spec, default=from_sections[spec.name])
         specs.append(spec)
     return specs
 

@@ -4,12 +4,15 @@ Ed25519 verification is the one cost every node pays for every transaction (~57 
 libsodium). It runs in a few worker *processes*: threads would share the GIL with the event
 loop, and a thread must re-take the GIL after every single libsodium call, so a busy event
 loop starves it (measured: catch-up stayed at one core with a verify thread). A worker receives
-raw transactions and answers one flag per transaction: does the signature verify against the
-public key and body (nothing else: decoding rules and the chain id are the node's, which it
-checks anyway while decoding; skipping them in the worker saves ~11 of its ~74 us per
-transaction). The node then decodes the good ones itself (a few microseconds each, no
-signature work) and re-runs the full check inline for any refused one, to get its exact
-error. The outcome is exactly what `verify_tx` would give inline.
+raw transactions and answers one flag per transaction: does every signature verify against
+its key (keys[i] of the body for signatures[i]) and the body (nothing else: the rest of the
+decoding rules and the chain id are the node's, which it checks anyway while decoding;
+skipping them in the worker saves ~11 of its ~74 us per transaction). A transaction with
+several keys costs its worker one check per key (limits.tx_signatures_max bounds them). The
+node then decodes the good ones itself (a few microseconds each, no signature work) and
+re-runs the full check inline for any refused one, to get its exact error. The outcome is
+exactly what `verify_tx` would give inline: a transaction with one bad signature among good
+ones is refused as a whole.
 
 A worker is a child process, `python -m chainbook.runtime.verifier`, talking over its
 stdin and stdout: a request is a 4-byte big-endian length and the MessagePack array of the raw
@@ -42,7 +45,15 @@ from typing import BinaryIO
 
 import msgspec
 
-from chainbook.chain.tx import DecodedTx, SignedTx, decode_tx, signing_message, verify_tx
+from chainbook import limits
+from chainbook.chain.tx import (
+    DecodedTx,
+    SignedTx,
+    TxBody,
+    decode_tx,
+    signing_message,
+    verify_tx,
+)
 from chainbook.crypto import verify_signature
 from chainbook.errors import InvalidInput
 from chainbook.types import Hash
@@ -67,10 +78,12 @@ WORKER_STOP_TIMEOUT_S = 2.0
 
 
 _signed_tx_decoder = msgspec.msgpack.Decoder(SignedTx)
+_body_decoder = msgspec.msgpack.Decoder(TxBody)
 
 
 def signature_flags(txs: list[bytes]) -> list[bool]:
-    """In a worker: True where the transaction decodes as a SignedTx whose signature verifies.
+    """In a worker: True where the transaction decodes as a SignedTx whose body lists one key
+    per signature and every signature verifies.
 
     False covers every other outcome (malformed bytes included): the node re-checks those
     with verify_tx, which names the reason.
@@ -78,13 +91,25 @@ def signature_flags(txs: list[bytes]) -> list[bool]:
     flags = []
     for tx in txs:
         try:
-            signed = _signed_tx_decoder.decode(tx)
-            flags.append(
-                verify_signature(signed.public_key, signing_message(signed.body), signed.signature)
-            )
+            flags.append(are_signatures_valid(tx))
         except (msgspec.DecodeError, TypeError, ValueError):
             flags.append(False)
     return flags
+
+
+def are_signatures_valid(tx: bytes) -> bool:
+    signed = _signed_tx_decoder.decode(tx)
+    keys = _body_decoder.decode(signed.body).keys
+    signatures = signed.signatures
+    if not 0 < len(keys) == len(signatures) <= limits.tx_signatures_max:
+        return False
+    message = signing_message(signed.body)
+    if len(keys) == 1:  # the common case, without the loop
+        return verify_signature(keys[0], message, signatures[0])
+    return all(
+        verify_signature(key, message, signature)
+        for key, signature in zip(keys, signatures, strict=True)
+    )
 
 
 def serve_requests(requests: BinaryIO, answers: BinaryIO) -> None:

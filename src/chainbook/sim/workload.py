@@ -22,20 +22,24 @@ Rules kept:
   not reached that node yet) is not a refusal of the transaction: it is resubmitted later.
 - Other signers (the validators, whose keys the governance driver holds: sim/governance.py)
   submit through `submit_as`, with the same nonces, in-flight bound and resubmission.
+- A client's transaction is signed by the keys the module workloads that shape signing ask
+  (apps/base.py SigningWorkload: the accounts module's policies; its own key without one), and pays
+  the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size. The
+  other signers (validators) pay no fee: they hold no coins.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
-from chainbook.apps.base import ModuleWorkload
+from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
 from chainbook.apps.registry import Registry
-from chainbook.chain.tx import sign_tx, tx_hash
+from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, InvalidNonce
 from chainbook.types import Address, Hash, Nonce, TimeMs
@@ -81,6 +85,15 @@ class Workload:
         self.modules: dict[str, ModuleWorkload] = {
             m.name: m.workload() for m in registry.modules if m.workload is not None
         }
+        self.acting = sorted(m.name for m in registry.modules if m.workload and m.actions)
+        """Modules a new transaction is drawn from (a module without actions, such as the
+        fees module, shapes the others' transactions but sends none of its own)."""
+        self.signing = [w for w in self.modules.values() if isinstance(w, SigningWorkload)]
+        """Module workloads that add signing keys to a client's transactions (accounts)."""
+        self.fee_per_byte = max(
+            (w.fee_per_byte() for w in self.modules.values() if isinstance(w, FeeWorkload)),
+            default=0,
+        )
         self.in_flight_max = in_flight_max
         self.resubmit_after_ms = resubmit_after_ms
         self.by_hash: dict[Hash, tuple[Client, PendingTx]] = {}
@@ -109,9 +122,9 @@ class Workload:
             stale.submitted_ms = now_ms
             self.resubmitted += 1
             return stale.tx
-        if len(client.pending) >= self.in_flight_max or not self.modules:
+        if len(client.pending) >= self.in_flight_max or not self.acting:
             return None
-        name = rng.choice(sorted(self.modules))
+        name = rng.choice(self.acting)
         action = self.modules[name].next_action(rng, client.key.address, self.addresses)
         if action is None:
             return None
@@ -184,6 +197,28 @@ class Workload:
             return None
         return client.key.address, refused.action
 
+    def sign_for(self, client: Client, action: msgspec.Struct) -> bytes:
+        """The client's next transaction: signed by the keys the signing workloads ask (an
+        account policy's; the client's key alone without one), paying the fee per byte the
+        fee workload asks."""
+        keys: Sequence[PrivateKey] | None = None
+        for workload in self.signing:
+            keys = workload.signing_keys(client.key, client.next_nonce, action) or keys
+        nonce = client.next_nonce
+        fee_per_byte = self.fee_per_byte if client.key.address in self.addresses_set else 0
+        if keys is None:
+            return fit_fee(
+                lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
+                fee_per_byte,
+            )
+        chosen, accounts = list(keys), [client.key.address]
+        return fit_fee(
+            lambda fee: sign_tx_by(
+                chosen, self.chain_id, nonce, action, fee=fee, accounts=accounts
+            ),
+            fee_per_byte,
+        )
+
     def _stale(self, client: Client, now_ms: TimeMs) -> PendingTx | None:
         for pending in client.pending:
             if now_ms - pending.submitted_ms >= self.resubmit_after_ms:
@@ -191,7 +226,7 @@ class Workload:
         return None
 
     def _sign(self, client: Client, module: str, action: msgspec.Struct, now_ms: TimeMs) -> bytes:
-        tx = sign_tx(client.key, self.chain_id, client.next_nonce, action)
+        tx = self.sign_for(client, action)
         pending = PendingTx(client.next_nonce, tx, tx_hash(tx), now_ms, module, action)
         client.next_nonce += 1
         client.pending.append(pending)

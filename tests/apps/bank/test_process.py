@@ -153,7 +153,7 @@ def test_refusal_error_types() -> None:
     view = PrefixedView(StateView(state.kv), b"bank/")
 
     def run(sender: bytes, action: object) -> None:
-        ctx = TxContext("test-chain", 1, 0, sender, 0, b"\0" * 32)
+        ctx = TxContext("test-chain", 1, 0, sender, 0, b"\0" * 32, (sender,), (sender,))
         bank.process(view, ctx, action)  # type: ignore[arg-type]
 
     with pytest.raises(InsufficientFunds) as info:
@@ -203,7 +203,10 @@ def test_other_modules_move_coins_only_from_the_sender_or_their_own_account() ->
 
     state = make_state({ALICE.address: 100, module_account("escrow"): 50})
     view = PrefixedView(StateView(state.kv), b"bank/")
-    ctx = TxContext("test-chain", 1, 0, ALICE.address, 0, b"\0" * 32)
+    # Carol co-signed: she agreed to the action, but the bank still moves only the sender's
+    # coins (an account's coins leave it only through its own transactions).
+    signers = (ALICE.address, CAROL.address)
+    ctx = TxContext("test-chain", 1, 0, ALICE.address, 0, b"\0" * 32, signers, signers)
     bank.export_transfer(view, ctx, "escrow", ALICE.address, BOB.address, 10)
     bank.export_transfer(view, ctx, "escrow", module_account("escrow"), BOB.address, 5)
     assert bank.export_balance(view, ctx, "escrow", BOB.address) == 15
@@ -213,3 +216,53 @@ def test_other_modules_move_coins_only_from_the_sender_or_their_own_account() ->
         bank.export_transfer(view, ctx, "thief", module_account("escrow"), BOB.address, 1)
     with pytest.raises(InsufficientFunds):
         bank.export_transfer(view, ctx, "escrow", ALICE.address, BOB.address, 1_000)
+
+
+def test_burn_takes_only_the_sender_s_coins_out_of_the_supply() -> None:
+    """bank's `burn` export (the fees module burns fees through it)."""
+    from chainbook.apps.bank import process as bank
+    from chainbook.apps.base import PrefixedReader, PrefixedView, TxContext
+    from chainbook.ledger.state import StateView
+
+    state = make_state({ALICE.address: 100, CAROL.address: 100})
+    block = StateView(state.kv)
+    view = PrefixedView(block, b"bank/")
+    signers = (ALICE.address, CAROL.address)
+    ctx = TxContext("test-chain", 1, 0, ALICE.address, 0, b"\0" * 32, signers, signers)
+    bank.export_burn(view, ctx, "fees", ALICE.address, 30)
+    assert bank.get_balance(view, ALICE.address) == 70
+    assert (bank.get_supply(view), bank.get_burnt(view)) == (170, 30)
+    with pytest.raises(UnknownAccount, match="only of the transaction's sender"):
+        bank.export_burn(view, ctx, "fees", CAROL.address, 1)
+    with pytest.raises(InsufficientFunds):
+        bank.export_burn(view, ctx, "fees", ALICE.address, 71)
+    with pytest.raises(InvalidAmount):
+        bank.export_burn(view, ctx, "fees", ALICE.address, 0)
+    changed = [k.removeprefix(b"bank/") for k in block.writes]
+    after = StateView(state.kv)
+    after.writes = block.writes
+    bank.assert_invariants(
+        PrefixedReader(state.kv, b"bank/"), PrefixedReader(after, b"bank/"), changed
+    )
+
+
+def test_the_invariants_catch_coins_destroyed_without_a_burn() -> None:
+    from chainbook.apps.bank import process as bank
+    from chainbook.apps.base import PrefixedReader, encode_int
+    from chainbook.ledger.state import StateView
+
+    state = make_state({ALICE.address: 100})
+    after = StateView(state.kv)
+    after.writes = {
+        b"bank/supply": encode_int(70),
+        b"bank/balance/" + ALICE.address: encode_int(70),
+    }
+    changed = [k.removeprefix(b"bank/") for k in after.writes]
+    with pytest.raises(AssertionError):  # supply fell by 30 but nothing was burnt or minted
+        bank.assert_invariants(
+            PrefixedReader(state.kv, b"bank/"), PrefixedReader(after, b"bank/"), changed
+        )
+    after.writes[b"bank/burnt"] = encode_int(30)
+    bank.assert_invariants(
+        PrefixedReader(state.kv, b"bank/"), PrefixedReader(after, b"bank/"), changed + [b"burnt"]
+    )

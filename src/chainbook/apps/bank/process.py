@@ -3,8 +3,9 @@
 State (keys relative to the module prefix b"bank/"; values canonical MessagePack):
 
     balance/<address 20 bytes>  uint   the account's balance; present iff the account exists
-    supply                      uint   total supply: genesis allocation + everything minted
+    supply                      uint   total supply: genesis allocation + minted - burnt
     minted                      uint   everything minted by block rewards
+    burnt                       uint   everything burnt (fees, through the burn export)
     params                      BankParams, fixed at genesis
 
 Rules kept:
@@ -22,8 +23,16 @@ Rules kept:
 - Issuance: the proposer of block h (h >= 1) is paid
       reward(h) = block_reward >> ((h - 1) // halving_interval_blocks)   (no halving if 0)
   minted as min(reward(h), supply_max - supply), so the supply reaches supply_max exactly and
-  never passes it. Only minting changes the supply: the sum of balance changes in a block
-  equals the supply change (asserted at every commit).
+  never passes it. Coins burnt (the `burn` export, e.g. fees) leave the supply; the reward
+  schedule may mint up to supply_max again. Only minting and burning change the supply: the
+  sum of balance changes in a block equals the supply change, which equals minted minus burnt
+  (asserted at every commit).
+- An account's coins leave it only through its own transactions: the exports `transfer` and
+  `burn` take coins only from the transaction's sender (or, for `transfer`, from the calling
+  module's own account, which sends no transactions). Admission relies on it: a fee the
+  sender could pay when its transaction was admitted, it can still pay when a block runs it
+  (ledger/execute.py). A co-signer's coins are therefore never moved by another sender's
+  transaction; the party who pays in coin is the sender.
 - Events report only what a transaction does not state itself: a transfer or multi-transfer
   emits none (its receipt's `ok` says it moved exactly the amounts its action names, as a plain
   Ethereum value transfer has no log), the block reward emits `bank.mint`. Repeating sender,
@@ -63,6 +72,7 @@ MODULE_NAME = "bank"
 BALANCE_PREFIX = b"balance/"
 SUPPLY_KEY = b"supply"
 MINTED_KEY = b"minted"
+BURNT_KEY = b"burnt"
 PARAMS_KEY = b"params"
 
 
@@ -105,6 +115,11 @@ def get_supply(view: KVReader) -> Amount:
 
 def get_minted(view: KVReader) -> Amount:
     raw = view.get(MINTED_KEY)
+    return 0 if raw is None else decode_int(raw)
+
+
+def get_burnt(view: KVReader) -> Amount:
+    raw = view.get(BURNT_KEY)
     return 0 if raw is None else decode_int(raw)
 
 
@@ -236,12 +251,40 @@ def export_transfer(
     process_credit(view, to, amount)
 
 
+def export_burn(
+    view: KVStore, ctx: TxContext, caller: str, sender: Address, amount: Amount
+) -> None:
+    """Destroy `amount` of the transaction sender's coins for another module (fees): they
+    leave the supply. Only from the sender, who signed the transaction."""
+    if sender != ctx.sender:
+        raise UnknownAccount(
+            f"module {caller!r} may burn coins only of the transaction's sender "
+            f"{ctx.sender.hex()}, not of {sender.hex()}"
+        )
+    verify_amount(amount)
+    balance = verify_sender_funds(view, sender, amount)
+    process_debit(view, sender, balance, amount)
+    # Update reads: the totals flow only into their own new values and decide nothing, so a
+    # burn in a block does not make the mempool re-check every pending fee payer.
+    process_add_to_total(view, SUPPLY_KEY, -amount)
+    process_add_to_total(view, BURNT_KEY, amount)
+
+
+def process_add_to_total(view: KVStore, key: bytes, amount: int) -> None:
+    raw = view.get_to_update(key)
+    view.set(key, encode_int((0 if raw is None else decode_int(raw)) + amount))
+
+
 def export_balance(view: KVStore, ctx: TxContext, caller: str, address: Address) -> Amount:
     """The balance of `address` (0 for an account never credited); a guard read."""
     return get_balance(view, address) or 0
 
 
-EXPORTS: dict[str, ExportFn] = {"transfer": export_transfer, "balance": export_balance}
+EXPORTS: dict[str, ExportFn] = {
+    "transfer": export_transfer,
+    "burn": export_burn,
+    "balance": export_balance,
+}
 
 
 def process_mint(view: KVStore, ctx: BlockContext) -> list[Event]:
@@ -282,12 +325,15 @@ def process_genesis(view: KVStore, section: BankGenesis) -> None:
 
 def assert_invariants(before: KVReader, after: KVReader, changed_keys: list[bytes]) -> None:
     """No negative balance; supply within its cap; coins are neither created nor destroyed
-    except by minting (sum of balance changes == supply change == minted change)."""
+    except by minting and burning (sum of balance changes == supply change == minted change
+    - burnt change); what is burnt only grows."""
     params = get_params(after)
     supply_before, supply_after = get_supply(before), get_supply(after)
     if params.supply_max:
         assert supply_after <= params.supply_max, (supply_after, params.supply_max)
-    assert supply_after - supply_before == get_minted(after) - get_minted(before)
+    burnt = get_burnt(after) - get_burnt(before)
+    assert burnt >= 0, f"burnt total went down by {-burnt}"
+    assert supply_after - supply_before == get_minted(after) - get_minted(before) - burnt
     delta = 0
     for key in changed_keys:
         if not key.startswith(BALANCE_PREFIX):
@@ -302,6 +348,7 @@ def assert_invariants(before: KVReader, after: KVReader, changed_keys: list[byte
 
 __all__ = [
     "BALANCE_PREFIX",
+    "BURNT_KEY",
     "MINTED_KEY",
     "MODULE_NAME",
     "PARAMS_KEY",
@@ -311,7 +358,9 @@ __all__ = [
     "balance_key",
     "compute_block_reward",
     "compute_mint_amount",
+    "export_burn",
     "get_balance",
+    "get_burnt",
     "get_minted",
     "get_params",
     "get_supply",

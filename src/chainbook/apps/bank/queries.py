@@ -5,7 +5,13 @@ from __future__ import annotations
 import msgspec
 
 from chainbook.apps.bank.actions import AddressBytes
-from chainbook.apps.bank.process import get_balance, get_minted, get_params, get_supply
+from chainbook.apps.bank.process import (
+    get_balance,
+    get_burnt,
+    get_minted,
+    get_params,
+    get_supply,
+)
 from chainbook.apps.base import Query, QueryContext
 from chainbook.types import Address, Amount
 
@@ -31,6 +37,8 @@ class SupplyInfo(msgspec.Struct, frozen=True):
     max: Amount
     """0 when the supply is not capped (no block reward)."""
     minted: Amount
+    burnt: Amount
+    """Everything burnt so far (fees): total = initial allocation + minted - burnt."""
     symbol: str
     decimals: int
 
@@ -42,12 +50,13 @@ def query_balance(ctx: QueryContext, request: BalanceRequest) -> Balance:
 
 
 def query_supply(ctx: QueryContext, request: SupplyRequest) -> SupplyInfo:
-    """The coin's total supply, its cap and what block rewards minted so far."""
+    """The coin's total supply, its cap, what block rewards minted and fees burnt so far."""
     params = get_params(ctx.view)
     return SupplyInfo(
         total=get_supply(ctx.view),
         max=params.supply_max,
         minted=get_minted(ctx.view),
+        burnt=get_burnt(ctx.view),
         symbol=params.symbol,
         decimals=params.decimals,
     )

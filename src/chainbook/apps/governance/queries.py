@@ -19,6 +19,7 @@ from typing import Annotated, Literal, TypeVar
 import msgspec
 
 from chainbook.apps.base import KVReader, Query, QueryContext
+from chainbook.apps.chain_governance import ParamRequest, ParamValue
 from chainbook.apps.fields import InvalidField, RecordNotFound
 from chainbook.apps.governance import limits
 from chainbook.apps.governance.errors import UnknownParameter
@@ -387,17 +388,6 @@ def query_params(ctx: QueryContext, request: ParamsRequest) -> ParamsView:
         height,
         [ParamView(s.name, values[s.name], s.minimum, s.maximum, s.summary) for s in specs],
     )
-
-
-class ParamRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: str
-    height: Cursor = 0
-
-
-class ParamValue(msgspec.Struct, frozen=True):
-    name: str
-    value: int
-    height: Height
 
 
 def query_param(ctx: QueryContext, request: ParamRequest) -> ParamValue:
