@@ -35,6 +35,7 @@ WITHOUT_JSON = {
     "receipt get": "writes the receipt file (JSON itself); -o - prints it",
     "proof get": "writes the state proof file (JSON itself)",
     "notary anchor": "writes notary receipt files (JSON themselves)",
+    "evidence package": "writes the evidence package (JSON itself)",
     "governance vote": "submits a vote (the propose commands too)",
     "private submit": "submits a record (its receipt table; --wait)",
     "private disclose": "writes the disclosure file (JSON itself)",

@@ -60,6 +60,7 @@ ROLES: dict[str, str] = {
     "manufacturer": "registers products and their origin (trace)",
     "logistics_operator": "records custody and transport of goods (trace)",
     "customs": "records customs clearance (trace)",
+    "retailer": "holds goods for sale and sells them to consumers (trace)",
     "device_owner": "registers IoT devices and their keys (iot)",
     "rights_manager": "registers works and collects royalties (royalties)",
     "election_authority": "runs ballots (voting)",

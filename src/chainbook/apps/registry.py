@@ -30,6 +30,7 @@ from chainbook.apps import (
     accounts,
     assets,
     bank,
+    evidence,
     fees,
     governance,
     identity,
@@ -37,6 +38,7 @@ from chainbook.apps import (
     ip,
     notary,
     private,
+    trace,
     vote,
 )
 from chainbook.apps.base import Module, get_action_tag
@@ -49,6 +51,8 @@ MODULES: tuple[Module, ...] = (
     notary.MODULE,
     ip.MODULE,
     vote.MODULE,
+    evidence.MODULE,
+    trace.MODULE,
     private.MODULE,
     identity.MODULE,
     iot.MODULE,

@@ -19,6 +19,7 @@ import typer
 from chainbook.apps.registry import REGISTRY, Registry
 from chainbook.cli import chain, governance, init, node_setup, tools
 from chainbook.cli.ca import ca_app
+from chainbook.cli.evidence import add_evidence_commands
 from chainbook.cli.genesis import genesis_app
 from chainbook.cli.identity import add_identity_commands
 from chainbook.cli.keys import keys_app
@@ -28,6 +29,7 @@ from chainbook.cli.notary import add_notary_commands
 from chainbook.cli.private import add_private_commands
 from chainbook.cli.proofs import proof_app, receipt_app
 from chainbook.cli.testnet import testnet_app
+from chainbook.cli.trace import add_trace_commands
 
 BUILT_IN_GROUPS = frozenset({"keys", "ca", "testnet", "node", "receipt", "proof", "genesis"})
 node_app.add_typer(node_setup.commands)
@@ -59,6 +61,8 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_module_commands(app, registry)
     governance.add_commands(app)
     add_notary_commands(app)
+    add_evidence_commands(app)
+    add_trace_commands(app)
     add_private_commands(app)
     add_identity_commands(app)
     return app
