@@ -64,7 +64,7 @@ def double_sign(node: Node) -> Run:
 
 
 def invalid_proposal(node: Node) -> Run:
-    app = node.core.app
+    app = node.core.ledger
     honest_build = app.build_block
 
     def build_invalid_block(
