@@ -6,16 +6,16 @@
 // Rules kept:
 // - Whether the policy is met, and by whom, is the module's answer (`policy`: a maximum
 //   matching of entries to distinct endorsers); the page draws it, it never recounts.
-// - The case page is live: its own WebSocket /events subscription (module evidence, item =
-//   the case id) asks `policy` again at each committed height that carries one of the case's
-//   transactions or events, so an endorsement appears, and the policy turns met, without
-//   reload. The case itself never changes (a case is immutable), so only the policy box is
-//   redrawn.
+// - The case page is live (live.js: module evidence, item = the case id): `policy` is asked
+//   again at each committed height that carries one of the case's transactions or events, so
+//   an endorsement appears, and the policy turns met, without reload. A case never changes,
+//   so only the policy box is redrawn.
 
 import * as api from "../api.js";
 import {
   accountLink, blockLink, facts, formatTime, h, message, mono, section, table, txLink,
 } from "../dom.js";
+import { liveBox } from "../live.js";
 import { Registry } from "../registry.js";
 
 const ROLE_NAMES = {
@@ -62,26 +62,6 @@ async function policyBox(policy) {
   section(`Endorsements (${policy.endorsements.length})`, drawn));
 }
 
-function liveBox(ctx, caseId, first) {
-  const box = h("div", { class: "live-box" }, first);
-  let asking = null;
-  const refresh = async () => {
-    if (asking) return asking; // one question at a time; the next height asks again
-    asking = (async () => {
-      try {
-        box.replaceChildren(await policyBox(await api.query("evidence", "policy", { case: caseId })));
-      } catch (err) {
-        box.replaceChildren(message("error", `policy: ${err.message}`));
-      } finally {
-        asking = null;
-      }
-    })();
-    return asking;
-  };
-  ctx.onLeave(api.subscribe({ kinds: "txs,events", module: "evidence", item: caseId }, refresh));
-  return box;
-}
-
 async function caseView(ctx, params, c) {
   if (!c.found) return message("warn", `no case ${JSON.stringify(params.case)} on this chain`);
   const first = await policyBox(await api.query("evidence", "policy", { case: c.case }));
@@ -95,7 +75,8 @@ async function caseView(ctx, params, c) {
     ]),
     section(`Records (${c.documents.length})`, h("p", { class: "muted" }, "The records themselves stay with the parties; the chain keeps their SHA-256."),
       table(["record", "SHA-256"], c.documents.map((d) => [d.name, mono(d.hash, { whole: true })]), { cls: "records" })),
-    section("Endorsements and policy (live)", liveBox(ctx, c.case, first)));
+    section("Endorsements and policy (live)", liveBox(ctx, { module: "evidence", item: c.case }, first,
+      async () => policyBox(await api.query("evidence", "policy", { case: c.case })), { what: "policy" })));
 }
 
 async function endorsementView(ctx, params, a) {

@@ -21,18 +21,19 @@
 // rest are counted only, and the page says so. Time between entries is not a gap: the
 // module does not judge it, and nor does the page.
 //
-// The page is live: a WebSocket /events subscription (module trace, item = this item) asks
-// again at every committed height that carries one of its transactions or events, so an
-// acceptance, a record or a split appears (and a gap it closes disappears) without reload.
+// The page is live (live.js: module trace, item = this item): it is drawn again at every
+// committed height that carries one of its transactions or events, so an acceptance, a record
+// or a split appears (and a gap it closes disappears) without reload.
 
 import * as api from "../api.js";
 import {
   accountLink, blockLink, facts, formatTime, h, link, message, section, table, txLink,
 } from "../dom.js";
+import { liveBox } from "../live.js";
 import { Registry } from "../registry.js";
 
 export const LOTS_SHOWN_MAX = 16;
-const HISTORY_PAGES_MAX = 16; // 256 entries an item at most, 32 a page: 8 pages suffice
+const HISTORY_PAGES_MAX = 8; // entries_per_item_max (256) / history_page_entries_max (32)
 
 const GAP_TITLES = {
   unregistered_holder: "custody taken by an account that was no registered institution",
@@ -204,16 +205,8 @@ async function itemBody(item) {
 
 async function itemView(ctx, params, info) {
   if (!info.found) return verdictNote({ found: false, item: params.item });
-  const box = h("div", { class: "live-box" }, await itemBody(info.item));
-  let asking = null;
-  const refresh = () => {
-    asking ??= itemBody(info.item)
-      .then((body) => box.replaceChildren(body), (err) => box.replaceChildren(message("error", `trace: ${err.message}`)))
-      .finally(() => { asking = null; });
-    return asking;
-  };
-  ctx.onLeave(api.subscribe({ kinds: "txs,events", module: "trace", item: info.item }, refresh));
-  return box;
+  return liveBox(ctx, { module: "trace", item: info.item }, await itemBody(info.item),
+    () => itemBody(info.item), { what: "trace" });
 }
 
 function historyTable(page) {
