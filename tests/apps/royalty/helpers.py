@@ -33,7 +33,7 @@ STRANGER = PrivateKey.from_label("royalty-stranger")
 
 SONG = "USRC17607839"
 METADATA = hashlib.sha256(b"song metadata").digest()
-FUNDS = 10_000_000
+FUNDS = 10**10
 TOKEN = "MUSX"
 
 INSTITUTIONS = [

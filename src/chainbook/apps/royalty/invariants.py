@@ -124,8 +124,11 @@ def assert_work(
     for number in numbers:
         entry = get_payment(after, work, number)
         earlier: PaymentEntry | None = get_payment(after, work, number - 1) if number else None
-        assert entry.amount_total == (earlier.amount_total if earlier else 0) + entry.amount
-        assert entry.uses_total == (earlier.uses_total if earlier else 0) + entry.uses
+        assert entry.amount_total == (earlier.amount_total if earlier else 0) + entry.amount, (
+            "a payment's running amount is off", work, number)
+        assert entry.uses_total == (earlier.uses_total if earlier else 0) + entry.uses, (
+            "a payment's running uses are off", work, number)
+        assert earlier is None or earlier.height <= entry.height, (work, number)
         assert parts.get((work, number), 0) == entry.amount, (
             "a payment's parts do not sum to its amount", work, number, entry.amount)
         paid_in_block += entry.amount

@@ -34,9 +34,9 @@ holder_works_max = 100_000
 catalogue_works_max = 1_000_000
 """Works one rights-manager institution registers (its `catalogue`)."""
 page_items_max = 20
-"""Items one paged query answers: with the record it reads first and at most two keys per item
-(payees: the list entry and the amount; works_of: the list entry and the work), 1 + 2 * 20 = 41
-state keys, inside what a proven query covers (64)."""
+"""Items one paged query answers: with the record or counter it reads first and at most three
+keys per item (works_of: the list entry, the work and the holder's total in it),
+1 + 3 * 20 = 61 state keys, inside what a proven query covers (64)."""
 genesis_works_max = 100_000
 """Works a genesis file imports (a label's or a society's catalogue)."""
 
