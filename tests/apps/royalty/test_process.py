@@ -153,6 +153,19 @@ def test_a_payment_is_split_to_every_holder_in_the_same_transaction() -> None:
         (AUTHOR.address, 150, 5_000), (PRODUCER.address, 90, 3_000), (SINGER.address, 60, 2_000)]
 
 
+def test_the_worked_rounding_on_a_ledger() -> None:
+    """7 units split 50/30/20 are 3.5/2.1/1.4: floors 3/2/1, the unit left to the 0.5."""
+    state = with_song(prices=[Price("stream", 7)])
+    receipt = run(state, LISTENER, Pay(SONG, "stream", 1, 7))
+    assert [a["amount"] for a in attributes(receipt, "received")] == ["4", "2", "1"]
+    run(state, LISTENER, Pay(SONG, "stream", 3, 21))  # 10.5/6.3/4.2: 11/6/4
+    assert (balance(state, AUTHOR), balance(state, PRODUCER), balance(state, SINGER)) == (
+        15, 8, 5)
+    payees = ask(state, "royalty", "payees", work=SONG).payees
+    assert [p.received for p in payees] == [15, 8, 5]
+    assert balance(state, LISTENER) == FUNDS - 28
+
+
 def test_a_part_of_zero_is_logged_without_a_transfer() -> None:
     state = make_ledger()
     run(state, LABEL, song(split=[Share(AUTHOR.address, 9_999), Share(SINGER.address, 1)]))
@@ -236,7 +249,7 @@ def test_the_logs_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     run(state, LISTENER, Pay(SONG, "download", 1, 100))
     run(state, LISTENER, Pay(SONG, "download", 1, 100))
     error = refused(state, LISTENER, Pay(SONG, "download", 1, 100), "royalty.limit_reached")
-    assert "2 payments" in error
+    assert "the work has 2 payments" in error
     error = refused(state, LISTENER, Pay("other", "download", 1, 100), "royalty.limit_reached")
     assert AUTHOR.address.hex() in error  # the author's own log in the native coin is full
 
