@@ -6,6 +6,7 @@
     payees(work, start)                          every holder ever in its split, with what it
                                                  received and its share now, paged
     work_statement(work, from_height, to_height) its payments, uses and amount in a period
+                                                 (to_height 0: up to the latest)
     holder_statement(holder, token, from_height, to_height)
                                                  a holder's payments, uses and amount in one
                                                  token in a period (all works)
@@ -79,15 +80,16 @@ class WorkPageRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class WorkStatementRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     work: str
     from_height: UInt = 0
-    to_height: UInt | None = None
-    """None: up to the latest height."""
+    to_height: UInt = 0
+    """0: up to the latest height (no payment is at height 0, the genesis)."""
 
 
 class HolderStatementRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     holder: AddressBytes
     token: str = ""
     from_height: UInt = 0
-    to_height: UInt | None = None
+    to_height: UInt = 0
+    """0: up to the latest height."""
 
 
 class ReceivedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -212,7 +214,8 @@ class WorkStatement(msgspec.Struct, frozen=True):
     found: bool
     token: str
     from_height: Height
-    to_height: Height | None
+    to_height: Height
+    """0: up to the latest height."""
     payments: int
     uses: int
     amount: Amount
@@ -225,7 +228,8 @@ class HolderStatement(msgspec.Struct, frozen=True):
     holder: Address
     token: str
     from_height: Height
-    to_height: Height | None
+    to_height: Height
+    """0: up to the latest height."""
     payments: int
     """Payments the holder had a part in (a part of 0 included)."""
     uses: int
@@ -408,7 +412,7 @@ def query_work_statement(ctx: QueryContext, request: WorkStatementRequest) -> Wo
         return entry.height, entry.uses_total, entry.amount_total
 
     period = compute_period(entry_at, record.payments, (record.uses, record.paid),
-                            request.from_height, request.to_height)
+                            request.from_height, request.to_height or None)
     return WorkStatement(request.work, True, record.token, request.from_height,
                          request.to_height, period.payments, period.uses, period.amount,
                          period.first, period.end)
@@ -427,7 +431,7 @@ def query_holder_statement(ctx: QueryContext, request: HolderStatementRequest) -
         return entry.height, entry.uses_total, entry.amount_total
 
     period = compute_period(entry_at, totals.entries, (totals.uses, totals.amount),
-                            request.from_height, request.to_height)
+                            request.from_height, request.to_height or None)
     return HolderStatement(request.holder, request.token, request.from_height,
                            request.to_height, period.payments, period.uses, period.amount,
                            period.first, period.end)
