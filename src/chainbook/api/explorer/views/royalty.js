@@ -17,6 +17,10 @@ function percent(bps) {
   return `${(Number(bps) / 100).toFixed(2).replace(/\.?0+$/, "")} %`;
 }
 
+function count(n, one, many = `${one}s`) {
+  return `${n} ${Number(n) === 1 ? one : many}`;
+}
+
 function workLink(work) {
   return link(`#/apps/royalty/work?work=${encodeURIComponent(work)}`, work);
 }
@@ -51,7 +55,7 @@ async function flowsBox(work) {
     label: short(p.holder, 6), value: Number(p.received), holder: p.holder, share: p.share,
   }));
   return h("div", { id: "royalty-flows", dataset: { payments: info.payments, paid: info.paid, version: info.version } },
-    h("p", {}, `${info.payments} payments · ${info.uses} uses · ${format(info.paid)} paid to ${payees.total} holders`,
+    h("p", {}, `${count(info.payments, "payment")} · ${count(info.uses, "use")} · ${format(info.paid)} paid to ${count(payees.total, "holder")}`,
       payees.next !== null ? ` (the first ${payees.payees.length} shown)` : ""),
     rowChart("received by holder", rows, {
       valueFormat: (v) => format(v), highlight: (row) => Number(row.share) > 0,
@@ -89,7 +93,7 @@ async function workView(ctx, params, info) {
       ["token", info.token === "" ? "the native coin" : info.token],
       ["prices", info.prices.map((p) => `${p.use} ${format(p.price)}`).join(" · ")],
       ["metadata", mono(info.metadata_hash, { whole: true })],
-      ["history", link(`#/apps/royalty/split_history?work=${encodeURIComponent(info.work)}`, `${info.version + 1} split tables`)],
+      ["history", link(`#/apps/royalty/split_history?work=${encodeURIComponent(info.work)}`, count(info.version + 1, "split table"))],
     ]),
     section("Royalty flows (live)", box));
 }
