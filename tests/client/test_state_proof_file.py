@@ -100,6 +100,17 @@ PROVEN_QUERIES = [
     "assets.asset",
     "assets.asset_history",
     "assets.assets_of",
+    "royalty.work",
+    "royalty.split_history",
+    "royalty.payments",
+    "royalty.payees",
+    "royalty.work_statement",
+    "royalty.holder_statement",
+    "royalty.received",
+    "royalty.holder_tokens",
+    "royalty.works_of",
+    "royalty.catalogue",
+    "royalty.reference",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -136,6 +147,17 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "assets.asset": {"asset_id": "LR-HK-1"},
     "assets.asset_history": {"asset_id": "LR-HK-1"},
     "assets.assets_of": {"owner": ALICE.address.hex()},
+    "royalty.work": {"work": "USRC17607839"},
+    "royalty.split_history": {"work": "USRC17607839"},
+    "royalty.payments": {"work": "USRC17607839"},
+    "royalty.payees": {"work": "USRC17607839"},
+    "royalty.work_statement": {"work": "USRC17607839", "from_height": "1"},
+    "royalty.holder_statement": {"holder": ALICE.address.hex()},
+    "royalty.received": {"holder": ALICE.address.hex()},
+    "royalty.holder_tokens": {"holder": ALICE.address.hex()},
+    "royalty.works_of": {"holder": ALICE.address.hex()},
+    "royalty.catalogue": {"institution": "sunrise-records"},
+    "royalty.reference": {"work": "USRC17607839", "reference": "LIC-1"},
 }
 
 

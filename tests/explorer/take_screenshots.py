@@ -16,6 +16,7 @@ from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
 from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
 from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
 from tests.explorer.test_explorer_trace import BOX, LOT_B, build_trace_activity
+from tests.explorer.test_explorer_royalty import make_royalty_activity
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WARM_UP_S = 20.0
@@ -36,6 +37,7 @@ def main() -> int:
             build_assets_activity(root)
             build_trace_activity(root)
             build_evidence_activity(root)
+            royalty = make_royalty_activity(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -51,6 +53,7 @@ def main() -> int:
                 "provenance": f"/apps/trace/item?item={BOX}",
                 "provenance-gaps": f"/apps/trace/item?item={LOT_B}",
                 "case": f"/apps/evidence/case?case={CASE}",
+                "royalty": f"/apps/royalty/work?work={royalty.work}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:

@@ -26,6 +26,7 @@ from chainbook.apps.assets import Transfer as TokenTransfer
 from chainbook.apps.assets.genesis import AssetsGenesis, GenesisBalance, GenesisToken
 from chainbook.apps.bank import Transfer
 from chainbook.apps.governance.genesis import GenesisInstitution, GovernanceGenesis
+from chainbook.apps.royalty import GenesisPrice, GenesisShare, GenesisWork, Pay, RoyaltyGenesis
 from chainbook.bench.workload import SignedBatch, bench_key, choose_recipient
 from chainbook.chain.genesis import Genesis
 from chainbook.chain.tx import sign_tx, tx_hash
@@ -113,9 +114,36 @@ def _sign_token_transfer(chain_id: str, slot: TxSlot) -> bytes:
     return sign_tx(slot.key, chain_id, slot.nonce, action)
 
 
+BENCH_WORK = "BENCH-WORK"
+WORK_PRICE = 100
+
+
+def _work_genesis(genesis: Genesis, accounts_total: int) -> Genesis:
+    """A work in the native coin split 50/30/20 between three accounts spread over them."""
+    holders = sorted({0, accounts_total // 3, 2 * accounts_total // 3})
+    shares = [5_000, 3_000, 2_000][: len(holders)]
+    shares[0] += 10_000 - sum(shares)
+    work = GenesisWork(
+        work=BENCH_WORK, title="bench work", metadata_hash="00" * 32, institution="bench-label",
+        prices=[GenesisPrice("download", WORK_PRICE)],
+        split=[GenesisShare(bench_key(i).address.hex(), share)
+               for i, share in zip(holders, shares, strict=True)],
+    )
+    royalty: RoyaltyGenesis = genesis.app_state["royalty"]
+    return replace_section(genesis, "royalty",
+                           msgspec.structs.replace(royalty, works=[*royalty.works, work]))
+
+
+def _sign_royalty_payment(chain_id: str, slot: TxSlot) -> bytes:
+    """One download, split to the work's three holders in the same transaction."""
+    action = Pay(BENCH_WORK, "download", 1, WORK_PRICE)
+    return sign_tx(slot.key, chain_id, slot.nonce, action)
+
+
 COMPONENTS: dict[str, MixComponent] = {
     "bank": MixComponent("bank", _no_genesis, _sign_transfer),
     "assets": MixComponent("assets", _token_genesis, _sign_token_transfer),
+    "royalty": MixComponent("royalty", _work_genesis, _sign_royalty_payment),
 }
 """Every mix component by name (`--mix NAME=WEIGHT,...`)."""
 
