@@ -15,8 +15,8 @@ from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
 from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
 from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
-from tests.explorer.test_explorer_trace import BOX, LOT_B, build_trace_activity
 from tests.explorer.test_explorer_royalty import make_royalty_activity
+from tests.explorer.test_explorer_trace import BOX, LOT_B, build_trace_activity
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WARM_UP_S = 20.0
