@@ -36,6 +36,7 @@ from chainbook.apps import (
     identity,
     iot,
     ip,
+    loans,
     notary,
     private,
     trace,
@@ -59,6 +60,7 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    loans.MODULE,
     # Add a module here (one line).
 )
 
