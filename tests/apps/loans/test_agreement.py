@@ -21,7 +21,6 @@ from tests.apps.loans.helpers import (
     ESCROW,
     FRIEND,
     LENDER,
-    OUTSIDER,
     TITLE,
     TOKEN,
     advance,

@@ -47,6 +47,7 @@ from chainbook.apps.loans.agreement import (
     compute_party_attributes,
     process_add_escrow,
     process_count,
+    verify_holds,
 )
 from chainbook.apps.loans.errors import (
     GraceRunning,
@@ -248,6 +249,7 @@ def process_repay(view: TxView, ctx: TxContext, action: Repay) -> list[Event]:
         )
     if action.amount < standing.owed:
         verify_room_for_partial(record, action.loan_id)
+    verify_holds(view, ctx, ctx.sender, "payer", record.terms.token, action.amount)
     return process_settle(
         view, ctx, action.loan_id, record, standing, action.amount, EntryKind.REPAYMENT
     )
@@ -273,6 +275,7 @@ def process_repay_in_full(view: TxView, ctx: TxContext, action: RepayInFull) -> 
             f"{describe_owed(action.loan_id, standing)}, more than amount_max "
             f"{action.amount_max}"
         )
+    verify_holds(view, ctx, ctx.sender, "payer", record.terms.token, standing.owed)
     return process_settle(
         view, ctx, action.loan_id, record, standing, standing.owed, EntryKind.REPAYMENT
     )
