@@ -178,7 +178,7 @@ def test_an_offer_escrows_the_principal_and_its_borrower_accepts_it() -> None:
     made = run(state, LENDER, offer())
     assert events(made)[0][0] == "offered"
     assert token_balance(state, ESCROW, "") == 50_000
-    assert ask(state, "loans", "offer", loan_id="O-1").status == "open"
+    assert ask(state, "loans", "offered", loan_id="O-1").status == "open"
     refused(state, FRIEND, Accept("O-1"), "loans.not_borrower")
     refused(state, BORROWER, Accept("nope"), "loans.unknown_offer")
     accepted = run(state, BORROWER, Accept("O-1"))
@@ -188,7 +188,7 @@ def test_an_offer_escrows_the_principal_and_its_borrower_accepts_it() -> None:
     info = loan(state, "O-1")
     assert info.height == accepted.height and info.offer_tx_hash == made.tx_hash
     assert info.schedule[0].due_height == accepted.height + 10, "the schedule counts from now"
-    assert ask(state, "loans", "offer", loan_id="O-1").status == "accepted"
+    assert ask(state, "loans", "offered", loan_id="O-1").status == "accepted"
     assert "accepted at height" in refused(state, BORROWER, Accept("O-1"), "loans.offer_closed")
     refused(state, LENDER, WithdrawOffer("O-1"), "loans.offer_closed")
 
@@ -197,13 +197,13 @@ def test_an_offer_expires_and_only_its_lender_withdraws_it() -> None:
     state = make_ledger()
     made = run(state, LENDER, offer(open_blocks=2))
     advance(state, 2)
-    assert ask(state, "loans", "offer", loan_id="O-1").status == "expired"
+    assert ask(state, "loans", "offered", loan_id="O-1").status == "expired"
     error = refused(state, BORROWER, Accept("O-1"), "loans.offer_closed")
     assert f"up to height {made.height + 2}" in error
     refused(state, BORROWER, WithdrawOffer("O-1"), "loans.not_lender")
     run(state, LENDER, WithdrawOffer("O-1"))
     assert token_balance(state, ESCROW, "") == 0 and token_balance(state, LENDER, "") == 1_000_000
-    assert ask(state, "loans", "offer", loan_id="O-1").status == "withdrawn"
+    assert ask(state, "loans", "offered", loan_id="O-1").status == "withdrawn"
     refused(state, BORROWER, Accept("O-1"), "loans.offer_closed")
 
 

@@ -44,7 +44,7 @@ def full() -> LedgerState:
         ("loan", {"loan_id": "n0"}, None),
         ("outstanding", {"loan_id": "n0", "blocks_ahead": 100}, None),
         ("credit", {"address": BORROWER.address}, None),
-        ("offer", {"loan_id": "O-1"}, None),
+        ("offered", {"loan_id": "O-1"}, None),
     ],
 )
 def test_every_query_is_provable_with_full_pages(

@@ -78,8 +78,9 @@ class Create(
     gc=False,
     tag="loans.create",
 ):
-    """A loan agreement signed by lender and borrower: disburse the principal, escrow the
-    collateral."""
+    """A loan agreement lender and borrower both sign, disbursed and collateralised at once.
+
+    The principal goes to the borrower and the collateral into escrow in this transaction."""
 
     loan_id: str
     lender: AddressBytes
@@ -106,8 +107,9 @@ class Offer(
     gc=False,
     tag="loans.offer",
 ):
-    """The sender offers a loan to one borrower; the principal waits in escrow until the
-    borrower accepts."""
+    """The sender offers a loan to one borrower, its principal held in escrow meanwhile.
+
+    The borrower accepts it with loans.accept until the offer's height + open_blocks."""
 
     loan_id: str
     borrower: AddressBytes
@@ -172,8 +174,9 @@ class RepayInFull(
     gc=False,
     tag="loans.repay_in_full",
 ):
-    """Pay everything owed at this height, if it is at most `amount_max`; the collateral
-    returns to the borrower."""
+    """Pay everything owed at this height, if at most `amount_max`; the collateral returns.
+
+    The borrower need not guess the interest of the block the payment lands in."""
 
     loan_id: str
     amount_max: int

@@ -7,7 +7,7 @@
     loans_of(address, role, start)     a party's loans as lender or as borrower (its credit
                                        record), with status and figures, paged
     credit(address)                    a party's loans counted by status, in both roles
-    offer(loan_id)                     an offer: terms, window, open/expired/accepted/withdrawn
+    offered(loan_id)                   an offer: terms, window, open/expired/accepted/withdrawn
 
 "Now" is the committed height the query reads (its answer says which). An id nobody used is
 HTTP 404 (RecordNotFound). A page holds at most page_loans_max (20) loans or
@@ -368,7 +368,7 @@ def compute_offer_status(offer: OfferRecord, height: Height) -> str:
     return "expired" if height > offer.expires_height else "open"
 
 
-def query_offer(ctx: QueryContext, request: LoanRequest) -> OfferInfo:
+def query_offered(ctx: QueryContext, request: LoanRequest) -> OfferInfo:
     """An offer: its terms, its acceptance window and whether it is still open."""
     offer = get_offer(ctx.view, request.loan_id)
     if offer is None:
@@ -404,7 +404,7 @@ QUERIES = (
     Query("history", HistoryRequest, HistoryPage, query_history),
     Query("loans_of", PartyRequest, PartyLoansPage, query_loans_of),
     Query("credit", CreditRequest, CreditRecord, query_credit),
-    Query("offer", LoanRequest, OfferInfo, query_offer),
+    Query("offered", LoanRequest, OfferInfo, query_offered),
 )
 
 __all__ = [

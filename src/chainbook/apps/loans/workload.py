@@ -45,6 +45,8 @@ class SimLoan:
     loan_id: str
     lender: Address
     borrower: Address
+    principal: int
+    collateral: bool
     defaulted: bool = False
     failures: int = 0
 
@@ -80,7 +82,7 @@ class LoansWorkload:
             loan = rng.choice(owing)
             if rng.random() < 0.3:
                 return RepayInFull(loan.loan_id, 10**9)
-            return Repay(loan.loan_id, rng.randint(1, PRINCIPAL_MAX))
+            return Repay(loan.loan_id, rng.randint(1, loan.principal))  # at times too much
         lent = [loan for loan in self.loans.values() if loan.lender == sender]
         if lent and draw < 0.9:
             loan = rng.choice(lent)
@@ -121,7 +123,10 @@ class LoansWorkload:
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None:
         match action:
             case Offer() if ok and len(self.offers) < TRACKED_MAX:
-                self.offers[action.loan_id] = SimLoan(action.loan_id, sender, action.borrower)
+                self.offers[action.loan_id] = SimLoan(
+                    action.loan_id, sender, action.borrower, action.principal,
+                    action.collateral is not None,
+                )  # fmt: skip
             case Accept():
                 offer = self.offers.pop(action.loan_id, None)
                 if ok and offer is not None and len(self.loans) < TRACKED_MAX:
@@ -131,7 +136,10 @@ class LoansWorkload:
             case RepayInFull() | ClaimCollateral() | Forgive(amount=None) if ok:
                 self.loans.pop(action.loan_id, None)
             case DeclareDefault() if ok and action.loan_id in self.loans:
-                self.loans[action.loan_id].defaulted = True
+                if self.loans[action.loan_id].collateral:
+                    self.loans[action.loan_id].defaulted = True
+                else:  # nothing left to do with it (a claim would be refused: no collateral)
+                    self.loans.pop(action.loan_id)
             case Repay() | RepayInFull() | Forgive() | DeclareDefault() | ClaimCollateral():
                 loan = self.loans.get(action.loan_id)
                 if not ok and loan is not None:
