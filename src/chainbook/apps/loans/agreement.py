@@ -60,11 +60,9 @@ from chainbook.apps.loans.errors import (
     UnknownOffer,
     UnknownToken,
 )
+from chainbook.apps.loans.figures import compute_new_loan
 from chainbook.apps.loans.state import (
     MODULE_NAME,
-    CollateralState,
-    LoanRecord,
-    LoanStatus,
     OfferRecord,
     OfferStatus,
     Role,
@@ -282,29 +280,8 @@ def process_open_loan(
     escrow of its offer), record the loan and index it in both parties' credit records."""
     process_escrow_collateral(view, ctx, loan_id, borrower, terms.collateral)
     tokens.transfer(view, ctx, source, borrower, terms.token, terms.principal)
-    record = LoanRecord(
-        lender=lender,
-        borrower=borrower,
-        terms=terms,
-        height=ctx.height,
-        time_ms=ctx.time_ms,
-        tx_hash=ctx.tx_hash,
-        offer_tx_hash=offer_tx_hash,
-        status=LoanStatus.ACTIVE,
-        closed_height=0,
-        principal_outstanding=terms.principal,
-        interest_owed=0,
-        interest_carry=0,
-        accrued_height=ctx.height,
-        principal_repaid=0,
-        interest_repaid=0,
-        principal_forgiven=0,
-        interest_forgiven=0,
-        collateral_state=(
-            CollateralState.NONE if terms.collateral is None else CollateralState.ESCROWED
-        ),
-        entries=0,
-        partial_entries=0,
+    record = compute_new_loan(
+        lender, borrower, terms, ctx.height, ctx.time_ms, ctx.tx_hash, offer_tx_hash
     )
     view.set(loan_key(loan_id), codec.encode(record))
     process_index_party(view, loan_id, lender, Role.LENDER)

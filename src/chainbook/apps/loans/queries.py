@@ -25,6 +25,7 @@ from chainbook.apps.base import Query, QueryContext
 from chainbook.apps.fields import RecordNotFound
 from chainbook.apps.loans import limits
 from chainbook.apps.loans.actions import AddressBytes, Collateral
+from chainbook.apps.loans.figures import compute_standing
 from chainbook.apps.loans.state import (
     COLLATERAL_STATE_NAMES,
     ENTRY_KIND_NAMES,
@@ -33,7 +34,6 @@ from chainbook.apps.loans.state import (
     OfferStatus,
     Role,
     StatusCounts,
-    compute_standing,
     get_entry,
     get_loan,
     get_offer,

@@ -31,7 +31,6 @@ from chainbook import codec
 from chainbook.apps import tokens
 from chainbook.apps.base import TxContext, TxView
 from chainbook.apps.loans import limits
-from chainbook.apps.loans.accrual import compute_split
 from chainbook.apps.loans.actions import (
     AssetCollateral,
     ClaimCollateral,
@@ -61,6 +60,12 @@ from chainbook.apps.loans.errors import (
     TooMany,
     UnknownLoan,
 )
+from chainbook.apps.loans.figures import (
+    Standing,
+    compute_defaulted,
+    compute_settled,
+    compute_standing,
+)
 from chainbook.apps.loans.state import (
     COLLATERAL_STATE_NAMES,
     MODULE_NAME,
@@ -71,9 +76,7 @@ from chainbook.apps.loans.state import (
     LoanRecord,
     LoanStatus,
     Role,
-    Standing,
     StatusCounts,
-    compute_standing,
     entry_key,
     escrow_asset_key,
     get_loan,
@@ -178,35 +181,13 @@ def process_settle(
 ) -> list[Event]:
     """Apply a repayment or a forgiveness of `amount` (at most what is owed): interest first;
     the one that settles the last unit closes the loan and releases its collateral."""
-    assert 1 <= amount <= standing.owed, (amount, standing)
-    to_interest, to_principal = compute_split(amount, standing.interest)
-    principal_left = standing.principal - to_principal
-    interest_left = standing.interest - to_interest
-    closing = principal_left == 0
-    assert interest_left == 0 or not closing, (interest_left, principal_left)
     repaid = kind is EntryKind.REPAYMENT
-    status = LoanStatus.ACTIVE
-    if closing:
-        status = LoanStatus.REPAID if repaid else LoanStatus.FORGIVEN
-    collateral_state = record.collateral_state
-    if closing and collateral_state is CollateralState.ESCROWED:
-        collateral_state = CollateralState.RELEASED
-    updated = msgspec.structs.replace(
-        record,
-        status=status,
-        closed_height=ctx.height if closing else 0,
-        principal_outstanding=principal_left,
-        interest_owed=interest_left,
-        interest_carry=0 if closing else standing.carry,  # the last fraction is dropped
-        accrued_height=ctx.height,
-        principal_repaid=record.principal_repaid + (to_principal if repaid else 0),
-        interest_repaid=record.interest_repaid + (to_interest if repaid else 0),
-        principal_forgiven=record.principal_forgiven + (0 if repaid else to_principal),
-        interest_forgiven=record.interest_forgiven + (0 if repaid else to_interest),
-        collateral_state=collateral_state,
-        entries=record.entries + 1,
-        partial_entries=record.partial_entries + (0 if closing else 1),
+    updated, to_interest, to_principal = compute_settled(
+        record, standing, amount, repaid, ctx.height
     )
+    principal_left, interest_left = updated.principal_outstanding, updated.interest_owed
+    closing = updated.status is not LoanStatus.ACTIVE
+    status = updated.status
     if repaid:
         tokens.transfer(view, ctx, ctx.sender, record.lender, record.terms.token, amount)
     entry = LoanEntry(
@@ -316,15 +297,7 @@ def process_declare_default(view: TxView, ctx: TxContext, action: DeclareDefault
             f"{record.terms.grace_blocks} blocks of grace it may be declared in default from "
             f"height {first} if that instalment is still not met, not at {ctx.height}"
         )
-    updated = msgspec.structs.replace(
-        record,
-        status=LoanStatus.DEFAULTED,
-        closed_height=ctx.height,
-        interest_owed=standing.interest,
-        interest_carry=standing.carry,
-        accrued_height=ctx.height,
-        entries=record.entries + 1,
-    )
+    updated = compute_defaulted(record, standing, ctx.height)
     entry = LoanEntry(
         EntryKind.DEFAULT, ctx.sender, 0, standing.interest, standing.principal,
         standing.principal, standing.interest, ctx.height, ctx.tx_hash,

@@ -17,7 +17,7 @@ State (keys relative to the module prefix b"loans/"; values canonical MessagePac
 Ids of loans and offers share one space and are never reused: an accepted offer's loan has
 its id. Records are never deleted, so every id keeps telling the same story. A loan's figures
 are stored as of `accrued_height` (its last change) and computed for any later height by
-compute_standing, without a write: an idle loan costs nothing per block.
+apps/loans/figures.py, without a write: an idle loan costs nothing per block.
 """
 
 from __future__ import annotations
@@ -29,14 +29,8 @@ import msgspec
 
 from chainbook import codec
 from chainbook.apps.base import KVReader, decode_int
-from chainbook.apps.loans.accrual import compute_accrued
 from chainbook.apps.loans.actions import AssetCollateral, TokenCollateral
-from chainbook.apps.loans.terms import (
-    Terms,
-    compute_default_height,
-    compute_principal_due,
-    compute_unmet_due_height,
-)
+from chainbook.apps.loans.terms import Terms
 from chainbook.types import Address, Amount, Hash, Height, TimeMs
 
 MODULE_NAME = "loans"
@@ -187,32 +181,6 @@ class StatusCounts(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_
     defaulted: int = 0
 
 
-class Standing(msgspec.Struct, frozen=True):
-    """A loan's figures at one height, computed (compute_standing)."""
-
-    height: Height
-    status: str
-    """active, overdue, repaid, forgiven or defaulted."""
-    principal: Amount
-    """Outstanding."""
-    interest: Amount
-    """Owed, whole units."""
-    carry: int
-    unmet_due_height: Height | None
-    """The due height of the first instalment not met (None: all met, or closed); the loan
-    is overdue when `height` is past it."""
-    default_height: Height | None
-    """From this height on the lender may declare a default, if that instalment is still not
-    met then (None: not possible)."""
-    due_now: Amount
-    """What makes the loan current at this height: the interest, and the principal of the
-    instalments due by now that is not settled."""
-
-    @property
-    def owed(self) -> Amount:
-        return self.principal + self.interest
-
-
 # --- keys -----------------------------------------------------------------------------------
 
 
@@ -310,46 +278,6 @@ def compute_escrowed_asset(record: LoanRecord) -> str | None:
     return None
 
 
-def compute_standing(record: LoanRecord, height: Height) -> Standing:
-    """The loan's figures at `height` (>= its accrued height): interest accrued on the
-    principal outstanding up to then (apps/loans/accrual.py) and where it stands against its
-    schedule. A closed loan's figures are those of its closing."""
-    if record.status is not LoanStatus.ACTIVE:
-        return Standing(
-            height=height,
-            status=STATUS_NAMES[record.status],
-            principal=record.principal_outstanding,
-            interest=record.interest_owed,
-            carry=record.interest_carry,
-            unmet_due_height=None,
-            default_height=None,
-            due_now=0,
-        )
-    assert height >= record.accrued_height, (height, record.accrued_height)
-    terms = record.terms
-    interest, carry = compute_accrued(
-        record.principal_outstanding,
-        record.interest_owed,
-        record.interest_carry,
-        terms.rate_bps,
-        terms.period_blocks,
-        height - record.accrued_height,
-    )
-    settled = record.principal_settled
-    since = compute_unmet_due_height(terms, record.height, settled)
-    principal_due = compute_principal_due(terms, record.height, height)
-    return Standing(
-        height=height,
-        status="overdue" if since is not None and height > since else "active",
-        principal=record.principal_outstanding,
-        interest=interest,
-        carry=carry,
-        unmet_due_height=since,
-        default_height=compute_default_height(terms, since),
-        due_now=interest + max(0, principal_due - settled),
-    )
-
-
 __all__ = [
     "COLLATERAL_STATE_NAMES",
     "ENTRY_KIND_NAMES",
@@ -371,11 +299,9 @@ __all__ = [
     "OfferRecord",
     "OfferStatus",
     "Role",
-    "Standing",
     "StatusCounts",
     "compute_escrowed_amount",
     "compute_escrowed_asset",
-    "compute_standing",
     "entry_key",
     "escrow_asset_key",
     "escrow_key",
