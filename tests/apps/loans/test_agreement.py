@@ -207,6 +207,15 @@ def test_an_offer_expires_and_only_its_lender_withdraws_it() -> None:
     refused(state, BORROWER, Accept("O-1"), "loans.offer_closed")
 
 
+def test_an_offer_may_be_accepted_at_its_last_height() -> None:
+    state = make_ledger()
+    made = run(state, LENDER, offer(open_blocks=2))
+    advance(state, 1)
+    accepted = run(state, BORROWER, Accept("O-1"))
+    assert accepted.height == made.height + 2 == ask(
+        state, "loans", "offered", loan_id="O-1").expires_height  # fmt: skip
+
+
 def test_an_offer_the_lender_cannot_fund_or_the_borrower_cannot_secure_is_refused() -> None:
     state = make_ledger()
     refused(state, LENDER, offer(principal=1_000_001, instalments=[Instalment(10, 1_000_001)]),
