@@ -13,6 +13,7 @@ from pathlib import Path
 from chainbook import testnet
 from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
+from tests.explorer.loans_activity import LOAN, make_loans_activity
 from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
 from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
 from tests.explorer.test_explorer_royalty import make_royalty_activity
@@ -38,6 +39,7 @@ def main() -> int:
             build_trace_activity(root)
             build_evidence_activity(root)
             royalty = make_royalty_activity(root)
+            loans = make_loans_activity(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -54,6 +56,8 @@ def main() -> int:
                 "provenance-gaps": f"/apps/trace/item?item={LOT_B}",
                 "case": f"/apps/evidence/case?case={CASE}",
                 "royalty": f"/apps/royalty/work?work={royalty.work}",
+                "loan": f"/apps/loans/loan?loan_id={LOAN}",
+                "credit-record": f"/account/{loans.borrower}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:

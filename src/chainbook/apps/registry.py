@@ -36,6 +36,7 @@ from chainbook.apps import (
     identity,
     iot,
     ip,
+    loans,
     notary,
     private,
     royalty,
@@ -61,6 +62,7 @@ MODULES: tuple[Module, ...] = (
     accounts.MODULE,
     fees.MODULE,
     royalty.MODULE,
+    loans.MODULE,
     # Add a module here (one line).
 )
 
