@@ -38,6 +38,7 @@ from chainbook.apps import (
     ip,
     notary,
     private,
+    settlement,
     trace,
     vote,
 )
@@ -59,6 +60,7 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    settlement.MODULE,
     # Add a module here (one line).
 )
 

@@ -18,10 +18,13 @@ Rules kept:
 
   They route NATIVE_TOKEN to the bank's exports and every other id to the assets module's.
   Either way the exporting module sees *your* module as the caller, so the one caller rule
-  holds for both: funds move only from the transaction's sender or from your module's own
+  holds for both: funds move only from the transaction's signers or from your module's own
   account (`module_account(<your module>)`), and a refusal refuses your action with all its
-  writes. (The assets export itself does not take "": a nested call through assets would make
-  the bank see "assets" as the caller and refuse a release from your module's account.)
+  writes. The native coin is stricter: the bank moves it only from the transaction's sender
+  (never a co-signer's coins: fee admission relies on it, apps/bank/process.py), whereas a
+  token or an asset may also come from a co-signer (the counterparty of a swap). (The assets
+  export itself does not take "": a nested call through assets would make the bank see
+  "assets" as the caller and refuse a release from your module's account.)
 - Amounts are integers in the token's base units (`decimals` says where the point goes).
 """
 
@@ -75,7 +78,8 @@ class TokenInfo(msgspec.Struct, frozen=True):
 def transfer(
     view: TxView, ctx: TxContext, sender: Address, to: Address, token: str, amount: Amount
 ) -> None:
-    """Move `amount` of `token` from `sender` (the tx's sender or your module's account)."""
+    """Move `amount` of `token` from `sender`: the tx's sender or your module's account, or,
+    for a token other than the native coin, a co-signer of the tx."""
     if token == NATIVE_TOKEN:
         view.call(BANK, "transfer", ctx, sender, to, amount)
     else:
@@ -102,7 +106,7 @@ def token_info(view: TxView, ctx: TxContext, token: str) -> TokenInfo:
 def transfer_asset(
     view: TxView, ctx: TxContext, owner: Address, to: Address, asset_id: str
 ) -> None:
-    """Move a registered asset owned by `owner` (the tx's sender or your module's account)."""
+    """Move a registered asset owned by `owner` (a signer of the tx or your module's account)."""
     view.call(ASSETS, "transfer_asset", ctx, owner, to, asset_id)
 
 

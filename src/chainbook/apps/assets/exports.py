@@ -1,8 +1,9 @@
 """What the assets module offers other modules during an action (apps/base.py TxView.call).
 
-    transfer(sender, to, token, amount) -> None     move a token; `sender` must be the
-                                                    transaction's sender or the calling
-                                                    module's own account (module_account)
+    transfer(sender, to, token, amount) -> None     move a token; `sender` must be one of
+                                                    the transaction's signers (its sender or
+                                                    a co-signer) or the calling module's
+                                                    own account (module_account)
     balance(address, token) -> int                  0 for an account that never held it;
                                                     token "" (the native coin) asks the bank
     token_info(token) -> TokenInfo                  found=False for an unknown id; token ""
@@ -31,9 +32,11 @@ from chainbook.types import Address, Amount
 
 
 def verify_may_move(ctx: TxContext, caller: str, source: Address, what: str) -> None:
-    if source not in (ctx.sender, module_account(caller)):
+    """A module moves tokens and assets only from an account that signed the transaction (its
+    sender or a co-signer, e.g. the counterparty of a swap) or from its own account."""
+    if source not in ctx.signers and source != module_account(caller):
         raise NotAllowed(
-            f"module {caller!r} may move {what} only from the transaction's sender or its own "
+            f"module {caller!r} may move {what} only from the transaction's signers or its own "
             f"account, not from {source.hex()}"
         )
 
