@@ -99,6 +99,12 @@ PROVEN_QUERIES = [
     "assets.asset",
     "assets.asset_history",
     "assets.assets_of",
+    "settlement.offer",
+    "settlement.lock",
+    "settlement.offers_by_maker",
+    "settlement.offers_by_status",
+    "settlement.locks_by_party",
+    "settlement.escrow",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -135,6 +141,11 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "assets.asset": {"asset_id": "LR-HK-1"},
     "assets.asset_history": {"asset_id": "LR-HK-1"},
     "assets.assets_of": {"owner": ALICE.address.hex()},
+    "settlement.offer": {"offer_id": "1"},
+    "settlement.lock": {"lock_id": "1"},
+    "settlement.offers_by_maker": {"maker": ALICE.address.hex()},
+    "settlement.offers_by_status": {"status": "open"},
+    "settlement.locks_by_party": {"party": ALICE.address.hex()},
 }
 
 

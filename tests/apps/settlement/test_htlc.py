@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from chainbook.apps.settlement import ESCROW, Claim, Lock, Refund
+from chainbook.apps.settlement import ESCROW, Claim, MakeLock, Refund
 from chainbook.apps.settlement import limits as settlement_limits
 from tests.apps.settlement.helpers import (
     COINS,
@@ -26,7 +26,7 @@ HASH = hashlib.sha256(SECRET).digest()
 def test_the_recipient_claims_with_the_preimage_which_becomes_public() -> None:
     state = make_ledger()
     before = supplies(state)
-    receipt = run(state, ALICE, Lock(BOB.address, "CNYT", 70_000, HASH, 10, "invoice 42"))
+    receipt = run(state, ALICE, MakeLock(BOB.address, "CNYT", 70_000, HASH, 10, "invoice 42"))
     assert dict(receipt.events[0].attributes) == {
         "lock_id": "1", "sender": ALICE.address.hex(), "recipient": BOB.address.hex(),
         "token": "CNYT", "amount": "70000", "hash_lock": HASH.hex(), "deadline_height": "10",
@@ -45,13 +45,13 @@ def test_the_recipient_claims_with_the_preimage_which_becomes_public() -> None:
 
 def test_a_claim_is_possible_at_the_deadline_height_and_a_refund_only_after() -> None:
     state = make_ledger()
-    run(state, ALICE, Lock(BOB.address, "", 500, HASH, 4))  # height 1
+    run(state, ALICE, MakeLock(BOB.address, "", 500, HASH, 4))  # height 1
     advance_to(state, 2)
     error = refused(state, CAROL, Refund(1), "settlement.not_expired")  # height 3
     assert "refunded from height 5" in error
     run(state, BOB, Claim(1, SECRET))  # height 4 == deadline
     assert balance(state, "", BOB) == COINS + 500
-    run(state, ALICE, Lock(BOB.address, "", 500, HASH, 6))  # lock 2 at height 5
+    run(state, ALICE, MakeLock(BOB.address, "", 500, HASH, 6))  # lock 2 at height 5
     advance_to(state, 6)
     assert ask(state, "settlement", "lock", lock_id=2).expired is True
     assert "claimed until height 6" in refused(state, BOB, Claim(2, SECRET), "settlement.expired")
@@ -63,12 +63,12 @@ def test_a_claim_is_possible_at_the_deadline_height_and_a_refund_only_after() ->
 
 def test_never_both_a_claim_and_a_refund() -> None:
     state = make_ledger()
-    run(state, ALICE, Lock(BOB.address, "HKDT", 9, HASH, 3))
+    run(state, ALICE, MakeLock(BOB.address, "HKDT", 9, HASH, 3))
     run(state, BOB, Claim(1, SECRET))
     advance_to(state, 5)
     assert "claimed at height 2" in refused(state, CAROL, Refund(1), "settlement.not_open")
     refused(state, BOB, Claim(1, SECRET), "settlement.not_open")
-    run(state, ALICE, Lock(BOB.address, "HKDT", 9, HASH, 10))  # height 9
+    run(state, ALICE, MakeLock(BOB.address, "HKDT", 9, HASH, 10))  # height 9
     advance_to(state, 10)
     run(state, ALICE, Refund(2))
     refused(state, BOB, Claim(2, SECRET), "settlement.not_open")
@@ -78,7 +78,7 @@ def test_never_both_a_claim_and_a_refund() -> None:
 
 def test_a_wrong_preimage_or_a_wrong_size_or_claimant_is_refused() -> None:
     state = make_ledger()
-    run(state, ALICE, Lock(BOB.address, "CNYT", 1, HASH, 20))
+    run(state, ALICE, MakeLock(BOB.address, "CNYT", 1, HASH, 20))
     error = refused(state, BOB, Claim(1, bytes(32)), "settlement.invalid_preimage")
     assert HASH.hex() in error
     size = settlement_limits.preimage_bytes
@@ -96,25 +96,26 @@ def test_lock_terms_are_checked() -> None:
     state = make_ledger()
     horizon = settlement_limits.expiry_blocks_max
     cases = [
-        (lambda h: Lock(BOB.address, "CNYT", 0, HASH, 10), "settlement.invalid_amount"),
-        (lambda h: Lock(ALICE.address, "CNYT", 1, HASH, 10), "settlement.invalid_party"),
-        (lambda h: Lock(BOB.address, "NOPE", 1, HASH, 10), "settlement.unknown_token"),
-        (lambda h: Lock(BOB.address, "CNYT", 1, HASH, h), "settlement.invalid_height"),
-        (lambda h: Lock(BOB.address, "CNYT", 1, HASH, h + horizon + 1),
+        (lambda h: MakeLock(BOB.address, "CNYT", 0, HASH, 10), "settlement.invalid_amount"),
+        (lambda h: MakeLock(ALICE.address, "CNYT", 1, HASH, 10), "settlement.invalid_party"),
+        (lambda h: MakeLock(BOB.address, "NOPE", 1, HASH, 10), "settlement.unknown_token"),
+        (lambda h: MakeLock(BOB.address, "CNYT", 1, HASH, h), "settlement.invalid_height"),
+        (lambda h: MakeLock(BOB.address, "CNYT", 1, HASH, h + horizon + 1),
          "settlement.invalid_height"),
-        (lambda h: Lock(BOB.address, "CNYT", COINS + 1, HASH, 10),
+        (lambda h: MakeLock(BOB.address, "CNYT", COINS + 1, HASH, 10),
          "settlement.insufficient_funds"),
-        (lambda h: Lock(BOB.address, "CNYT", 1, HASH, 10, "m" * 257), "settlement.memo_too_long"),
+        (lambda h: MakeLock(BOB.address, "CNYT", 1, HASH, 10, "m" * 257),
+         "settlement.memo_too_long"),
     ]
     for build, code in cases:
         refused(state, ALICE, build(state.height + 1), code)
-    run(state, ALICE, Lock(BOB.address, "CNYT", 1, HASH, state.height + 1 + horizon))
+    run(state, ALICE, MakeLock(BOB.address, "CNYT", 1, HASH, state.height + 1 + horizon))
 
 
 def test_a_sender_has_at_most_the_limit_of_open_locks() -> None:
     state = make_ledger()
     limit = settlement_limits.open_locks_per_account_max
-    lock = Lock(BOB.address, "", 1, HASH, 50)
+    lock = MakeLock(BOB.address, "", 1, HASH, 50)
     run_block(state, [tx(ALICE, n, lock) for n in range(limit)])
     assert f"has {limit} open locks" in refused(state, ALICE, lock, "settlement.too_many_open")
     run(state, BOB, Claim(7, SECRET))

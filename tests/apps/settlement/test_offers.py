@@ -4,7 +4,7 @@ once; the maker cancels, anyone reclaims after expiry; an offer closes once."""
 from __future__ import annotations
 
 from chainbook.apps.assets import Freeze
-from chainbook.apps.settlement import ESCROW, Accept, Cancel, Offer, Reclaim
+from chainbook.apps.settlement import ESCROW, Accept, Cancel, MakeOffer, Reclaim
 from chainbook.apps.settlement import limits as settlement_limits
 from tests.apps.settlement.helpers import (
     BANK_CN,
@@ -22,8 +22,8 @@ from tests.support import ALICE, BOB, CAROL, ask, run_block, tx
 
 
 def offer_of(give: int = 50_000, want: int = 54_500, expiry: int = 20,
-             taker: bytes = b"") -> Offer:
-    return Offer("CNYT", give, "HKDT", want, expiry, taker, "quote 7")
+             taker: bytes = b"") -> MakeOffer:
+    return MakeOffer("CNYT", give, "HKDT", want, expiry, taker, "quote 7")
 
 
 def test_an_offer_escrows_its_leg_and_an_accept_moves_both() -> None:
@@ -116,10 +116,10 @@ def test_the_maker_does_not_accept_its_own_offer() -> None:
 
 def test_a_taker_without_the_wanted_leg_or_frozen_changes_nothing() -> None:
     state = make_ledger()
-    run(state, ALICE, Offer("HKDT", 10, "CNYT", COINS + 1, 30))
+    run(state, ALICE, MakeOffer("HKDT", 10, "CNYT", COINS + 1, 30))
     error = refused(state, BOB, Accept(1), "settlement.insufficient_funds")
     assert f"taker {BOB.address.hex()} holds {COINS}" in error
-    run(state, ALICE, Offer("HKDT", 10, "CNYT", 5, 30))
+    run(state, ALICE, MakeOffer("HKDT", 10, "CNYT", 5, 30))
     run(state, BANK_CN, Freeze("CNYT", BOB.address))
     before = balances(state)
     refused(state, BOB, Accept(2), "assets.account_frozen")
@@ -131,25 +131,25 @@ def test_offer_terms_are_checked() -> None:
     state = make_ledger()
     horizon = settlement_limits.expiry_blocks_max
     cases = [
-        (lambda h: Offer("CNYT", 0, "HKDT", 1, 10), "settlement.invalid_amount", "give_amount"),
-        (lambda h: Offer("CNYT", 1, "HKDT", 0, 10), "settlement.invalid_amount", "want_amount"),
-        (lambda h: Offer("CNYT", 1, "CNYT", 1, 10), "settlement.same_token", "two tokens"),
-        (lambda h: Offer("CNYT", 1, "NOPE", 1, 10), "settlement.unknown_token",
+        (lambda h: MakeOffer("CNYT", 0, "HKDT", 1, 10), "settlement.invalid_amount", "give_amount"),
+        (lambda h: MakeOffer("CNYT", 1, "HKDT", 0, 10), "settlement.invalid_amount", "want_amount"),
+        (lambda h: MakeOffer("CNYT", 1, "CNYT", 1, 10), "settlement.same_token", "two tokens"),
+        (lambda h: MakeOffer("CNYT", 1, "NOPE", 1, 10), "settlement.unknown_token",
          "want_token 'NOPE'"),
-        (lambda h: Offer("CNYT", 1, "HKDT", 1, h), "settlement.invalid_height", "after the"),
-        (lambda h: Offer("CNYT", 1, "HKDT", 1, h + horizon + 1), "settlement.invalid_height",
+        (lambda h: MakeOffer("CNYT", 1, "HKDT", 1, h), "settlement.invalid_height", "after the"),
+        (lambda h: MakeOffer("CNYT", 1, "HKDT", 1, h + horizon + 1), "settlement.invalid_height",
          f"{horizon} blocks ahead"),
-        (lambda h: Offer("CNYT", COINS + 1, "HKDT", 1, 10), "settlement.insufficient_funds",
+        (lambda h: MakeOffer("CNYT", COINS + 1, "HKDT", 1, 10), "settlement.insufficient_funds",
          "maker"),
-        (lambda h: Offer("CNYT", 1, "HKDT", 1, 10, b"\x01" * 19), "settlement.invalid_party",
+        (lambda h: MakeOffer("CNYT", 1, "HKDT", 1, 10, b"\x01" * 19), "settlement.invalid_party",
          "19 bytes"),
-        (lambda h: Offer("CNYT", 1, "HKDT", 1, 10, ALICE.address), "settlement.invalid_party",
+        (lambda h: MakeOffer("CNYT", 1, "HKDT", 1, 10, ALICE.address), "settlement.invalid_party",
          "maker itself"),
     ]
     for build, code, words in cases:
         action = build(state.height + 1)
         assert words in refused(state, ALICE, action, code), (action, code)
-    run(state, ALICE, Offer("CNYT", 1, "HKDT", 1, state.height + 1 + horizon))
+    run(state, ALICE, MakeOffer("CNYT", 1, "HKDT", 1, state.height + 1 + horizon))
     assert "offers made so far are 1 to 1" in refused(state, BOB, Accept(2),
                                                       "settlement.unknown_offer")
 
@@ -157,7 +157,7 @@ def test_offer_terms_are_checked() -> None:
 def test_a_maker_has_at_most_the_limit_of_open_offers() -> None:
     state = make_ledger()
     limit = settlement_limits.open_offers_per_account_max
-    offer = Offer("CNYT", 1, "HKDT", 1, 50)
+    offer = MakeOffer("CNYT", 1, "HKDT", 1, 50)
     run_block(state, [tx(ALICE, n, offer) for n in range(limit)])
     assert ask(state, "settlement", "offers_by_status", status="open").total == limit
     error = refused(state, ALICE, offer, "settlement.too_many_open")

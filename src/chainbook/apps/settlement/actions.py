@@ -3,17 +3,18 @@ hashed time-locked transfers.
 
 Wire form (MessagePack arrays, tag first; docs/PROTOCOL.md):
 
-    ["settlement.swap",    counterparty: bin(20), give_token: str, give_amount: uint,
-                           get_token: str, get_amount: uint, memo: str]
-    ["settlement.offer",   give_token: str, give_amount: uint, want_token: str,
-                           want_amount: uint, expiry_height: uint, taker: bin(0|20), memo: str]
-    ["settlement.accept",  offer_id: uint]
-    ["settlement.cancel",  offer_id: uint]
-    ["settlement.reclaim", offer_id: uint]
-    ["settlement.lock",    recipient: bin(20), token: str, amount: uint, hash_lock: bin(32),
-                           deadline_height: uint, memo: str]
-    ["settlement.claim",   lock_id: uint, preimage: bin]
-    ["settlement.refund",  lock_id: uint]
+    ["settlement.swap",       counterparty: bin(20), give_token: str, give_amount: uint,
+                              get_token: str, get_amount: uint, memo: str]
+    ["settlement.make_offer", give_token: str, give_amount: uint, want_token: str,
+                              want_amount: uint, expiry_height: uint, taker: bin(0|20),
+                              memo: str]
+    ["settlement.accept",     offer_id: uint]
+    ["settlement.cancel",     offer_id: uint]
+    ["settlement.reclaim",    offer_id: uint]
+    ["settlement.make_lock",  recipient: bin(20), token: str, amount: uint, hash_lock: bin(32),
+                              deadline_height: uint, memo: str]
+    ["settlement.claim",      lock_id: uint, preimage: bin]
+    ["settlement.refund",     lock_id: uint]
 
 A token is named by its id (apps/tokens.py): "" for the native coin, else an assets symbol.
 Decoding checks the shape (types, the lengths of addresses and hashes); the rules on values
@@ -47,8 +48,10 @@ class Swap(
     gc=False,
     tag="settlement.swap",
 ):
-    """Payment versus payment: the sender pays `give`, the counterparty (a co-signer of the
-    same transaction) pays `get`, both legs or neither."""
+    """Payment versus payment: two legs in one transaction both parties sign, both or neither.
+
+    The sender pays `give` to the counterparty, a co-signer of the same transaction, who pays
+    `get` to the sender."""
 
     counterparty: AddressBytes
     give_token: str
@@ -58,13 +61,13 @@ class Swap(
     memo: str = ""
 
 
-class Offer(
+class MakeOffer(
     msgspec.Struct,
     array_like=True,
     frozen=True,
     forbid_unknown_fields=True,
     gc=False,
-    tag="settlement.offer",
+    tag="settlement.make_offer",
 ):
     """Escrow `give` until `expiry_height` for whoever pays `want` (or only `taker`)."""
 
@@ -118,16 +121,17 @@ class Reclaim(
     offer_id: RecordId
 
 
-class Lock(
+class MakeLock(
     msgspec.Struct,
     array_like=True,
     frozen=True,
     forbid_unknown_fields=True,
     gc=False,
-    tag="settlement.lock",
+    tag="settlement.make_lock",
 ):
-    """Lock `amount` for `recipient` until `deadline_height`, claimable with the preimage of
-    `hash_lock` (SHA-256)."""
+    """Lock an amount for a recipient, claimable with a SHA-256 preimage until a deadline.
+
+    `hash_lock` is SHA-256 of the preimage; `deadline_height` the last height of a claim."""
 
     recipient: AddressBytes
     token: str
@@ -166,7 +170,7 @@ class Refund(
 
 
 ACTIONS: tuple[type[msgspec.Struct], ...] = (
-    Swap, Offer, Accept, Cancel, Reclaim, Lock, Claim, Refund,
+    Swap, MakeOffer, Accept, Cancel, Reclaim, MakeLock, Claim, Refund,
 )
 
 __all__ = [
@@ -176,8 +180,8 @@ __all__ = [
     "Cancel",
     "Claim",
     "HashBytes",
-    "Lock",
-    "Offer",
+    "MakeLock",
+    "MakeOffer",
     "OptionalAddressBytes",
     "Reclaim",
     "RecordId",

@@ -23,7 +23,7 @@ import msgspec
 from chainbook import codec
 from chainbook.apps.base import KVStore, TxContext, TxView, encode_int
 from chainbook.apps.settlement import limits
-from chainbook.apps.settlement.actions import Claim, Lock, Refund
+from chainbook.apps.settlement.actions import Claim, MakeLock, Refund
 from chainbook.apps.settlement.errors import (
     Expired,
     InvalidParty,
@@ -107,7 +107,7 @@ def process_close(
     process_add(view, open_locks_key(record.sender), -1)
 
 
-def process_lock(view: TxView, ctx: TxContext, action: Lock) -> list[Event]:
+def process_lock(view: TxView, ctx: TxContext, action: MakeLock) -> list[Event]:
     verify_memo(action.memo)
     verify_amount(action.amount, "amount")
     if action.recipient == ctx.sender:

@@ -25,7 +25,7 @@ from chainbook import codec
 from chainbook.apps import tokens
 from chainbook.apps.base import KVStore, TxContext, TxView, encode_int
 from chainbook.apps.settlement import limits
-from chainbook.apps.settlement.actions import Accept, Cancel, Offer, Reclaim
+from chainbook.apps.settlement.actions import Accept, Cancel, MakeOffer, Reclaim
 from chainbook.apps.settlement.errors import (
     Expired,
     InvalidParty,
@@ -84,7 +84,7 @@ def verify_open_offer(view: KVStore, offer_id: int) -> OfferRecord:
     return record
 
 
-def verify_offer_terms(view: TxView, ctx: TxContext, action: Offer) -> None:
+def verify_offer_terms(view: TxView, ctx: TxContext, action: MakeOffer) -> None:
     verify_memo(action.memo)
     verify_amount(action.give_amount, "give_amount")
     verify_amount(action.want_amount, "want_amount")
@@ -148,7 +148,7 @@ def process_close(
 # --- actions --------------------------------------------------------------------------------
 
 
-def process_offer(view: TxView, ctx: TxContext, action: Offer) -> list[Event]:
+def process_offer(view: TxView, ctx: TxContext, action: MakeOffer) -> list[Event]:
     verify_offer_terms(view, ctx, action)
     verify_open_count(
         view, open_offers_key(ctx.sender), limits.open_offers_per_account_max, "offers",

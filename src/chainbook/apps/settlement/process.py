@@ -12,8 +12,8 @@ from chainbook.apps.settlement.actions import (
     Accept,
     Cancel,
     Claim,
-    Lock,
-    Offer,
+    MakeLock,
+    MakeOffer,
     Reclaim,
     Refund,
     Swap,
@@ -50,7 +50,7 @@ def process(view: TxView, ctx: TxContext, action: msgspec.Struct) -> list[Event]
     match action:
         case Swap():
             return process_swap(view, ctx, action)
-        case Offer():
+        case MakeOffer():
             return process_offer(view, ctx, action)
         case Accept():
             return process_accept(view, ctx, action)
@@ -58,7 +58,7 @@ def process(view: TxView, ctx: TxContext, action: msgspec.Struct) -> list[Event]
             return process_cancel(view, ctx, action)
         case Reclaim():
             return process_reclaim(view, ctx, action)
-        case Lock():
+        case MakeLock():
             return process_lock(view, ctx, action)
         case Claim():
             return process_claim(view, ctx, action)
@@ -78,9 +78,11 @@ _LOCK_TERMS = ("sender", "recipient", "token", "amount", "hash_lock", "deadline_
 def _assert_transition(
     before: OfferRecord | LockRecord | None, after: OfferRecord | LockRecord, what: str
 ) -> None:
-    """A record is never deleted; its terms never change; it closes once and then stays."""
+    """A record is never deleted; its terms never change; it closes once and then stays (a
+    record new in the block may be closed already: made and accepted in the same block)."""
+    if isinstance(after, LockRecord):
+        assert (after.status is LockStatus.CLAIMED) == bool(after.preimage), what
     if before is None:
-        assert after.status == 0, f"{what} created closed"
         return
     terms = _OFFER_TERMS if isinstance(after, OfferRecord) else _LOCK_TERMS
     for name in terms:
@@ -90,8 +92,6 @@ def _assert_transition(
     match before, after:
         case OfferRecord(), OfferRecord(status=OfferStatus.OPEN):
             assert before.taker == after.taker, f"{what}: taker changed while open"
-        case _, LockRecord():
-            assert (after.status is LockStatus.CLAIMED) == bool(after.preimage), what
 
 
 def assert_invariants(before: KVReader, after: KVReader, changed_keys: list[bytes]) -> None:

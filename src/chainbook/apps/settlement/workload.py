@@ -26,8 +26,8 @@ from chainbook.apps.settlement.actions import (
     Accept,
     Cancel,
     Claim,
-    Lock,
-    Offer,
+    MakeLock,
+    MakeOffer,
     Reclaim,
     Refund,
     Swap,
@@ -83,29 +83,29 @@ class SettlementWorkload:
         if not others:
             return None
         draw = rng.random()
-        if draw < 0.25:
+        if draw < 0.2:
             give = rng.choice(TOKENS)
             get = rng.choice([t for t in TOKENS_ISSUED if t != give])
             return Swap(rng.choice(others), give, self._amount(rng), get, self._amount(rng))
-        if draw < 0.4:
+        if draw < 0.32:
             give = rng.choice(TOKENS)
             want = rng.choice([t for t in TOKENS if t != give])
             taker = rng.choice(others) if rng.random() < 0.3 else b""
-            return Offer(give, self._amount(rng), want, rng.randint(1, AMOUNT_MAX),
+            return MakeOffer(give, self._amount(rng), want, rng.randint(1, AMOUNT_MAX),
                          rng.randint(2, DEADLINE_HEIGHT_MAX), taker)
-        if draw < 0.55:
+        if draw < 0.5:
             return self._accept(rng, sender)
-        if draw < 0.6:
+        if draw < 0.54:
             mine = [i for i, o in self.offers.items() if o.maker == sender]
             return Cancel(rng.choice(mine)) if mine else None
-        if draw < 0.66:
+        if draw < 0.59:
             return Reclaim(rng.choice(list(self.offers))) if self.offers else None
-        if draw < 0.81:
+        if draw < 0.72:
             preimage = rng.randbytes(32)
             hash_lock = sha256(preimage)
             if len(self.secrets) < REMEMBERED_MAX:
                 self.secrets[hash_lock] = preimage
-            return Lock(rng.choice(others), rng.choice(TOKENS), self._amount(rng), hash_lock,
+            return MakeLock(rng.choice(others), rng.choice(TOKENS), self._amount(rng), hash_lock,
                         rng.randint(2, DEADLINE_HEIGHT_MAX))
         if draw < 0.94:
             return self._claim(rng, sender)
@@ -136,16 +136,18 @@ class SettlementWorkload:
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None:
         name = type(action).__name__.lower()
         self.outcomes[f"{name} {'ok' if ok else 'refused'}"] += 1
-        preimage = self.secrets.pop(action.hash_lock, None) if isinstance(action, Lock) else None
+        preimage = None
+        if isinstance(action, MakeLock):
+            preimage = self.secrets.pop(action.hash_lock, None)
         if not ok:
             return
         match action:
-            case Offer():
+            case MakeOffer():
                 self.offers_made += 1
                 self._remember(self.offers, self.offers_made, KnownOffer(sender, action.taker))
             case Accept() | Cancel() | Reclaim():
                 self.offers.pop(action.offer_id, None)
-            case Lock():
+            case MakeLock():
                 self.locks_made += 1
                 if preimage is not None:
                     known = KnownLock(sender, action.recipient, preimage)
