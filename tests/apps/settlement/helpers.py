@@ -30,19 +30,21 @@ INSTITUTIONS = [
 ]
 
 
-def make_ledger() -> LedgerState:
+def app_state() -> dict[str, msgspec.Struct]:
+    """The banks registered as issuers, and COINS of CNYT and HKDT for each test account."""
     holders = [GenesisBalance(k.address.hex(), COINS) for k in KEYS]
-    return make_state(
-        {k.address: COINS for k in KEYS},
-        app_state={
-            "governance": GovernanceGenesis(institutions=INSTITUTIONS),
-            "assets": AssetsGenesis(tokens=[
-                GenesisToken("CNYT", "CNY deposit token", 2, "bank-cn", freezable=True,
-                             balances=holders),
-                GenesisToken("HKDT", "HKD deposit token", 2, "bank-hk", balances=holders),
-            ]),
-        },
-    )
+    return {
+        "governance": GovernanceGenesis(institutions=INSTITUTIONS),
+        "assets": AssetsGenesis(tokens=[
+            GenesisToken("CNYT", "CNY deposit token", 2, "bank-cn", freezable=True,
+                         balances=holders),
+            GenesisToken("HKDT", "HKD deposit token", 2, "bank-hk", balances=holders),
+        ]),
+    }
+
+
+def make_ledger() -> LedgerState:
+    return make_state({k.address: COINS for k in KEYS}, app_state=app_state())
 
 
 def nonce(state: LedgerState, key: PrivateKey) -> int:
@@ -109,6 +111,7 @@ __all__ = [
     "KEYS",
     "TOKENS",
     "advance_to",
+    "app_state",
     "balance",
     "balances",
     "escrowed",

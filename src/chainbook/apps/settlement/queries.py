@@ -212,8 +212,10 @@ def query_offers_by_maker(ctx: QueryContext, request: MakerRequest) -> OffersPag
 
 
 def query_offers_by_status(ctx: QueryContext, request: StatusRequest) -> OffersPage:
-    """The offers open now (in no set order), or those accepted, cancelled or reclaimed (in
-    closing order), a page at a time."""
+    """The offers in one status (open now, accepted, cancelled, reclaimed), a page at a time.
+
+    Open ones come in no set order (a closing offer's place takes the last one); closed ones
+    in closing order."""
     status = _STATUS_BY_NAME[request.status]
     total = get_uint(ctx.view, status_key(status))
     numbers, next_start = compute_page(request.start, total)
