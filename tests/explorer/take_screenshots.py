@@ -12,6 +12,7 @@ from pathlib import Path
 from chainbook import testnet
 from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
+from tests.explorer.settlement_activity import make_settlement_activity
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WARM_UP_S = 20.0
@@ -29,6 +30,7 @@ def main() -> int:
         try:
             testnet.wait_until_ready(root, timeout_s=30)
             activity = make_activity(root)
+            settled = make_settlement_activity(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -39,6 +41,8 @@ def main() -> int:
                 "proposal": f"/apps/governance/proposal?id={activity.proposal_id}",
                 "ballot": f"/apps/vote/ballot?ballot={BALLOT}",
                 "modules": "/apps/notary",
+                "settlement-offer": f"/apps/settlement/offer?offer_id={settled.offer_id}",
+                "settlement-lock": f"/apps/settlement/lock?lock_id={settled.lock_id}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:

@@ -143,6 +143,7 @@ def prepare_swap(
         "the first --counterparty-key.")] = None,
     memo: Annotated[str, typer.Option("--memo", help="A reference both parties sign.")] = "",
     passphrase_file: PassphraseFileOption = None,
+    json_output: JsonOption = False,
     node: NodeOption = NODE_URL_DEFAULT,
 ) -> None:
     """Prepare a swap both parties sign: your leg, theirs, your signature; then they cosign."""
@@ -167,7 +168,10 @@ def prepare_swap(
                 action, keys=[own.public_key, *keys], accounts=[wallet.address, address]
             )
         write_tx_file(out, tx_bytes)
-        print_description(f"swap prepared: {out}", describe_tx_file(tx_bytes))
+        if json_output:
+            print_json(describe_tx_file(tx_bytes))
+        else:
+            print_description(f"swap prepared: {out}", describe_tx_file(tx_bytes))
         err_console.print(
             f"send {out} to the counterparty: `chainbook settlement cosign {out} --key ...`, "
             f"then `chainbook settlement submit-tx {out} --wait` (before you send another "

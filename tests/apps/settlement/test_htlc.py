@@ -61,6 +61,15 @@ def test_a_claim_is_possible_at_the_deadline_height_and_a_refund_only_after() ->
     assert ask(state, "settlement", "lock", lock_id=2).status == "refunded"
 
 
+def test_at_the_deadline_height_a_refund_is_still_refused() -> None:
+    state = make_ledger()
+    run(state, ALICE, MakeLock(BOB.address, "", 500, HASH, 3))  # height 1
+    advance_to(state, 2)
+    assert "refunded from height 4" in refused(state, CAROL, Refund(1),  # height 3
+                                               "settlement.not_expired")
+    run(state, CAROL, Refund(1))  # height 4
+
+
 def test_never_both_a_claim_and_a_refund() -> None:
     state = make_ledger()
     run(state, ALICE, MakeLock(BOB.address, "HKDT", 9, HASH, 3))

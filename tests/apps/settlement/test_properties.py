@@ -254,7 +254,7 @@ LOCK = st.fixed_dictionaries({
 })
 ON_LOCK = st.fixed_dictionaries({
     "kind": st.just("claim"), "key": ROLE, "id": IDS,
-    "preimage": st.sampled_from(["right", "right", 0, 1, 2]),
+    "preimage": st.sampled_from(["right", "right", "wrong", 0, 2]),
 }) | st.fixed_dictionaries({"kind": st.just("refund"), "key": ROLE, "id": IDS})
 ACTION = st.one_of(SWAP, SWAP, OFFER, OFFER, ON_OFFER, ON_OFFER, LOCK, LOCK, ON_LOCK, ON_LOCK)
 BLOCK = st.tuples(st.sampled_from([0, 0, 1, 3]), st.lists(ACTION, min_size=1, max_size=6))
@@ -337,9 +337,10 @@ def test_settlement_follows_the_model(blocks: list[tuple[int, list[dict[str, Any
             if "id" in p:
                 p = {**p, "id": resolve_id(model, p)}
             key = p["pair"][0] if "pair" in p else resolve_key(model, p)
-            if p.get("preimage") == "right":  # the model's lock's secret, if it knows the lock
+            if p.get("preimage") in ("right", "wrong"):  # the model lock's secret, or the other
                 lock = model.locks.get(p["id"])
-                p = {**p, "preimage": HASHES.index(lock.hash_lock) if lock is not None else 0}
+                right = HASHES.index(lock.hash_lock) if lock is not None else 0
+                p = {**p, "preimage": right if p["preimage"] == "right" else 1 - right}
             keys, accounts = [key], None
             if p["kind"] == "swap" and p["cosigned"] and p["pair"][1] != key:
                 keys = [key, p["pair"][1]]
