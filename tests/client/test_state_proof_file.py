@@ -117,6 +117,12 @@ PROVEN_QUERIES = [
     "loans.loans_of",
     "loans.credit",
     "loans.offered",
+    "settlement.offer",
+    "settlement.lock",
+    "settlement.offers_by_maker",
+    "settlement.offers_by_status",
+    "settlement.locks_by_party",
+    "settlement.escrow",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -170,6 +176,11 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "loans.loans_of": {"address": BOB.address.hex(), "role": "borrower"},
     "loans.credit": {"address": BOB.address.hex()},
     "loans.offered": {"loan_id": "O-1"},
+    "settlement.offer": {"offer_id": "1"},
+    "settlement.lock": {"lock_id": "1"},
+    "settlement.offers_by_maker": {"maker": ALICE.address.hex()},
+    "settlement.offers_by_status": {"status": "open"},
+    "settlement.locks_by_party": {"party": ALICE.address.hex()},
 }
 
 

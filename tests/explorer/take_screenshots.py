@@ -14,6 +14,7 @@ from chainbook import testnet
 from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
 from tests.explorer.loans_activity import LOAN, make_loans_activity
+from tests.explorer.settlement_activity import make_settlement_activity
 from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
 from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
 from tests.explorer.test_explorer_royalty import make_royalty_activity
@@ -40,6 +41,7 @@ def main() -> int:
             build_evidence_activity(root)
             royalty = make_royalty_activity(root)
             loans = make_loans_activity(root)
+            settled = make_settlement_activity(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -58,6 +60,8 @@ def main() -> int:
                 "royalty": f"/apps/royalty/work?work={royalty.work}",
                 "loan": f"/apps/loans/loan?loan_id={LOAN}",
                 "credit-record": f"/account/{loans.borrower}",
+                "settlement-offer": f"/apps/settlement/offer?offer_id={settled.offer_id}",
+                "settlement-lock": f"/apps/settlement/lock?lock_id={settled.lock_id}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:

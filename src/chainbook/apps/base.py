@@ -296,6 +296,17 @@ class SigningWorkload(Protocol):
 
 
 @runtime_checkable
+class CosigningWorkload(Protocol):
+    """What a module workload whose actions need co-signers (a swap both parties sign) also
+    offers; the simulator asks it for every transaction it signs."""
+
+    def cosigners(self, sender: Address, action: msgspec.Struct) -> Sequence[Address]:
+        """The simulated accounts that co-sign `sender`'s transaction carrying `action`, in
+        order after the sender (none: empty). Each signs with its own key."""
+        ...
+
+
+@runtime_checkable
 class FeeWorkload(Protocol):
     """What a module workload that makes the simulated clients pay fees also offers."""
 
@@ -394,6 +405,7 @@ def get_action_tag(action_type: type[msgspec.Struct]) -> str:
 __all__ = [
     "BeginBlockFn",
     "BlockContext",
+    "CosigningWorkload",
     "ExportFn",
     "FeeWorkload",
     "GenesisSection",

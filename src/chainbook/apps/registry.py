@@ -40,6 +40,7 @@ from chainbook.apps import (
     notary,
     private,
     royalty,
+    settlement,
     trace,
     vote,
 )
@@ -63,6 +64,7 @@ MODULES: tuple[Module, ...] = (
     fees.MODULE,
     royalty.MODULE,
     loans.MODULE,
+    settlement.MODULE,
     # Add a module here (one line).
 )
 

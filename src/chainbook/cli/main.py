@@ -29,6 +29,7 @@ from chainbook.cli.node import node_app
 from chainbook.cli.notary import add_notary_commands
 from chainbook.cli.private import add_private_commands
 from chainbook.cli.proofs import proof_app, receipt_app
+from chainbook.cli.settlement import add_settlement_commands
 from chainbook.cli.testnet import testnet_app
 from chainbook.cli.trace import add_trace_commands
 
@@ -67,6 +68,7 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_private_commands(app)
     add_identity_commands(app)
     add_loans_commands(app)
+    add_settlement_commands(app)
     return app
 
 

@@ -164,7 +164,8 @@ def proof_get(
     with friendly_errors():
         params = _parse_fields(fields or [])
         with Client(node) as client:
-            document = client.prove_query(module, query, **params)
+            typed = _typed_fields(client.registry, module, query, params)
+            document = client.prove_query(module, query, **typed)
         if genesis is not None:
             _print_state(_verify_state(document, genesis))
         _write(out, document)
@@ -194,6 +195,19 @@ def _parse_fields(fields: list[str]) -> dict[str, str]:
             raise UserError(f"field {name!r} given twice")
         parsed[name] = value
     return parsed
+
+
+def _typed_fields(registry: Any, module: str, query: str, params: dict[str, str]) -> dict[str, Any]:
+    """The fields as their request type reads them from text (an id=7 is the integer 7), as the
+    generated query commands do; an unknown query is left for the client to name."""
+    from chainbook.apps.fields import build_from_text
+
+    found = registry.get_module(module)
+    request_type = found.get_query(query) if found is not None else None
+    if request_type is None:
+        return dict(params)
+    request = build_from_text(request_type.request, params)
+    return {name: getattr(request, name) for name in params}
 
 
 def _verify_state(document: Any, genesis: Path) -> Any:

@@ -26,6 +26,10 @@ Rules kept:
   (apps/base.py SigningWorkload: the accounts module's policies; its own key without one), and pays
   the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size. The
   other signers (validators) pay no fee: they hold no coins.
+- A transaction whose action needs co-signers (CosigningWorkload: a settlement swap) acts for
+  the client's account and theirs, and each co-signer adds its own key (a co-signer whose
+  account policy no longer lists that key makes it refused at admission, as a real wallet's
+  would be).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from typing import Any
 
 import msgspec
 
-from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
+from chainbook.apps.base import CosigningWorkload, FeeWorkload, ModuleWorkload, SigningWorkload
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
@@ -90,6 +94,9 @@ class Workload:
         fees module, shapes the others' transactions but sends none of its own)."""
         self.signing = [w for w in self.modules.values() if isinstance(w, SigningWorkload)]
         """Module workloads that add signing keys to a client's transactions (accounts)."""
+        self.cosigning = [w for w in self.modules.values() if isinstance(w, CosigningWorkload)]
+        """Module workloads whose actions need co-signers (settlement swaps)."""
+        self.keys_by_address = {c.key.address: c.key for c in self.clients}
         self.fee_per_byte = max(
             (w.fee_per_byte() for w in self.modules.values() if isinstance(w, FeeWorkload)),
             default=0,
@@ -206,12 +213,15 @@ class Workload:
             keys = workload.signing_keys(client.key, client.next_nonce, action) or keys
         nonce = client.next_nonce
         fee_per_byte = self.fee_per_byte if client.key.address in self.addresses_set else 0
-        if keys is None:
+        cosigners = [a for w in self.cosigning for a in w.cosigners(client.key.address, action)]
+        if keys is None and not cosigners:
             return fit_fee(
                 lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
                 fee_per_byte,
             )
-        chosen, accounts = list(keys), [client.key.address]
+        chosen = list(keys or [client.key])
+        chosen += [self.keys_by_address[a] for a in cosigners]
+        accounts = [client.key.address, *cosigners]
         return fit_fee(
             lambda fee: sign_tx_by(
                 chosen, self.chain_id, nonce, action, fee=fee, accounts=accounts

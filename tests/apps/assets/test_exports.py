@@ -141,24 +141,24 @@ def test_a_module_may_not_move_from_another_account() -> None:
     assert balance(state, "CNYX", ALICE) == 1_000
 
 
-def test_a_module_moves_a_co_signer_s_token_and_asset_but_not_the_native_coin() -> None:
-    """A co-signer signed this very action, so its token and asset may move (a borrower's
-    collateral in a loan its lender sends); its native coin may not (the bank's rule: fees are
-    paid in it, apps/tokens.py); an account that did not sign stays untouchable."""
+def test_a_module_may_move_a_token_and_an_asset_from_a_co_signer_but_not_its_coins() -> None:
+    """A co-signer agreed to the transaction, so its tokens and assets may move (a swap's
+    second leg); its native coins may not: the bank moves those only from the sender."""
     state = ledger()
-    co_signed = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 10, "house-1", ALICE.address),
-                   accounts=[BOB.address, ALICE.address])
-    (receipt,) = run_block(state, [co_signed]).receipts
+    cosigned = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 300, "house-1",
+                  source=ALICE.address), accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [cosigned]).receipts
     assert receipt.ok, receipt.error
-    assert balance(state, "CNYX", ESCROW) == 10
+    assert balance(state, "CNYX", ESCROW) == 300 and balance(state, "CNYX", ALICE) == 700
     assert ask(state, "assets", "asset", asset_id="house-1").owner == ESCROW
-    native = tx([BOB, ALICE], nonce(state, BOB), Lock("", 10, source=ALICE.address),
-                accounts=[BOB.address, ALICE.address])
-    (receipt,) = run_block(state, [native]).receipts
+    coins = tx([BOB, ALICE], nonce(state, BOB), Lock("", 10, source=ALICE.address),
+               accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [coins]).receipts
     assert not receipt.ok and receipt.code == "bank.unknown_account", receipt.error
-    outsider = tx([BOB, CAROL], nonce(state, BOB), Lock("CNYX", 1, source=ALICE.address),
-                  accounts=[BOB.address, CAROL.address])
-    (receipt,) = run_block(state, [outsider]).receipts
+    assert balance_of(state, ALICE.address) == 1_000
+    # Alice's key signing without Alice among the accounts grants nothing.
+    stray = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 1, source=ALICE.address))
+    (receipt,) = run_block(state, [stray]).receipts
     assert not receipt.ok and receipt.code == "assets.not_allowed"
 
 
