@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -40,6 +41,34 @@ def test_command_line_runs_seeds_and_one_seed(capsys: pytest.CaptureFixture[str]
     assert "seeds/s" in out
     assert main(["--seed", "21"]) == 0
     assert "seed 21 passed" in capsys.readouterr().out
+
+
+def test_command_line_reports_outcomes_by_module_and_action_and_as_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The text lists ok/failed/refused per module and action; --json gives the same numbers
+    (the same seeds replay the same runs)."""
+    assert main(["--seeds", "2", "--first-seed", "20"]) == 0
+    text = capsys.readouterr().out
+    assert "transactions by module (ok/failed/refused" in text
+    assert main(["--seeds", "2", "--first-seed", "20", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["seeds"], summary["passed"], summary["failures"]) == (2, 2, [])
+    assert summary["modules"], summary
+    for module, totals in summary["modules"].items():
+        actions = ", ".join(
+            f"{tag.split('.', 1)[1]} {o['ok']}/{o['failed']}/{o['refused']}"
+            for tag, o in sorted(summary["actions"].items())
+            if tag.startswith(module + ".")
+        )
+        line = f"  {module}: {totals['ok']}/{totals['failed']}/{totals['refused']} ({actions})"
+        assert line in text.splitlines(), (line, text)
+    assert summary["modules"]["bank"]["ok"] > 0
+    refusals = sum(o["failed"] + o["refused"] for o in summary["actions"].values())
+    assert sum(summary["refusal_codes"].values()) == refusals
+    assert main(["--seed", "21", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert one["passed"] and one["seed"] == 21 and one["tx_outcomes"]["bank.transfer"]["ok"] > 0
 
 
 def test_fault_plan_respects_the_fault_budget_with_4_validators() -> None:

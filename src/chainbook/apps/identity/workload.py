@@ -27,6 +27,9 @@ TYPES = sorted(CREDENTIAL_TYPES)
 PARTIES = (("civil_registry", "university"), ("land_registry", "licensing_body"),
            ("credential_authority",))
 """The authorities this workload signs as (one institution each)."""
+OUTSIDER_SHARE = 0.3
+"""Of the turns of an account that is no authority, the share that sends anything (all
+refused: it has nothing else to do here, and a refusal frees its turn at once)."""
 REMEMBERED_MAX = 64
 """Commitments remembered per list (a run is short; older ones are simply not reused)."""
 
@@ -61,6 +64,8 @@ class IdentityWorkload:
     def next_action(
         self, rng: Rng, sender: Address, accounts: Sequence[Address]
     ) -> msgspec.Struct | None:
+        if sender not in self.kinds_of and rng.random() >= OUTSIDER_SHARE:
+            return None
         draw = rng.random()
         mine = self.issued.get(sender, [])
         if draw < 0.2 and mine:

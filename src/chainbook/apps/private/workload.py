@@ -32,6 +32,9 @@ COLLECTIONS_MAX = 32
 """Collections a run's workload creates (then it records and approves in those)."""
 RECORDS_REMEMBERED_MAX = 64
 UNKNOWN_INSTITUTION = "bank-nowhere"
+OUTSIDER_SHARE = 0.3
+"""Of the turns of an account that is no institution, the share that sends anything (all
+refused: it has nothing else to do here, and a refusal frees its turn at once)."""
 
 
 @dataclass(slots=True)
@@ -64,8 +67,10 @@ class PrivateWorkload:
     def next_action(
         self, rng: Rng, sender: Address, accounts: Sequence[Address]
     ) -> msgspec.Struct | None:
-        self.sent += 1
         mine = self.institution_of.get(sender)
+        if mine is None and rng.random() >= OUTSIDER_SHARE:
+            return None
+        self.sent += 1
         names = sorted(self.collections)
         member_of = [n for n in names if mine in self.collections[n].members]
         draw = rng.random()
