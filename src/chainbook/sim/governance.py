@@ -23,9 +23,10 @@ Rules kept:
 - Institution changes (sim/institutions.py InstitutionPlan): once the agreed height passes the
   plan's height, an honest validator proposes registering the late institution, or revoking
   the one to revoke, apart from the validator change under way (they never touch the set);
-  the validators vote on them like on any proposal. A proposal refused at admission, rejected
-  or expired is proposed again, at most institution_proposals_max times; one that executed is
-  told to the workload (`on_registry_change`) before the receipts of its height are counted.
+  the validators vote on them like on any proposal. A proposal refused (at admission or in a
+  block), rejected, expired or failed at activation is proposed again, INSTITUTION_PROPOSALS_MAX
+  times in all; one that executed is told to the workload (`on_registry_change`) before the
+  receipts of its height are counted.
 - Every transaction goes through the workload (sim/workload.py: nonces, resubmission), and
   everything the driver learns comes from the agreed chain (receipts and block events of the
   first honest commit of each height), never from one node's view.
@@ -354,8 +355,8 @@ class GovernanceDriver:
                 self.in_flight = None
             for planned in self.institution_changes:
                 if receipt.tx_hash == planned.tx_hash and not receipt.ok:
-                    self._count(f"institution_{planned.kind}_failed")
-                    planned.tx_hash, planned.done = None, True
+                    self._count(f"institution_{planned.kind}_refused")
+                    planned.tx_hash = None  # proposed again at the next height
             for event in receipt.events:
                 self._on_event(event, receipt.tx_hash)
         for event in events:
