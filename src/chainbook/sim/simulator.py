@@ -29,6 +29,10 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   add spare nodes, remove validators, change powers and rotate keys by governance while the
   faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
   Byzantine validators are never targets of governance, only of the evidence policy.
+- Institutions (sim/institutions.py): the simulated accounts the module workloads sign as
+  institutions are registered by the genesis, but for the seed's plan (drawn right after the
+  fault plan, with config.institution_changes): one may be registered late and another
+  revoked, each by a governance proposal the validators make and vote on.
 - Punishment (`_unpunished`), in a run that demands liveness only: the run is not done before
   every Byzantine validator with Strategy.EQUIVOCATE has its evidence committed and no power,
   nor before every validator named by committed evidence has lost its power. These hold:
@@ -128,6 +132,7 @@ from chainbook.sim.events import (
 )
 from chainbook.sim.faults import FaultInjector
 from chainbook.sim.governance import GovernanceDriver
+from chainbook.sim.institutions import InstitutionPlan, draw_institution_plan
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.results import SeedResult, SimulationFailure
@@ -187,6 +192,13 @@ class Simulation:
             config.txs_in_flight_per_account_max,
             config.tx_resubmit_after_ms,
         )
+        roster = self.workload.institutions
+        self.institution_plan = (
+            draw_institution_plan(self.rng, roster)
+            if config.institution_changes
+            else InstitutionPlan(at_genesis=tuple(roster))
+        )
+        self.workload.register_at_genesis(self.institution_plan.at_genesis)
         self.genesis = make_sim_genesis(
             config.validators, config.params, config.registry, self.workload
         )
@@ -217,6 +229,7 @@ class Simulation:
             self.plan.byzantine,
             self.plan.power_guarded,
             config.validators,
+            self.institution_plan,
         )
         self.evidence_seen: set[bytes] = set()
         """Validators an honest node caught equivocating (it built evidence)."""
@@ -474,7 +487,7 @@ class Simulation:
             self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
-            self.workload.on_committed(receipt.tx_hash, receipt.ok)
+            self.workload.on_committed(receipt.tx_hash, receipt.ok, receipt.code)
 
     # ------------------------------------------------------------------ network
 
@@ -772,6 +785,13 @@ class Simulation:
             counters=dict(sorted(self._all_counters().items())),
             validator_set_sizes=self._set_sizes(),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
+            tx_outcomes=dict(sorted(self.workload.outcomes.items())),
+            refusals=dict(sorted(self.workload.refusals.items())),
+            registry_outcomes={
+                phase: dict(sorted(outcomes.items()))
+                for phase, outcomes in sorted(self.workload.registry_outcomes.items())
+            },
+            institution_plan=self.institution_plan.kinds,
             honest_counters=dict(sorted(self._honest_counters().items())),
             adversary_counters=dict(sorted(adversary_counters.items())),
         )
