@@ -63,6 +63,20 @@ def test_a_state_sync_seed_replays_exactly(runs: dict[int, Run]) -> None:
     assert (again.trace_digest, again.chain_digest) == (first.trace_digest, first.chain_digest)
 
 
+def test_the_run_waits_for_a_late_node_that_joins_just_before_heal() -> None:
+    """Its state sync ends after heal, when the others are at the target already: the run
+    is done only once it has joined and caught up."""
+    config = STATE_SYNC_CONFIG.replace(
+        state_sync_start_ms=2_400, heights_after_heal=1, target_height_min=1,
+        fault_kinds=frozenset(),
+    )
+    simulation = Simulation(3, config)
+    simulation.run()
+    late = simulation.late_node
+    assert late is not None and late.snapshot_height is not None
+    assert simulation.target_height is not None and late.height >= simulation.target_height
+
+
 def test_a_late_node_needs_snapshots_to_join_from() -> None:
     with pytest.raises(ValueError, match="snapshot_interval_blocks"):
         Simulation(1, SimConfig(state_sync_start_ms=1_000))
