@@ -6,7 +6,9 @@
     GET /apps/{module}/{query}?prove=true   (api/module_routes.py) the state proof file
 
 The node assembles the documents (api/proof_views.py) from what it stores; it is trusted for
-nothing: every byte in them is checked by the verifier (client/verify.py, js/verifier/).
+nothing: every byte in them is checked by the verifier (client/verify.py, js/verifier/). The
+validator-set changes come with their headers and commits from every node, a pruned or a
+state-synced one too (NodeService.get_validator_changes: it never needs a whole block).
 """
 
 from __future__ import annotations

@@ -21,7 +21,12 @@ Rules kept (verify_snapshot_proof; CometBFT's light client, sequential, is the m
   of C - 1 (or, at height 1, be absent with the genesis hash as parent).
 - What comes out (`VerifiedAnchor`) is everything the node stores besides the state: the
   block C row (pruned form), its commit, and the hops (kept in the book, so that the node can
-  serve the same proof to the next one and `chainbook verify` can check them again).
+  serve the same proof to the next one, `chainbook verify` can check them again, and its
+  receipt files and state proofs carry them).
+- Serving (`build_validator_hops`, for the snapshot proof and for the API's validator-change
+  evidence, api/proof_routes.py): a hop is read from the header and commit rows every book
+  keeps, pruned or not (storage/pruning.py), or below the base of a state-synced book from
+  its stored hops; never from a whole block.
 - The counts a peer controls are bounded (PROOF_HOPS_MAX); a proof that does not hold raises
   InvalidSnapshotProof naming the first check that failed.
 
