@@ -36,8 +36,10 @@ from chainbook.apps import (
     identity,
     iot,
     ip,
+    loans,
     notary,
     private,
+    royalty,
     trace,
     vote,
 )
@@ -59,6 +61,8 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    royalty.MODULE,
+    loans.MODULE,
     # Add a module here (one line).
 )
 

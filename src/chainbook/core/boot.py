@@ -5,7 +5,7 @@
 1. open the book (core/book.py): refuse a genesis other than the book's (GenesisMismatch,
    nothing changed), load the state checkpoint and verify and replay the blocks after it
    (`full_verify`: every block from genesis), repair (truncate) a damaged tail;
-2. the mempool and the evidence pool over that state, the ledger application over them;
+2. the mempool and the evidence pool over that state, the node ledger over them;
 3. the consensus machine at the height after the book's, with the stored commit of the
    book's last block, this node's consensus record (None if it never signed), the consensus
    parameters of that height and, of the node's consensus keys, the one in the validator set

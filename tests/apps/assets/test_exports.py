@@ -132,12 +132,34 @@ def test_a_module_may_not_move_from_another_account() -> None:
     state = ledger()
     receipt = send(state, BOB, Lock("CNYX", 1, source=ALICE.address))
     assert not receipt.ok and receipt.code == "assets.not_allowed"
-    assert "may move token 'CNYX' only from the transaction's sender or its own account" in (
-        receipt.error
+    assert (
+        "may move token 'CNYX' only from an account that signed the transaction or from its "
+        "own account" in receipt.error
     )
     receipt = send(state, BOB, Lock("CNYX", 1, source=module_account("settlement")))
     assert not receipt.ok and receipt.code == "assets.not_allowed"
     assert balance(state, "CNYX", ALICE) == 1_000
+
+
+def test_a_module_moves_a_co_signer_s_token_and_asset_but_not_the_native_coin() -> None:
+    """A co-signer signed this very action, so its token and asset may move (a borrower's
+    collateral in a loan its lender sends); its native coin may not (the bank's rule: fees are
+    paid in it, apps/tokens.py); an account that did not sign stays untouchable."""
+    state = ledger()
+    co_signed = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 10, "house-1", ALICE.address),
+                   accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [co_signed]).receipts
+    assert receipt.ok, receipt.error
+    assert balance(state, "CNYX", ESCROW) == 10
+    assert ask(state, "assets", "asset", asset_id="house-1").owner == ESCROW
+    native = tx([BOB, ALICE], nonce(state, BOB), Lock("", 10, source=ALICE.address),
+                accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [native]).receipts
+    assert not receipt.ok and receipt.code == "bank.unknown_account", receipt.error
+    outsider = tx([BOB, CAROL], nonce(state, BOB), Lock("CNYX", 1, source=ALICE.address),
+                  accounts=[BOB.address, CAROL.address])
+    (receipt,) = run_block(state, [outsider]).receipts
+    assert not receipt.ok and receipt.code == "assets.not_allowed"
 
 
 def test_the_asset_export_checks_the_owner_and_the_source() -> None:
