@@ -265,3 +265,11 @@ def test_the_action_tables_are_generated_from_the_registry() -> None:
 
     document = DOC.read_text()
     assert extract_section(document) == render_actions(REGISTRY)
+
+
+def test_the_sync_pruned_example_is_the_wire_encoding() -> None:
+    from chainbook.core.wire import SyncPruned, decode_message, encode_message
+
+    frame = pack(["sync_pruned", 1, 5])
+    assert encode_message(SyncPruned(from_height=1, pruned_below=5)) == frame
+    assert decode_message(bytes.fromhex(in_doc(frame.hex()))) == SyncPruned(1, 5)
