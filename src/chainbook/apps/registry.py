@@ -34,6 +34,7 @@ from chainbook.apps import (
     fees,
     governance,
     identity,
+    invoice,
     iot,
     ip,
     notary,
@@ -59,6 +60,7 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    invoice.MODULE,
     # Add a module here (one line).
 )
 

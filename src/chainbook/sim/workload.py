@@ -4,7 +4,9 @@ Rules kept:
 - Each account is one client with a deterministic key (PrivateKey.from_label). Every module of
   the registry that declares a workload (apps/<module>, `Module.workload`) contributes its
   genesis section for these accounts (the bank funds them) and the actions they send; the
-  module of each new transaction is drawn from the seeded rng, so a seed mixes them all.
+  module of each new transaction is drawn from the seeded rng, so a seed mixes them all. A
+  module workload that needs institutions of its own registered (apps/institutions.py
+  InstitutionWorkload: the invoice module's seller) has them added to governance's section.
 - A client keeps at most `in_flight_max` transactions that are not yet committed, with
   consecutive nonces, as a real wallet does.
 - A transaction not committed `resubmit_after_ms` after it was last submitted is submitted
@@ -38,6 +40,8 @@ from typing import Any
 import msgspec
 
 from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
+from chainbook.apps.governance import GenesisInstitution, GovernanceGenesis
+from chainbook.apps.institutions import GenesisInstitutionSpec, InstitutionWorkload
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
@@ -104,6 +108,15 @@ class Workload:
         self.per_module: dict[str, int] = dict.fromkeys(self.modules, 0)
         self.signers: dict[bytes, Client] = {}
         """Clients of keys outside the simulated accounts (validators), by address."""
+        governor = registry.governor
+        self.registrar = (
+            governor.name
+            if governor is not None and governor.genesis is not None
+            and governor.genesis.type is GovernanceGenesis
+            else None
+        )
+        """The module whose genesis registers institutions (governance), if the registry has
+        it: module workloads' institutions (InstitutionWorkload) join its section."""
 
     def genesis_sections(self) -> dict[str, Any]:
         """Each module's genesis section for the simulated accounts (where it has one)."""
@@ -112,6 +125,16 @@ class Workload:
             section = workload.genesis_section(self.addresses)
             if section is not None:
                 sections[name] = section
+        institutions = [
+            spec
+            for workload in self.modules.values()
+            if isinstance(workload, InstitutionWorkload)
+            for spec in workload.genesis_institutions()
+        ]
+        if institutions and self.registrar is not None:
+            section = sections.get(self.registrar)
+            assert section is None or isinstance(section, GovernanceGenesis), section
+            sections[self.registrar] = with_institutions(section, institutions)
         return sections
 
     def next_transaction(self, rng: random.Random, now_ms: TimeMs) -> bytes | None:
@@ -235,4 +258,17 @@ class Workload:
         return tx
 
 
-__all__ = ["Workload", "account_key"]
+def with_institutions(
+    section: GovernanceGenesis | None, institutions: Sequence[GenesisInstitutionSpec]
+) -> GovernanceGenesis:
+    """The governing module's genesis section with the module workloads' institutions added
+    (apps/institutions.py InstitutionWorkload)."""
+    base = GovernanceGenesis() if section is None else section
+    added = [
+        GenesisInstitution(i.id, i.name, list(i.roles), [key.hex() for key in i.public_keys])
+        for i in institutions
+    ]
+    return msgspec.structs.replace(base, institutions=[*base.institutions, *added])
+
+
+__all__ = ["Workload", "account_key", "with_institutions"]
