@@ -99,6 +99,11 @@ PROVEN_QUERIES = [
     "assets.asset",
     "assets.asset_history",
     "assets.assets_of",
+    "invoice.invoice",
+    "invoice.by_seller",
+    "invoice.by_buyer",
+    "invoice.by_period",
+    "invoice.totals",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -135,6 +140,10 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "assets.asset": {"asset_id": "LR-HK-1"},
     "assets.asset_history": {"asset_id": "LR-HK-1"},
     "assets.assets_of": {"owner": ALICE.address.hex()},
+    "invoice.invoice": {"id": "sz-shop/2025-0001"},
+    "invoice.by_seller": {"seller": "sz-shop"},
+    "invoice.by_buyer": {"buyer": ALICE.address.hex()},
+    "invoice.totals": {"seller": "sz-shop", "from_height": "1", "to_height": "9"},
 }
 
 

@@ -10,8 +10,13 @@ from typing import Any
 import msgspec
 
 from chainbook.apps.assets import AssetsGenesis, GenesisBalance, GenesisToken
-from chainbook.apps.governance import CastVote, GenesisInstitution, GovernanceGenesis, Propose
-from chainbook.apps.governance import RevokeInstitution
+from chainbook.apps.governance import (
+    CastVote,
+    GenesisInstitution,
+    GovernanceGenesis,
+    Propose,
+    RevokeInstitution,
+)
 from chainbook.apps.invoice import Line, Offer, Pay, sign_offer
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.receipts import Receipt

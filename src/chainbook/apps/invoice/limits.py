@@ -20,18 +20,19 @@ and refusing past it keeps every replicated number a MessagePack integer."""
 reason_bytes_max = 256
 """UTF-8 bytes of a void's reason (may be empty)."""
 page_items_max = 10
-"""Invoices one page answers. A page reads its list's counter, at most
-ceil(log2(n + 1)) entries to find its first height (binary search), two keys per invoice
-(its list entry and its record) and one entry after the last: 1 + 40 + 20 + 1 = 62 state keys
-for the chain-wide list at its longest, inside what a proven query covers (64,
-chainbook.ledger.proven_query)."""
-party_entries_max = 2**30 - 1
+"""Invoices one page answers. A page reads its list's counter, the L entries a binary search
+for its first height reads (L = ceil(log2(n + 1)) for a list of n; the last of them is the
+page's first entry), two keys per invoice (its list entry and its record) and the entry after
+the last: at most L + 21 state keys, 61 for the chain-wide list at its longest, inside what a
+proven query covers (64, chainbook.ledger.proven_query)."""
+party_entries_max = 2**31 - 1
 """Entries of one seller's or one buyer's list, and of one seller's running sums in one
-token: `totals` searches its sums twice, 1 + 2 x 30 + 2 = 63 state keys at this length. A
+token. `totals` searches its sums twice and subtracts the entries its searches ended on:
+1 + 2 x 31 = 63 state keys at this length, and 65 at twice it (so this is the bound). Two
 billion invoices per seller and token; past it the seller's next invoice in that token is
-refused (invoice.list_full) rather than leaving it unprovable."""
+refused (invoice.list_full) rather than left unprovable."""
 chain_entries_max = 2**40 - 1
-"""Entries of the chain-wide list by height (`by_period`): its page reads 62 state keys at this
+"""Entries of the chain-wide list by height (`by_period`): a page reads 61 state keys at this
 length (page_items_max)."""
 
 LIMITS = {

@@ -7,11 +7,12 @@ decrease along a list (asserted at every commit, invariants.py). Then:
     lower_bound(h) = the first position whose height is >= h (n if none)
                    = the number of entries below height h
 
-found by binary search in at most ceil(log2(n + 1)) entry reads. The entries of heights
-from..to (inclusive) are the positions lower_bound(from) .. lower_bound(to + 1) - 1, and with
-running sums in the entries, a period's total is sum(last in range) - sum(last before it): two
-searches whatever the period's length. Each read is one state key of a proven query, which is
-why every list has a length bound (limits.py).
+found by binary search in at most ceil(log2(n + 1)) entry reads, which include the entries at
+lower_bound - 1 and lower_bound when they exist (the search narrowed onto them). The entries
+of heights from..to (inclusive) are the positions lower_bound(from) .. lower_bound(to + 1) - 1,
+and with running sums in the entries, a period's total is sum(last in range) - sum(last
+before it): two searches whatever the period's length, and no read beyond them. Each read is
+one state key of a proven query, which is why every list has a length bound (limits.py).
 """
 
 from __future__ import annotations
