@@ -164,7 +164,8 @@ def proof_get(
     with friendly_errors():
         params = _parse_fields(fields or [])
         with Client(node) as client:
-            document = client.prove_query(module, query, **params)
+            document = client.prove_query(module, query, **_typed_fields(client, module, query,
+                                                                         params))
         if genesis is not None:
             _print_state(_verify_state(document, genesis))
         _write(out, document)
@@ -194,6 +195,19 @@ def _parse_fields(fields: list[str]) -> dict[str, str]:
             raise UserError(f"field {name!r} given twice")
         parsed[name] = value
     return parsed
+
+
+def _typed_fields(client: Any, module: str, query: str, params: dict[str, str]) -> dict[str, Any]:
+    """The name=value texts as the query's typed fields, read by the command line's rules
+    (integers in decimal digits, bytes in hex): `from_height=5` is the integer 5."""
+    from chainbook.apps.fields import build_from_text
+
+    found = client.registry.get_module(module)
+    spec = None if found is None else found.get_query(query)
+    if spec is None:
+        return params  # prove_query names the unknown module or query
+    request = build_from_text(spec.request, params)
+    return {name: getattr(request, name) for name in params}
 
 
 def _verify_state(document: Any, genesis: Path) -> Any:

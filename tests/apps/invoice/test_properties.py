@@ -192,10 +192,10 @@ def expect(model: Model, height: int, item: tuple[Any, ...]) -> str:
 
 def walk_seller(state: Any, seller: str, low: int, high: int) -> list[str]:
     found: list[str] = []
-    cursor = None
+    cursor = 0
     for _ in range(100):
         page = ask(state, "invoice", "by_seller", seller=seller, from_height=low,
-                   to_height=high, **({} if cursor is None else {"cursor": cursor}))
+                   to_height=high, cursor=cursor)
         found += [i.id for i in page.invoices]
         if page.next is None:
             return found

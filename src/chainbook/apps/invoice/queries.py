@@ -8,10 +8,11 @@
                                                         over a period: count, amount, tax
 
 Heights are inclusive: an invoice belongs to the height of its payment (its issue), a void to
-the height of the void; `to_height` absent means up to the latest. A page holds at most
-page_items_max invoices in height order and gives `next`, the cursor of the next page (None
-when the range is done); pass it as `cursor` with the same range (the cursor then replaces the
-search for `from_height`). Every answer reads a bounded number of state keys (limits.py), so
+the height of the void; `to_height` 0 (the default) means up to the latest. A page holds at
+most page_items_max invoices in height order and gives `next`, the cursor of the next page
+(None when the range is done); pass it as `cursor` with the same range (the cursor then
+replaces the search for `from_height`; 0, the default, asks for the first page: a `next` is
+never 0). Every answer reads a bounded number of state keys (limits.py), so
 every query is provable (?prove=true). `totals` counts paid invoices (reimbursed ones
 included: a reimbursement moves no tax), never voids.
 
@@ -102,21 +103,21 @@ class SellerPageRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     seller: str
     """The seller institution's id."""
     from_height: UInt = 0
-    to_height: UInt | None = None
-    cursor: UInt | None = None
+    to_height: UInt = 0
+    cursor: UInt = 0
 
 
 class BuyerPageRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     buyer: AddressBytes
     from_height: UInt = 0
-    to_height: UInt | None = None
-    cursor: UInt | None = None
+    to_height: UInt = 0
+    cursor: UInt = 0
 
 
 class PeriodPageRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     from_height: UInt = 0
-    to_height: UInt | None = None
-    cursor: UInt | None = None
+    to_height: UInt = 0
+    cursor: UInt = 0
 
 
 class InvoicePage(msgspec.Struct, frozen=True):
@@ -126,7 +127,7 @@ class InvoicePage(msgspec.Struct, frozen=True):
     """The list's length, every height included."""
     invoices: list[InvoiceInfo]
     next: int | None
-    """The cursor of the next page of this range; None when it is done."""
+    """The cursor of the next page of this range (never 0); None when it is done."""
 
 
 class TotalsRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -134,14 +135,15 @@ class TotalsRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     token: str = ""
     """"" the native coin, else an assets token id."""
     from_height: UInt = 0
-    to_height: UInt | None = None
+    to_height: UInt = 0
 
 
 class Totals(msgspec.Struct, frozen=True):
     seller: str
     token: str
     from_height: Height
-    to_height: Height | None
+    to_height: Height
+    """0: up to the latest height."""
     invoices: int
     """Paid invoices of the seller in the token at heights from_height..to_height."""
     amount: Amount
@@ -187,16 +189,19 @@ def compute_page(
     count_key: bytes,
     key_at: Callable[[int], bytes],
     from_height: Height,
-    to_height: Height | None,
-    cursor: int | None,
+    to_height: Height,
+    cursor: int,
 ) -> InvoicePage:
-    """One page of a list over a height range (the module docstring's rules)."""
+    """One page of a list over a height range (the module docstring's rules). A next page
+    starts after a full one, so its cursor is at least page_items_max: 0 is free to mean
+    "the first page"."""
     count = get_uint(view, count_key)
+    last_height = to_height or None
 
     def entry_at(n: int) -> ListEntry:
         return get_list_entry(view, key_at(n))
 
-    if cursor is not None:
+    if cursor:
         position = cursor
     elif from_height == 0:
         position = 0
@@ -206,7 +211,7 @@ def compute_page(
     next_cursor: int | None = None
     while position < count:
         entry = entry_at(position)
-        if to_height is not None and entry.height > to_height:
+        if last_height is not None and entry.height > last_height:
             break
         if len(invoices) == limits.page_items_max:
             next_cursor = position
@@ -277,7 +282,7 @@ def query_totals(ctx: QueryContext, request: TotalsRequest) -> Totals:
     def height_at(n: int) -> Height:
         return get_sum_entry(ctx.view, sum_at_key(request.seller, request.token, n)).height
 
-    end = count if request.to_height is None else compute_lower_bound(
+    end = count if request.to_height == 0 else compute_lower_bound(
         count, height_at, request.to_height + 1
     )
     start = compute_lower_bound(end, height_at, request.from_height)
