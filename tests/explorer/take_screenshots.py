@@ -12,6 +12,7 @@ from pathlib import Path
 from chainbook import testnet
 from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
+from tests.explorer.test_explorer_invoice import make_invoices
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WARM_UP_S = 20.0
@@ -29,6 +30,7 @@ def main() -> int:
         try:
             testnet.wait_until_ready(root, timeout_s=30)
             activity = make_activity(root)
+            invoices = make_invoices(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -39,6 +41,7 @@ def main() -> int:
                 "proposal": f"/apps/governance/proposal?id={activity.proposal_id}",
                 "ballot": f"/apps/vote/ballot?ballot={BALLOT}",
                 "modules": "/apps/notary",
+                "invoice": f"/apps/invoice/invoice?id={invoices.paid}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:
