@@ -28,7 +28,8 @@ def chain() -> LedgerChain:
 
 
 def proof_document(chain: LedgerChain, module: str, query: str, **params: str) -> dict[str, Any]:
-    request = build_from_text(find_query(chain.app.state.registry, module, query).request, params)
+    registry = chain.ledger.state.registry
+    request = build_from_text(find_query(registry, module, query).request, params)
     document = build_state_proof_file(chain, module, query, params, request)
     return msgspec.to_builtins(document)
 
@@ -42,7 +43,7 @@ def test_a_balance_is_proven_against_the_next_header(chain: LedgerChain) -> None
     verified = verify_state_proof_file(msgspec.json.encode(document), root_of(chain))
     assert verified.height == chain.height - 1 and verified.header_height == chain.height
     # State after block 3: CAROL got 5 (the overdraft of block 2 failed).
-    assert verified.answer["balance"] == 5 == balance_of(chain.app.state, CAROL.address)
+    assert verified.answer["balance"] == 5 == balance_of(chain.ledger.state, CAROL.address)
     assert [key for key, _ in verified.entries] == [b"bank/balance/" + CAROL.address]
 
 

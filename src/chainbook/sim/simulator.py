@@ -459,9 +459,9 @@ class Simulation:
         )
         self.checkers.on_applied(node.name, block.height, node.store.latest_height())
         assert node.core is not None
-        app = node.core.app
+        ledger = node.core.ledger
         for height in range(max(1, block.height - 1), block.height + 2):
-            self.checkers.on_validator_set(node.name, height, app.get_validators(height))
+            self.checkers.on_validator_set(node.name, height, ledger.get_validators(height))
         first = block.height not in self.checkers.committed
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
@@ -470,7 +470,7 @@ class Simulation:
             node.name, block, self._honest_clocks().fastest_ms, self.config.params
         )
         if first:
-            self._check_power_budget(block.height + 2, app.get_validators(block.height + 2))
+            self._check_power_budget(block.height + 2, ledger.get_validators(block.height + 2))
             self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
@@ -571,13 +571,13 @@ class Simulation:
         node = self._most_advanced()
         if node is None or node.core is None or height > node.core.height + 2:
             return self.checkers.get_validator_set(min(height, max(self.checkers.validator_sets)))
-        return node.core.app.get_validators(height)
+        return node.core.ledger.get_validators(height)
 
     def _agreed_nonce(self, address: bytes) -> int:
         node = self._most_advanced()
         if node is None or node.core is None:
             return 0
-        return get_nonce(node.core.app.state.kv, address)
+        return get_nonce(node.core.ledger.state.kv, address)
 
     def boot_spare(self, node: SimNode) -> None:
         """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
@@ -598,7 +598,7 @@ class Simulation:
             return []
         if node is None or node.core is None:
             return []
-        validators = node.core.app.get_validators(max(node.core.height, 1))
+        validators = node.core.ledger.get_validators(max(node.core.height, 1))
         accused = self._accused(node)
         must = accused | {validator_key(index).address for index in self.plan.equivocators}
         return [
@@ -616,7 +616,7 @@ class Simulation:
     def _evidence_of(self, node: SimNode, address: bytes) -> EvidencePage:
         assert node.core is not None
         answer = run_query(
-            node.core.app.state, EVIDENCE_MODULE, "evidence", EvidenceRequest(validator=address)
+            node.core.ledger.state, EVIDENCE_MODULE, "evidence", EvidenceRequest(validator=address)
         )
         assert isinstance(answer, EvidencePage)
         return answer
@@ -673,7 +673,7 @@ class Simulation:
         assert node.core is not None
         height = node.height
         if height >= 1:
-            self.checkers.on_app_hash(node.name, height, node.core.app.state.app_hash)
+            self.checkers.on_app_hash(node.name, height, node.core.ledger.state.app_hash)
 
     def _check_final(self) -> None:
         for node in self.honest_nodes():
