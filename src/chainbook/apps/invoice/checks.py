@@ -5,6 +5,11 @@ The checks of an action alone (its number, lines, amounts, the lengths of its ad
 signature, the offer's signature or the seller's co-signature) come first; then the checks
 against the state: the seller's registration (through governance's `institution` export,
 apps/institutions.py), the parties, the token (apps/tokens.py) and the number's history.
+
+A co-signature is the seller key's *account* among the transaction's signers (`ctx.signers`):
+the ledger has checked that the keys speak for that account under its policy
+(apps/account_policy.py), so a seller whose account rotated its key co-signs with its new
+one, while the registry (which names the key) is what a signed offer is checked against.
 """
 
 from __future__ import annotations
