@@ -123,6 +123,11 @@ PROVEN_QUERIES = [
     "settlement.offers_by_status",
     "settlement.locks_by_party",
     "settlement.escrow",
+    "invoice.invoice",
+    "invoice.by_seller",
+    "invoice.by_buyer",
+    "invoice.by_period",
+    "invoice.totals",
 ]
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "bank.balance": {"address": ALICE.address.hex()},
@@ -181,6 +186,10 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "settlement.offers_by_maker": {"maker": ALICE.address.hex()},
     "settlement.offers_by_status": {"status": "open"},
     "settlement.locks_by_party": {"party": ALICE.address.hex()},
+    "invoice.invoice": {"id": "sz-shop/2025-0001"},
+    "invoice.by_seller": {"seller": "sz-shop"},
+    "invoice.by_buyer": {"buyer": ALICE.address.hex()},
+    "invoice.totals": {"seller": "sz-shop", "from_height": "1", "to_height": "9"},
 }
 
 

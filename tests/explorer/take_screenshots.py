@@ -17,6 +17,7 @@ from tests.explorer.loans_activity import LOAN, make_loans_activity
 from tests.explorer.settlement_activity import make_settlement_activity
 from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
 from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
+from tests.explorer.test_explorer_invoice import make_invoices
 from tests.explorer.test_explorer_royalty import make_royalty_activity
 from tests.explorer.test_explorer_trace import BOX, LOT_B, build_trace_activity
 
@@ -42,6 +43,7 @@ def main() -> int:
             royalty = make_royalty_activity(root)
             loans = make_loans_activity(root)
             settled = make_settlement_activity(root)
+            invoices = make_invoices(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
             pages = {
@@ -62,6 +64,7 @@ def main() -> int:
                 "credit-record": f"/account/{loans.borrower}",
                 "settlement-offer": f"/apps/settlement/offer?offer_id={settled.offer_id}",
                 "settlement-lock": f"/apps/settlement/lock?lock_id={settled.lock_id}",
+                "invoice": f"/apps/invoice/invoice?id={invoices.paid}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())
             with sync_playwright() as playwright:

@@ -34,6 +34,7 @@ from chainbook.apps import (
     fees,
     governance,
     identity,
+    invoice,
     iot,
     ip,
     loans,
@@ -65,6 +66,7 @@ MODULES: tuple[Module, ...] = (
     royalty.MODULE,
     loans.MODULE,
     settlement.MODULE,
+    invoice.MODULE,
     # Add a module here (one line).
 )
 
