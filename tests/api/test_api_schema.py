@@ -18,7 +18,11 @@ from schemathesis import checks as st_checks
 from chainbook.api import create_app
 from chainbook.api.errors import STATUS_BY_CODE, STATUS_DEFAULT, get_status_for_code
 from chainbook.apps.bank.actions import Transfer
-from chainbook.chain.tx import sign_tx
+from chainbook.apps.private.actions import Record
+from chainbook.apps.private.content import compute_record_hash, describe_content_refusal
+from chainbook.apps.registry import REGISTRY
+from chainbook.chain.tx import DecodedTx, sign_tx, verify_tx
+from chainbook.core.private_data import PrivateDataRefused, StoredContent
 from tests.support.fake_node import ALICE, BOB, CHAIN_ID, FakeNode
 
 EXAMPLES_PER_OPERATION = 12
@@ -34,8 +38,40 @@ class FreshNode(FakeNode):
         )
 
 
+class PrivateFreshNode(FreshNode):
+    """With private data (api/private_routes.py PrivateDataService), so the /private routes
+    are served and fuzzed too. The content check is the route contract's (the salted hash
+    the signed private.record carries); membership is the node core's, tested in
+    tests/core and tests/e2e."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.private: dict[tuple[str, str], StoredContent] = {}
+
+    def submit_private(self, tx_bytes: bytes, salt: bytes, content: bytes) -> DecodedTx:
+        action = REGISTRY.decode_action(verify_tx(CHAIN_ID, tx_bytes).action_bytes)
+        if not isinstance(action, Record):
+            raise PrivateDataRefused("invalid_request", "the action is not a private.record")
+        refusal = describe_content_refusal(salt, content)
+        if refusal is not None:
+            raise PrivateDataRefused("invalid_content", refusal)
+        if compute_record_hash(salt, content) != action.hash:
+            raise PrivateDataRefused("hash_mismatch", "SHA-256(salt || content) differs")
+        decoded = self.submit_tx(tx_bytes)
+        self.private[(action.collection, action.record)] = StoredContent(
+            action.collection, action.record, action.hash, salt, content, 1, 0
+        )
+        return decoded
+
+    def get_private(self, collection: str, record: str) -> StoredContent | None:
+        return self.private.get((collection, record))
+
+    def private_status(self) -> dict[str, int]:
+        return {"stored": len(self.private)}
+
+
 def make_node() -> FakeNode:
-    node = FreshNode(block_reward=1)
+    node = PrivateFreshNode(block_reward=1)
     for nonce in range(3):
         node.submit_tx(sign_tx(ALICE, CHAIN_ID, nonce, Transfer(to=BOB.address, amount=1)))
         node.commit_pending()

@@ -1,6 +1,6 @@
 """Byzantine behaviours of a real node process (test code only; tests/chaos/node_entry.py).
 
-Each behaviour takes a built runtime Node, patches its core or its ledger application on the
+Each behaviour takes a built runtime Node, patches its core or its node ledger on the
 instance (the production classes are unchanged), and returns the coroutine to run. It signs only
 with the node's own key: a Byzantine validator holds its key, not anyone else's.
 
@@ -64,7 +64,7 @@ def double_sign(node: Node) -> Run:
 
 
 def invalid_proposal(node: Node) -> Run:
-    app = node.core.app
+    app = node.core.ledger
     honest_build = app.build_block
 
     def build_invalid_block(

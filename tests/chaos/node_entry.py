@@ -10,7 +10,7 @@ from outside, so the production node carries no switch for either:
   core: block times, timeouts, the block-time check) reads MS later (or earlier, if negative)
   than the machine's. This is the chaos suite's clock-skew hook; faketime is not installed on
   every machine, and a module attribute is all the runtime reads.
-- `--byzantine KIND` (tests/chaos/byzantine.py): the node's core or ledger application is
+- `--byzantine KIND` (tests/chaos/byzantine.py): the node's core or node ledger is
   patched to misbehave in one named way, with the node's own key.
 
 The command line names the home, so chainbook.testnet's pid checks (get_node_process) find it

@@ -1,4 +1,4 @@
-"""A real chain without a network: the real ledger (LedgerApplication, execution, state tree),
+"""A real chain without a network: the real ledger (NodeLedger, execution, state tree),
 blocks built and committed as a node does, commits signed by the genesis validator, a
 MemoryBlockStore; it serves the NodeService methods that proofs use, so the API's proof routes,
 the SDK and the CLI run on real state (FakeNode has none).
@@ -17,7 +17,7 @@ from chainbook.chain.block import Block, encode_block
 from chainbook.chain.commit import Commit, Vote, VoteType, make_commit, sign_vote
 from chainbook.chain.tx import decode_tx
 from chainbook.crypto import PrivateKey
-from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
 from chainbook.ledger.queries import run_query
 from chainbook.ledger.receipts import Receipt, encode_receipt_leaf
@@ -29,7 +29,7 @@ from tests.support import signed as signed_tx
 
 
 class _Pending:
-    """The TxSource of the LedgerApplication: what the next block includes."""
+    """The TxSource of the NodeLedger: what the next block includes."""
 
     def __init__(self) -> None:
         self.txs: list[Any] = []
@@ -55,23 +55,23 @@ class LedgerChain:
         self.genesis = make_genesis(validators=self.keys, block_reward=7, supply_max=10**9)
         self.pending = _Pending()
         state = LedgerState.from_genesis(self.genesis)
-        self.app = LedgerApplication(self.genesis, state, None, self.pending)
+        self.ledger = NodeLedger(self.genesis, state, None, self.pending)
         self.store = MemoryBlockStore()
         self.commits: dict[Height, Commit] = {}
 
     @property
     def height(self) -> Height:
-        return self.app.state.height
+        return self.ledger.state.height
 
     def commit_block(self, txs: list[bytes]) -> Block:
         self.pending.txs = [decode_tx(t) for t in txs]
         height = self.height + 1
         last_commit = self.commits.get(height - 1)
-        block = self.app.build_block(
+        block = self.ledger.build_block(
             height, GENESIS_TIME_MS + height * 1000, self.keys[0].address, last_commit
         )
-        result = self.app.result_for(block)
-        tree = self.app.compute_state_tree_for(block, result)
+        result = self.ledger.result_for(block)
+        tree = self.ledger.compute_state_tree_for(block, result)
         vote = Vote(VoteType.PRECOMMIT, height, 0, block.hash)
         validators = self.genesis.validator_set
         commit = make_commit(validators, [sign_vote(k, CHAIN_ID, vote) for k in self.keys])
@@ -79,7 +79,7 @@ class LedgerChain:
             encode_block(block), block, commit, result.receipts, None, tree.root
         )
         self.commits[height] = commit
-        self.app.commit(block, result)
+        self.ledger.commit(block, result)
         return block
 
     # --- the NodeService methods the proof routes use -------------------------------------
@@ -121,10 +121,10 @@ class LedgerChain:
         )
 
     def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
-        return run_query(self.app.state, module, name, request)
+        return run_query(self.ledger.state, module, name, request)
 
     def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
-        return prove_query(self.app.state, module, name, request)
+        return prove_query(self.ledger.state, module, name, request)
 
     def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
         return []

@@ -4,6 +4,7 @@ and amounts, against the real API app (FakeNode) or scripted httpx transports.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -103,9 +104,25 @@ def test_every_node_down_is_node_unreachable() -> None:
 # --- against the real app -------------------------------------------------------------------
 
 
+class FakeClock:
+    """Simulated seconds: a wait advances them, nothing else does (however slow the machine)."""
+
+    def __init__(self, on_sleep: Callable[[], None] = lambda: None) -> None:
+        self.now_s = 0.0
+        self.on_sleep = on_sleep
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.now_s += seconds
+        self.on_sleep()
+
+
 @pytest.fixture
 def client(http: TestClient) -> Client:
-    return Client("http://testserver", http=http, sleep=lambda _: None)
+    clock = FakeClock()
+    return Client("http://testserver", http=http, sleep=clock.sleep, clock=clock)
 
 
 def test_wait_for_receipt_returns_once_committed(client: Client, node: FakeNode) -> None:
@@ -128,10 +145,9 @@ def test_wait_for_receipt_on_a_halted_chain_says_so(client: Client, node: FakeNo
 def test_wait_for_receipt_on_a_moving_chain_says_it_is_committing(node: FakeNode) -> None:
     http = TestClient(__import__("chainbook.api", fromlist=["create_app"]).create_app(node))
 
-    def commit_while_waiting(_: float) -> None:
-        node.commit_pending()  # empty blocks: the chain moves, the tx is never included
-
-    client = Client("http://testserver", http=http, sleep=commit_while_waiting)
+    # Empty blocks while the client waits: the chain moves, the tx is never included.
+    clock = FakeClock(on_sleep=node.commit_pending)
+    client = Client("http://testserver", http=http, sleep=clock.sleep, clock=clock)
     with pytest.raises(ReceiptTimeout, match="is committing") as caught:
         client.wait_for_receipt("ab" * 32, timeout_s=0.05, poll_s=0.01)
     assert caught.value.chain_advancing

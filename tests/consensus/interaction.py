@@ -164,8 +164,8 @@ def _parse_args(text: str) -> tuple[str, list[str], dict[str, str]]:
 # ---------------------------------------------------------------------- the application
 
 
-class ScriptApp:
-    """The ConsensusApp of a script: blocks are labels, valid unless the script says not."""
+class ScriptLedger:
+    """The ConsensusLedger of a script: blocks are labels, valid unless the script says not."""
 
     def __init__(self, interaction: Interaction) -> None:
         self.interaction = interaction
@@ -204,7 +204,7 @@ class Interaction:
     me: str = "v0"
     now_ms: TimeMs = 0
     validators: ValidatorSet = field(init=False)
-    app: ScriptApp = field(init=False)
+    ledger: ScriptLedger = field(init=False)
     machine: machine_module.ConsensusMachine | None = None
     record: bytes | None = None
     last_commit: Commit | None = None
@@ -239,7 +239,7 @@ class Interaction:
             chain_id=CHAIN_ID,
             height=height,
             time_ms=time_ms,
-            prev_block_hash=self.app.committed[-1].hash if self.app.committed else b"\0" * 32,
+            prev_block_hash=self.ledger.committed[-1].hash if self.ledger.committed else b"\0" * 32,
             last_commit_hash=compute_commit_hash(None),
             txs_root=merkle.EMPTY_ROOT,
             tx_count=0,
@@ -315,10 +315,10 @@ class Interaction:
         self.timers = Counter()  # a restarted node's timers are gone
         return self.machine_class(
             chain_id=CHAIN_ID,
-            app=self.app,
+            ledger=self.ledger,
             params=SCRIPT_PARAMS,
             key=self.key(self.me),
-            height=len(self.app.committed) + 1,
+            height=len(self.ledger.committed) + 1,
             last_commit=self.last_commit,
             record=self.record,
         )
@@ -343,7 +343,7 @@ class Interaction:
         )
         if self.me not in powers:
             raise ScriptError(f"me={self.me} is not a validator")
-        self.app = ScriptApp(self)
+        self.ledger = ScriptLedger(self)
         self.machine = self._new_machine()
         total = self.validators.power_total
         return [
@@ -384,8 +384,8 @@ class Interaction:
 
     def cmd_invalid(self, positional: list[str], options: dict[str, str]) -> list[str]:
         """invalid A ...: the application refuses these blocks (valid(v) is false)."""
-        self.app.invalid.update(positional)
-        return [f"invalid {' '.join(sorted(self.app.invalid))}"]
+        self.ledger.invalid.update(positional)
+        return [f"invalid {' '.join(sorted(self.ledger.invalid))}"]
 
     def cmd_proposal(self, positional: list[str], options: dict[str, str]) -> list[str]:
         """proposal v1 r=0 A [pol=-1] [h=] [time=] [sig=bad] [block-h=]: v1 proposes A."""
@@ -557,7 +557,7 @@ class Interaction:
                 self.timers[(kind, h, r)] += 1
                 return f"schedule timeout {kind.name.lower()} h{h} r{r} {ms}ms"
             case CommitBlock(block=block, commit=commit):
-                self.app.committed.append(block)
+                self.ledger.committed.append(block)
                 self.last_commit = commit
                 signers = " ".join(
                     sorted(

@@ -159,9 +159,9 @@ MUTANTS = (
         "clock_checked_at_decision",
         "defect 1: the decided block is judged by our clock",
         "machine",
-        "            self.app.verify_block(block)\n        except InvalidBlock as exc:\n",
-        "            self.app.verify_block(block)\n"
-        "            self.app.verify_block_time(block, self._now_ms)\n"
+        "            self.ledger.verify_block(block)\n        except InvalidBlock as exc:\n",
+        "            self.ledger.verify_block(block)\n"
+        "            self.ledger.verify_block_time(block, self._now_ms)\n"
         "        except InvalidBlock as exc:\n",
     ),
     Mutant(

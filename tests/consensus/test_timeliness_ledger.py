@@ -1,7 +1,7 @@
 """The clock check with the real ledger: a block once judged too far ahead never halts the node.
 
 The interaction scripts pin where the machine asks for timeliness; these tests pin the other
-half of the defect, in LedgerApplication: its verdict cache keeps execution failures only, so
+half of the defect, in NodeLedger: its verdict cache keeps execution failures only, so
 deciding a block whose time was refused earlier (our clock skewed, or a Byzantine proposer
 dating its block just past the bound and sending it to us first) commits it.
 """
@@ -21,7 +21,7 @@ from chainbook.consensus.messages import VoteMessage
 from chainbook.core.mempool import Mempool
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidBlock
-from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.ledger.state import LedgerState
 from tests.support.chain import CHAIN_ID, GENESIS_TIME_MS, validator_keys
 from tests.support.chain import make_genesis as make_checked_genesis
@@ -33,9 +33,9 @@ def make_genesis() -> Genesis:
     return make_checked_genesis(validators=KEYS, powers=[10] * len(KEYS))
 
 
-def make_app(genesis: Genesis) -> LedgerApplication:
+def make_ledger(genesis: Genesis) -> NodeLedger:
     state = LedgerState.from_genesis(genesis)
-    return LedgerApplication(genesis, state, None, Mempool(genesis.chain_id, state))
+    return NodeLedger(genesis, state, None, Mempool(genesis.chain_id, state))
 
 
 def early_block(genesis: Genesis, now_ms: int) -> tuple[Block, PrivateKey]:
@@ -43,7 +43,7 @@ def early_block(genesis: Genesis, now_ms: int) -> tuple[Block, PrivateKey]:
     proposer = genesis.validator_set.get_proposer(1, 0)
     key = next(k for k in KEYS if k.address == proposer.address)
     drift_ms = genesis.consensus.time_drift_ms_max
-    block = make_app(genesis).build_block(1, now_ms + drift_ms + 1, key.address, None)
+    block = make_ledger(genesis).build_block(1, now_ms + drift_ms + 1, key.address, None)
     return block, key
 
 
@@ -51,11 +51,11 @@ def test_a_clock_verdict_is_not_kept_by_verify_block() -> None:
     genesis = make_genesis()
     now_ms = GENESIS_TIME_MS + 1_000
     block, _ = early_block(genesis, now_ms)
-    app = make_app(genesis)
+    ledger = make_ledger(genesis)
     with pytest.raises(InvalidBlock, match="ahead of the local clock"):
-        app.verify_block_time(block, now_ms)
-    app.verify_block(block)  # execution is fine, and no clock verdict was cached
-    app.verify_block_time(block, now_ms + 1)  # 1 ms later the same block is timely
+        ledger.verify_block_time(block, now_ms)
+    ledger.verify_block(block)  # execution is fine, and no clock verdict was cached
+    ledger.verify_block_time(block, now_ms + 1)  # 1 ms later the same block is timely
 
 
 def test_an_execution_failure_is_kept() -> None:
@@ -64,11 +64,11 @@ def test_an_execution_failure_is_kept() -> None:
     forged = msgspec.structs.replace(
         block, header=msgspec.structs.replace(block.header, app_hash=b"\x07" * 32)
     )
-    app = make_app(genesis)
+    ledger = make_ledger(genesis)
     with pytest.raises(InvalidBlock, match="app hash"):
-        app.verify_block(forged)
+        ledger.verify_block(forged)
     with pytest.raises(InvalidBlock, match="app hash"):
-        app.verify_block(forged)
+        ledger.verify_block(forged)
 
 
 def prevotes(effects: list[Effect]) -> list[bytes]:
@@ -88,7 +88,7 @@ def test_a_block_refused_as_early_then_decided_commits_without_halting() -> None
     victim_key = next(k for k in KEYS if k is not proposer_key)
     machine = ConsensusMachine(
         chain_id=CHAIN_ID,
-        app=make_app(genesis),
+        ledger=make_ledger(genesis),
         params=genesis.consensus,
         key=victim_key,
         height=1,

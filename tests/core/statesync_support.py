@@ -69,7 +69,7 @@ def serving_chain(validators: int = 4) -> ServingChain:
         chain.commit_block(txs)
         if height == SNAPSHOT_HEIGHT:
             offer, chunks = make_snapshot(
-                dict(chain.app.state.kv), height, chunk_bytes_target=CHUNK_BYTES_TARGET
+                dict(chain.ledger.state.kv), height, chunk_bytes_target=CHUNK_BYTES_TARGET
             )
             snapshots.save(offer, chunks)
     return ServingChain(chain, snapshots)

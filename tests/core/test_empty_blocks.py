@@ -124,7 +124,7 @@ def test_an_idle_validator_holds_the_next_height_until_the_interval_has_passed()
     now = decide_and_save_first_block(core, outputs)
     held = core.handle(TimerFired(TimeoutKind.COMMIT, 1, 0), now)
     assert core.machine.height == 1 and saved_blocks(held) == [], "no empty block yet"
-    block_time = core.app.last_header.time_ms  # type: ignore[union-attr]
+    block_time = core.ledger.last_header.time_ms  # type: ignore[union-attr]
     (timer,) = commit_timers(held)
     assert timer.duration_ms == block_time + INTERVAL_MS - now
     assert core.counters["empty_block_wait"] == 1

@@ -63,7 +63,7 @@ def test_two_votes_of_one_validator_for_one_slot_become_gossiped_evidence() -> N
     assert [m.evidence for m in evidence_broadcasts(resent)] == [[piece]]
     # This node proposes the next block with it once height 1 is decided (the ledger test
     # tests/apps/governance/test_evidence.py goes on from there).
-    assert core.app.evidence.candidates() == [piece]
+    assert core.ledger.evidence.candidates() == [piece]
 
 
 def test_a_peers_evidence_is_verified_kept_once_and_gossiped_once() -> None:
@@ -129,7 +129,7 @@ def test_the_signing_key_is_the_one_in_the_set_of_the_height() -> None:
     outsider = PrivateKey.from_label("outsider")
     core = boot(key=outsider, consensus_keys=(KEYS[2],))
     assert core.machine.key == KEYS[2] and core.is_validator  # the ring's key in the set
-    assert select_signing_key(core.app, 1, (outsider,)) == outsider
+    assert select_signing_key(core.ledger, 1, (outsider,)) == outsider
     full_node = boot(key=outsider)
     assert full_node.machine.key == outsider and not full_node.is_validator
 

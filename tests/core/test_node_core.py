@@ -165,7 +165,7 @@ def test_a_proposal_carrying_txs_of_the_batch_being_checked_waits_for_that_batch
     txs = transfers(3)
     for tx in txs:
         proposer.mempool.add(tx)
-    block = proposer.app.build_block(1, NOW_MS, proposer_key.address, None)
+    block = proposer.ledger.build_block(1, NOW_MS, proposer_key.address, None)
     assert len(block.txs) == 3
     proposal = sign_proposal(proposer_key, genesis.chain_id, Proposal(1, 0, -1, block.hash))
     frame = encode_message(ProposalMessage(proposal=proposal, block=block))
@@ -183,7 +183,7 @@ def test_a_proposal_carrying_txs_of_the_batch_being_checked_waits_for_that_batch
         (VoteType.PREVOTE, block.hash)
     ]
     # Only the transaction that was in no batch had its signature checked in the block.
-    assert receiver.app.txs_checked_in_blocks == 1
+    assert receiver.ledger.txs_checked_in_blocks == 1
 
 
 def test_proposals_held_for_the_batch_are_bounded_and_the_rest_go_to_consensus() -> None:
@@ -201,7 +201,7 @@ def test_proposals_held_for_the_batch_are_bounded_and_the_rest_go_to_consensus()
     txs = transfers(2)
     for tx in txs:
         proposer.mempool.add(tx)
-    block = proposer.app.build_block(1, NOW_MS, proposer_key.address, None)
+    block = proposer.ledger.build_block(1, NOW_MS, proposer_key.address, None)
     proposal = sign_proposal(proposer_key, genesis.chain_id, Proposal(1, 0, -1, block.hash))
     receiver.handle(FrameReceived(PEER, encode_message(TxsMessage(txs=txs))), NOW_MS)
     assert receiver.admission.checking is not None
@@ -230,7 +230,7 @@ def test_a_proposal_with_no_tx_of_the_batch_goes_straight_to_consensus() -> None
     )
     receiver_key = next(k for k in keys if k is not proposer_key)
     receiver, _ = boot(genesis, receiver_key)
-    block: Block = boot(genesis, proposer_key)[0].app.build_block(
+    block: Block = boot(genesis, proposer_key)[0].ledger.build_block(
         1, NOW_MS, proposer_key.address, None
     )
     proposal = sign_proposal(proposer_key, genesis.chain_id, Proposal(1, 0, -1, block.hash))

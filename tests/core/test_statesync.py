@@ -86,10 +86,10 @@ def test_a_snapshot_is_found_proven_fetched_and_restored_then_block_sync_reaches
     assert len(SERVING.snapshots.list_offers()[0].chunk_hashes) > 3  # several chunks fetched
     assert run.events()[-1] == "state_sync_verified"
     core, store = restore_and_boot(snapshot, SERVING.genesis)
-    assert (core.height, core.app.state.app_hash) == (SNAPSHOT_HEIGHT, snapshot.tree.root)
+    assert (core.height, core.ledger.state.app_hash) == (SNAPSHOT_HEIGHT, snapshot.tree.root)
     assert store.load_book_base() == SNAPSHOT_HEIGHT and store.load_block(1) is None
     block_sync(core, store, boot_server(SERVING, "server-sync"), CHAIN_HEIGHT)
-    assert core.app.state.app_hash == SERVING.chain.app.state.app_hash
+    assert core.ledger.state.app_hash == SERVING.chain.ledger.state.app_hash
     # The synced book verifies from genesis as far as it holds blocks (chainbook verify).
     report = open_book(store, SERVING.genesis, repair=False).report
     assert report.corrupt_height is None and report.book_base == SNAPSHOT_HEIGHT

@@ -108,11 +108,12 @@ def genesis_hash() -> bytes:
     ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     identity, iot = [[]], [[]]  # no imported credentials, no imported devices
     assets: list[object] = [[], []]  # no imported tokens, no imported assets
+    royalty = [[]]  # no imported works
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
         [["accounts", accounts], ["assets", assets], ["bank", bank], ["fees", fees],
          ["governance", governance], ["identity", identity], ["iot", iot], ["ip", ip],
-         ["notary", notary], ["vote", vote]],
+         ["notary", notary], ["royalty", royalty], ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 

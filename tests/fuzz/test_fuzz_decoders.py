@@ -65,7 +65,7 @@ def _a_block() -> Block:
         genesis=genesis, key=KEY, store=MemoryBlockStore(), record=None, settings=CoreSettings()
     ).core
     core.mempool.add(TX)
-    return core.app.build_block(1, genesis.genesis_time_ms + 1, KEY.address, None)
+    return core.ledger.build_block(1, genesis.genesis_time_ms + 1, KEY.address, None)
 
 
 def _wire_samples() -> list[bytes]:

@@ -30,7 +30,7 @@ def test_policies_multi_key_transactions_and_fees_in_simulated_runs() -> None:
         changes += workload.changes
         node = simulation.nodes[0]
         assert node.core is not None
-        state = node.core.app.state
+        state = node.core.ledger.state
         bank = PrefixedReader(state.kv, b"bank/")
         burnt = get_burnt(bank)
         genesis_supply = ACCOUNT_FUNDS * config.accounts

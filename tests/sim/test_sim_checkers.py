@@ -205,7 +205,7 @@ def _report_sets(checkers: Checkers, finished: Simulation, heights: range) -> No
     core = finished.nodes[0].core
     assert core is not None
     for height in heights:
-        checkers.on_validator_set("n0", height, core.app.get_validators(height))
+        checkers.on_validator_set("n0", height, core.ledger.get_validators(height))
 
 
 def _checkers_with_chain(finished: Simulation) -> Checkers:

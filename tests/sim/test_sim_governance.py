@@ -65,7 +65,7 @@ def test_an_equivocator_ends_with_its_evidence_committed_and_no_power() -> None:
         height: Height = node.core.height
         assert equivocator in simulation.evidence_seen
         assert simulation._accused(node) == {equivocator}
-        assert not node.core.app.get_validators(height).is_validator(equivocator)
+        assert not node.core.ledger.get_validators(height).is_validator(equivocator)
 
 
 class GenesisSetMachine(ConsensusMachine):
@@ -73,7 +73,7 @@ class GenesisSetMachine(ConsensusMachine):
 
     def _enter_height(self, height: Height, last_commit: Any) -> None:
         super()._enter_height(height, last_commit)
-        self.validators = self.app.genesis.validator_set  # type: ignore[attr-defined]
+        self.validators = self.ledger.genesis.validator_set  # type: ignore[attr-defined]
 
 
 def test_a_node_that_keeps_the_genesis_set_is_caught() -> None:
@@ -115,7 +115,7 @@ def test_several_equivocators_all_end_punished() -> None:
         simulation.run()
         node = simulation._most_advanced()
         assert node is not None and node.core is not None
-        validators = node.core.app.get_validators(node.core.height)
+        validators = node.core.ledger.get_validators(node.core.height)
         for index in simulation.plan.equivocators:
             address = validator_key(index).address
             assert address in simulation._accused(node)
@@ -142,7 +142,7 @@ def test_a_safety_only_run_does_not_wait_for_punishment() -> None:
         assert simulation.queue.now_ms <= end_ms + config.delay_ms_max
         node = simulation._most_advanced()
         assert node is not None and node.core is not None
-        validators = node.core.app.get_validators(max(node.core.height, 1))
+        validators = node.core.ledger.get_validators(max(node.core.height, 1))
         still_in_power += any(
             validators.is_validator(validator_key(i).address) for i in simulation.plan.equivocators
         )

@@ -74,8 +74,8 @@ def test_a_lost_record_refuses_until_the_operator_resets_it(home: Path) -> None:
     assert decoded.signed_position == (120, limits.round_max, 2) and decoded.height == 0
 
 
-class _NoBlocksApp:
-    """A ConsensusApp for a machine that is never asked to build or judge a block here."""
+class _NoBlocksLedger:
+    """A ConsensusLedger for a machine that is never asked to build or judge a block here."""
 
     def __init__(self, validators: ValidatorSet) -> None:
         self.validators = validators
@@ -107,7 +107,7 @@ def test_the_guard_stops_the_machine_signing_at_every_height_up_to_n(
     key = next(k for k in keys if k.address != proposer)
     machine = ConsensusMachine(
         chain_id=CHAIN_ID,
-        app=_NoBlocksApp(validators),
+        ledger=_NoBlocksLedger(validators),
         params=SIM_CONSENSUS_PARAMS,
         key=key,
         height=height,

@@ -277,7 +277,7 @@ def state_vectors(chain: LedgerChain) -> list[Vector]:
     genesis = genesis_json(chain.chain_id, list(chain.genesis.validator_set.validators))
 
     def doc(query: str, **params: str) -> dict[str, Any]:
-        request_type = find_query(chain.app.state.registry, "bank", query).request
+        request_type = find_query(chain.ledger.state.registry, "bank", query).request
         request = build_from_text(request_type, params)
         built = build_state_proof_file(chain, "bank", query, params, request)
         value = msgspec.to_builtins(built)

@@ -12,7 +12,9 @@ accepted>"}, and its status is `get_status_for_code(code)`, a function of the co
     408  request_timeout (headers or body not received in time; api/server.py)
     413  request_too_large (api/body_limit.py)
     503  mempool_full (with Retry-After), not_ready (/health), too_many_connections,
-         index_unavailable: the node cannot serve now, a retry later or elsewhere may succeed
+         index_unavailable, not_provable_yet (a record newer than the latest proven state),
+         pending_full (private contents waiting for their blocks): the node cannot serve
+         now, a retry later or elsewhere may succeed
 
 A route never picks a status: it raises ApiProblem(code, message) (or an InvalidInput with a
 `code`), and the handlers here look the status up. A query parameter FastAPI refuses (a
@@ -42,6 +44,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_ready": 503,
     "too_many_connections": 503,
     "index_unavailable": 503,
+    "not_provable_yet": 503,
+    "pending_full": 503,
 }
 STATUS_DEFAULT = 400
 RETRY_AFTER_S = 1

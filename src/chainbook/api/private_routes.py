@@ -26,10 +26,11 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import msgspec
-from fastapi import FastAPI, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from chainbook import limits
+from chainbook.api.openapi import NodeApi, request_body, responses
 from chainbook.api.private_views import (
     DISCLOSURE_FORMAT,
     DISCLOSURE_VERSION,
@@ -66,13 +67,17 @@ def _hex(field: str, text: str, problem: Any) -> bytes:
 
 
 def add_private_routes(
-    app: FastAPI, service: NodeService, json_view: Callable[..., Response], problem: Any
+    app: NodeApi, service: NodeService, json_view: Callable[..., Response], problem: Any
 ) -> None:
-    """The routes above, for a service that keeps private data (a node; not the API's test
-    fakes, which then have no such routes)."""
+    """The routes above, for a service that keeps private data (a node, or a test fake that
+    implements PrivateDataService; the plain FakeNode has no such routes)."""
     if not isinstance(service, PrivateDataService):
         return
     private = service
+    app.documented_types += [
+        PrivateStatusView, SubmitPrivateRequest, SubmitPrivateView, PrivateContentView,
+        DisclosureFile,
+    ]
 
     def private_service() -> PrivateDataService:
         return private
@@ -87,7 +92,12 @@ def add_private_routes(
             )
         return stored
 
-    @app.get("/private/status", summary="This node's private-data counters", tags=["private"])
+    @app.get(
+        "/private/status",
+        summary="This node's private-data counters",
+        tags=["private"],
+        responses=responses({200: PrivateStatusView}),
+    )
     async def get_private_status() -> Response:
         counters = private_service().private_status()
         node_id = service.status().node_id
@@ -97,6 +107,8 @@ def add_private_routes(
         "/private/{collection}/{record}",
         summary="Submit a private record: its transaction and its content (members only)",
         tags=["private"],
+        responses=responses({200: SubmitPrivateView, 202: SubmitPrivateView}, 400, 413, 503),
+        openapi_extra=request_body(SubmitPrivateRequest),
     )
     async def submit_private(
         collection: str,
@@ -128,6 +140,7 @@ def add_private_routes(
         "/private/{collection}/{record}",
         summary="The content of a private record, if this node holds it",
         tags=["private"],
+        responses=responses({200: PrivateContentView}, 404),
     )
     async def get_private(collection: str, record: str) -> Response:
         stored = held(collection, record)
@@ -147,6 +160,7 @@ def add_private_routes(
         "/private/{collection}/{record}/disclosure",
         summary="A disclosure file: one record's content, salt and the proof of its hash",
         tags=["private"],
+        responses=responses({200: DisclosureFile}, 404, 503),
     )
     async def get_disclosure(collection: str, record: str) -> Response:
         stored = held(collection, record)

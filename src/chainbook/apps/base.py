@@ -315,6 +315,47 @@ class FeeWorkload(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SimInstitution:
+    """An institution of the simulated chain, whose key is a simulated account's: the
+    simulator (sim/institutions.py) registers it in the institution registry, at genesis or
+    by a governance proposal during the run, and may revoke it during the run."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    """Sorted: the union of the roles the module workloads asked of this institution."""
+    public_key: bytes
+    address: Address
+    """The simulated account that signs as it (the address of `public_key`)."""
+
+
+@runtime_checkable
+class InstitutionWorkload(Protocol):
+    """What a module workload whose clients act as registered institutions also offers.
+
+    `institution_roles` lists the institutions it wants, each as the roles one institution
+    holds (distinct entries go to distinct institutions while there are enough simulated
+    accounts); the simulator gives each to one simulated account, merging the roles other
+    modules asked of that account, and tells every such workload the whole roster through
+    `on_institutions` before it asks any genesis section. The roster does not say which
+    institutions the registry holds at which height: a client acts as its roster entry and
+    the chain refuses what it may not do (not yet registered, revoked), as a real one would.
+    """
+
+    def institution_roles(self) -> Sequence[Sequence[str]]: ...
+
+    def on_institutions(self, institutions: Sequence[SimInstitution]) -> None: ...
+
+
+@runtime_checkable
+class RegistryWorkload(Protocol):
+    """What the workload of the module that keeps the institution registry also offers: the
+    institutions its genesis section registers (called before `genesis_section`)."""
+
+    def register_at_genesis(self, institutions: Sequence[SimInstitution]) -> None: ...
+
+
 # --- the module manifest --------------------------------------------------------------------
 
 ProcessFn = Callable[[TxView, TxContext, Any], list[Event]]
@@ -409,6 +450,7 @@ __all__ = [
     "ExportFn",
     "FeeWorkload",
     "GenesisSection",
+    "InstitutionWorkload",
     "InvariantFn",
     "KVReader",
     "KVStore",
@@ -421,7 +463,9 @@ __all__ = [
     "Query",
     "QueryContext",
     "QueryFn",
+    "RegistryWorkload",
     "Rng",
+    "SimInstitution",
     "SigningWorkload",
     "TxContext",
     "TxView",

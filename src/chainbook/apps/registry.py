@@ -36,8 +36,10 @@ from chainbook.apps import (
     identity,
     iot,
     ip,
+    loans,
     notary,
     private,
+    royalty,
     settlement,
     trace,
     vote,
@@ -60,6 +62,8 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    royalty.MODULE,
+    loans.MODULE,
     settlement.MODULE,
     # Add a module here (one line).
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from chainbook.bench.mix import COMPONENTS, parse_mix
 from chainbook.bench.scenarios import BenchOptions, run_catchup, run_rates
 
 SWEEP_RATES_DEFAULT = "500,1000,2000,3000,4000,6000"
@@ -33,6 +34,13 @@ def parse_rates(text: str) -> list[float]:
     return rates
 
 
+def _parse_mix(text: str) -> tuple[tuple[str, int], ...]:
+    try:
+        return parse_mix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _common(parser: argparse.ArgumentParser, validators: int | None = 4) -> None:
     if validators is not None:
         parser.add_argument("--validators", type=int, default=validators)
@@ -50,15 +58,23 @@ def _common(parser: argparse.ArgumentParser, validators: int | None = 4) -> None
     parser.add_argument("--keep", action="store_true", help="keep the network folder")
 
 
+def _mix_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mix", type=_parse_mix, default=(),
+                        help="module actions instead of transfers, e.g. bank=4,assets=3 "
+                             f"(components: {', '.join(COMPONENTS)})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chainbook bench", description=__doc__)
     sub = parser.add_subparsers(dest="scenario", required=True)
     run = sub.add_parser("run", help="open-loop load at one offered rate")
     run.add_argument("--rate", type=float, default=1000.0, help="offered tx/s")
     _common(run)
+    _mix_option(run)
     sweep = sub.add_parser("sweep", help="one run per offered rate, to find saturation")
     sweep.add_argument("--rates", type=parse_rates, default=parse_rates(SWEEP_RATES_DEFAULT))
     _common(sweep)
+    _mix_option(sweep)
     single = sub.add_parser("single", help="one validator alone")
     single.add_argument("--rates", type=parse_rates, default=parse_rates("2000,5000,10000"))
     _common(single, validators=None)
@@ -108,6 +124,7 @@ def options_from_args(args: argparse.Namespace) -> BenchOptions:
         network_dir=args.dir,
         keep_network=args.keep,
         catchup_txs=getattr(args, "txs", 200_000),
+        mix=getattr(args, "mix", ()),
         catchup_load_tps=getattr(args, "load_rate", 0.0),
     )
 

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from chainbook.bench.http import HttpConnection, HttpError
+from chainbook.bench.mix import sign_mix
 from chainbook.bench.workload import SignedBatch, sign_transfers
 
 BATCH_TXS_MAX = 2_000
@@ -84,6 +85,8 @@ class LoadSpec:
     window_txs: int = 20_000
     drain_timeout_s: float = 60.0
     follow_poll_s: float = 0.01
+    mix: tuple[tuple[str, int], ...] = ()
+    """Module actions instead of bank transfers (bench/mix.py); () = transfers."""
 
 
 class BlockSeen(msgspec.Struct, array_like=True):
@@ -379,8 +382,12 @@ async def _wait_event(event: SyncEvent, timeout_s: float) -> None:
 
 
 async def run_load(spec: LoadSpec, ready: SyncEvent, go: SyncEvent, load_done: SyncEvent) -> None:
-    batch = sign_transfers(spec.chain_id, spec.count, spec.first_account, spec.accounts,
-                           spec.accounts_total, spec.tx_bytes)
+    if spec.mix:
+        batch = sign_mix(spec.chain_id, spec.mix, spec.count, spec.first_account,
+                         spec.accounts, spec.accounts_total)
+    else:
+        batch = sign_transfers(spec.chain_id, spec.count, spec.first_account, spec.accounts,
+                               spec.accounts_total, spec.tx_bytes)
     run = LoadRun(spec, batch)
     await run.detect_submit_mode()
     connections = run.assign_workers()

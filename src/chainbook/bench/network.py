@@ -15,7 +15,7 @@ import contextlib
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from chainbook import testnet
 from chainbook.apps.bank import BankGenesis, GenesisAccount
+from chainbook.bench.mix import extend_genesis
 from chainbook.bench.workload import bench_key
 from chainbook.ledger.genesis import dump_genesis, load_genesis
 from chainbook.runtime.home import Home
@@ -39,8 +40,9 @@ FIRST_HEIGHT = 2
 """Heights every node must reach before the load starts: consensus is running, peers are up."""
 
 
-def fund_bench_accounts(root: Path, accounts: int) -> int:
-    """Append `accounts` bench accounts to the genesis of the testnet and of every home.
+def fund_bench_accounts(root: Path, accounts: int, mix: Sequence[tuple[str, int]] = ()) -> int:
+    """Append `accounts` bench accounts to the genesis of the testnet and of every home, with
+    what the mix's module actions need (bench/mix.py).
 
     Returns the genesis size in bytes. Must run before the first `up`.
     """
@@ -53,6 +55,7 @@ def fund_bench_accounts(root: Path, accounts: int) -> int:
     bank: BankGenesis = genesis.app_state["bank"]
     bank = msgspec.structs.replace(bank, accounts=[*bank.accounts, *extra])
     funded = msgspec.structs.replace(genesis, app_state={**genesis.app_state, "bank": bank})
+    funded = extend_genesis(funded, mix, accounts)
     data = dump_genesis(funded)
     load_genesis(data)  # refuse to write a genesis the nodes would not load
     (net.path / "genesis.json").write_bytes(data)
@@ -79,12 +82,14 @@ class BenchNetwork:
         return {name: psutil.Process(pid) for name, pid in self.pids.items()}
 
 
-def create_bench_network(root: Path, validators: int, accounts: int) -> BenchNetwork:
+def create_bench_network(
+    root: Path, validators: int, accounts: int, mix: Sequence[tuple[str, int]] = ()
+) -> BenchNetwork:
     # A block every timeout_commit, as the measurements in docs/BENCHMARKS.md were made.
     net = testnet.init_testnet(
         root, validators=validators, seed="bench", empty_block_interval_ms=0
     )
-    fund_bench_accounts(root, accounts)
+    fund_bench_accounts(root, accounts, mix)
     names = [e.name for e in net.nodes]
     return BenchNetwork(root=net.path, chain_id=net.chain_id,
                         api_urls=[e.api_url for e in net.nodes], pids={}, node_names=names)
@@ -98,14 +103,18 @@ def start_nodes(network: BenchNetwork, names: list[str] | None = None) -> None:
 
 @contextlib.contextmanager
 def bench_network(
-    validators: int, accounts: int, root: Path | None = None, keep: bool = False
+    validators: int,
+    accounts: int,
+    root: Path | None = None,
+    keep: bool = False,
+    mix: Sequence[tuple[str, int]] = (),
 ) -> Iterator[BenchNetwork]:
     """Create, fund and start a network; stop it (and delete it unless `keep`) on exit."""
     made_root = root is None
     root = Path(tempfile.mkdtemp(prefix="chainbook-bench-")) if root is None else root
     if made_root:
         root.rmdir()  # init_testnet wants to create it
-    network = create_bench_network(root, validators, accounts)
+    network = create_bench_network(root, validators, accounts, mix)
     try:
         start_nodes(network)
         yield network

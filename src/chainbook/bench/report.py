@@ -91,6 +91,11 @@ def print_result(result: dict[str, Any]) -> None:
     console.print(config_table(result["config"]))
     if result.get("steps"):
         console.print(steps_table(result["scenario"], result["steps"]))
+    for step in result.get("steps", []):
+        for module, outcome in step.get("receipts_by_module", {}).items():
+            refused = _fmt(outcome["refused_codes"])
+            console.print(f"receipts at {_fmt(step['offered_tps'])} tx/s, {module}: "
+                          f"{outcome['ok']} of {outcome['read']} ok; refused: {refused}")
     if result.get("saturation"):
         console.print(f"saturation: {result['saturation']}")
     if result.get("catchup"):

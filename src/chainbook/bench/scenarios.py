@@ -20,6 +20,7 @@ from chainbook.bench import profile as profiling
 from chainbook.bench.hardware import describe_machine
 from chainbook.bench.load import LoadRecords, LoadSpec, read_records, run_load_process
 from chainbook.bench.measure import compute_timeline, find_saturation, summarize_step
+from chainbook.bench.mix import read_receipt_outcomes
 from chainbook.bench.network import (
     BenchNetwork,
     bench_network,
@@ -57,6 +58,8 @@ class BenchOptions:
     catchup_txs: int = 200_000
     catchup_load_tps: float = 0.0
     """0 = closed loop at whatever rate the network takes (fastest way to fill the chain)."""
+    mix: tuple[tuple[str, int], ...] = ()
+    """run / sweep: module actions instead of bank transfers (bench/mix.py)."""
 
 
 def describe_config(options: BenchOptions, network: BenchNetwork, accounts: int) -> dict[str, Any]:
@@ -65,7 +68,8 @@ def describe_config(options: BenchOptions, network: BenchNetwork, accounts: int)
         "validators": options.validators,
         "duration_s": options.duration_s,
         "warmup_s": options.warmup_s,
-        "tx_bytes_target": options.tx_bytes,
+        "tx_bytes_target": options.tx_bytes if not options.mix else "the mix's own sizes",
+        "mix": dict(options.mix) or None,
         "accounts_funded": accounts,
         "accounts_per_step": options.accounts_per_step,
         "submit_mode_requested": options.submit_mode,
@@ -123,6 +127,7 @@ def run_step(
         submit_mode=options.submit_mode,
         connections_per_node=options.connections_per_node,
         drain_timeout_s=options.drain_timeout_s,
+        mix=options.mix,
     )
     context = multiprocessing.get_context("spawn")
     ready, go, load_done = context.Event(), context.Event(), context.Event()
@@ -173,6 +178,9 @@ def run_step(
         book_bytes_before=book_before, book_bytes_after=book_after,
     )
     summary["node_counters"] = count_node_counters(counters_before, counters_after)
+    if options.mix:
+        outcomes = read_receipt_outcomes(network.api_urls[0], records.hashes, records.height)
+        summary["receipts_by_module"] = {m: asdict(o) for m, o in sorted(outcomes.items())}
     profiles = {
         name: profiling.summarize_profile(raw, min(options.profile_s, options.duration_s))
         for name, raw in profiled.items()
@@ -199,7 +207,7 @@ def run_rates(options: BenchOptions, scenario: str) -> dict[str, Any]:
     steps, profiles = [], {}
     last: StepOutcome | None = None
     with bench_network(options.validators, accounts, options.network_dir,
-                       options.keep_network) as network:
+                       options.keep_network, options.mix) as network:
         config = describe_config(options, network, accounts)
         for index, rate in enumerate(options.rates_tps):
             count = max(1, int(rate * options.duration_s))

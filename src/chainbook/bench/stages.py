@@ -9,15 +9,15 @@ benchmark's size:
     signature   what a signature worker does per tx (decode + Ed25519 verify)
     decode      the node decoding a tx a worker accepted (decode_tx with its known hash)
     admit       Mempool.add: nonce, speculative execution, sender queue
-    propose     LedgerApplication.build_block: reap + execute (the proposer)
+    propose     NodeLedger.build_block: reap + execute (the proposer)
     gossip      encode_block + decode_block: a proposal sent and received
-    validate    LedgerApplication.verify_block on a validator holding the txs (no signature
+    validate    NodeLedger.verify_block on a validator holding the txs (no signature
                 re-check: they were admitted)
-    state_tree  LedgerApplication.compute_state_tree_for: the state tree's batch update for the
+    state_tree  NodeLedger.compute_state_tree_for: the state tree's batch update for the
                 decided block (the node core runs it while the commit timeout runs)
     store       SqliteBlockStore.save_block in a temporary file (fsync included; no state
                 checkpoint in the measured blocks)
-    commit      LedgerApplication.commit + Mempool.update_after_commit (the node core does both
+    commit      NodeLedger.commit + Mempool.update_after_commit (the node core does both
                 once the block is saved)
 
 A node proposes a block or validates it, not both: `cpu_us_per_tx_validator` adds up the
@@ -82,7 +82,7 @@ def run_stages(
     genesis = stages_genesis(accounts)
     signed = sign_transfers(CHAIN_ID, blocks * txs_per_block, 0, accounts, accounts, tx_bytes)
     proposer_node, validator_node = _new_node(genesis), _new_node(genesis)
-    proposer, validator = proposer_node.app, validator_node.app
+    proposer, validator = proposer_node.ledger, validator_node.ledger
     validators = proposer.get_validators(1)
     cpu_s: dict[str, list[float]] = {stage: [] for stage in STAGES}
 

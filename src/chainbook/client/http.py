@@ -107,12 +107,14 @@ class Client:
         registry: Registry = REGISTRY,
         attempts_max: int = ATTEMPTS_MAX_DEFAULT,
         sleep: Any = time.sleep,
+        clock: Any = time.monotonic,
     ) -> None:
+        """`sleep` and `clock` (seconds) are the waits' and deadlines' (tests give both)."""
         self.urls = normalise_urls(base_url)
         self.timeout_s = timeout_s
         self.registry = registry
         self.attempts_max = attempts_max
-        self._sleep = sleep
+        self._sleep, self._clock = sleep, clock
         self._current = 0
         self._http = http if http is not None else httpx.Client(timeout=timeout_s)
         self.apps = AppsNamespace(self._run_query, registry)
@@ -295,7 +297,7 @@ class Client:
         """The committed transaction once its block is final; ReceiptTimeout after
         `timeout_s`, saying whether the chain was committing meanwhile."""
         hash_text = _hex(tx_hash)
-        deadline = time.monotonic() + timeout_s
+        deadline = self._clock() + timeout_s
         first_height = self.status().height
         height = first_height
         while True:
@@ -304,7 +306,7 @@ class Client:
             except ApiError as exc:
                 if exc.code != "not_found":
                     raise
-            if time.monotonic() >= deadline:
+            if self._clock() >= deadline:
                 height = self.status().height
                 raise ReceiptTimeout(hash_text, timeout_s, height, height > first_height)
             self._sleep(poll_s)

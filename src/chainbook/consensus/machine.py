@@ -13,7 +13,7 @@ line numbers below refer to it):
   record, emitted as SaveConsensusRecord before the Broadcast that sends it. After a restart
   the record restores the lock and the last signed (height, round, step); a request to sign anything
   different at or below that point is refused (and counted), the same message is re-sent instead.
-- valid(v) is the application's verdict on executing v: it depends only on v and the chain, so
+- valid(v) is the ledger's verdict on executing v: it depends only on v and the chain, so
   it is cached per block. Timeliness (the block time against the local clock, as CometBFT's
   proposer-based timestamps judge it) is asked only when prevoting a fresh proposal (pol_round
   -1, L22) and never cached: a re-proposal backed by a polka (L28), a lock (L36) and a decision
@@ -30,7 +30,7 @@ commit), then `_process_rules` re-evaluates the paper's `upon` rules until none 
 is a small method named after what it does, with the paper's line in its docstring. Effects
 accumulate in order and are returned to the driver (effects.py states what the order means).
 
-The application (ledger + mempool) is reached through the `ConsensusApp` protocol; its methods
+The ledger (state + mempool) is reached through the `ConsensusLedger` protocol; its methods
 are pure and deterministic given the committed chain, so the simulator can run this same code.
 This file is longer than most (one idea still: the paper's algorithm, its rules side by side);
 the message checks, the bounded stores and the vote tally live in their own modules.
@@ -106,8 +106,8 @@ class StateDivergence(AssertionError):
     """
 
 
-class ConsensusApp(Protocol):
-    """What consensus needs from the application. Pure and deterministic for a given chain."""
+class ConsensusLedger(Protocol):
+    """What consensus needs from the ledger. Pure and deterministic for a given chain."""
 
     def get_validators(self, height: Height) -> ValidatorSet:
         """The validator set of `height`; known for the next height too (changes take effect
@@ -124,7 +124,7 @@ class ConsensusApp(Protocol):
     def verify_block(self, block: Block) -> None:
         """Raise InvalidBlock if `block` cannot follow the committed chain (the paper's valid(v)).
 
-        The verdict depends only on the block and the chain, never on a clock: the application
+        The verdict depends only on the block and the chain, never on a clock: the ledger
         may cache it, and the machine also asks it of a block about to be decided.
         """
         ...
@@ -168,7 +168,7 @@ class ConsensusMachine:
         self,
         *,
         chain_id: str,
-        app: ConsensusApp,
+        ledger: ConsensusLedger,
         params: ConsensusParams,
         key: PrivateKey | None,
         height: Height,
@@ -176,7 +176,7 @@ class ConsensusMachine:
         record: bytes | None = None,
     ) -> None:
         self.chain_id = chain_id
-        self.app = app
+        self.ledger = ledger
         self.params = params
         self.key = key
         self.counters: Counter[str] = Counter()
@@ -237,7 +237,7 @@ class ConsensusMachine:
         assert height >= 1
         self.height = height
         self.last_commit = last_commit
-        self.validators = self.app.get_validators(height)
+        self.validators = self.ledger.get_validators(height)
         self.round: Round = 0
         self.step_: Step = Step.PROPOSE
         self.locked_round: Round = -1
@@ -284,7 +284,7 @@ class ConsensusMachine:
         if self.valid_block is not None:
             block, pol_round = self.valid_block, self.valid_round
         else:
-            block = self.app.build_block(
+            block = self.ledger.build_block(
                 self.height, self._now_ms, self._address(), self.last_commit
             )
             pol_round = -1
@@ -710,7 +710,7 @@ class ConsensusMachine:
 
     def _decide(self, block: Block, commit: Commit, commit_pause_ms: int | None = None) -> None:
         try:
-            self.app.verify_block(block)
+            self.ledger.verify_block(block)
         except InvalidBlock as exc:
             raise StateDivergence(
                 f"height {self.height}: block {block.hash.hex()[:16]} has a valid commit "
@@ -898,7 +898,7 @@ class ConsensusMachine:
 
     def _get_next_validators(self) -> ValidatorSet:
         if self._next_validators is None:
-            self._next_validators = self.app.get_validators(self.height + 1)
+            self._next_validators = self.ledger.get_validators(self.height + 1)
         return self._next_validators
 
     def _report_fallen_behind(self, height: Height) -> None:
@@ -918,7 +918,7 @@ class ConsensusMachine:
         cached = self._validity.get(block.hash)
         if cached is None:
             try:
-                self.app.verify_block(block)
+                self.ledger.verify_block(block)
                 cached = True
             except InvalidBlock:
                 self.counters["block_invalid"] += 1
@@ -929,7 +929,7 @@ class ConsensusMachine:
     def _is_timely(self, block: Block) -> bool:
         """The block time against our clock at this step; asked afresh every time."""
         try:
-            self.app.verify_block_time(block, self._now_ms)
+            self.ledger.verify_block_time(block, self._now_ms)
         except InvalidBlock:
             self.counters["block_untimely"] += 1
             return False
@@ -937,7 +937,7 @@ class ConsensusMachine:
 
 
 __all__ = [
-    "ConsensusApp",
+    "ConsensusLedger",
     "ConsensusMachine",
     "ConsensusRecord",
     "StateDivergence",

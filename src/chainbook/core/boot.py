@@ -5,7 +5,7 @@
 1. open the book (core/book.py): refuse a genesis other than the book's (GenesisMismatch,
    nothing changed), load the state checkpoint and verify and replay the blocks after it
    (`full_verify`: every block from genesis), repair (truncate) a damaged tail;
-2. the mempool and the evidence pool over that state, the ledger application over them;
+2. the mempool and the evidence pool over that state, the node ledger over them;
 3. the consensus machine at the height after the book's, with the stored commit of the
    book's last block, this node's consensus record (None if it never signed), the consensus
    parameters of that height and, of the node's consensus keys, the one in the validator set
@@ -38,7 +38,7 @@ from chainbook.core.node import CoreSettings, NodeCore, select_signing_key
 from chainbook.core.snapshots import SnapshotSource
 from chainbook.core.sync import BookReader
 from chainbook.crypto import PrivateKey
-from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.ledger.state_tree import StateTree
 from chainbook.types import Height
 
@@ -95,15 +95,15 @@ def boot_core(
     state = opened.state
     mempool = Mempool(genesis.chain_id, state)
     evidence = EvidencePool()
-    app = LedgerApplication(genesis, state, opened.last_header, mempool, evidence)
+    ledger = NodeLedger(genesis, state, opened.last_header, mempool, evidence)
     keys = (key, *(k for k in consensus_keys if k.address != key.address))
     height = state.height
     may_sign = signing_refused is None
     machine = machine_factory(
         chain_id=genesis.chain_id,
-        app=app,
-        params=app.get_consensus_params(height + 1),
-        key=select_signing_key(app, height + 1, keys) if may_sign else None,
+        ledger=ledger,
+        params=ledger.get_consensus_params(height + 1),
+        key=select_signing_key(ledger, height + 1, keys) if may_sign else None,
         height=height + 1,
         last_commit=store.load_commit(height) if height else None,
         record=record if may_sign else None,
@@ -114,7 +114,7 @@ def boot_core(
         key=key,
         book=store,
         mempool=mempool,
-        app=app,
+        ledger=ledger,
         machine=machine,
         settings=settings,
         evidence=evidence,

@@ -129,9 +129,9 @@ from chainbook.core.wire import (
 )
 from chainbook.crypto import PrivateKey
 from chainbook.errors import DecodeError, InvalidInput, InvalidTransaction, PeerMisbehaved
-from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.evidence import verify_evidence
 from chainbook.ledger.execute import BlockResult
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.types import Hash, Height, Round, TimeMs
 
 
@@ -210,7 +210,7 @@ class NodeCore:
         key: PrivateKey,
         book: ServedBook,
         mempool: Mempool,
-        app: LedgerApplication,
+        ledger: NodeLedger,
         machine: ConsensusMachine,
         settings: CoreSettings,
         evidence: EvidencePool,
@@ -227,7 +227,7 @@ class NodeCore:
         self.evidence = evidence
         self.book = book
         self.mempool = mempool
-        self.app = app
+        self.ledger = ledger
         self.machine = machine
         self.settings = settings
         self.signing_refused = signing_refused
@@ -267,7 +267,7 @@ class NodeCore:
     @property
     def height(self) -> Height:
         """The latest height applied to the ledger state (hence durable)."""
-        return self.app.state.height
+        return self.ledger.state.height
 
     @property
     def is_validator(self) -> bool:
@@ -322,7 +322,7 @@ class NodeCore:
                 self._on_block_saved(height)
             case PrivateSubmitted():
                 self._outputs += self.private.on_local_submission(
-                    input_, self.app.state, self.sync.connected
+                    input_, self.ledger.state, self.sync.connected
                 )
             case PeerConnected(peer_id=peer_id):
                 self.sync.on_connected(peer_id)
@@ -351,7 +351,7 @@ class NodeCore:
             self._broadcast(StatusMessage(height=self.height))
             if self.sync.is_behind(self.height):
                 self._request_sync()
-        self._outputs += self.private.on_tick(self.app.state, self.sync.connected, now)
+        self._outputs += self.private.on_tick(self.ledger.state, self.sync.connected, now)
 
     def _on_frame(self, peer_id: PeerId, payload: bytes) -> None:
         """The one place where a peer's bytes become the node's inputs."""
@@ -434,7 +434,7 @@ class NodeCore:
                     self._add_evidence(piece)
             case PrivatePush() | PrivatePull():
                 self._outputs += self.private.on_message(
-                    peer_id, message, self.app.state, self.sync.connected
+                    peer_id, message, self.ledger.state, self.sync.connected
                 )
 
     def _on_timer(self, timeout: TimeoutElapsed) -> None:
@@ -459,7 +459,7 @@ class NodeCore:
             self._held_commit = None
             self._step_machine(timeout)  # not a decided height's: the machine judges it
             return
-        last = self.app.last_header
+        last = self.ledger.last_header
         assert last is not None and last.height == timeout.height
         wait_ms = get_empty_block_wait_ms(
             interval_ms=self.machine.params.empty_block_interval_ms,
@@ -489,7 +489,7 @@ class NodeCore:
         if self._held_commit is None:
             return
         height = self.machine.height + 1
-        validators = self.app.get_validators(height)
+        validators = self.ledger.get_validators(height)
         if isinstance(message, ProposalMessage):
             if message.proposal.proposal.height != height:
                 return
@@ -546,16 +546,16 @@ class NodeCore:
         )
         self._pending_apply = None
         record = pending.record
-        self.app.commit(record.block, pending.result)
-        assert self.app.state.height == height
+        self.ledger.commit(record.block, pending.result)
+        assert self.ledger.state.height == height
         self.mempool.update_after_commit(
-            record.block.tx_hashes, self.app.state, pending.result.changes.keys()
+            record.block.tx_hashes, self.ledger.state, pending.result.changes.keys()
         )
         self.admission.remember_committed(record.block.tx_hashes)
         self.evidence.prune(self._is_evidence_acceptable)
         self._prepare_next_height(height + 1)
         self._outputs.append(BlockCommitted(record, pending.round))
-        self._outputs += self.private.on_committed(record, self.app.state, self._now_ms)
+        self._outputs += self.private.on_committed(record, self.ledger.state, self._now_ms)
         if pending.commit_due:
             self._start_next_height(TimeoutElapsed(TimeoutKind.COMMIT, height, self.machine.round))
         self._feed_sync_blocks()
@@ -642,10 +642,10 @@ class NodeCore:
     def _decide(self, block: Block, commit: Commit) -> None:
         """CommitBlock: execute (already done when it was validated) and ask for the save."""
         assert self._pending_apply is None, "a second block decided before the first was saved"
-        result = self.app.result_for(block)
+        result = self.ledger.result_for(block)
         # The state tree of this block is built now, while the commit timeout runs, not while
         # the block was proposed and voted on (its root goes into the next header).
-        tree = self.app.compute_state_tree_for(block, result)
+        tree = self.ledger.compute_state_tree_for(block, result)
         record = BlockRecord(
             block=block,
             block_bytes=encode_block(block),
@@ -663,9 +663,9 @@ class NodeCore:
     def _prepare_next_height(self, height: Height) -> None:
         """Between heights: the machine gets the parameters and the signing key of `height`
         (see the module docstring). Nothing is signed in between: the machine has decided."""
-        self.machine.params = self.app.get_consensus_params(height)
+        self.machine.params = self.ledger.get_consensus_params(height)
         if self.signing_refused is None:
-            self.machine.key = select_signing_key(self.app, height, self.consensus_keys)
+            self.machine.key = select_signing_key(self.ledger, height, self.consensus_keys)
 
     # ------------------------------------------------------------------ evidence
 
@@ -675,12 +675,13 @@ class NodeCore:
             self._broadcast(EvidenceMessage(evidence=[evidence]))
 
     def _verify_evidence(self, evidence: DuplicateVoteEvidence) -> None:
-        verify_evidence(self.app.state, self.chain_id, self.app.governed, evidence)
+        verify_evidence(self.ledger.state, self.chain_id, self.ledger.governed, evidence)
 
     def _is_evidence_acceptable(self, evidence: DuplicateVoteEvidence) -> bool:
         try:
+            ledger = self.ledger
             verify_evidence(
-                self.app.state, self.chain_id, self.app.governed, evidence, check_signatures=False
+                ledger.state, self.chain_id, ledger.governed, evidence, check_signatures=False
             )
         except InvalidEvidence:
             return False
@@ -725,7 +726,7 @@ class NodeCore:
             self.admission.finish_batch(batch.batch_id)
 
     def _admit_preverified(self, tx: bytes, hash_: Hash) -> bool:
-        verified = self.app.preverified.get(hash_)
+        verified = self.ledger.preverified.get(hash_)
         if verified is None:
             return False
         try:
@@ -805,7 +806,7 @@ class NodeCore:
             unknown = [
                 (tx, hash_)
                 for tx, hash_ in zip(block.txs, block.tx_hashes, strict=True)
-                if self.app.get(hash_) is None
+                if self.ledger.get(hash_) is None
             ]
             batch_id: int | None = None
             if unknown:
@@ -841,7 +842,7 @@ class NodeCore:
                 checked = self._sync_checks.get(batch_id)
                 if checked is None:
                     return  # its signatures are still being checked
-                self.app.preverified.update(checked)
+                self.ledger.preverified.update(checked)
             self._drop_sync_entry(batch)
             self._step_machine(CommitReceived(block, commit))
             if self._pending_apply is None and self.machine.height == block.height:
@@ -888,7 +889,7 @@ class NodeCore:
                 self._send(peer_id, SnapshotsResponse(offers=offers))
                 return
             case SnapshotProofRequest(height=height) if any(o.height == height for o in offers):
-                changes = self.app.get_validator_changes(height + 1)
+                changes = self.ledger.get_validator_changes(height + 1)
                 proof = build_snapshot_proof(self.book, changes, height)
                 if proof is not None:
                     self._send(peer_id, SnapshotProofResponse(proof=proof))
@@ -917,12 +918,12 @@ class NodeCore:
 
 
 def select_signing_key(
-    app: LedgerApplication, height: Height, keys: tuple[PrivateKey, ...]
+    ledger: NodeLedger, height: Height, keys: tuple[PrivateKey, ...]
 ) -> PrivateKey:
     """Of `keys`, the one in the validator set of `height`; the first one if none is (the
     node then follows as a full node). A set never holds two keys of one node: a rotation
     replaces the old key in the same change."""
-    validators = app.get_validators(height)
+    validators = ledger.get_validators(height)
     for key in keys:
         if validators.is_validator(key.address):
             return key

@@ -103,7 +103,7 @@ def build_snapshot_proof(
     book: ProofBook, changes: list[tuple[Height, ValidatorSet]], height: Height
 ) -> SnapshotProof | None:
     """The proof of a snapshot of `height`, from the book; None if the book lacks a part.
-    `changes` are the validator-set changes below height + 1 (LedgerApplication)."""
+    `changes` are the validator-set changes below height + 1 (NodeLedger)."""
     stored = {
         codec.decode(parts[0], Header).height: ValidatorHop(*parts)
         for parts in book.load_state_sync_hops()

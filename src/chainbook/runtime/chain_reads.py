@@ -143,7 +143,7 @@ class ChainReads:
         )
 
     def dry_run(self, tx: DecodedTx, time_ms: TimeMs) -> Receipt:
-        return dry_run_tx(self.core.app.state, self.chain_id, tx, time_ms)
+        return dry_run_tx(self.core.ledger.state, self.chain_id, tx, time_ms)
 
 
 __all__ = ["INDEX_FILE", "ChainReads", "NodeIndexing", "open_index"]

@@ -202,7 +202,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
         self._waiters: dict[Hash, list[asyncio.Future[TxLocation]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._reported: dict[str, int] = {}
-        last = self.core.app.last_header
+        last = self.core.ledger.last_header
         self._last_block_time_ms: int | None = None if last is None else last.time_ms
         """Core counters already added to the Prometheus counters."""
         self._stopping: asyncio.Event | None = None
@@ -229,7 +229,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
             "node_opened",
             extra={
                 "height": self.core.height,
-                "app_hash": self.core.app.state.app_hash.hex(),
+                "app_hash": self.core.ledger.state.app_hash.hex(),
                 "validator": self.core.is_validator,
                 "corrupt_height": booted.report.corrupt_height,
                 "checkpoint_height": booted.report.checkpoint_height,
@@ -319,7 +319,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
         """Write the state changes pending since the last checkpoint, so the next start has
         no block to replay. Skipped after a halt: that state is the one that diverged."""
         pending = self._state_checkpoints.take_pending()
-        state = self.core.app.state
+        state = self.core.ledger.state
         if self._failure is not None or self.store.latest_height() != state.height:
             return
         if self.store.load_state_meta().height < state.height:
@@ -438,7 +438,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
         self.indexing.start()
         assert self.core.height == anchor.height
         self._state_checkpoints = StateCheckpoints()
-        last = self.core.app.last_header
+        last = self.core.ledger.last_header
         self._last_block_time_ms = None if last is None else last.time_ms
         log.info(
             "state_sync_restored",
@@ -464,7 +464,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
             log.warning("snapshot_skipped", extra={"height": height, "reason": "one is running"})
             return
         self._snapshot_running = True
-        kv = dict(self.core.app.state.kv)
+        kv = dict(self.core.ledger.state.kv)
 
         async def take() -> None:
             started = time.monotonic()
@@ -642,7 +642,7 @@ class Node(NodeReads, ChainReads, PrivateDataMixin):
         self._state_checkpoints = StateCheckpoints()
         self._reported.clear()
         self._latest_last_commit = None
-        last = self.core.app.last_header
+        last = self.core.ledger.last_header
         self._last_block_time_ms = None if last is None else last.time_ms
         self._carry_out_all(self.core.start(now_ms()))
         assert self.transport is not None

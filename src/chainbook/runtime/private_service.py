@@ -46,7 +46,7 @@ class PrivateDataMixin:
             raise checked
         action = REGISTRY.decode_action(checked.action_bytes)
         record = self.core.private.verify_local_submission(
-            self.core.app.state, action, salt, content
+            self.core.ledger.state, action, salt, content
         )
         committed = self.get_tx(tx_hash(tx_bytes)) is not None
         decoded = checked if committed else self.submit_tx(tx_bytes)

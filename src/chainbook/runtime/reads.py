@@ -105,27 +105,27 @@ class NodeReads:
         return self.store.load_receipts(height)
 
     def prove_query(self, module: str, name: str, request: msgspec.Struct) -> ProvenQuery:
-        return prove_query(self.core.app.state, module, name, request)
+        return prove_query(self.core.ledger.state, module, name, request)
 
     def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
         return [
             ValidatorSetChange(height=height, validators=list(validators.validators))
-            for height, validators in self.core.app.get_validator_changes(to_height)
+            for height, validators in self.core.ledger.get_validator_changes(to_height)
         ]
 
     def get_account(self, address: Address) -> AccountView:
         return AccountView(
             address=address.hex(),
-            nonce=get_nonce(self.core.app.state.kv, address),
+            nonce=get_nonce(self.core.ledger.state.kv, address),
             pending_nonce=self.core.mempool.get_pending_nonce(address),
         )
 
     def query(self, module: str, name: str, request: msgspec.Struct) -> Any:
-        return run_query(self.core.app.state, module, name, request)
+        return run_query(self.core.ledger.state, module, name, request)
 
     def status(self) -> NodeStatus:
         core = self.core
-        last = core.app.last_header
+        last = core.ledger.last_header
         peers = self.transport.connected_peers() if self.transport is not None else []
         return NodeStatus(
             chain_id=self.chain_id,
@@ -134,7 +134,7 @@ class NodeReads:
             moniker=self.config.moniker,
             is_validator=core.machine.is_validator,
             height=core.height,
-            app_hash=core.app.state.app_hash.hex(),
+            app_hash=core.ledger.state.app_hash.hex(),
             latest_block_hash=last.hash.hex() if last is not None else "",
             latest_block_time_ms=last.time_ms if last is not None else 0,
             round=core.machine.round,
@@ -168,7 +168,8 @@ class NodeReads:
     def metrics_text(self) -> bytes:
         core, metrics = self.core, self.metrics
         self._add_new("admitted", core.txs_admitted, metrics.txs_admitted.inc)
-        self._add_new("checked", core.app.txs_checked_in_blocks, metrics.txs_checked_in_blocks.inc)
+        checked = core.ledger.txs_checked_in_blocks
+        self._add_new("checked", checked, metrics.txs_checked_in_blocks.inc)
         for name, value in sorted(core.counters.items()):
             if name.startswith("tx_refused_"):
                 code = name.removeprefix("tx_refused_")
@@ -194,7 +195,7 @@ class NodeReads:
             self._latest_last_commit = None if latest is None else latest.last_commit
         metrics.observe_validators(core.machine.validators, self._latest_last_commit)
         metrics.syncing.set(1 if core.is_syncing else 0)
-        last = core.app.last_header
+        last = core.ledger.last_header
         metrics.latest_block_time.set(0 if last is None else last.time_ms / 1000)
         if self.transport is not None:
             stats = self.transport.stats()

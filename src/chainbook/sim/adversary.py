@@ -224,7 +224,7 @@ class Adversary:
         self, message: VoteMessage, peers: list[int], core: NodeCore
     ) -> dict[int, list[ConsensusMessage]]:
         if Strategy.EQUIVOCATE in self.strategies:
-            twin = self.equivocator.conflict(message, core.app, self._now_ms)
+            twin = self.equivocator.conflict(message, core.ledger, self._now_ms)
             if twin is not None:
                 return self._halves(message, twin, message.vote.vote.height, peers)
         return {peer: [message] for peer in peers}
@@ -254,7 +254,7 @@ class Adversary:
     ) -> dict[int, list[ConsensusMessage]]:
         as_is: dict[int, list[ConsensusMessage]] = {peer: [message] for peer in peers}
         proposal = message.proposal.proposal
-        if core.app.state.height + 1 != proposal.height:
+        if core.ledger.state.height + 1 != proposal.height:
             return as_is  # its ledger moved on: no new block can be built for that height
         fresh = proposal.pol_round == -1
         choices = [
@@ -268,7 +268,7 @@ class Adversary:
         self.counters[f"proposal_{strategy.value}"] += 1
         match strategy:
             case Strategy.EQUIVOCATE:
-                twin = self.equivocator.conflict(message, core.app, self._now_ms)
+                twin = self.equivocator.conflict(message, core.ledger, self._now_ms)
                 if twin is None:
                     return as_is
                 return self._halves(message, twin, proposal.height, peers)
@@ -316,7 +316,7 @@ class Adversary:
         """The unbacked proposal for the next round it leads at this height (made once)."""
         machine = core.machine
         height = machine.height
-        if core.app.state.height + 1 != height or machine.decided is not None:
+        if core.ledger.state.height + 1 != height or machine.decided is not None:
             return []
         validators = machine.validators
         for round_ in range(machine.round + 1, machine.round + UNBACKED_AHEAD_ROUNDS_MAX + 1):
@@ -326,7 +326,7 @@ class Adversary:
             return []
         message = self._ahead.get((height, round_))
         if message is None:
-            block = core.app.build_block(
+            block = core.ledger.build_block(
                 height, self._now_ms + 1, self.key.address, machine.last_commit
             )
             lie = Proposal(height=height, round=round_, pol_round=round_ - 1, block_hash=block.hash)
@@ -357,7 +357,7 @@ class Adversary:
     def _build(self, core: NodeCore, original: Block, time_ms: TimeMs) -> Block:
         """Another block for the original's height, with this block time (at least the
         parent's + 1), on its own ledger."""
-        return core.app.build_block(
+        return core.ledger.build_block(
             original.height, time_ms, self.key.address, original.last_commit
         )
 

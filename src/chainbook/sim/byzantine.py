@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 
 from chainbook.chain.commit import NIL, Proposal, SignedVote, Vote, sign_proposal, sign_vote
-from chainbook.consensus.machine import ConsensusApp
+from chainbook.consensus.machine import ConsensusLedger
 from chainbook.consensus.messages import ConsensusMessage, ProposalMessage, VoteMessage
 from chainbook.crypto import PrivateKey
 from chainbook.types import Hash, Height, Round, TimeMs
@@ -60,7 +60,7 @@ class Equivocator:
         return self._witness
 
     def conflict(
-        self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs
+        self, message: ConsensusMessage, app: ConsensusLedger, now_ms: TimeMs
     ) -> ConsensusMessage | None:
         """The conflicting twin of a message the machine signed, or None if it cannot make one."""
         signature = _signature_of(message)
@@ -81,7 +81,7 @@ class Equivocator:
         return len(self._twins) + len(self._second_proposals)
 
     def _make_conflict(
-        self, message: ConsensusMessage, app: ConsensusApp, now_ms: TimeMs
+        self, message: ConsensusMessage, app: ConsensusLedger, now_ms: TimeMs
     ) -> ConsensusMessage | None:
         match message:
             case VoteMessage(vote=signed):
@@ -108,7 +108,7 @@ class Equivocator:
         return self.rng.randbytes(32)
 
     def _conflicting_proposal(
-        self, message: ProposalMessage, app: ConsensusApp, now_ms: TimeMs
+        self, message: ProposalMessage, app: ConsensusLedger, now_ms: TimeMs
     ) -> ProposalMessage | None:
         proposal = message.proposal.proposal
         original = message.block

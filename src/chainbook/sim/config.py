@@ -176,6 +176,10 @@ class SimConfig:
     node the first time it is proposed, and syncs from genesis)."""
     governance_interval_ms_min: int = 150
     governance_interval_ms_max: int = 400
+    institution_changes: bool = True
+    """Draw what a seed does to the institution registry (sim/institutions.py: an
+    institution registered late by a proposal, one revoked); False registers every simulated
+    institution at genesis and changes none."""
 
     @property
     def faults_max(self) -> int:

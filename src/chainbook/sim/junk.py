@@ -167,7 +167,7 @@ class JunkMaker:
         return ProposalMessage(proposal=signed, block=block)
 
     def _forged_vote(self, core: NodeCore, height: Height, round_: Round) -> VoteMessage | None:
-        others = self._other_validators(core.app.get_validators(height))
+        others = self._other_validators(core.ledger.get_validators(height))
         if not others:
             return None
         vote = Vote(
@@ -184,7 +184,7 @@ class JunkMaker:
         return VoteMessage(vote=forged)
 
     def _forged_proposal(self, core: NodeCore, height: Height) -> ProposalMessage | None:
-        validators = core.app.get_validators(height)
+        validators = core.ledger.get_validators(height)
         for round_ in range(limits.future_rounds_buffered_max):
             proposer = validators.get_proposer(height, round_).address
             if proposer == self.key.address:
@@ -202,7 +202,7 @@ class JunkMaker:
     def _round_proposed_by(self, core: NodeCore, height: Height, mine: bool) -> Round | None:
         """A round of `height` (within the buffered window) that this validator proposes
         (mine) or does not."""
-        validators = core.app.get_validators(height)
+        validators = core.ledger.get_validators(height)
         rounds = [
             r
             for r in range(limits.future_rounds_buffered_max)
@@ -218,12 +218,12 @@ class JunkMaker:
     ) -> Block:
         """A well-formed block of `height` that follows no chain (random parent and app hash),
         naming the latest validator sets the node knows (at most two heights ahead)."""
-        known_max = core.app.state.height + 2
-        validators = core.app.get_validators(min(height, known_max))
+        known_max = core.ledger.state.height + 2
+        validators = core.ledger.get_validators(min(height, known_max))
         header = Header(
             chain_id=self.chain_id,
             height=height,
-            time_ms=core.app.state.time_ms + 1 + self.rng.randrange(1_000),
+            time_ms=core.ledger.state.time_ms + 1 + self.rng.randrange(1_000),
             prev_block_hash=self.rng.randbytes(32),
             last_commit_hash=self.rng.randbytes(32),
             txs_root=compute_txs_root([]),
@@ -231,7 +231,7 @@ class JunkMaker:
             receipts_root=self.rng.randbytes(32),
             app_hash=self.rng.randbytes(32),
             validators_hash=validators.hash,
-            next_validators_hash=core.app.get_validators(min(height + 1, known_max)).hash,
+            next_validators_hash=core.ledger.get_validators(min(height + 1, known_max)).hash,
             proposer=self.key.address if proposer is None else proposer,
             evidence_hash=compute_evidence_hash([]),
         )

@@ -29,6 +29,10 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   add spare nodes, remove validators, change powers and rotate keys by governance while the
   faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
   Byzantine validators are never targets of governance, only of the evidence policy.
+- Institutions (sim/institutions.py): the simulated accounts the module workloads sign as
+  institutions are registered by the genesis, but for the seed's plan (drawn right after the
+  fault plan, with config.institution_changes): one may be registered late and another
+  revoked, each by a governance proposal the validators make and vote on.
 - Punishment (`_unpunished`), in a run that demands liveness only: the run is not done before
   every Byzantine validator with Strategy.EQUIVOCATE has its evidence committed and no power,
   nor before every validator named by committed evidence has lost its power. These hold:
@@ -128,6 +132,7 @@ from chainbook.sim.events import (
 )
 from chainbook.sim.faults import FaultInjector
 from chainbook.sim.governance import GovernanceDriver
+from chainbook.sim.institutions import InstitutionPlan, draw_institution_plan
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
 from chainbook.sim.node import SimNode
 from chainbook.sim.results import SeedResult, SimulationFailure
@@ -187,6 +192,13 @@ class Simulation:
             config.txs_in_flight_per_account_max,
             config.tx_resubmit_after_ms,
         )
+        roster = self.workload.institutions
+        self.institution_plan = (
+            draw_institution_plan(self.rng, roster)
+            if config.institution_changes
+            else InstitutionPlan(at_genesis=tuple(roster))
+        )
+        self.workload.register_at_genesis(self.institution_plan.at_genesis)
         self.genesis = make_sim_genesis(
             config.validators, config.params, config.registry, self.workload
         )
@@ -217,6 +229,7 @@ class Simulation:
             self.plan.byzantine,
             self.plan.power_guarded,
             config.validators,
+            self.institution_plan,
         )
         self.evidence_seen: set[bytes] = set()
         """Validators an honest node caught equivocating (it built evidence)."""
@@ -459,9 +472,9 @@ class Simulation:
         )
         self.checkers.on_applied(node.name, block.height, node.store.latest_height())
         assert node.core is not None
-        app = node.core.app
+        ledger = node.core.ledger
         for height in range(max(1, block.height - 1), block.height + 2):
-            self.checkers.on_validator_set(node.name, height, app.get_validators(height))
+            self.checkers.on_validator_set(node.name, height, ledger.get_validators(height))
         first = block.height not in self.checkers.committed
         # The equivocator's own machine is the real one and sees every message it gets; a
         # valid certificate for a different block anywhere is a fork.
@@ -470,11 +483,11 @@ class Simulation:
             node.name, block, self._honest_clocks().fastest_ms, self.config.params
         )
         if first:
-            self._check_power_budget(block.height + 2, app.get_validators(block.height + 2))
+            self._check_power_budget(block.height + 2, ledger.get_validators(block.height + 2))
             self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
         for receipt in receipts:
-            self.workload.on_committed(receipt.tx_hash, receipt.ok)
+            self.workload.on_committed(receipt.tx_hash, receipt.ok, receipt.code)
 
     # ------------------------------------------------------------------ network
 
@@ -571,13 +584,13 @@ class Simulation:
         node = self._most_advanced()
         if node is None or node.core is None or height > node.core.height + 2:
             return self.checkers.get_validator_set(min(height, max(self.checkers.validator_sets)))
-        return node.core.app.get_validators(height)
+        return node.core.ledger.get_validators(height)
 
     def _agreed_nonce(self, address: bytes) -> int:
         node = self._most_advanced()
         if node is None or node.core is None:
             return 0
-        return get_nonce(node.core.app.state.kv, address)
+        return get_nonce(node.core.ledger.state.kv, address)
 
     def boot_spare(self, node: SimNode) -> None:
         """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
@@ -598,7 +611,7 @@ class Simulation:
             return []
         if node is None or node.core is None:
             return []
-        validators = node.core.app.get_validators(max(node.core.height, 1))
+        validators = node.core.ledger.get_validators(max(node.core.height, 1))
         accused = self._accused(node)
         must = accused | {validator_key(index).address for index in self.plan.equivocators}
         return [
@@ -616,7 +629,7 @@ class Simulation:
     def _evidence_of(self, node: SimNode, address: bytes) -> EvidencePage:
         assert node.core is not None
         answer = run_query(
-            node.core.app.state, EVIDENCE_MODULE, "evidence", EvidenceRequest(validator=address)
+            node.core.ledger.state, EVIDENCE_MODULE, "evidence", EvidenceRequest(validator=address)
         )
         assert isinstance(answer, EvidencePage)
         return answer
@@ -673,7 +686,7 @@ class Simulation:
         assert node.core is not None
         height = node.height
         if height >= 1:
-            self.checkers.on_app_hash(node.name, height, node.core.app.state.app_hash)
+            self.checkers.on_app_hash(node.name, height, node.core.ledger.state.app_hash)
 
     def _check_final(self) -> None:
         for node in self.honest_nodes():
@@ -772,6 +785,13 @@ class Simulation:
             counters=dict(sorted(self._all_counters().items())),
             validator_set_sizes=self._set_sizes(),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
+            tx_outcomes=dict(sorted(self.workload.outcomes.items())),
+            refusals=dict(sorted(self.workload.refusals.items())),
+            registry_outcomes={
+                phase: dict(sorted(outcomes.items()))
+                for phase, outcomes in sorted(self.workload.registry_outcomes.items())
+            },
+            institution_plan=self.institution_plan.kinds,
             honest_counters=dict(sorted(self._honest_counters().items())),
             adversary_counters=dict(sorted(adversary_counters.items())),
         )

@@ -132,8 +132,9 @@ def test_a_module_may_not_move_from_another_account() -> None:
     state = ledger()
     receipt = send(state, BOB, Lock("CNYX", 1, source=ALICE.address))
     assert not receipt.ok and receipt.code == "assets.not_allowed"
-    assert "may move token 'CNYX' only from the transaction's signers or its own account" in (
-        receipt.error
+    assert (
+        "may move token 'CNYX' only from an account that signed the transaction or from its "
+        "own account" in receipt.error
     )
     receipt = send(state, BOB, Lock("CNYX", 1, source=module_account("settlement")))
     assert not receipt.ok and receipt.code == "assets.not_allowed"

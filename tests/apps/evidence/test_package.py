@@ -19,7 +19,7 @@ from chainbook.chain.tx import tx_hash
 from chainbook.cli.evidence import build_package, verify_package
 from chainbook.cli.output import UserError
 from chainbook.client.verify import ProofError, trust_root_from_genesis
-from chainbook.ledger.application import LedgerApplication
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.ledger.queries import find_query, run_query
 from chainbook.ledger.state import LedgerState
 from chainbook.storage import MemoryBlockStore
@@ -38,7 +38,7 @@ class RegistryChain(LedgerChain):
             app_state={"governance": GovernanceGenesis(institutions=INSTITUTIONS)},
         )
         self.pending = _Pending()
-        self.app = LedgerApplication(self.genesis, LedgerState.from_genesis(self.genesis), None,
+        self.ledger = NodeLedger(self.genesis, LedgerState.from_genesis(self.genesis), None,
                                      self.pending)
         self.store = MemoryBlockStore()
         self.commits = {}
@@ -48,14 +48,14 @@ def client_of(chain: RegistryChain) -> Any:
     """What build_package asks of a Client, answered from the chain itself."""
 
     def prove_query(module: str, name: str, **fields: str) -> Any:
-        request = build_from_text(find_query(chain.app.state.registry, module, name).request,
+        request = build_from_text(find_query(chain.ledger.state.registry, module, name).request,
                                   fields)
         return build_state_proof_file(chain, module, name, fields, request)
 
     def case_query(**fields: str) -> Any:
-        request = build_from_text(find_query(chain.app.state.registry, "evidence", "case")
+        request = build_from_text(find_query(chain.ledger.state.registry, "evidence", "case")
                                   .request, fields)
-        return run_query(chain.app.state, "evidence", "case", request)
+        return run_query(chain.ledger.state, "evidence", "case", request)
 
     return SimpleNamespace(
         prove_query=prove_query,

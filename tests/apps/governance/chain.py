@@ -121,29 +121,29 @@ def _governance_view(state: LedgerState) -> PrefixedReader:
     return PrefixedReader(state.kv, b"governance/")
 
 
-# --- the same chain through the LedgerApplication consensus drives --------------------------
+# --- the same chain through the NodeLedger consensus drives --------------------------
 
 
 class AppChain:
-    """Blocks built, verified and committed by a LedgerApplication, each commit certificate
+    """Blocks built, verified and committed by a NodeLedger, each commit certificate
     signed by the validators of its height (the keys in `keys`)."""
 
-    def __init__(self, ledger: GovernedLedger, keys: Sequence[PrivateKey]) -> None:
+    def __init__(self, governed: GovernedLedger, keys: Sequence[PrivateKey]) -> None:
         from chainbook.core.evidence import EvidencePool
         from chainbook.core.mempool import Mempool
-        from chainbook.ledger.application import LedgerApplication
+        from chainbook.ledger.node_ledger import NodeLedger
 
-        self.ledger = ledger
+        self.governed = governed  # the tx signer and nonces
         self.keys = {k.address: k for k in keys}
         self.pool = EvidencePool()
-        self.mempool = Mempool(CHAIN_ID, ledger.state)
-        self.app = LedgerApplication(ledger.genesis, ledger.state, None, self.mempool, self.pool)
+        self.mempool = Mempool(CHAIN_ID, governed.state)
+        self.ledger = NodeLedger(governed.genesis, governed.state, None, self.mempool, self.pool)
         self.last_commit: Commit | None = None
         self.store = MemoryBlockStore()
         """Every committed block with its commit, as a node's book holds them."""
 
     def sign_commit(self, height: int, block_hash: bytes) -> Commit:
-        validators = self.app.get_validators(height)
+        validators = self.ledger.get_validators(height)
         vote = Vote(type=VoteType.PRECOMMIT, height=height, round=0, block_hash=block_hash)
         votes = [
             sign_vote(self.keys[v.address], CHAIN_ID, vote)
@@ -156,22 +156,22 @@ class AppChain:
         """Build the next block (the given txs through the mempool), not yet committed."""
         for tx in txs:
             self.mempool.add(tx)
-        height = self.app.state.height + 1
-        proposer = self.app.get_validators(height).get_proposer(height, 0).address
-        return self.app.build_block(
+        height = self.ledger.state.height + 1
+        proposer = self.ledger.get_validators(height).get_proposer(height, 0).address
+        return self.ledger.build_block(
             height, GENESIS_TIME_MS + height * 1_000, proposer, self.last_commit
         )
 
     def commit(self, block: Block) -> BlockResult:
-        self.app.verify_block(block)
-        result = self.app.result_for(block)
-        tree = self.app.compute_state_tree_for(block, result)
+        self.ledger.verify_block(block)
+        result = self.ledger.result_for(block)
+        tree = self.ledger.compute_state_tree_for(block, result)
         self.last_commit = self.sign_commit(block.height, block.hash)
         self.store.save_block(
             encode_block(block), block, self.last_commit, result.receipts, None, tree.root
         )
-        self.app.commit(block, result)
-        self.mempool.update_after_commit(block.tx_hashes, self.app.state, result.changes.keys())
+        self.ledger.commit(block, result)
+        self.mempool.update_after_commit(block.tx_hashes, self.ledger.state, result.changes.keys())
         return result
 
     def step(self, txs: Sequence[bytes] = ()) -> BlockResult:

@@ -26,11 +26,11 @@ def chain_with_an_admission() -> tuple[AppChain, int]:
     """Four validators admit a fifth; returns the chain and the height it signs from."""
     keys = [*VALIDATORS, NEWCOMER]
     chain = AppChain(GovernedLedger(), keys)
-    ledger = chain.ledger
+    ledger = chain.governed
     chain.step([ledger.tx(VALIDATORS[0], Propose("e", AddValidator(NEWCOMER.public_key, 10, "e")))])
     chain.step([ledger.tx(k, CastVote(1, "yes")) for k in VALIDATORS[:3]])
-    joined_at = chain.app.state.height + 2
-    while chain.app.state.height < joined_at + 3:
+    joined_at = chain.ledger.state.height + 2
+    while chain.ledger.state.height < joined_at + 3:
         chain.step()
     return chain, joined_at
 
@@ -42,7 +42,7 @@ def test_a_book_across_a_validator_change_re_verifies_from_genesis() -> None:
     assert commit is not None and len(commit.signatures) == 5  # the newcomer signs
     opened = open_book(chain.store, genesis, repair=False)
     assert opened.report.corrupt_height is None
-    assert opened.state.app_hash == chain.app.state.app_hash
+    assert opened.state.app_hash == chain.ledger.state.app_hash
     # Without the chain's own sets (the genesis set everywhere) the change height fails.
     report = verify_stored_chain(chain.store, genesis.chain_id, genesis)
     assert report.bad_height == joined_at - 1 and "next_validators_hash" in (report.reason or "")
@@ -55,7 +55,7 @@ def test_a_commit_signed_by_the_set_of_another_height_is_caught_at_its_height() 
     # (four of five: 40 of 50 is still > 2/3, but its validator indexes are the old set's).
     block = store.load_block(joined_at)
     assert block is not None
-    old_set = chain.app.get_validators(joined_at - 1)
+    old_set = chain.ledger.get_validators(joined_at - 1)
     from chainbook.chain.commit import Vote, VoteType, make_commit, sign_vote
 
     vote = Vote(VoteType.PRECOMMIT, joined_at, 0, block.hash)
@@ -73,7 +73,7 @@ def test_a_block_naming_a_wrong_next_set_is_refused() -> None:
     block = chain.next_block()
     header = msgspec.structs.replace(block.header, next_validators_hash=b"\x07" * 32)
     with pytest.raises(InvalidBlock, match="next_validators_hash"):
-        chain.app.verify_block(msgspec.structs.replace(block, header=header))
+        chain.ledger.verify_block(msgspec.structs.replace(block, header=header))
 
 
 def test_a_lone_validator_rotates_its_key_and_goes_on_committing() -> None:

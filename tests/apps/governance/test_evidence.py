@@ -1,4 +1,4 @@
-"""Evidence of equivocation, end to end through the LedgerApplication: the pool, the proposer,
+"""Evidence of equivocation, end to end through the NodeLedger: the pool, the proposer,
 every node's verification of the block, the policy (power to zero two heights later, once),
 and each bad piece refused with its reason while the state stays as it was."""
 
@@ -35,8 +35,10 @@ def chain_of(keys: list[PrivateKey] = FIVE, heights: int = 3) -> AppChain:
 
 
 def add(chain: AppChain, evidence: DuplicateVoteEvidence) -> bool:
-    app = chain.app
-    return chain.pool.add(evidence, lambda e: verify_evidence(app.state, CHAIN_ID, app.governed, e))
+    ledger = chain.ledger
+    return chain.pool.add(
+        evidence, lambda e: verify_evidence(ledger.state, CHAIN_ID, ledger.governed, e)
+    )
 
 
 def test_an_equivocator_is_recorded_and_loses_its_power_two_heights_later() -> None:
@@ -48,9 +50,9 @@ def test_an_equivocator_is_recorded_and_loses_its_power_two_heights_later() -> N
     result = chain.commit(block)
     [event] = [e for e in result.events if e.kind == "evidence"]
     assert dict(event.attributes)["punished_from_height"] == str(block.height + 2)
-    assert chain.app.get_validators(block.height + 1).is_validator(OFFENDER.address)
-    assert not chain.app.get_validators(block.height + 2).is_validator(OFFENDER.address)
-    [record] = ask(chain.app.state, "governance", "evidence").records
+    assert chain.ledger.get_validators(block.height + 1).is_validator(OFFENDER.address)
+    assert not chain.ledger.get_validators(block.height + 2).is_validator(OFFENDER.address)
+    [record] = ask(chain.ledger.state, "governance", "evidence").records
     assert (record.offence.validator, record.offence.height, record.included_height) == (
         OFFENDER.address,
         2,
@@ -59,8 +61,8 @@ def test_an_equivocator_is_recorded_and_loses_its_power_two_heights_later() -> N
     chain.pool.prune(lambda e: False)  # as the core does after the commit
     chain.step()
     chain.step()
-    assert len(chain.app.get_validators(chain.app.state.height)) == 4
-    history = ask(chain.app.state, "governance", "history").entries
+    assert len(chain.ledger.get_validators(chain.ledger.state.height)) == 4
+    history = ask(chain.ledger.state, "governance", "history").entries
     assert history[0].change == RemoveValidator(OFFENDER.address)
     assert "equivocation at height 2 round 0 (precommit)" in history[0].note
 
@@ -73,16 +75,16 @@ def test_the_same_offence_is_never_applied_twice() -> None:
     again = chain.next_block()
     forged = _with_evidence(again, [evidence])
     with pytest.raises(InvalidBlock, match="recorded already"):
-        chain.app.verify_block(forged)
+        chain.ledger.verify_block(forged)
     other_pair = make_duplicate_vote_evidence(
         evidence.vote_a,
         sign_vote(OFFENDER, CHAIN_ID, Vote(VoteType.PRECOMMIT, 2, 0, b"\x09" * 32)),
     )
     with pytest.raises(InvalidEvidence, match="recorded already"):
-        verify_evidence(chain.app.state, CHAIN_ID, chain.app.governed, other_pair)
+        verify_evidence(chain.ledger.state, CHAIN_ID, chain.ledger.governed, other_pair)
     twice = _with_evidence(chain.next_block(), [equivocate(FIVE[3], 2)] * 2)
     with pytest.raises(InvalidBlock, match="repeats an offence"):
-        chain.app.verify_block(twice)
+        chain.ledger.verify_block(twice)
 
 
 def _with_evidence(block: object, evidence: list[DuplicateVoteEvidence]) -> object:
@@ -109,14 +111,14 @@ def test_bad_evidence_is_refused_with_its_reason_in_the_pool_and_in_a_block(
 ) -> None:
     chain = chain_of()
     evidence = make()  # type: ignore[operator]
-    state_before = dict(chain.app.state.kv)
+    state_before = dict(chain.ledger.state.kv)
     with pytest.raises(InvalidEvidence, match=reason):
-        verify_evidence(chain.app.state, CHAIN_ID, chain.app.governed, evidence)
+        verify_evidence(chain.ledger.state, CHAIN_ID, chain.ledger.governed, evidence)
     assert not add(chain, evidence) and chain.pool.counters["evidence_refused"] == 1
     block = _with_evidence(chain.next_block(), [evidence])
     with pytest.raises(InvalidBlock, match=reason):
-        chain.app.verify_block(block)  # type: ignore[arg-type]
-    assert chain.app.state.kv == state_before
+        chain.ledger.verify_block(block)  # type: ignore[arg-type]
+    assert chain.ledger.state.kv == state_before
 
 
 def _bad_signature() -> DuplicateVoteEvidence:
@@ -146,13 +148,13 @@ def _two_slots() -> DuplicateVoteEvidence:
 
 def test_a_block_carries_only_evidence_of_lower_heights() -> None:
     chain = chain_of()
-    height = chain.app.state.height + 1
+    height = chain.ledger.state.height + 1
     evidence = equivocate(OFFENDER, height=height)
     assert add(chain, evidence)  # the pool keeps it for later
     assert chain.next_block().evidence == []
     block = _with_evidence(chain.next_block(), [evidence])
     with pytest.raises(InvalidBlock, match="lower heights only"):
-        chain.app.verify_block(block)  # type: ignore[arg-type]
+        chain.ledger.verify_block(block)  # type: ignore[arg-type]
     chain.step()
     assert chain.next_block().evidence == [evidence]
 
@@ -160,13 +162,13 @@ def test_a_block_carries_only_evidence_of_lower_heights() -> None:
 def test_evidence_older_than_the_governance_bound_is_refused() -> None:
     chain = chain_of(heights=1)
     evidence = equivocate(OFFENDER, height=1)
-    age_max = ask(chain.app.state, "governance", "param", name=EVIDENCE_AGE_MAX).value
-    while chain.app.state.height < age_max:
+    age_max = ask(chain.ledger.state, "governance", "param", name=EVIDENCE_AGE_MAX).value
+    while chain.ledger.state.height < age_max:
         chain.step()
-    verify_evidence(chain.app.state, CHAIN_ID, chain.app.governed, evidence)  # age == max
+    verify_evidence(chain.ledger.state, CHAIN_ID, chain.ledger.governed, evidence)  # age == max
     chain.step()
     with pytest.raises(InvalidEvidence, match="governance accepts at most"):
-        verify_evidence(chain.app.state, CHAIN_ID, chain.app.governed, evidence)
+        verify_evidence(chain.ledger.state, CHAIN_ID, chain.ledger.governed, evidence)
 
 
 def test_a_non_canonical_pair_is_refused_before_any_signature_check() -> None:
@@ -183,28 +185,27 @@ def test_the_evidence_follows_a_rotated_key_and_drops_the_offenders_pending_chan
     ledger_keys = FIVE[:4]
     new_key = PrivateKey.from_label("v4-rotated")
     chain.keys[new_key.address] = new_key
-    txs = [
-        chain.ledger.tx(FIVE[0], _propose(RotateValidatorKey(OFFENDER.address, new_key.public_key)))
-    ]
+    rotate = RotateValidatorKey(OFFENDER.address, new_key.public_key)
+    txs = [chain.governed.tx(FIVE[0], _propose(rotate))]
     chain.step(txs)
-    chain.step([chain.ledger.tx(k, _vote(1)) for k in ledger_keys])
+    chain.step([chain.governed.tx(k, _vote(1)) for k in ledger_keys])
     for _ in range(2):
         chain.step()
-    assert chain.app.get_validators(chain.app.state.height).is_validator(new_key.address)
+    assert chain.ledger.get_validators(chain.ledger.state.height).is_validator(new_key.address)
     # A pending power change for the (rotated) offender, then the evidence of its old key.
-    later = chain.app.state.height + 5
+    later = chain.ledger.state.height + 5
     change = SetValidatorPower(new_key.address, 5)
-    chain.step([chain.ledger.tx(FIVE[0], _propose(change, later, later + 10))])
-    chain.step([chain.ledger.tx(k, _vote(2)) for k in ledger_keys])
+    chain.step([chain.governed.tx(FIVE[0], _propose(change, later, later + 10))])
+    chain.step([chain.governed.tx(k, _vote(2)) for k in ledger_keys])
     assert add(chain, equivocate(OFFENDER, height=1))
     result = chain.step()
     [event] = [e for e in result.events if e.kind == "evidence"]
     assert dict(event.attributes)["punished_from_height"] != "0"
-    detail = ask(chain.app.state, "governance", "proposal", id=2).proposal
+    detail = ask(chain.ledger.state, "governance", "proposal", id=2).proposal
     assert detail.status == "failed" and "removed for equivocation" in detail.reason
     chain.step()
     chain.step()
-    assert not chain.app.get_validators(chain.app.state.height).is_validator(new_key.address)
+    assert not chain.ledger.get_validators(chain.ledger.state.height).is_validator(new_key.address)
 
 
 def _propose(change: object, deadline: int = 0, activation: int = 0) -> object:
@@ -229,4 +230,4 @@ def test_the_only_validator_keeps_its_power() -> None:
     assert "would leave no validator" in attributes["note"]
     chain.step()
     chain.step()
-    assert chain.app.get_validators(chain.app.state.height).is_validator(FIVE[0].address)
+    assert chain.ledger.get_validators(chain.ledger.state.height).is_validator(FIVE[0].address)

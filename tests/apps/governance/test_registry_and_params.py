@@ -164,18 +164,18 @@ def test_a_block_over_the_governed_size_is_invalid_and_the_proposer_keeps_to_it(
     from chainbook.errors import InvalidBlock
 
     chain = AppChain(GovernedLedger(), VALIDATORS)
-    ledger = chain.ledger
+    ledger = chain.governed
     chain.step(
         [ledger.tx(VALIDATORS[0], Propose("small", SetParameter("consensus.block_txs_max", 1)))]
     )
     chain.step([ledger.tx(k, CastVote(1, "yes")) for k in VALIDATORS[:3]])
     chain.step()
     chain.step()
-    assert chain.app.get_consensus_params(chain.app.state.height + 1).block_txs_max == 1
+    assert chain.ledger.get_consensus_params(chain.ledger.state.height + 1).block_txs_max == 1
     txs = [ledger.tx(ALICE, Transfer(BOB.address, 1 + i)) for i in range(3)]
     block = chain.next_block(txs)
     assert len(block.txs) == 1
     header = msgspec.structs.replace(block.header, tx_count=2, txs_root=compute_txs_root(txs[:2]))
     forged = msgspec.structs.replace(block, header=header, txs=txs[:2])
     with pytest.raises(InvalidBlock, match="2 txs, consensus.block_txs_max is 1"):
-        chain.app.verify_block(forged)
+        chain.ledger.verify_block(forged)

@@ -132,7 +132,7 @@ def test_a_rotated_key_signs_up_to_h_and_the_new_one_from_h_plus_one() -> None:
     assert new.ok
 
 
-def test_the_ledger_application_reads_the_set_from_the_state() -> None:
+def test_the_node_ledger_reads_the_set_from_the_state() -> None:
     """Two states of one genesis: the set follows the state it reads, whatever the genesis
     (the node's config) says."""
     ledger = GovernedLedger(validators=[*VALIDATORS, PrivateKey.from_label("v4")])

@@ -18,8 +18,8 @@ from chainbook.apps.identity import Issue, Revoke
 from chainbook.cli.identity import verify_credential
 from chainbook.cli.main import app
 from chainbook.client.verify import ProofError, trust_root_from_genesis
-from chainbook.ledger.application import LedgerApplication
 from chainbook.ledger.genesis import dump_genesis
+from chainbook.ledger.node_ledger import NodeLedger
 from chainbook.ledger.state import LedgerState
 from chainbook.storage import MemoryBlockStore
 from tests.apps.identity.helpers import CIVIL, DOCUMENT, INSTITUTIONS, SALT, commitment_of
@@ -37,7 +37,7 @@ class RegistryChain(LedgerChain):
             app_state={"governance": GovernanceGenesis(institutions=INSTITUTIONS)}
         )
         self.pending = _Pending()
-        self.app = LedgerApplication(
+        self.ledger = NodeLedger(
             self.genesis, LedgerState.from_genesis(self.genesis), None, self.pending
         )
         self.store = MemoryBlockStore()

@@ -1,6 +1,6 @@
-"""The application consensus drives: builds, verifies and commits blocks over the ledger.
+"""The node ledger consensus drives: builds, verifies and commits blocks over the ledger.
 
-`LedgerApplication` implements `consensus.machine.ConsensusApp`. It is pure (no IO, no clock:
+`NodeLedger` implements `consensus.machine.ConsensusLedger`. It is pure (no IO, no clock:
 time comes in as arguments), so the node runtime and the simulator both use it unchanged.
 
 Verify once, execute once: a proposed block is executed when it is first judged valid and the
@@ -69,7 +69,7 @@ class _NoEvidence:
         return []
 
 
-class LedgerApplication:
+class NodeLedger:
     """Ledger state + the last committed header, seen by consensus; transactions come from
     a TxSource."""
 
@@ -104,7 +104,7 @@ class LedgerApplication:
         """Transactions whose signature was first checked during block validation (not at
         admission): what gossip trailing proposals costs; a metric, not a rule."""
 
-    # --- ConsensusApp ---------------------------------------------------------------------
+    # --- ConsensusLedger ---------------------------------------------------------------------
 
     def get_validators(self, height: Height) -> ValidatorSet:
         """The validator set of `height` (<= committed height + 2), from the ledger state."""
@@ -276,4 +276,4 @@ class LedgerApplication:
         return self.last_header.hash if self.last_header is not None else self.genesis.hash
 
 
-__all__ = ["EvidenceSource", "LedgerApplication", "TxSource"]
+__all__ = ["EvidenceSource", "NodeLedger", "TxSource"]
