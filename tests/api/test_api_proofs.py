@@ -54,12 +54,20 @@ def test_validator_changes_route(http: TestClient, node: FakeNode) -> None:
     empty = http.get("/validators/changes", params={"to_height": 3})
     assert msgspec.json.decode(empty.content, type=ValidatorChangesView).changes == []
     # What the route does with a stored change (governance will record them).
-    node.validator_changes = [ValidatorSetChange(2, list(VALIDATORS.validators))]
+    node.validator_changes = [
+        ValidatorSetChange(
+            2,
+            list(VALIDATORS.validators),
+            codec.encode(node.blocks[2].header),
+            codec.encode(node.commits[2]),
+        )
+    ]
     served = msgspec.json.decode(
         http.get("/validators/changes", params={"to_height": 3}).content, type=ValidatorChangesView
     )
     assert [c.height for c in served.changes] == [2]
     assert bytes.fromhex(served.changes[0].header) == codec.encode(node.blocks[2].header)
+    assert bytes.fromhex(served.changes[0].commit) == codec.encode(node.commits[2])
     below = http.get("/validators/changes", params={"to_height": 2}).json()
     assert below["changes"] == []
     assert http.get("/validators/changes", params={"to_height": 0}).status_code == 400

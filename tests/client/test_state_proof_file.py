@@ -100,6 +100,29 @@ PROVEN_QUERIES = [
     "assets.asset",
     "assets.asset_history",
     "assets.assets_of",
+    "royalty.work",
+    "royalty.split_history",
+    "royalty.payments",
+    "royalty.payees",
+    "royalty.work_statement",
+    "royalty.holder_statement",
+    "royalty.received",
+    "royalty.holder_tokens",
+    "royalty.works_of",
+    "royalty.catalogue",
+    "royalty.reference",
+    "loans.loan",
+    "loans.outstanding",
+    "loans.history",
+    "loans.loans_of",
+    "loans.credit",
+    "loans.offered",
+    "settlement.offer",
+    "settlement.lock",
+    "settlement.offers_by_maker",
+    "settlement.offers_by_status",
+    "settlement.locks_by_party",
+    "settlement.escrow",
     "invoice.invoice",
     "invoice.by_seller",
     "invoice.by_buyer",
@@ -141,6 +164,28 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "assets.asset": {"asset_id": "LR-HK-1"},
     "assets.asset_history": {"asset_id": "LR-HK-1"},
     "assets.assets_of": {"owner": ALICE.address.hex()},
+    "royalty.work": {"work": "USRC17607839"},
+    "royalty.split_history": {"work": "USRC17607839"},
+    "royalty.payments": {"work": "USRC17607839"},
+    "royalty.payees": {"work": "USRC17607839"},
+    "royalty.work_statement": {"work": "USRC17607839", "from_height": "1"},
+    "royalty.holder_statement": {"holder": ALICE.address.hex()},
+    "royalty.received": {"holder": ALICE.address.hex()},
+    "royalty.holder_tokens": {"holder": ALICE.address.hex()},
+    "royalty.works_of": {"holder": ALICE.address.hex()},
+    "royalty.catalogue": {"institution": "sunrise-records"},
+    "royalty.reference": {"work": "USRC17607839", "reference": "LIC-1"},
+    "loans.loan": {"loan_id": "L-1"},
+    "loans.outstanding": {"loan_id": "L-1", "blocks_ahead": "10"},
+    "loans.history": {"loan_id": "L-1"},
+    "loans.loans_of": {"address": BOB.address.hex(), "role": "borrower"},
+    "loans.credit": {"address": BOB.address.hex()},
+    "loans.offered": {"loan_id": "O-1"},
+    "settlement.offer": {"offer_id": "1"},
+    "settlement.lock": {"lock_id": "1"},
+    "settlement.offers_by_maker": {"maker": ALICE.address.hex()},
+    "settlement.offers_by_status": {"status": "open"},
+    "settlement.locks_by_party": {"party": ALICE.address.hex()},
     "invoice.invoice": {"id": "sz-shop/2025-0001"},
     "invoice.by_seller": {"seller": "sz-shop"},
     "invoice.by_buyer": {"buyer": ALICE.address.hex()},
@@ -168,6 +213,25 @@ def governed_chain() -> LedgerChain:
     return chain
 
 
+@pytest.fixture(scope="module")
+def lent_chain() -> LedgerChain:
+    """A chain where Alice and Bob both signed loan L-1, Bob repaid part, Alice offers O-1."""
+    from chainbook.apps.loans import Create, Instalment, Offer, Repay
+    from tests.client.ledger_chain import signed_tx
+
+    chain = LedgerChain()
+    terms = Create("L-1", ALICE.address, BOB.address, "", 100, 100, 10, [Instalment(20, 100)])
+    chain.commit_block(
+        [
+            signed_tx([ALICE, BOB], 0, terms, accounts=[ALICE.address, BOB.address]),
+            signed_tx(BOB, 0, Repay("L-1", 10)),
+            signed_tx(ALICE, 1, Offer("O-1", CAROL.address, "", 5, 0, 1, [Instalment(5, 5)], 9)),
+        ]
+    )
+    chain.commit_block([])
+    return chain
+
+
 def test_the_list_above_is_every_query_of_the_registry() -> None:
     from chainbook.apps.registry import REGISTRY
 
@@ -177,10 +241,10 @@ def test_the_list_above_is_every_query_of_the_registry() -> None:
 
 @pytest.mark.parametrize("module_query", PROVEN_QUERIES)
 def test_every_module_query_can_be_proven(
-    chain: LedgerChain, governed_chain: LedgerChain, module_query: str
+    chain: LedgerChain, governed_chain: LedgerChain, lent_chain: LedgerChain, module_query: str
 ) -> None:
     module, query = module_query.split(".")
-    on = governed_chain if module == "governance" else chain
+    on = {"governance": governed_chain, "loans": lent_chain}.get(module, chain)
     document = proof_document(on, module, query, **QUERY_PARAMS.get(module_query, {}))
     verify_state_proof_file(msgspec.json.encode(document), root_of(on))
 

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chainbook.apps.bank import Transfer
+from chainbook.apps.governance import AddValidator, CastVote, Propose
 from chainbook.chain.genesis import Genesis
+from chainbook.chain.tx import tx_hash
 from chainbook.core.boot import boot_core
 from chainbook.core.inputs import (
     BlockSaved,
@@ -32,6 +34,8 @@ from chainbook.core.wire import WireMessage, decode_message, encode_message
 from chainbook.crypto import PrivateKey
 from chainbook.runtime.verifier import verify_inline
 from chainbook.storage import MemoryBlockStore, MemorySnapshotStore
+from tests.apps.governance.chain import VALIDATORS as GOVERNED_VALIDATORS
+from tests.apps.governance.chain import AppChain, GovernedLedger
 from tests.client.ledger_chain import LedgerChain
 from tests.support import ALICE, BOB, GENESIS_TIME_MS, signed, validator_keys
 
@@ -45,12 +49,15 @@ CHUNK_BYTES_TARGET = 120
 
 @dataclass
 class ServingChain:
-    chain: LedgerChain
+    """A chain (LedgerChain or AppChain: a NodeLedger and the book it committed) a serving
+    node is booted over, and the snapshots it serves."""
+
+    chain: LedgerChain | AppChain
     snapshots: MemorySnapshotStore
 
     @property
     def genesis(self) -> Genesis:
-        return self.chain.genesis
+        return self.chain.ledger.genesis
 
 
 def serving_chain(validators: int = 4) -> ServingChain:
@@ -73,6 +80,61 @@ def serving_chain(validators: int = 4) -> ServingChain:
             )
             snapshots.save(offer, chunks)
     return ServingChain(chain, snapshots)
+
+
+@dataclass
+class GovernedChain:
+    """A chain across a validator-set change (four validators admit a fifth), with a snapshot
+    after the change and a transfer after the snapshot (governed_chain)."""
+
+    app: AppChain
+    serving: ServingChain
+    change_height: int
+    """The header that announces the new set (in force from the next height)."""
+    snapshot_height: int
+    transfer_height: int
+    transfer_hash: bytes
+
+    @property
+    def genesis(self) -> Genesis:
+        return self.serving.genesis
+
+
+NEWCOMER = PrivateKey.from_label("statesync-newcomer")
+
+
+def governed_chain() -> GovernedChain:
+    """Heights: 1 proposes the admission, 2 passes it, header 3 announces the five (they sign
+    from 4), the snapshot is of 6, 7 holds a transfer, 8 and 9 follow (9 proves the state after
+    8). The commits are signed by the validators of their height (AppChain)."""
+    app = AppChain(GovernedLedger(), [*GOVERNED_VALIDATORS, NEWCOMER])
+    ledger = app.governed
+    admit = AddValidator(NEWCOMER.public_key, 10, "newcomer")
+    app.step([ledger.tx(GOVERNED_VALIDATORS[0], Propose("admit", admit))])
+    app.step([ledger.tx(k, CastVote(1, "yes")) for k in GOVERNED_VALIDATORS[:3]])
+    snapshots = MemorySnapshotStore(keep=2)
+    snapshot_height = 6
+    while app.ledger.state.height < snapshot_height:
+        app.step()
+    offer, chunks = make_snapshot(
+        dict(app.ledger.state.kv), snapshot_height, chunk_bytes_target=CHUNK_BYTES_TARGET
+    )
+    snapshots.save(offer, chunks)
+    transfer = ledger.tx(ALICE, Transfer(BOB.address, 5, "after the change"))
+    app.step([transfer])
+    transfer_height = app.ledger.state.height
+    app.step()
+    app.step()
+    [(change_height, _)] = app.ledger.get_validator_changes(app.ledger.state.height)
+    assert change_height < snapshot_height < transfer_height
+    return GovernedChain(
+        app=app,
+        serving=ServingChain(app, snapshots),
+        change_height=change_height,
+        snapshot_height=snapshot_height,
+        transfer_height=transfer_height,
+        transfer_hash=tx_hash(transfer),
+    )
 
 
 def boot_server(serving: ServingChain, label: str) -> NodeCore:
@@ -231,15 +293,18 @@ def block_sync(core: NodeCore, store: MemoryBlockStore, server: NodeCore, height
 
 __all__ = [
     "CHAIN_HEIGHT",
+    "NEWCOMER",
     "NOW_MS",
     "SNAPSHOT_HEIGHT",
     "SYNCER_ID",
+    "GovernedChain",
     "Lie",
     "Peer",
     "Run",
     "ServingChain",
     "block_sync",
     "boot_server",
+    "governed_chain",
     "pump",
     "restore_and_boot",
     "serving_chain",

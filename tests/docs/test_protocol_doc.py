@@ -108,11 +108,12 @@ def genesis_hash() -> bytes:
     ip, notary, vote = [[]], [[]], [[]]  # no imported works, no imported anchors, no creators
     identity, iot = [[]], [[]]  # no imported credentials, no imported devices
     assets: list[object] = [[], []]  # no imported tokens, no imported assets
+    royalty = [[]]  # no imported works
     canonical = [
         "chainbook-local", 1_700_000_000_000, [["v0", PUBLIC_KEY.hex(), 1]], consensus,
         [["accounts", accounts], ["assets", assets], ["bank", bank], ["fees", fees],
          ["governance", governance], ["identity", identity], ["iot", iot], ["ip", ip],
-         ["notary", notary], ["vote", vote]],
+         ["notary", notary], ["royalty", royalty], ["vote", vote]],
     ]
     return sha(b"chainbook/genesis/v1\x00", pack(canonical))
 
@@ -264,3 +265,11 @@ def test_the_action_tables_are_generated_from_the_registry() -> None:
 
     document = DOC.read_text()
     assert extract_section(document) == render_actions(REGISTRY)
+
+
+def test_the_sync_pruned_example_is_the_wire_encoding() -> None:
+    from chainbook.core.wire import SyncPruned, decode_message, encode_message
+
+    frame = pack(["sync_pruned", 1, 5])
+    assert encode_message(SyncPruned(from_height=1, pruned_below=5)) == frame
+    assert decode_message(bytes.fromhex(in_doc(frame.hex()))) == SyncPruned(1, 5)

@@ -91,7 +91,8 @@ def test_the_extraction_finds_examples_and_only_them() -> None:
     ]
     with pytest.raises(ValueError, match="example in 'ruby'"):
         extract_examples("```ruby example\nputs 1\n```\n")
-    sections = {"notary", "ip", "vote", "identity", "iot", "assets", "private", "evidence", "trace"}
+    sections = {"notary", "ip", "vote", "identity", "iot", "assets", "private", "evidence", "trace",
+                "royalty", "loans", "settlement"}
     assert sections <= {e.section for e in EXAMPLES}
 
 

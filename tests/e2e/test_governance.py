@@ -1,6 +1,8 @@
 """End to end, real node processes over TLS on loopback (`chainbook testnet`): a fifth
 organisation's node joins as a full node, is voted in as a validator by the four, signs commits,
-then is voted out; the chain never stops and every node holds the same blocks."""
+then is voted out; the chain never stops and every node holds the same blocks. Records made
+after both changes verify from the genesis file alone, from a node that holds every block and
+from a sixth node that joined by state sync after the changes (it holds no block of either)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from chainbook import testnet
@@ -22,17 +25,29 @@ from chainbook.client.verify import (
 from chainbook.client.wallet import Wallet
 from chainbook.ledger.genesis import load_genesis
 from chainbook.ledger.receipts import Receipt
+from chainbook.runtime.config import write_config
+from chainbook.runtime.home import Home
+from chainbook.runtime.logs import read_log_lines
 
 pytestmark = pytest.mark.integration
 
 FOUNDERS = ["node0", "node1", "node2", "node3"]
 DEADLINE_S = 90.0
+SNAPSHOT_INTERVAL_BLOCKS = 4
+
+
+def configure(root: Path, name: str, **changes: object) -> Home:
+    home = testnet.load_testnet(root).home(name)
+    write_config(home.config_path, msgspec.structs.replace(home.load_config(), **changes))
+    return home
 
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("governance-testnet")
     testnet.init_testnet(root, validators=4, seed="governance-e2e")
+    for name in FOUNDERS:  # they serve snapshots, for the node that joins by state sync
+        configure(root, name, snapshot_interval_blocks=SNAPSHOT_INTERVAL_BLOCKS, snapshots_kept=2)
     testnet.up(root)
     try:
         testnet.wait_until_ready(root, timeout_s=30)
@@ -149,3 +164,27 @@ def test_a_fifth_organisation_joins_signs_and_leaves_without_the_chain_stopping(
     assert verified.validator_changes == 2, verified  # joined, then left
     proven = verify_state_proof_file(proof_file, root)
     assert proven.validator_changes == 2, proven
+
+    # A sixth node joins by state sync after both changes: its book starts at a snapshot above
+    # them (their headers and commits are only in the validator-set changes its snapshot proof
+    # carried), and the records it makes verify from the genesis file alone just the same.
+    joiner = testnet.add_node(network)
+    home = configure(network, joiner.name, state_sync=True)
+    testnet.up(network, [joiner.name])
+    try:
+        head = max(h for h in testnet.get_heights(network, FOUNDERS).values() if h is not None)
+        testnet.wait_until_height(network, head, [joiner.name], timeout_s=60)
+        [proof_log] = read_log_lines(home.log_path, "state_sync_proof_verified")
+        assert proof_log["validator_changes"] == 2 and proof_log["height"] > left_at, proof_log
+        with client_of(network, joiner.name) as client:
+            wallet = Wallet.from_key_file(net.account_key_path(payer.name), client)
+            paid = wallet.send(Transfer(to=newcomer_address, amount=2), wait=True, timeout_s=30)
+            assert paid.receipt is not None and paid.receipt.ok, paid
+            receipt_file = client.get_receipt_file(paid.receipt.tx_hash)
+            proof_file = client.prove_query("bank", "balance", address=newcomer_address.hex())
+    finally:
+        testnet.down(network, [joiner.name])
+    assert receipt_file.height > proof_log["height"]
+    assert verify_receipt_file(receipt_file, root).validator_changes == 2
+    synced = verify_state_proof_file(proof_file, root)
+    assert synced.validator_changes == 2 and synced.answer["balance"] >= 3, synced

@@ -1,6 +1,7 @@
 """Screenshots of the explorer's main pages for docs/screenshots/ (run by hand after a change
 to the page: `python -m tests.explorer.take_screenshots`): a real 4-validator testnet with
-the browser tests' activity (tests/explorer/activity.py), headless Debian chromium."""
+the browser tests' activity (tests/explorer/activity.py and the module views' own builders),
+headless Debian chromium."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from pathlib import Path
 from chainbook import testnet
 from tests.explorer.activity import BALLOT, DOCUMENT, make_activity
 from tests.explorer.conftest import CHROMIUM_PATHS, VIEWPORT
+from tests.explorer.loans_activity import LOAN, make_loans_activity
+from tests.explorer.settlement_activity import make_settlement_activity
+from tests.explorer.test_explorer_assets import ASSET, TOKEN, build_assets_activity
+from tests.explorer.test_explorer_evidence import CASE, build_evidence_activity
 from tests.explorer.test_explorer_invoice import make_invoices
+from tests.explorer.test_explorer_royalty import make_royalty_activity
+from tests.explorer.test_explorer_trace import BOX, LOT_B, build_trace_activity
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WARM_UP_S = 20.0
@@ -30,6 +37,12 @@ def main() -> int:
         try:
             testnet.wait_until_ready(root, timeout_s=30)
             activity = make_activity(root)
+            build_assets_activity(root)
+            build_trace_activity(root)
+            build_evidence_activity(root)
+            royalty = make_royalty_activity(root)
+            loans = make_loans_activity(root)
+            settled = make_settlement_activity(root)
             invoices = make_invoices(root)
             time.sleep(WARM_UP_S)
             base = testnet.load_testnet(root).node("node0").api_url
@@ -41,6 +54,16 @@ def main() -> int:
                 "proposal": f"/apps/governance/proposal?id={activity.proposal_id}",
                 "ballot": f"/apps/vote/ballot?ballot={BALLOT}",
                 "modules": "/apps/notary",
+                "token": f"/apps/assets/token?token={TOKEN}",
+                "asset": f"/apps/assets/asset?asset_id={ASSET}",
+                "provenance": f"/apps/trace/item?item={BOX}",
+                "provenance-gaps": f"/apps/trace/item?item={LOT_B}",
+                "case": f"/apps/evidence/case?case={CASE}",
+                "royalty": f"/apps/royalty/work?work={royalty.work}",
+                "loan": f"/apps/loans/loan?loan_id={LOAN}",
+                "credit-record": f"/account/{loans.borrower}",
+                "settlement-offer": f"/apps/settlement/offer?offer_id={settled.offer_id}",
+                "settlement-lock": f"/apps/settlement/lock?lock_id={settled.lock_id}",
                 "invoice": f"/apps/invoice/invoice?id={invoices.paid}",
             }
             executable = next(p for p in CHROMIUM_PATHS if Path(p).exists())

@@ -6,7 +6,9 @@
     GET /apps/{module}/{query}?prove=true   (api/module_routes.py) the state proof file
 
 The node assembles the documents (api/proof_views.py) from what it stores; it is trusted for
-nothing: every byte in them is checked by the verifier (client/verify.py, js/verifier/).
+nothing: every byte in them is checked by the verifier (client/verify.py, js/verifier/). The
+validator-set changes come with their headers and commits from every node, a pruned or a
+state-synced one too (NodeService.get_validator_changes: it never needs a whole block).
 """
 
 from __future__ import annotations
@@ -42,28 +44,26 @@ class ProofNotFound(Exception):
 
 
 def build_validator_changes(service: NodeService, to_height: Height) -> list[ValidatorChangeView]:
-    """Each change below `to_height` with its header and commit, as stored by the node."""
-    changes = service.get_validator_changes(to_height)
+    """Each change below `to_height` with its header and commit, as stored by the node (a
+    pruned or state-synced node too: it keeps them, api/service.py ValidatorSetChange)."""
+    try:
+        changes = service.get_validator_changes(to_height)
+    except LookupError as exc:
+        raise ProofNotFound(str(exc)) from None
     if len(changes) > VALIDATOR_CHANGES_MAX:
         raise ProofNotFound(
             f"{len(changes)} validator-set changes below height {to_height}, a document "
             f"carries at most {VALIDATOR_CHANGES_MAX}"
         )
-    views = []
-    for change in changes:
-        block = service.get_block(change.height)
-        commit = service.get_commit(change.height)
-        if block is None or commit is None:
-            raise ProofNotFound(f"the block of the validator-set change at {change.height}")
-        views.append(
-            ValidatorChangeView(
-                height=change.height,
-                header=codec.encode(block.header).hex(),
-                commit=codec.encode(commit).hex(),
-                validators=codec.encode(change.validators).hex(),
-            )
+    return [
+        ValidatorChangeView(
+            height=change.height,
+            header=change.header.hex(),
+            commit=change.commit.hex(),
+            validators=codec.encode(change.validators).hex(),
         )
-    return views
+        for change in changes
+    ]
 
 
 def build_receipt_file(service: NodeService, tx_hash: Hash) -> ReceiptFile:

@@ -52,10 +52,16 @@ class TxProof(msgspec.Struct, frozen=True):
 
 
 class ValidatorSetChange(msgspec.Struct, frozen=True):
-    """The header at `height` announced `validators` as the set of height + 1."""
+    """The header at `height` announced `validators` as the set of height + 1; `header` and
+    `commit` are the exact bytes of that header and of its commit certificate, what a verifier
+    follows the change by. A node serves them whatever it pruned: from the header rows a
+    pruned book keeps, and below the base of a book started by state sync from the changes
+    its snapshot proof carried (core/snapshot_proof.py build_validator_hops)."""
 
     height: Height
     validators: list[Validator]
+    header: bytes
+    commit: bytes
 
 
 class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -171,7 +177,9 @@ class NodeService(Protocol):
 
     def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
         """Every validator-set change announced by a header below `to_height` (so in force at
-        `to_height` at the latest), oldest first; empty while the genesis set holds."""
+        `to_height` at the latest), oldest first, each with its header and commit; empty while
+        the genesis set holds. Raises LookupError (its message names the height) if the book
+        lacks the header or commit of one."""
         ...
 
     def get_commit(self, height: Height) -> Commit | None: ...

@@ -296,12 +296,64 @@ class SigningWorkload(Protocol):
 
 
 @runtime_checkable
+class CosigningWorkload(Protocol):
+    """What a module workload whose actions need co-signers (a swap both parties sign) also
+    offers; the simulator asks it for every transaction it signs."""
+
+    def cosigners(self, sender: Address, action: msgspec.Struct) -> Sequence[Address]:
+        """The simulated accounts that co-sign `sender`'s transaction carrying `action`, in
+        order after the sender (none: empty). Each signs with its own key."""
+        ...
+
+
+@runtime_checkable
 class FeeWorkload(Protocol):
     """What a module workload that makes the simulated clients pay fees also offers."""
 
     def fee_per_byte(self) -> int:
         """The fee per byte of signed transaction the clients pay."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SimInstitution:
+    """An institution of the simulated chain, whose key is a simulated account's: the
+    simulator (sim/institutions.py) registers it in the institution registry, at genesis or
+    by a governance proposal during the run, and may revoke it during the run."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    """Sorted: the union of the roles the module workloads asked of this institution."""
+    public_key: bytes
+    address: Address
+    """The simulated account that signs as it (the address of `public_key`)."""
+
+
+@runtime_checkable
+class InstitutionWorkload(Protocol):
+    """What a module workload whose clients act as registered institutions also offers.
+
+    `institution_roles` lists the institutions it wants, each as the roles one institution
+    holds (distinct entries go to distinct institutions while there are enough simulated
+    accounts); the simulator gives each to one simulated account, merging the roles other
+    modules asked of that account, and tells every such workload the whole roster through
+    `on_institutions` before it asks any genesis section. The roster does not say which
+    institutions the registry holds at which height: a client acts as its roster entry and
+    the chain refuses what it may not do (not yet registered, revoked), as a real one would.
+    """
+
+    def institution_roles(self) -> Sequence[Sequence[str]]: ...
+
+    def on_institutions(self, institutions: Sequence[SimInstitution]) -> None: ...
+
+
+@runtime_checkable
+class RegistryWorkload(Protocol):
+    """What the workload of the module that keeps the institution registry also offers: the
+    institutions its genesis section registers (called before `genesis_section`)."""
+
+    def register_at_genesis(self, institutions: Sequence[SimInstitution]) -> None: ...
 
 
 # --- the module manifest --------------------------------------------------------------------
@@ -394,9 +446,11 @@ def get_action_tag(action_type: type[msgspec.Struct]) -> str:
 __all__ = [
     "BeginBlockFn",
     "BlockContext",
+    "CosigningWorkload",
     "ExportFn",
     "FeeWorkload",
     "GenesisSection",
+    "InstitutionWorkload",
     "InvariantFn",
     "KVReader",
     "KVStore",
@@ -409,7 +463,9 @@ __all__ = [
     "Query",
     "QueryContext",
     "QueryFn",
+    "RegistryWorkload",
     "Rng",
+    "SimInstitution",
     "SigningWorkload",
     "TxContext",
     "TxView",

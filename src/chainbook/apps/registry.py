@@ -37,8 +37,11 @@ from chainbook.apps import (
     invoice,
     iot,
     ip,
+    loans,
     notary,
     private,
+    royalty,
+    settlement,
     trace,
     vote,
 )
@@ -60,6 +63,9 @@ MODULES: tuple[Module, ...] = (
     assets.MODULE,
     accounts.MODULE,
     fees.MODULE,
+    royalty.MODULE,
+    loans.MODULE,
+    settlement.MODULE,
     invoice.MODULE,
     # Add a module here (one line).
 )

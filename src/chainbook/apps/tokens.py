@@ -17,11 +17,19 @@ Rules kept:
       tokens.asset_owner(view, ctx, "LR-HK-000123") -> Address | None
 
   They route NATIVE_TOKEN to the bank's exports and every other id to the assets module's.
-  Either way the exporting module sees *your* module as the caller, so the one caller rule
-  holds for both: funds move only from the transaction's sender or from your module's own
-  account (`module_account(<your module>)`), and a refusal refuses your action with all its
-  writes. (The assets export itself does not take "": a nested call through assets would make
-  the bank see "assets" as the caller and refuse a release from your module's account.)
+  Either way the exporting module sees *your* module as the caller, and funds move only from
+  an account that signed the transaction or from your module's own account
+  (`module_account(<your module>)`); a refusal refuses your action with all its writes.
+  Which signers: tokens and assets move from any account that signed (the sender or a
+  co-signer, who signed this very action: `ctx.signers`), the native coin only from the
+  sender. The native coin pays fees, and admission relies on an account's coins leaving it
+  only through its own transactions (what it could pay when admitted, it can pay when its
+  block runs: apps/bank/process.py); no fee is paid in a token, and a token spend that
+  races another fails in its receipt, as any overdraft does. So a module whose action takes
+  the native coin from two parties makes the payer the sender, or takes it in two steps (an
+  offer escrowed by one, accepted by the other: apps/loans). (The assets export itself
+  does not take "": a nested call through assets would make the bank see "assets" as the
+  caller and refuse a release from your module's account.)
 - Amounts are integers in the token's base units (`decimals` says where the point goes).
 """
 
@@ -75,7 +83,8 @@ class TokenInfo(msgspec.Struct, frozen=True):
 def transfer(
     view: TxView, ctx: TxContext, sender: Address, to: Address, token: str, amount: Amount
 ) -> None:
-    """Move `amount` of `token` from `sender` (the tx's sender or your module's account)."""
+    """Move `amount` of `token` from `sender`: a signer of the tx (the sender alone for the
+    native coin) or your module's account."""
     if token == NATIVE_TOKEN:
         view.call(BANK, "transfer", ctx, sender, to, amount)
     else:
@@ -102,7 +111,7 @@ def token_info(view: TxView, ctx: TxContext, token: str) -> TokenInfo:
 def transfer_asset(
     view: TxView, ctx: TxContext, owner: Address, to: Address, asset_id: str
 ) -> None:
-    """Move a registered asset owned by `owner` (the tx's sender or your module's account)."""
+    """Move a registered asset owned by `owner` (a signer of the tx or your module's account)."""
     view.call(ASSETS, "transfer_asset", ctx, owner, to, asset_id)
 
 

@@ -26,9 +26,12 @@ from chainbook.apps.assets import Transfer as TokenTransfer
 from chainbook.apps.assets.genesis import AssetsGenesis, GenesisBalance, GenesisToken
 from chainbook.apps.bank import Transfer
 from chainbook.apps.governance.genesis import GenesisInstitution, GovernanceGenesis
+from chainbook.apps.royalty import GenesisPrice, GenesisShare, GenesisWork, Pay, RoyaltyGenesis
+from chainbook.apps.settlement import Swap
+from chainbook.apps.tokens import NATIVE_TOKEN
 from chainbook.bench.workload import SignedBatch, bench_key, choose_recipient
 from chainbook.chain.genesis import Genesis
-from chainbook.chain.tx import sign_tx, tx_hash
+from chainbook.chain.tx import sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
 
 BENCH_TOKEN = "BENCHT"
@@ -97,12 +100,15 @@ def register_institution(genesis: Genesis, id_: str, roles: list[str], key: Priv
 
 
 def _token_genesis(genesis: Genesis, accounts_total: int) -> Genesis:
+    """BENCH_TOKEN with a balance for every account (once, whatever the components)."""
     genesis = register_institution(genesis, ISSUER_ID, ["issuer"], issuer_key())
+    assets: AssetsGenesis = genesis.app_state["assets"]
+    if any(t.token == BENCH_TOKEN for t in assets.tokens):
+        return genesis
     balances = [GenesisBalance(address=bench_key(i).address.hex(), amount=TOKEN_BALANCE)
                 for i in range(accounts_total)]
     token = GenesisToken(token=BENCH_TOKEN, name="bench token", decimals=2,
                          institution=ISSUER_ID, balances=balances)
-    assets: AssetsGenesis = genesis.app_state["assets"]
     return replace_section(genesis, "assets",
                            msgspec.structs.replace(assets, tokens=[*assets.tokens, token]))
 
@@ -113,9 +119,47 @@ def _sign_token_transfer(chain_id: str, slot: TxSlot) -> bytes:
     return sign_tx(slot.key, chain_id, slot.nonce, action)
 
 
+BENCH_WORK = "BENCH-WORK"
+WORK_PRICE = 100
+
+
+def _work_genesis(genesis: Genesis, accounts_total: int) -> Genesis:
+    """A work in the native coin split 50/30/20 between three accounts spread over them."""
+    holders = sorted({0, accounts_total // 3, 2 * accounts_total // 3})
+    shares = [5_000, 3_000, 2_000][: len(holders)]
+    shares[0] += 10_000 - sum(shares)
+    work = GenesisWork(
+        work=BENCH_WORK, title="bench work", metadata_hash="00" * 32, institution="bench-label",
+        prices=[GenesisPrice("download", WORK_PRICE)],
+        split=[GenesisShare(bench_key(i).address.hex(), share)
+               for i, share in zip(holders, shares, strict=True)],
+    )
+    royalty: RoyaltyGenesis = genesis.app_state["royalty"]
+    return replace_section(genesis, "royalty",
+                           msgspec.structs.replace(royalty, works=[*royalty.works, work]))
+
+
+def _sign_royalty_payment(chain_id: str, slot: TxSlot) -> bytes:
+    """One download, split to the work's three holders in the same transaction."""
+    action = Pay(BENCH_WORK, "download", 1, WORK_PRICE)
+    return sign_tx(slot.key, chain_id, slot.nonce, action)
+
+
+def _sign_swap(chain_id: str, slot: TxSlot) -> bytes:
+    """Payment versus payment: 1 unit of the native coin for 1 BENCH_TOKEN, both legs in one
+    transaction signed by both parties (the co-signer's nonce does not move)."""
+    other = bench_key(slot.counterparty)
+    action = Swap(counterparty=other.address, give_token=NATIVE_TOKEN, give_amount=1,
+                  get_token=BENCH_TOKEN, get_amount=1)
+    return sign_tx_by([slot.key, other], chain_id, slot.nonce, action,
+                      accounts=[slot.key.address, other.address])
+
+
 COMPONENTS: dict[str, MixComponent] = {
     "bank": MixComponent("bank", _no_genesis, _sign_transfer),
     "assets": MixComponent("assets", _token_genesis, _sign_token_transfer),
+    "royalty": MixComponent("royalty", _work_genesis, _sign_royalty_payment),
+    "settlement": MixComponent("settlement", _token_genesis, _sign_swap),
 }
 """Every mix component by name (`--mix NAME=WEIGHT,...`)."""
 

@@ -23,11 +23,13 @@ from chainbook.cli.evidence import add_evidence_commands
 from chainbook.cli.genesis import genesis_app
 from chainbook.cli.identity import add_identity_commands
 from chainbook.cli.keys import keys_app
+from chainbook.cli.loans import add_loans_commands
 from chainbook.cli.modules import add_module_commands
 from chainbook.cli.node import node_app
 from chainbook.cli.notary import add_notary_commands
 from chainbook.cli.private import add_private_commands
 from chainbook.cli.proofs import proof_app, receipt_app
+from chainbook.cli.settlement import add_settlement_commands
 from chainbook.cli.testnet import testnet_app
 from chainbook.cli.trace import add_trace_commands
 
@@ -65,6 +67,8 @@ def build_app(registry: Registry = REGISTRY) -> typer.Typer:
     add_trace_commands(app)
     add_private_commands(app)
     add_identity_commands(app)
+    add_loans_commands(app)
+    add_settlement_commands(app)
     return app
 
 

@@ -164,8 +164,8 @@ def proof_get(
     with friendly_errors():
         params = _parse_fields(fields or [])
         with Client(node) as client:
-            document = client.prove_query(module, query, **_typed_fields(client, module, query,
-                                                                         params))
+            typed = _typed_fields(client.registry, module, query, params)
+            document = client.prove_query(module, query, **typed)
         if genesis is not None:
             _print_state(_verify_state(document, genesis))
         _write(out, document)
@@ -197,16 +197,16 @@ def _parse_fields(fields: list[str]) -> dict[str, str]:
     return parsed
 
 
-def _typed_fields(client: Any, module: str, query: str, params: dict[str, str]) -> dict[str, Any]:
-    """The name=value texts as the query's typed fields, read by the command line's rules
-    (integers in decimal digits, bytes in hex): `from_height=5` is the integer 5."""
+def _typed_fields(registry: Any, module: str, query: str, params: dict[str, str]) -> dict[str, Any]:
+    """The fields as their request type reads them from text (an id=7 is the integer 7), as the
+    generated query commands do; an unknown query is left for the client to name."""
     from chainbook.apps.fields import build_from_text
 
-    found = client.registry.get_module(module)
-    spec = None if found is None else found.get_query(query)
-    if spec is None:
-        return params  # prove_query names the unknown module or query
-    request = build_from_text(spec.request, params)
+    found = registry.get_module(module)
+    request_type = found.get_query(query) if found is not None else None
+    if request_type is None:
+        return dict(params)
+    request = build_from_text(request_type.request, params)
     return {name: getattr(request, name) for name in params}
 
 

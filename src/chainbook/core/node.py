@@ -14,7 +14,8 @@ What the core owns:
   a malformed frame disconnects the peer. Provable protocol faults of a peer (a malformed
   frame, a vote or proposal no honest sender makes: bad signature, not a validator, wrong
   proposer, a block not matching its proposal; a synced block that is malformed or whose
-  commit does not verify; an empty sync response) are counted per peer, and at
+  commit does not verify; an empty sync response, or a pruned answer that claims the blocks
+  asked for; a pruned peer's answer is not a fault, core/sync.py) are counted per peer, and at
   limits.peer_faults_max within `peer_fault_window_ms` the peer is disconnected and banned for
   `peer_fault_ban_ms` (Disconnect with ban_ms). Gossip is one hop, so the sender of a signed
   message is the one who made it (or relayed a forgery: equally a fault);
@@ -120,6 +121,7 @@ from chainbook.core.wire import (
     SnapshotsRequest,
     SnapshotsResponse,
     StatusMessage,
+    SyncPruned,
     SyncRequest,
     SyncResponse,
     TxsMessage,
@@ -252,6 +254,8 @@ class NodeCore:
         self._sync_batches: list[_SyncBatch] = []
         self._sync_checks: dict[int, dict[Hash, DecodedTx] | None] = {}
         """Signature checks of synced blocks: batch id -> results (None while pending)."""
+        self._pruned_out_logged: Height | None = None
+        """The height from which every peer said it pruned, once logged (logged once)."""
         self._next_batch_id = 0
         self._due_ms = {"resend": 0, "status": 0, "gossip": 0}
         self._peer_faults: dict[PeerId, tuple[int, TimeMs]] = {}
@@ -418,13 +422,16 @@ class NodeCore:
                 if height > self.height + 1:
                     self._request_sync(peer_id)
             case SyncRequest(from_height=from_height, count=count):
-                blocks = serve_sync(self.book, from_height, count)
-                if blocks:
-                    self._send(peer_id, SyncResponse(blocks=blocks))
-                else:
+                answer = serve_sync(self.book, from_height, count)
+                if answer is None:
                     self.counters["sync_nothing_to_serve"] += 1
+                else:
+                    self.counters["sync_pruned_answered"] += isinstance(answer, SyncPruned)
+                    self._send(peer_id, answer)
             case SyncResponse(blocks=blocks):
                 self._on_sync_response(peer_id, blocks)
+            case SyncPruned(from_height=from_height, pruned_below=pruned_below):
+                self._on_sync_pruned(peer_id, from_height, pruned_below)
             case SnapshotsRequest() | SnapshotProofRequest() | ChunkRequest():
                 self._serve_snapshots(peer_id, message)
             case SnapshotsResponse() | SnapshotProofResponse() | ChunkResponse():
@@ -748,8 +755,23 @@ class NodeCore:
     # ------------------------------------------------------------------ block sync
 
     def _request_sync(self, peer_id: PeerId | None = None) -> None:
-        plan = self.sync.plan_request(self.machine.height, self._now_ms, peer_id)
+        from_height = self.machine.height
+        plan = self.sync.plan_request(from_height, self._now_ms, peer_id)
         if plan is None:
+            if self.sync.is_pruned_out(from_height) and self._pruned_out_logged != from_height:
+                self._pruned_out_logged = from_height
+                self._outputs.append(
+                    LogEvent(
+                        "warning",
+                        "sync_every_peer_pruned",
+                        {
+                            "from_height": from_height,
+                            "peers": len(self.sync.connected),
+                            "what_to_do": "connect a peer that keeps every block "
+                            "(prune_keep_blocks = 0), or start this node afresh by state sync",
+                        },
+                    )
+                )
             return
         self._send(
             plan.peer_id,
@@ -819,6 +841,31 @@ class NodeCore:
             entries.append((block, block_bytes, commit, batch_id))
         self._sync_batches.append(_SyncBatch(peer_id, entries))
         self._feed_sync_blocks()
+
+    def _on_sync_pruned(self, peer_id: PeerId, from_height: Height, pruned_below: Height) -> None:
+        """The peer asked no longer holds the blocks from `from_height` (pruned, or never held
+        below a state sync's snapshot): not a fault; it is not asked below `pruned_below`
+        again, and the next peer is asked at once (core/sync.py)."""
+        if not self.sync.accept_response(peer_id):
+            return
+        if pruned_below <= from_height:
+            # It says it holds every block from `from_height` on, and sends none of them.
+            self._note_peer_fault(peer_id, "sync_pruned_false")
+            return
+        self.sync.on_pruned(peer_id, pruned_below)
+        self.counters["sync_peer_pruned"] += 1
+        self._outputs.append(
+            LogEvent(
+                "info",
+                "sync_peer_pruned",
+                {
+                    "peer": peer_id.hex()[:16],
+                    "from_height": from_height,
+                    "pruned_below": pruned_below,
+                },
+            )
+        )
+        self._request_sync()
 
     def _feed_sync_blocks(self) -> None:
         """Hand consensus the synced block for its height once its checks are done and the

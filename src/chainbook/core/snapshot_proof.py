@@ -21,7 +21,12 @@ Rules kept (verify_snapshot_proof; CometBFT's light client, sequential, is the m
   of C - 1 (or, at height 1, be absent with the genesis hash as parent).
 - What comes out (`VerifiedAnchor`) is everything the node stores besides the state: the
   block C row (pruned form), its commit, and the hops (kept in the book, so that the node can
-  serve the same proof to the next one and `chainbook verify` can check them again).
+  serve the same proof to the next one, `chainbook verify` can check them again, and its
+  receipt files and state proofs carry them).
+- Serving (`build_validator_hops`, for the snapshot proof and for the API's validator-change
+  evidence, api/proof_routes.py): a hop is read from the header and commit rows every book
+  keeps, pruned or not (storage/pruning.py), or below the base of a state-synced book from
+  its stored hops; never from a whole block.
 - The counts a peer controls are bounded (PROOF_HOPS_MAX); a proof that does not hold raises
   InvalidSnapshotProof naming the first check that failed.
 
@@ -99,11 +104,25 @@ class ProofBook(Protocol):
     def load_commit(self, height: Height) -> Commit | None: ...
 
 
-def build_snapshot_proof(
-    book: ProofBook, changes: list[tuple[Height, ValidatorSet]], height: Height
-) -> SnapshotProof | None:
-    """The proof of a snapshot of `height`, from the book; None if the book lacks a part.
-    `changes` are the validator-set changes below height + 1 (NodeLedger)."""
+class ValidatorHopMissing(LookupError):
+    """The book holds neither the header and commit of a validator-set change nor a stored
+    hop for it (a book that lost them: nothing an honest chainbook store does)."""
+
+    def __init__(self, height: Height) -> None:
+        super().__init__(
+            f"the header and commit of the validator-set change at height {height} are not in "
+            "this node's book"
+        )
+        self.height = height
+
+
+def build_validator_hops(
+    book: ProofBook, changes: list[tuple[Height, ValidatorSet]]
+) -> list[ValidatorHop]:
+    """The evidence of each change in `changes` (NodeLedger.get_validator_changes), oldest
+    first: the header and commit of its height, from the book's own rows (a whole block or a
+    pruned one: pruning keeps every header and commit) or, below the base of a book started
+    by state sync, from the hops that proved its snapshot. Raises ValidatorHopMissing."""
     stored = {
         codec.decode(parts[0], Header).height: ValidatorHop(*parts)
         for parts in book.load_state_sync_hops()
@@ -115,13 +134,25 @@ def build_snapshot_proof(
             found = book.load_header_and_last_commit(hop_height)
             commit = book.load_commit(hop_height)
             if found is None or commit is None:
-                return None
+                raise ValidatorHopMissing(hop_height)
             hop = ValidatorHop(
                 header=codec.encode(found[0]),
                 commit=codec.encode(commit),
                 validators=codec.encode(validators.validators),
             )
         hops.append(hop)
+    return hops
+
+
+def build_snapshot_proof(
+    book: ProofBook, changes: list[tuple[Height, ValidatorSet]], height: Height
+) -> SnapshotProof | None:
+    """The proof of a snapshot of `height`, from the book; None if the book lacks a part.
+    `changes` are the validator-set changes below height + 1 (NodeLedger)."""
+    try:
+        hops = build_validator_hops(book, changes)
+    except ValidatorHopMissing:
+        return None
     base = book.load_header_and_last_commit(height)
     base_commit = book.load_commit(height)
     following = book.load_header_and_last_commit(height + 1)
@@ -279,8 +310,10 @@ __all__ = [
     "ProofBook",
     "SnapshotProof",
     "ValidatorHop",
+    "ValidatorHopMissing",
     "VerifiedAnchor",
     "build_snapshot_proof",
+    "build_validator_hops",
     "verify_book_base",
     "verify_snapshot_proof",
 ]

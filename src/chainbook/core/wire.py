@@ -52,6 +52,16 @@ class SyncResponse(msgspec.Struct, array_like=True, frozen=True, tag="sync_respo
     blocks: list[tuple[bytes, bytes]]
 
 
+class SyncPruned(msgspec.Struct, array_like=True, frozen=True, tag="sync_pruned"):
+    """The answer to a SyncRequest from below the sender's first whole block: it pruned the
+    blocks asked for (storage/pruning.py), or never held them (a book started by state sync).
+    `from_height` is the request's; `pruned_below` the sender's first whole block, above it
+    (a sender that says otherwise claims blocks it does not send: a fault, core/node.py)."""
+
+    from_height: Height
+    pruned_below: Height
+
+
 class EvidenceMessage(msgspec.Struct, array_like=True, frozen=True, tag="evidence"):
     """Pieces of evidence of equivocation the sender verified (chain/evidence.py)."""
 
@@ -98,6 +108,7 @@ WireMessage = (
     | StatusMessage
     | SyncRequest
     | SyncResponse
+    | SyncPruned
     | EvidenceMessage
     | PrivatePush
     | PrivatePull
@@ -140,6 +151,8 @@ def verify_message_bounds(message: WireMessage) -> None:
                 f"sync request from {h} count {n}: heights start at 1, "
                 f"count 1..{limits.sync_blocks_per_response_max}"
             )
+        case SyncPruned(from_height=h) if h < 1:
+            raise PeerMisbehaved(f"sync pruned answer from height {h}: heights start at 1")
         case SyncResponse(blocks=blocks) if len(blocks) > limits.sync_blocks_per_response_max:
             raise PeerMisbehaved(f"sync response with {len(blocks)} blocks")
         case ProposalMessage(block=block) if len(block.txs) > limits.block_txs_max:
@@ -185,6 +198,7 @@ __all__ = [
     "SnapshotsResponse",
     "EvidenceMessage",
     "StatusMessage",
+    "SyncPruned",
     "SyncRequest",
     "SyncResponse",
     "TxsMessage",

@@ -26,6 +26,7 @@ from chainbook.chain.block import Block
 from chainbook.chain.commit import Commit
 from chainbook.chain.genesis import Genesis
 from chainbook.core.node import NodeCore
+from chainbook.core.snapshot_proof import build_validator_hops
 from chainbook.core.statesync import StateSyncer
 from chainbook.crypto import PrivateKey
 from chainbook.ledger.proven_query import ProvenQuery, prove_query
@@ -108,9 +109,16 @@ class NodeReads:
         return prove_query(self.core.ledger.state, module, name, request)
 
     def get_validator_changes(self, to_height: Height) -> list[ValidatorSetChange]:
+        changes = self.core.ledger.get_validator_changes(to_height)
+        hops = build_validator_hops(self.store, changes)  # ValidatorHopMissing: a LookupError
         return [
-            ValidatorSetChange(height=height, validators=list(validators.validators))
-            for height, validators in self.core.ledger.get_validator_changes(to_height)
+            ValidatorSetChange(
+                height=height,
+                validators=list(validators.validators),
+                header=hop.header,
+                commit=hop.commit,
+            )
+            for (height, validators), hop in zip(changes, hops, strict=True)
         ]
 
     def get_account(self, address: Address) -> AccountView:

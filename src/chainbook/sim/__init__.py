@@ -17,7 +17,9 @@ committed, its power taken). A failure names its seed, and `replay(seed)` reprod
 Modules: config (SimConfig, fault plans, strategies), clock (event queue), events (what it
 holds), network, node (one simulated node), adversary (a Byzantine validator's strategies),
 byzantine (equivocation twins), junk (the junk it sends), workload (every module's simulated
-clients), governance (the validators' proposals and votes: validator-set changes), faults
+clients, and what their transactions did), institutions (the simulated accounts that sign as
+registered institutions, and the registry changes of a seed), governance (the validators'
+proposals and votes: validator-set changes, institutions registered and revoked), faults
 (partitions, crashes and the faulty budget), checkers, trace, results, simulator (one seed),
 runner (many seeds, replay, command line).
 """

@@ -13,7 +13,11 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
                      next_validators_hash, and its last_commit is a valid certificate for the
                      agreed parent under the set of the parent's height
     app_hash         every honest node computes the same app hash after each height, and a
-                     restarted node recomputes the same one by replaying its stored blocks
+                     restarted node recomputes the same one by replaying its stored blocks;
+                     a node that joins by state sync restores the agreed app hash of its
+                     snapshot's height (which honest nodes committed before it was offered)
+    signed_above_snapshot  a node that joined by state sync at height C never signs a vote or
+                     a proposal at a height <= C (it never took part in consensus there)
     no_double_sign   an honest validator never signs two different votes for one
                      (height, round, type), nor two different proposals for one (height,
                      round) -- tracked across its crashes, since the checker outlives nodes
@@ -24,7 +28,8 @@ and each report is checked at once; a broken rule raises `InvariantViolation` na
     no_lost_tx       every transaction once committed stays committed at the same height, in
                      the durable store of every honest node that reached that height, across
                      restarts
-    store_matches    an honest node's durable store holds exactly the agreed blocks
+    store_matches    an honest node's durable store holds exactly the agreed blocks (from
+                     its book's base; below its first whole block, their agreed headers)
     no_false_evidence  an honest node reports equivocation evidence only against a Byzantine
                      validator (a node that kept a forged vote would accuse its victim)
     no_false_ban     an honest node disconnects (or bans) only Byzantine peers: honest nodes
@@ -51,7 +56,7 @@ a stale set) is caught.
 from __future__ import annotations
 
 from chainbook import codec
-from chainbook.chain.block import Block
+from chainbook.chain.block import Block, compute_header_hash
 from chainbook.chain.commit import Commit, SignedProposal, SignedVote, VoteType, verify_commit
 from chainbook.chain.genesis import ConsensusParams
 from chainbook.chain.validators import ValidatorSet
@@ -94,6 +99,8 @@ class Checkers:
         """Every transaction ever committed -> its height."""
         self.votes_signed: dict[tuple[Address, Height, Round, VoteType], Hash] = {}
         self.proposals_signed: dict[tuple[Address, Height, Round], Hash] = {}
+        self.snapshot_heights: dict[str, Height] = {}
+        """Nodes that joined by state sync -> the height of the snapshot each restored."""
         self.checks = 0
         self.block_time_ahead_ms_max = 0
         """The most a committed block's time was ahead of the fastest honest clock (a metric:
@@ -102,9 +109,11 @@ class Checkers:
     # ------------------------------------------------------------------ signing
 
     def on_vote_signed(self, node: str, signed: SignedVote) -> None:
-        """no_double_sign, for a vote an honest node signed (seen in its record or sent)."""
+        """no_double_sign and signed_above_snapshot, for a vote an honest node signed (seen in
+        its record or sent)."""
         self.checks += 1
         vote = signed.vote
+        self._verify_above_snapshot(node, f"{vote.type.name} vote", vote.height)
         key = (signed.validator, vote.height, vote.round, vote.type)
         first = self.votes_signed.setdefault(key, vote.block_hash)
         if first != vote.block_hash:
@@ -117,6 +126,7 @@ class Checkers:
     def on_proposal_signed(self, node: str, signed: SignedProposal) -> None:
         self.checks += 1
         proposal = signed.proposal
+        self._verify_above_snapshot(node, "proposal", proposal.height)
         key = (signed.proposer, proposal.height, proposal.round)
         first = self.proposals_signed.setdefault(key, proposal.block_hash)
         if first != proposal.block_hash:
@@ -125,6 +135,31 @@ class Checkers:
                 f"{node} signed proposals h{proposal.height} r{proposal.round} for "
                 f"{_short(first)} and for {_short(proposal.block_hash)}",
             )
+
+    def _verify_above_snapshot(self, node: str, what: str, height: Height) -> None:
+        snapshot_height = self.snapshot_heights.get(node)
+        if snapshot_height is not None and height <= snapshot_height:
+            raise InvariantViolation(
+                "signed_above_snapshot",
+                f"{node} joined by state sync at height {snapshot_height} and signed a {what} "
+                f"at height {height}",
+            )
+
+    def on_state_synced(self, node: str, height: Height, app_hash: Hash) -> None:
+        """app_hash, for the state a node restored from a snapshot of `height`; from now on
+        signed_above_snapshot holds for it."""
+        self.checks += 1
+        agreed = self.app_hashes.get(height)
+        if agreed is None or agreed[0] != app_hash:
+            found = "no honest node has committed it" if agreed is None else (
+                f"{agreed[1]} has {_short(agreed[0])}"
+            )
+            raise InvariantViolation(
+                "app_hash",
+                f"{node} restored a snapshot of height {height} with app hash "
+                f"{_short(app_hash)}: {found}",
+            )
+        self.snapshot_heights[node] = height
 
     def on_record_persisted(self, node: str, record: ConsensusRecord) -> None:
         for signed in record.signed_votes:
@@ -296,17 +331,18 @@ class Checkers:
         """store_matches and no_lost_tx, for an honest node's durable store."""
         self.checks += 1
         latest = store.latest_height()
-        for height in range(1, latest + 1):
-            block = store.load_block(height)
+        whole_from = store.load_pruned_below()
+        for height in range(store.load_book_base(), latest + 1):
+            found_hash = self._load_stored_hash(store, height, whole=height >= whole_from)
             agreed = self.committed.get(height)
-            if block is None or agreed is None or block.hash != agreed[0]:
-                found = "nothing" if block is None else _short(block.hash)
+            if found_hash is None or agreed is None or found_hash != agreed[0]:
+                found = "nothing" if found_hash is None else _short(found_hash)
                 raise InvariantViolation(
                     "store_matches", f"{node} stores {found} at height {height}, agreed {agreed}"
                 )
         for tx_hash, height in self.tx_heights.items():
-            if height > latest:
-                continue
+            if height > latest or height < whole_from:
+                continue  # not reached, or in a block held as its header only
             location = store.load_tx(tx_hash)
             if location is None or location.height != height:
                 stored_at = None if location is None else location.height
@@ -314,6 +350,14 @@ class Checkers:
                     "no_lost_tx",
                     f"{node}: tx {_short(tx_hash)} committed at {height}, store has {stored_at}",
                 )
+
+    @staticmethod
+    def _load_stored_hash(store: BlockStore, height: Height, whole: bool) -> Hash | None:
+        if whole:
+            block = store.load_block(height)
+            return None if block is None else block.hash
+        stored = store.load_header_and_last_commit(height)
+        return None if stored is None else compute_header_hash(stored[0])
 
 
 def decode_record(record_bytes: bytes) -> ConsensusRecord:

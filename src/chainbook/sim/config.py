@@ -19,6 +19,10 @@ Rules kept:
   run demands safety only. The liars always hold less than a third of the power: with a
   third, two quorums may overlap in liars only, and no BFT protocol keeps agreement (a fork
   there is no bug).
+- A run with a late state-sync validator (`state_sync_start_ms`: the last genesis validator
+  boots late, by state sync) counts it as faulty while it is down: the validators faulty for
+  the whole run are at most f - 1 (`faults_fixed_max`), crashes keep within the power budget
+  with it counted (sim/faults.py), and no run is safety-only (it must find a chain to join).
 - Faults are injected only before `heal_ms`. From then on every node is up, partitions are
   healed and messages are delivered within `delay_ms_max` (the paper's global stabilisation
   time), so every honest node must reach the target height within `liveness_ms_max`.
@@ -176,11 +180,28 @@ class SimConfig:
     node the first time it is proposed, and syncs from genesis)."""
     governance_interval_ms_min: int = 150
     governance_interval_ms_max: int = 400
+    institution_changes: bool = True
+    """Draw what a seed does to the institution registry (sim/institutions.py: an
+    institution registered late by a proposal, one revoked); False registers every simulated
+    institution at genesis and changes none."""
+    snapshot_interval_blocks: int = 0
+    """Every node cuts a state snapshot after every this many blocks and serves it to nodes
+    that state-sync (0: none)."""
+    state_sync_start_ms: int | None = None
+    """The last genesis validator stays down until this simulated time, then joins by state
+    sync from the snapshots its peers serve, block-syncs to the head and votes (needs
+    snapshot_interval_blocks); None: every genesis validator boots at 0."""
 
     @property
     def faults_max(self) -> int:
         """f: the most validators that may be faulty at one instant."""
         return (self.validators - 1) // 3
+
+    @property
+    def faults_fixed_max(self) -> int:
+        """The most validators faulty for the whole run (Byzantine, a clock past the bound):
+        f, less the late state-sync validator, which is down for the first part of the run."""
+        return self.faults_max - (self.state_sync_start_ms is not None)
 
     def replace(self, **changes: Any) -> SimConfig:
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -274,7 +295,9 @@ def draw_fault_plan(rng: random.Random, config: SimConfig) -> FaultPlan:
     kinds = config.fault_kinds
     if kinds is None:
         kinds = _draw_fault_kinds(rng, config)
-    f = config.faults_max
+    if config.state_sync_start_ms is not None:
+        kinds = kinds - {FaultKind.BEYOND_F}  # the late node must find a live chain to join
+    f = config.faults_fixed_max
     safety_only = FaultKind.BEYOND_F in kinds
     loss = rng.uniform(0.0, config.loss_max) if FaultKind.LOSS in kinds else 0.0
     crash_wanted = FaultKind.CRASH in kinds
@@ -283,7 +306,8 @@ def draw_fault_plan(rng: random.Random, config: SimConfig) -> FaultPlan:
     skew = _draw_clock_skew(rng, config, kinds)
     if skew is ClockSkew.BEYOND and liars + 1 > f and not safety_only:
         skew = ClockSkew.BOUND  # no room in the budget for a faulty clock
-    indexes = list(range(config.validators))
+    # The late state-sync validator (the last) is honest: it is the one being tested.
+    indexes = list(range(config.validators - (config.state_sync_start_ms is not None)))
     rng.shuffle(indexes)
     adversaries = tuple(
         AdversaryPlan(index, _draw_strategies(rng, config, kinds))
@@ -294,7 +318,7 @@ def draw_fault_plan(rng: random.Random, config: SimConfig) -> FaultPlan:
     )
     skewed_beyond = indexes[liars + silent] if skew is ClockSkew.BEYOND else None
     faulty_fixed = liars + silent + (skewed_beyond is not None)
-    faulty_max = faulty_fixed + rng.randint(0, f) if safety_only else f
+    faulty_max = faulty_fixed + rng.randint(0, f) if safety_only else config.faults_max
     return FaultPlan(
         loss=loss,
         partitions=FaultKind.PARTITION in kinds,

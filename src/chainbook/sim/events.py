@@ -3,7 +3,7 @@
 A message in flight (network.Delivery), a node's timer or tick (tagged with the node's
 incarnation, so those of an earlier life of a restarted node are recognised and dropped), the
 answer of its signature checks, and the cluster-wide ticks (workload, governance, faults) and
-milestones (a restart, a partition healing, the global heal).
+milestones (a restart, a late node's state sync start, a partition healing, the global heal).
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ class Restart:
 
 
 @dataclass(frozen=True, slots=True)
+class StateSyncStart:
+    """The late validator starts, with an empty book, by state sync (config.state_sync_start_ms)."""
+
+    node: int
+
+
+@dataclass(frozen=True, slots=True)
 class PartitionHeal:
     pass
 
@@ -77,6 +84,7 @@ Scheduled = (
     | GovernanceTick
     | FaultTick
     | Restart
+    | StateSyncStart
     | PartitionHeal
     | Heal
 )
@@ -89,6 +97,7 @@ __all__ = [
     "PartitionHeal",
     "Restart",
     "Scheduled",
+    "StateSyncStart",
     "Timer",
     "Verified",
     "WorkloadTick",

@@ -138,7 +138,7 @@ class FaultInjector:
         """`node` loses every volatile part now (a clean crash, or a torn one striking)."""
         node.crash()
         for peer in self.cluster.nodes:
-            if peer is not node and peer.up:
+            if peer is not node and peer.is_running:
                 self.cluster.step(peer, PeerDisconnected(node.key.public_key))
         self.faults["crash_torn" if how.startswith("torn") else "crash"] += 1
         self._trace(node, f"CRASH ({how})")

@@ -20,6 +20,13 @@ Rules kept:
   the agreed height + 2) with the change applied; otherwise it is skipped and counted
   (skipped_faulty_budget). The driver has one change under way at a time and stops waiting
   for it only after its activation height, so no other change of its own is pending then.
+- Institution changes (sim/institutions.py InstitutionPlan): once the agreed height passes the
+  plan's height, an honest validator proposes registering the late institution, or revoking
+  the one to revoke, apart from the validator change under way (they never touch the set);
+  the validators vote on them like on any proposal. A proposal refused (at admission or in a
+  block), rejected, expired or failed at activation is proposed again, INSTITUTION_PROPOSALS_MAX
+  times in all; one that executed is told to the workload (`on_registry_change`) before the
+  receipts of its height are counted.
 - Every transaction goes through the workload (sim/workload.py: nonces, resubmission), and
   everything the driver learns comes from the agreed chain (receipts and block events of the
   first honest commit of each height), never from one node's view.
@@ -34,12 +41,15 @@ from typing import Protocol
 
 import msgspec
 
+from chainbook.apps.base import SimInstitution
 from chainbook.apps.governance.actions import (
     AddValidator,
     CastVote,
     Change,
     Propose,
+    RegisterInstitution,
     RemoveValidator,
+    RevokeInstitution,
     RotateValidatorKey,
     SetValidatorPower,
 )
@@ -47,6 +57,7 @@ from chainbook.chain.tx import tx_hash
 from chainbook.chain.validators import ValidatorSet
 from chainbook.crypto import PrivateKey, address_from_public_key
 from chainbook.ledger.receipts import Event, Receipt
+from chainbook.sim.institutions import InstitutionPlan
 from chainbook.sim.node import SimNode
 from chainbook.sim.workload import Workload
 from chainbook.types import Address, Hash, Height, TimeMs
@@ -55,6 +66,8 @@ MODULE = "governance"
 VOTING_BLOCKS = 12
 """Deadline of a driver's proposal: this many heights after the agreed height."""
 CHOICE_WEIGHTS = (("yes", 0.9), ("no", 0.06), ("abstain", 0.04))
+INSTITUTION_PROPOSALS_MAX = 3
+"""Times the driver proposes one institution change (after a refusal, rejection or expiry)."""
 
 
 class Cluster(Protocol):
@@ -71,6 +84,38 @@ class Cluster(Protocol):
     def submit(self, tx: bytes, to_most_advanced: bool = False) -> None: ...
 
     def boot_spare(self, node: SimNode) -> None: ...
+
+
+@dataclass(slots=True)
+class InstitutionChange:
+    """One registry change of the plan, and where it stands."""
+
+    kind: str
+    """"registered" or "revoked": what the workload is told when it executes."""
+    institution: SimInstitution
+    after: Height
+    """Proposed once the agreed height passes this."""
+    tries: int = 0
+    tx_hash: Hash | None = None
+    """The proposal being decided (None: to propose, or done when `done`)."""
+    proposal_id: int | None = None
+    done: bool = False
+
+    @property
+    def change(self) -> Change:
+        entry = self.institution
+        if self.kind == "registered":
+            return RegisterInstitution(entry.id, entry.name, list(entry.roles), [entry.public_key])
+        return RevokeInstitution(entry.id, "simulated revocation")
+
+
+def plan_institution_changes(plan: InstitutionPlan) -> list[InstitutionChange]:
+    changes = []
+    if plan.late is not None:
+        changes.append(InstitutionChange("registered", plan.late, plan.register_after))
+    if plan.revoked is not None:
+        changes.append(InstitutionChange("revoked", plan.revoked, plan.revoke_after))
+    return changes
 
 
 @dataclass(slots=True)
@@ -93,6 +138,7 @@ class GovernanceDriver:
         byzantine: frozenset[int],
         power_guarded: frozenset[int],
         validators_min: int,
+        institution_plan: InstitutionPlan | None = None,
     ) -> None:
         self.rng = rng
         self.workload = workload
@@ -110,6 +156,9 @@ class GovernanceDriver:
         self.growing = True
         self.counts: dict[str, int] = {}
         self.sizes_seen: set[int] = set()
+        self.institution_changes = plan_institution_changes(
+            institution_plan or InstitutionPlan(at_genesis=())
+        )
 
     # ------------------------------------------------------------------ ticks
 
@@ -280,6 +329,11 @@ class GovernanceDriver:
         match action:
             case CastVote(proposal_id=proposal_id):
                 self.votes_cast.discard((proposal_id, signer))
+            case Propose(change=RegisterInstitution() | RevokeInstitution() as change):
+                for planned in self.institution_changes:
+                    if planned.change == change and planned.tx_hash is not None:
+                        self._count(f"institution_{planned.kind}_refused")
+                        planned.tx_hash = None
             case Propose():
                 if self.in_flight is not None:
                     self._count(f"refused_{self.in_flight.kind}")
@@ -299,17 +353,62 @@ class GovernanceDriver:
             if in_flight is not None and receipt.tx_hash == in_flight.tx_hash and not receipt.ok:
                 self._count(f"refused_{in_flight.kind}")
                 self.in_flight = None
+            for planned in self.institution_changes:
+                if receipt.tx_hash == planned.tx_hash and not receipt.ok:
+                    self._count(f"institution_{planned.kind}_refused")
+                    planned.tx_hash = None  # proposed again at the next height
             for event in receipt.events:
                 self._on_event(event, receipt.tx_hash)
         for event in events:
             self._on_event(event, None)
         self._vote_on_open(now_ms)
+        self._propose_institution_changes(now_ms)
+
+    def _propose_institution_changes(self, now_ms: TimeMs) -> None:
+        height = self.cluster.agreed_height()
+        for planned in self.institution_changes:
+            if planned.done or planned.tx_hash is not None or height <= planned.after:
+                continue
+            if planned.tries >= INSTITUTION_PROPOSALS_MAX:
+                planned.done = True
+                self._count(f"institution_{planned.kind}_given_up")
+                continue
+            members = self._honest_members(self.cluster.agreed_validators(height + 1))
+            if not members:
+                return
+            proposer = self.rng.choice(members)
+            key = self._key_in_set(proposer, self.cluster.agreed_validators(height + 1))
+            action = Propose(title=f"sim institution {planned.kind}", change=planned.change)
+            tx = self.workload.submit_as(key, MODULE, action, now_ms)
+            if tx is None:
+                continue
+            planned.tries += 1
+            planned.tx_hash, planned.proposal_id = tx_hash(tx), None
+            self._count(f"institution_{planned.kind}_proposed")
+            self.cluster.submit(tx, to_most_advanced=True)
+
+    def _on_institution_event(self, kind: str, proposal_id: int, tx: Hash | None) -> None:
+        for planned in self.institution_changes:
+            if kind == "proposed" and tx is not None and tx == planned.tx_hash:
+                planned.proposal_id = proposal_id
+            if planned.proposal_id != proposal_id or planned.tx_hash is None:
+                continue
+            if kind == "executed":
+                planned.tx_hash, planned.done = None, True
+                self._count(f"institution_{planned.kind}")
+                registered = planned.kind == "registered"
+                self.workload.on_registry_change(planned.institution.address, registered)
+            elif kind in ("rejected", "expired", "withdrawn", "failed"):
+                planned.tx_hash = None  # proposed again at the next height
+                self._count(f"institution_{planned.kind}_{kind}")
 
     def _on_event(self, event: Event, tx: Hash | None) -> None:
         if event.module != MODULE:
             return
         attributes = dict(event.attributes)
         proposal_id = int(attributes.get("proposal_id", "0"))
+        if self.institution_changes:
+            self._on_institution_event(event.kind, proposal_id, tx)
         match event.kind:
             case "proposed":
                 self.open_proposals.add(proposal_id)

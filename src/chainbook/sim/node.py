@@ -16,6 +16,12 @@ Rules kept:
 - A torn crash (`crash_after_outputs`) stops the node in the middle of carrying out a step's
   outputs: what was performed before stays performed (durable writes, messages already sent),
   the rest never happens.
+- Snapshots (config.snapshot_interval_blocks) are durable, as the runtime's data/snapshots:
+  cut from the ledger state after every interval-th block, served by the core. A node that
+  joins by state sync (`start_state_sync`) runs a StateSyncer (core/statesync.py) instead of a
+  core until it restores a verified snapshot (`restore`: the store's restore_snapshot, then
+  `boot` from it, as the runtime does); while it syncs it is not `up` (it cannot commit, vote
+  or be crashed) but `is_running` (frames and ticks reach its syncer).
 """
 
 from __future__ import annotations
@@ -27,12 +33,16 @@ from chainbook.consensus.machine import ConsensusRecord
 from chainbook.core.boot import boot_core
 from chainbook.core.node import CoreSettings, NodeCore
 from chainbook.core.outputs import BlockRecord, Output
+from chainbook.core.snapshots import make_snapshot
+from chainbook.core.statesync import StateSyncer, StateSyncSettings, VerifiedSnapshot
 from chainbook.crypto import PrivateKey
+from chainbook.ledger.state_tree import StateTree
 from chainbook.sim.checkers import decode_record
 from chainbook.sim.config import SimConfig
 from chainbook.storage import (
     MemoryBlockStore,
     MemoryConsensusRecordStore,
+    MemorySnapshotStore,
     StateCheckpoints,
     load_signing_record,
 )
@@ -41,6 +51,15 @@ from chainbook.types import Height, TimeMs
 SIM_STATE_CHECKPOINT_BLOCKS = 3
 """Simulated nodes write their state checkpoint every 3 blocks (the node: every 100), so the
 crashes of a run land before, after and in the middle of checkpoints."""
+SIM_SNAPSHOT_CHUNK_BYTES = 512
+"""Small chunks, so that a simulated state of a few dozen keys is fetched in several."""
+SIM_SNAPSHOTS_KEPT = 2
+SIM_STATE_SYNC_SETTINGS = StateSyncSettings(
+    discovery_ms=150, rediscover_ms=400, request_timeout_ms=600, ban_ms=60_000
+)
+"""The node's state sync cadences scaled down to the simulator's timeouts."""
+SIM_SYNCER_TICK_MS = 100
+"""A syncing node's syncer is ticked this often (its request timeouts, rediscovery)."""
 
 
 class SimNode:
@@ -65,12 +84,17 @@ class SimNode:
         self.store = MemoryBlockStore()
         self.records = MemoryConsensusRecordStore()
         self.consensus_keys: list[PrivateKey] = [key]
+        self.snapshots = MemorySnapshotStore(SIM_SNAPSHOTS_KEPT)
+        self.snapshot_height: Height | None = None
+        """The height of the snapshot this node restored (None: it started from genesis)."""
         self.durable_record: ConsensusRecord | None = None
         """The decoded consensus record in the store (derived; rebuilt at boot)."""
         # Volatile.
         self.up = False
         self.incarnation = 0
         self.core: NodeCore | None = None
+        self.syncer: StateSyncer | None = None
+        """Set while the node state-syncs (it has no core yet)."""
         self.state_checkpoints = StateCheckpoints(SIM_STATE_CHECKPOINT_BLOCKS)
         self.crash_after_outputs: int | None = None
         self.tick_at_ms: TimeMs | None = None
@@ -81,9 +105,58 @@ class SimNode:
 
     # ------------------------------------------------------------------ life cycle
 
-    def boot(self, now_ms: TimeMs) -> list[Output]:
-        """Start (or restart) from the durable store alone; returns the core's first outputs."""
-        assert not self.up
+    @property
+    def is_running(self) -> bool:
+        """Up (a core), or state-syncing (a syncer): frames and ticks reach it."""
+        return self.up or self.syncer is not None
+
+    def start_state_sync(self) -> None:
+        """Start with an empty book by state sync: the signing rule's start-up step (a fresh
+        validator: FRESH_RECORD saved), then a StateSyncer until a snapshot is restored."""
+        assert not self.up and self.syncer is None and self.store.latest_height() == 0
+        load_signing_record(self.records, 0)
+        self.syncer = StateSyncer(self.genesis, SIM_STATE_SYNC_SETTINGS)
+        self.incarnation += 1
+        self.tick_at_ms = None
+
+    def restore(self, snapshot: VerifiedSnapshot, now_ms: TimeMs) -> list[Output]:
+        """RestoreSnapshot: the verified snapshot becomes the book's checkpoint, then the core
+        boots from it (runtime/node.py does the same); returns the core's first outputs."""
+        assert self.syncer is not None
+        anchor = snapshot.anchor
+        self.store.restore_snapshot(
+            anchor.base_block_bytes,
+            anchor.base_block,
+            anchor.base_commit,
+            snapshot.kv,
+            anchor.app_hash,
+            [(hop.header, hop.commit, hop.validators) for hop in anchor.hops],
+        )
+        assert self.store.latest_height() == anchor.height  # read back
+        self._past_lives_counters.update(
+            {f"state_sync_{k}": v for k, v in self.syncer.counters.items()}
+        )
+        self.syncer = None
+        self.snapshot_height = anchor.height
+        return self.boot(now_ms, restored=(snapshot.kv, snapshot.tree))
+
+    def take_snapshot(self, height: Height) -> None:
+        """After block `height` is applied: every snapshot_interval_blocks, cut the ledger
+        state into a snapshot the core serves."""
+        interval = self.config.snapshot_interval_blocks
+        if not interval or height % interval or self.core is None:
+            return
+        assert self.core.height == height
+        kv = dict(self.core.ledger.state.kv)
+        offer, chunks = make_snapshot(kv, height, chunk_bytes_target=SIM_SNAPSHOT_CHUNK_BYTES)
+        self.snapshots.save(offer, chunks)
+
+    def boot(
+        self, now_ms: TimeMs, restored: tuple[dict[bytes, bytes], StateTree] | None = None
+    ) -> list[Output]:
+        """Start (or restart) from the durable store alone; returns the core's first outputs.
+        `restored`: the state a state sync just verified and stored (not read back again)."""
+        assert not self.up and self.syncer is None
         self.store.reopen()
         booted = boot_core(
             genesis=self.genesis,
@@ -94,6 +167,8 @@ class SimNode:
             machine_factory=self.config.machine_factory,
             registry=self.config.registry,
             consensus_keys=tuple(self.consensus_keys),
+            snapshots=self.snapshots if self.config.snapshot_interval_blocks else None,
+            restored=restored,
         )
         # A simulated store is never damaged, so any finding of the book check is a bug (in
         # checkpointing, or in what a crash left behind).
@@ -194,6 +269,8 @@ class SimNode:
         return self.store.latest_height()
 
     def describe(self) -> str:
+        if self.syncer is not None:
+            return f"{self.name} state-syncing"
         if not self.up or self.core is None:
             return f"{self.name} down h{self.height}"
         m = self.core.machine

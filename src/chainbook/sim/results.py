@@ -58,6 +58,16 @@ class SeedResult:
     """Honest nodes' core counters summed (refusals by reason: block_untimely, ...)."""
     adversary_counters: dict[str, int] = field(default_factory=dict)
     """What the Byzantine validators did (lies by strategy, frames withheld, junk by kind)."""
+    tx_outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Action tag -> "ok" / "failed" (in a block) / "refused" (at admission) -> count, for
+    every transaction of the workload (sim/workload.py)."""
+    refusals: dict[str, int] = field(default_factory=dict)
+    """Refusal code -> count (failed receipts and admission refusals)."""
+    registry_outcomes: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    """"revoked", "before_registration", "after_registration" -> the outcomes of the
+    transactions of the institution the registry revoked, or registered late, in that phase."""
+    institution_plan: list[str] = field(default_factory=list)
+    """What the seed did to the registry ("institution:late", "institution:revoked")."""
 
 
 __all__ = ["SeedResult", "SimulationFailure"]

@@ -5,12 +5,16 @@
     main(["--seeds", "300"])             -> exit status 0 when every seed passed, 1 otherwise
 
 A failing seed prints one line with its reason and the command that replays it; `--verbose`
-prints every trace line of a run (use it with `--seed`).
+prints every trace line of a run (use it with `--seed`). The summary ends with what the
+simulated clients' transactions did, per module and action: ok (committed, ok receipt), failed
+(committed, failed receipt) and refused (at admission), with the refusal codes; `--json`
+prints the whole summary as one JSON object instead (Summary.to_json).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from chainbook.sim.config import SimConfig
 from chainbook.sim.results import SeedResult, SimulationFailure
 from chainbook.sim.simulator import run_seed
+from chainbook.sim.workload import OUTCOMES, Outcomes, count_outcome
 
 
 @dataclass(slots=True)
@@ -43,6 +48,14 @@ class Summary:
     """Honest nodes' refusals and no-ops by reason, over all seeds."""
     adversary_counters: Counter[str] = field(default_factory=Counter)
     """What the Byzantine validators did, over all seeds."""
+    tx_outcomes: Outcomes = field(default_factory=dict)
+    """Action tag -> ok / failed / refused -> count, over all seeds (SeedResult.tx_outcomes)."""
+    refusals: Counter[str] = field(default_factory=Counter)
+    """Refusal code -> count, over all seeds."""
+    registry_outcomes: dict[str, Outcomes] = field(default_factory=dict)
+    """SeedResult.registry_outcomes summed: a revoked or late institution's outcomes."""
+    institution_plans: Counter[str] = field(default_factory=Counter)
+    """How many seeds revoked an institution, or registered one late."""
     wall_s: float = 0.0
 
     @property
@@ -65,6 +78,19 @@ class Summary:
         self.fault_kinds.update(result.fault_kinds)
         self.honest_counters.update(result.honest_counters)
         self.adversary_counters.update(result.adversary_counters)
+        _add_outcomes(self.tx_outcomes, result.tx_outcomes)
+        self.refusals.update(result.refusals)
+        for phase, outcomes in result.registry_outcomes.items():
+            _add_outcomes(self.registry_outcomes.setdefault(phase, {}), outcomes)
+        self.institution_plans.update(result.institution_plan)
+
+    def module_outcomes(self) -> dict[str, dict[str, int]]:
+        """Module -> ok / failed / refused, summed over its actions."""
+        modules: Outcomes = {}
+        for tag, outcomes in self.tx_outcomes.items():
+            for outcome, count in outcomes.items():
+                count_outcome(modules, tag.split(".", 1)[0], outcome, count)
+        return modules
 
     def add_failure(self, failure: SimulationFailure) -> None:
         self.seeds += 1
@@ -81,8 +107,53 @@ class Summary:
             f"faults injected: {faults or 'none'}",
             f"adversary did: {_render_counts(self.adversary_counters) or 'nothing'}",
             f"honest nodes refused: {_render_counts(self._refusals()) or 'nothing'}",
+            f"registry changes: {_render_counts(self.institution_plans) or 'none'}",
+            *self._render_outcomes(),
             f"wall time: {self.wall_s:.1f} s ({self.seeds_per_s:.1f} seeds/s)",
         ])
+
+    def _render_outcomes(self) -> list[str]:
+        """One line per module: its totals, then each action's ok/failed/refused."""
+        lines = ["transactions by module (ok/failed/refused; failed: in a block, refused: at "
+                 "admission):"]
+        for module, totals in sorted(self.module_outcomes().items()):
+            actions = ", ".join(
+                f"{tag.split('.', 1)[1]} {'/'.join(str(o[k]) for k in OUTCOMES)}"
+                for tag, o in sorted(self.tx_outcomes.items())
+                if tag.split(".", 1)[0] == module
+            )
+            total = "/".join(str(totals[k]) for k in OUTCOMES)
+            lines.append(f"  {module}: {total} ({actions})")
+        lines.append(f"refusal codes: {_render_counts(self.refusals) or 'none'}")
+        return lines
+
+    def to_json(self) -> dict[str, object]:
+        """The summary as plain JSON values (`chainbook simulate --json`)."""
+        return {
+            "seeds": self.seeds,
+            "passed": self.passed,
+            "failures": [
+                {"seed": f.seed, "reason": f.reason, "replay": f.replay_command}
+                for f in self.failures
+            ],
+            "heights_committed": self.heights_committed,
+            "txs_committed": self.txs_committed,
+            "events": self.events,
+            "sim_time_ms": self.sim_time_ms,
+            "fault_kinds": dict(sorted(self.fault_kinds.items())),
+            "faults": dict(sorted(self.faults.items())),
+            "adversary": dict(sorted(self.adversary_counters.items())),
+            "honest_refused": dict(sorted(self._refusals().items())),
+            "registry_changes": dict(sorted(self.institution_plans.items())),
+            "modules": dict(sorted(self.module_outcomes().items())),
+            "actions": dict(sorted(self.tx_outcomes.items())),
+            "refusal_codes": dict(sorted(self.refusals.items())),
+            "registry_outcomes": {
+                phase: dict(sorted(outcomes.items()))
+                for phase, outcomes in sorted(self.registry_outcomes.items())
+            },
+            "wall_s": round(self.wall_s, 3),
+        }
 
 
     def _refusals(self) -> Counter[str]:
@@ -102,6 +173,12 @@ REFUSAL_PREFIXES = (
     "sync_",
 )
 """The honest counters a summary shows: what honest nodes refused and why."""
+
+
+def _add_outcomes(total: Outcomes, more: Outcomes) -> None:
+    for tag, outcomes in more.items():
+        for outcome, count in outcomes.items():
+            count_outcome(total, tag, outcome, count)
 
 
 def _render_counts(counts: Counter[str]) -> str:
@@ -181,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true",
         help="with --seed: print every trace line; with --seeds: one line per seed",
     )
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print the summary (or the one seed's result) as one JSON object",
+    )
     return parser
 
 
@@ -191,26 +272,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     config = SimConfig(validators=args.validators)
     if args.seed is not None:
-        return _main_one(args.seed, config, args.verbose)
+        return _main_one(args.seed, config, args.verbose, args.json)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    report = _print_outcome if args.verbose else _print_failure
-    summary = run_seeds(seeds, config, on_result=report, jobs=args.jobs)
-    print(summary.render())
+    report = _print_outcome if args.verbose and not args.json else _print_failure
+    summary = run_seeds(seeds, config, on_result=None if args.json else report, jobs=args.jobs)
+    print(json.dumps(summary.to_json(), indent=2) if args.json else summary.render())
     return 0 if summary.ok else 1
 
 
-def _main_one(seed: int, config: SimConfig, verbose: bool) -> int:
+def _main_one(seed: int, config: SimConfig, verbose: bool, as_json: bool = False) -> int:
     try:
-        result = replay(seed, config, verbose=verbose)
+        result = replay(seed, config, verbose=verbose and not as_json)
     except SimulationFailure as failure:
-        print(failure.report())
+        if as_json:
+            print(json.dumps({"seed": seed, "passed": False, "reason": failure.reason,
+                              "replay": failure.replay_command, "trace": failure.trace}))
+        else:
+            print(failure.report())
         return 1
+    if as_json:
+        print(json.dumps({"seed": seed, "passed": True, **_result_json(result)}, indent=2))
+        return 0
     print(
         f"seed {seed} passed: height {result.height_min}, {result.txs_committed} txs, "
         f"faults {result.fault_kinds or 'none'}, {result.events} events, "
         f"trace {result.trace_digest[:16]}"
     )
     return 0
+
+
+def _result_json(result: SeedResult) -> dict[str, object]:
+    fields = SeedResult.__dataclass_fields__
+    values = {name: getattr(result, name) for name in fields if name != "seed"}
+    return values
 
 
 def _print_outcome(seed: int, outcome: Outcome) -> None:

@@ -25,10 +25,23 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   Byzantine validators with named strategies; faulty validators hold less than a third of
   the current sets' power (any share in a safety-only BEYOND_F run, the liars' excepted), and
   no fault starts at or after heal_ms.
+- A late state-sync node (config.state_sync_start_ms): the last genesis validator stays down
+  until then, and starts with an empty book by state sync (core/statesync.py) from the
+  snapshots every node cuts (config.snapshot_interval_blocks) and serves; its syncer's
+  outputs are carried out as a core's (Send to the network, Disconnect checked, LogEvent
+  counted) and RestoreSnapshot stores the snapshot and boots its core (sim/node.py restore),
+  which block-syncs to the head and votes. Checked: the state it restored has the agreed app
+  hash of its height (app_hash), it never signs at or below it (signed_above_snapshot), its
+  store holds the agreed headers and blocks from its base (store_matches); the run is not done
+  before it has joined and reached the target height.
 - Validator-set changes (sim/governance.py, with config.validator_changes): the validators
   add spare nodes, remove validators, change powers and rotate keys by governance while the
   faults run; spare nodes boot as full nodes when first proposed and sync from genesis.
   Byzantine validators are never targets of governance, only of the evidence policy.
+- Institutions (sim/institutions.py): the simulated accounts the module workloads sign as
+  institutions are registered by the genesis, but for the seed's plan (drawn right after the
+  fault plan, with config.institution_changes): one may be registered late and another
+  revoked, each by a governance proposal the validators make and vote on.
 - Punishment (`_unpunished`), in a run that demands liveness only: the run is not done before
   every Byzantine validator with Strategy.EQUIVOCATE has its evidence committed and no power,
   nor before every validator named by committed evidence has lost its power. These hold:
@@ -96,6 +109,7 @@ from chainbook.core.outputs import (
     TxsAdmitted,
     VerifyTxs,
 )
+from chainbook.core.statesync import RestoreSnapshot, SyncerOutput, VerifiedSnapshot
 from chainbook.core.wire import (
     WireMessage,
     decode_message,
@@ -122,14 +136,16 @@ from chainbook.sim.events import (
     PartitionHeal,
     Restart,
     Scheduled,
+    StateSyncStart,
     Timer,
     Verified,
     WorkloadTick,
 )
 from chainbook.sim.faults import FaultInjector
 from chainbook.sim.governance import GovernanceDriver
+from chainbook.sim.institutions import InstitutionPlan, draw_institution_plan
 from chainbook.sim.network import DelayModel, Delivery, SimNetwork
-from chainbook.sim.node import SimNode
+from chainbook.sim.node import SIM_SYNCER_TICK_MS, SimNode
 from chainbook.sim.results import SeedResult, SimulationFailure
 from chainbook.sim.trace import Trace, describe_frame
 from chainbook.sim.workload import Workload
@@ -187,6 +203,13 @@ class Simulation:
             config.txs_in_flight_per_account_max,
             config.tx_resubmit_after_ms,
         )
+        roster = self.workload.institutions
+        self.institution_plan = (
+            draw_institution_plan(self.rng, roster)
+            if config.institution_changes
+            else InstitutionPlan(at_genesis=tuple(roster))
+        )
+        self.workload.register_at_genesis(self.institution_plan.at_genesis)
         self.genesis = make_sim_genesis(
             config.validators, config.params, config.registry, self.workload
         )
@@ -207,6 +230,15 @@ class Simulation:
             for i in range(node_count)
         ]
         self._index_by_peer_id = {node.key.public_key: node.index for node in self.nodes}
+        self.late_node: SimNode | None = None
+        """The validator that joins by state sync (config.state_sync_start_ms), or None."""
+        if config.state_sync_start_ms is not None:
+            if config.snapshot_interval_blocks < 1:
+                raise ValueError(
+                    "state_sync_start_ms needs snapshot_interval_blocks >= 1 (the snapshots "
+                    f"the late node joins from), got {config.snapshot_interval_blocks}"
+                )
+            self.late_node = self.nodes[config.validators - 1]
         self._request_ids = itertools.count()
         self._requests: dict[int, list[bytes]] = {}
         """Transactions of each TxsSubmitted in progress, to learn admission refusals."""
@@ -217,6 +249,7 @@ class Simulation:
             self.plan.byzantine,
             self.plan.power_guarded,
             config.validators,
+            self.institution_plan,
         )
         self.evidence_seen: set[bytes] = set()
         """Validators an honest node caught equivocating (it built evidence)."""
@@ -277,7 +310,11 @@ class Simulation:
             node.clock_skew_ms = skew_ms
             self.faults["clock_skew"] += skew_ms != 0
         for node in self.nodes[: self.config.validators]:
-            self.boot(node)
+            if node is not self.late_node:
+                self.boot(node)
+        late, start_ms = self.late_node, self.config.state_sync_start_ms
+        if late is not None and start_ms is not None:
+            self.queue.push_at(start_ms, StateSyncStart(late.index))
         self.queue.push_at(
             self._next_interval(self.config.tx_interval_ms_min, self.config.tx_interval_ms_max),
             WorkloadTick(),
@@ -291,6 +328,8 @@ class Simulation:
     def _is_done(self) -> bool:
         if self.target_height is None:
             return False
+        if self.late_node is not None and self.late_node.boots == 0:
+            return False  # it has not joined yet (it is among the honest nodes once it has)
         if self.plan.safety_only and self.queue.now_ms >= self._safety_only_end_ms:
             return True  # more than f faulty: liveness is not demanded
         if not all(node.height >= self.target_height for node in self.honest_nodes()):
@@ -317,7 +356,7 @@ class Simulation:
             case NodeTick(node=index, incarnation=incarnation):
                 node = self.nodes[index]
                 if (
-                    node.up
+                    node.is_running
                     and node.incarnation == incarnation
                     and node.tick_at_ms == (self.queue.now_ms)
                 ):
@@ -335,6 +374,8 @@ class Simulation:
                 self.injector.on_tick()
             case Restart(node=index):
                 self.injector.on_restart(self.nodes[index])
+            case StateSyncStart(node=index):
+                self._start_state_sync(self.nodes[index])
             case PartitionHeal():
                 self.network.heal_partition()
                 self.trace.record(self.queue.now_ms, "partition healed")
@@ -344,7 +385,11 @@ class Simulation:
     # ------------------------------------------------------------------ one node's step
 
     def step(self, node: SimNode, input_: Input) -> None:
-        """Feed one input, carry out the outputs; inputs they produce (BlockSaved) follow."""
+        """Feed one input, carry out the outputs; inputs they produce (BlockSaved) follow.
+        A state-syncing node's input goes to its syncer."""
+        if node.syncer is not None:
+            self._sync_step(node, input_)
+            return
         self.stepping = node
         inputs: deque[Input] = deque([input_])
         while inputs and node.up:
@@ -358,10 +403,11 @@ class Simulation:
         self._trace(node, f"boot #{node.boots} at stored height {node.height}")
         if node.boots > 1 and not node.byzantine:
             self._check_restarted(node)
+            self.counters["state_synced_node_restarted"] += node.snapshot_height is not None
         inputs: deque[Input] = deque()
         self._perform(node, outputs, inputs)
         for peer in self.nodes:
-            if peer is node or not peer.up:
+            if peer is node or not peer.is_running:
                 continue
             inputs.append(PeerConnected(peer.key.public_key))
             self.step(peer, PeerConnected(node.key.public_key))
@@ -373,6 +419,9 @@ class Simulation:
         self._after_step(node)
 
     def _after_step(self, node: SimNode) -> None:
+        if node.syncer is not None and node.tick_at_ms is None:
+            node.tick_at_ms = self.queue.now_ms + SIM_SYNCER_TICK_MS
+            self.queue.push_at(node.tick_at_ms, NodeTick(node.index, node.incarnation))
         if not node.up or node.core is None:
             return
         self._schedule_tick(node)
@@ -473,8 +522,73 @@ class Simulation:
             self._check_power_budget(block.height + 2, ledger.get_validators(block.height + 2))
             self.governance.on_committed(receipts, record.events, self.queue.now_ms)
         self.checkers.on_app_hash(node.name, block.height, app_hash)
+        node.take_snapshot(block.height)
         for receipt in receipts:
-            self.workload.on_committed(receipt.tx_hash, receipt.ok)
+            self.workload.on_committed(receipt.tx_hash, receipt.ok, receipt.code)
+
+    # ------------------------------------------------------------------ state sync
+
+    def _start_state_sync(self, node: SimNode) -> None:
+        """The late validator starts with an empty book, by state sync from its peers."""
+        node.start_state_sync()
+        self._trace(node, "starts by state sync")
+        self.counters["state_sync_started"] += 1
+        for peer in self.nodes:
+            if peer is node or not peer.is_running:
+                continue
+            self.step(peer, PeerConnected(node.key.public_key))
+            self.step(node, PeerConnected(peer.key.public_key))
+        self._after_step(node)
+
+    def _sync_step(self, node: SimNode, input_: Input) -> None:
+        """Feed a state-syncing node's syncer one input and carry out its outputs in order."""
+        assert node.syncer is not None
+        self.stepping = node
+        outputs: list[SyncerOutput] = node.syncer.handle(
+            input_, node.local_time_ms(self.queue.now_ms)
+        )
+        for output in outputs:
+            match output:
+                case Send(peer_id=peer_id, payload=payload):
+                    self.network.send(node.index, self._index_of(peer_id), payload)
+                case Disconnect(peer_id=peer_id, reason=reason):
+                    self.counters["peer_disconnected"] += 1
+                    self._trace(node, f"state sync disconnect: {reason}")
+                    peer = self.nodes[self._index_of(peer_id)]
+                    self.checkers.on_disconnect(node.name, peer.name, peer.byzantine, reason)
+                case LogEvent(event=event):
+                    self.counters[f"log_{event}"] += 1
+                case RestoreSnapshot(snapshot=snapshot):
+                    self._restore(node, snapshot)
+                    return
+        self._after_step(node)
+
+    def _restore(self, node: SimNode, snapshot: VerifiedSnapshot) -> None:
+        """Store the verified snapshot, boot the core from it, connect it to the peers."""
+        anchor = snapshot.anchor
+        self.checkers.on_state_synced(node.name, anchor.height, anchor.app_hash)
+        self.counters["state_sync_restored"] += 1
+        self.counters["state_sync_validator_changes"] += len(anchor.hops)
+        self._trace(
+            node,
+            f"STATE SYNC restored h{anchor.height} app={anchor.app_hash.hex()[:8]} "
+            f"changes={len(anchor.hops)}",
+        )
+        outputs = node.restore(snapshot, self.queue.now_ms)
+        self.checkers.check_store(node.name, node.store)
+        inputs: deque[Input] = deque()
+        self._perform(node, outputs, inputs)
+        inputs.extend(
+            PeerConnected(peer.key.public_key)
+            for peer in self.nodes
+            if peer is not node and peer.is_running
+        )
+        self.stepping = node
+        while inputs and node.up:
+            assert node.core is not None
+            outputs = node.core.handle(inputs.popleft(), node.local_time_ms(self.queue.now_ms))
+            self._perform(node, outputs, inputs)
+        self._after_step(node)
 
     # ------------------------------------------------------------------ network
 
@@ -504,6 +618,8 @@ class Simulation:
 
     def _check_signed_message(self, node: SimNode, message: WireMessage) -> None:
         """no_double_sign and persist_first, for what an honest node sends under its key."""
+        if node.snapshot_height is not None:
+            self.counters["state_synced_node_signed"] += 1
         match message:
             case VoteMessage(vote=signed) if node.is_own_address(signed.validator):
                 self.checkers.on_vote_signed(node.name, signed)
@@ -518,7 +634,7 @@ class Simulation:
 
     def _on_delivery(self, delivery: Delivery) -> None:
         node = self.nodes[delivery.dst]
-        if not node.up:
+        if not node.is_running:
             self.network.counters["dropped_node_down"] += 1
             return
         self._trace(node, f"<- n{delivery.src} {describe_frame(delivery.payload)}")
@@ -580,7 +696,11 @@ class Simulation:
         return get_nonce(node.core.ledger.state.kv, address)
 
     def boot_spare(self, node: SimNode) -> None:
-        """A spare node starts as a full node; it syncs from genesis (the driver's Cluster)."""
+        """A spare node starts as a full node; it syncs from genesis (the driver's Cluster).
+        The late state-sync node is no spare: it joins by state sync at its own time."""
+        if node is self.late_node:
+            self.counters["spare_is_the_state_sync_node"] += 1
+            return
         if not node.up:
             sets = {s.hash for s, _ in self.checkers.validator_sets.values()}
             self.counters["spare_booted"] += 1
@@ -772,6 +892,13 @@ class Simulation:
             counters=dict(sorted(self._all_counters().items())),
             validator_set_sizes=self._set_sizes(),
             txs_by_module=dict(sorted(self.workload.per_module.items())),
+            tx_outcomes=dict(sorted(self.workload.outcomes.items())),
+            refusals=dict(sorted(self.workload.refusals.items())),
+            registry_outcomes={
+                phase: dict(sorted(outcomes.items()))
+                for phase, outcomes in sorted(self.workload.registry_outcomes.items())
+            },
+            institution_plan=self.institution_plan.kinds,
             honest_counters=dict(sorted(self._honest_counters().items())),
             adversary_counters=dict(sorted(adversary_counters.items())),
         )

@@ -13,6 +13,7 @@ from collections import deque
 from chainbook.consensus.messages import ProposalMessage, VoteMessage
 from chainbook.core.wire import (
     StatusMessage,
+    SyncPruned,
     SyncRequest,
     SyncResponse,
     TxsMessage,
@@ -72,6 +73,8 @@ def describe_frame(payload: bytes) -> str:
             return f"sync request from h{from_height}"
         case SyncResponse(blocks=blocks):
             return f"sync response {len(blocks)} blocks"
+        case SyncPruned(from_height=from_height, pruned_below=pruned_below):
+            return f"sync pruned below h{pruned_below} (asked from h{from_height})"
     return type(message).__name__
 
 

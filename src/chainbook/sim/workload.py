@@ -4,9 +4,7 @@ Rules kept:
 - Each account is one client with a deterministic key (PrivateKey.from_label). Every module of
   the registry that declares a workload (apps/<module>, `Module.workload`) contributes its
   genesis section for these accounts (the bank funds them) and the actions they send; the
-  module of each new transaction is drawn from the seeded rng, so a seed mixes them all. A
-  module workload that needs institutions of its own registered (apps/institutions.py
-  InstitutionWorkload: the invoice module's seller) has them added to governance's section.
+  module of each new transaction is drawn from the seeded rng, so a seed mixes them all.
 - A client keeps at most `in_flight_max` transactions that are not yet committed, with
   consecutive nonces, as a real wallet does.
 - A transaction not committed `resubmit_after_ms` after it was last submitted is submitted
@@ -24,10 +22,23 @@ Rules kept:
   not reached that node yet) is not a refusal of the transaction: it is resubmitted later.
 - Other signers (the validators, whose keys the governance driver holds: sim/governance.py)
   submit through `submit_as`, with the same nonces, in-flight bound and resubmission.
+- Institutions (sim/institutions.py): the module workloads that act as registered institutions
+  get a roster of simulated accounts that sign as them (`institutions`); the registry's
+  workload registers those the plan keeps for the genesis (`register_at_genesis`).
+- Outcomes are counted per action tag (`outcomes`: ok, failed in a block, refused at
+  admission) with the refusal codes (`refusals`), for every transaction of the workload
+  (validators' included); the transactions of an institution after the registry revoked it,
+  and of a late institution before and after its registration (learnt from the agreed chain,
+  `on_registry_change`), are counted apart too (`registry_outcomes`), so a test can see that
+  the chain refused what the registry no longer allowed.
 - A client's transaction is signed by the keys the module workloads that shape signing ask
   (apps/base.py SigningWorkload: the accounts module's policies; its own key without one), and pays
   the fee per byte the fee workload asks (FeeWorkload), the least fee that covers its size. The
   other signers (validators) pay no fee: they hold no coins.
+- A transaction whose action needs co-signers (CosigningWorkload: a settlement swap) acts for
+  the client's account and theirs, and each co-signer adds its own key (a co-signer whose
+  account policy no longer lists that key makes it refused at admission, as a real wallet's
+  would be).
 """
 
 from __future__ import annotations
@@ -39,14 +50,34 @@ from typing import Any
 
 import msgspec
 
-from chainbook.apps.base import FeeWorkload, ModuleWorkload, SigningWorkload
-from chainbook.apps.governance import GenesisInstitution, GovernanceGenesis
-from chainbook.apps.institutions import GenesisInstitutionSpec, InstitutionWorkload
+from chainbook.apps.base import (
+    CosigningWorkload,
+    FeeWorkload,
+    InstitutionWorkload,
+    ModuleWorkload,
+    RegistryWorkload,
+    SigningWorkload,
+    SimInstitution,
+    get_action_tag,
+)
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
 from chainbook.errors import InvalidInput, InvalidNonce
+from chainbook.sim.institutions import build_roster
 from chainbook.types import Address, Hash, Nonce, TimeMs
+
+OUTCOMES = ("ok", "failed", "refused")
+"""ok: committed with an ok receipt; failed: committed with a failed receipt (the nonce
+advanced, nothing else changed); refused: refused at admission by a node (never committed
+from that submission)."""
+Outcomes = dict[str, dict[str, int]]
+"""Action tag -> outcome (OUTCOMES) -> count."""
+
+
+def count_outcome(outcomes: Outcomes, tag: str, outcome: str, count: int = 1) -> None:
+    by_outcome = outcomes.setdefault(tag, dict.fromkeys(OUTCOMES, 0))
+    by_outcome[outcome] += count
 
 
 @dataclass(slots=True)
@@ -94,6 +125,9 @@ class Workload:
         fees module, shapes the others' transactions but sends none of its own)."""
         self.signing = [w for w in self.modules.values() if isinstance(w, SigningWorkload)]
         """Module workloads that add signing keys to a client's transactions (accounts)."""
+        self.cosigning = [w for w in self.modules.values() if isinstance(w, CosigningWorkload)]
+        """Module workloads whose actions need co-signers (settlement swaps)."""
+        self.keys_by_address = {c.key.address: c.key for c in self.clients}
         self.fee_per_byte = max(
             (w.fee_per_byte() for w in self.modules.values() if isinstance(w, FeeWorkload)),
             default=0,
@@ -108,15 +142,40 @@ class Workload:
         self.per_module: dict[str, int] = dict.fromkeys(self.modules, 0)
         self.signers: dict[bytes, Client] = {}
         """Clients of keys outside the simulated accounts (validators), by address."""
-        governor = registry.governor
-        self.registrar = (
-            governor.name
-            if governor is not None and governor.genesis is not None
-            and governor.genesis.type is GovernanceGenesis
-            else None
+        self.institutions: list[SimInstitution] = build_roster(
+            self.modules, [c.key for c in self.clients]
         )
-        """The module whose genesis registers institutions (governance), if the registry has
-        it: module workloads' institutions (InstitutionWorkload) join its section."""
+        """The simulated institutions, each a simulated account (sim/institutions.py)."""
+        for workload in self.modules.values():
+            if isinstance(workload, InstitutionWorkload):
+                workload.on_institutions(self.institutions)
+        self.outcomes: Outcomes = {}
+        self.refusals: dict[str, int] = {}
+        """Refusal code -> count, failed receipts and admission refusals alike."""
+        self.registry_outcomes: dict[str, Outcomes] = {}
+        """"revoked" (an institution's transactions once its revocation took effect),
+        "before_registration" and "after_registration" (the late institution's) -> outcomes."""
+        self._revoked: set[Address] = set()
+        self._unregistered: set[Address] = set()
+        self._registered_late: set[Address] = set()
+
+    def register_at_genesis(self, institutions: Sequence[SimInstitution]) -> None:
+        """The institutions the genesis registers (the others of the roster are registered
+        later by a proposal, or never): told to the registry's workload."""
+        at_genesis = {entry.address for entry in institutions}
+        self._unregistered = {e.address for e in self.institutions if e.address not in at_genesis}
+        for workload in self.modules.values():
+            if isinstance(workload, RegistryWorkload):
+                workload.register_at_genesis(institutions)
+
+    def on_registry_change(self, address: Address, registered: bool) -> None:
+        """The agreed chain registered (True) or revoked (False) the institution of `address`
+        at the height whose receipts come next."""
+        if registered:
+            self._unregistered.discard(address)
+            self._registered_late.add(address)
+        else:
+            self._revoked.add(address)
 
     def genesis_sections(self) -> dict[str, Any]:
         """Each module's genesis section for the simulated accounts (where it has one)."""
@@ -125,16 +184,6 @@ class Workload:
             section = workload.genesis_section(self.addresses)
             if section is not None:
                 sections[name] = section
-        institutions = [
-            spec
-            for workload in self.modules.values()
-            if isinstance(workload, InstitutionWorkload)
-            for spec in workload.genesis_institutions()
-        ]
-        if institutions and self.registrar is not None:
-            section = sections.get(self.registrar)
-            assert section is None or isinstance(section, GovernanceGenesis), section
-            sections[self.registrar] = with_institutions(section, institutions)
         return sections
 
     def next_transaction(self, rng: random.Random, now_ms: TimeMs) -> bytes | None:
@@ -174,13 +223,14 @@ class Workload:
                 stale.append(pending.tx)
         return stale
 
-    def on_committed(self, tx_hash_: Hash, ok: bool) -> None:
+    def on_committed(self, tx_hash_: Hash, ok: bool, code: str = "") -> None:
         entry = self.by_hash.pop(tx_hash_, None)
         if entry is None:
             return
         client, pending = entry
         client.pending = [p for p in client.pending if p.hash != tx_hash_]
         self.committed += 1
+        self._count(client.key.address, pending.action, "ok" if ok else "failed", code)
         self.per_module[pending.module] = self.per_module.get(pending.module, 0) + 1
         workload = self.modules.get(pending.module)
         if workload is not None and client.key.address in self.addresses_set:
@@ -199,6 +249,9 @@ class Workload:
             return None
         client, refused = entry
         self.refused += 1
+        if not isinstance(error, InvalidNonce):
+            code = getattr(error, "code", type(error).__name__)
+            self._count(client.key.address, refused.action, "refused", code)
         first = chain_nonce(client.key.address)
         keep = sorted(
             (p for p in client.pending if p is not refused and p.nonce >= first),
@@ -229,18 +282,36 @@ class Workload:
             keys = workload.signing_keys(client.key, client.next_nonce, action) or keys
         nonce = client.next_nonce
         fee_per_byte = self.fee_per_byte if client.key.address in self.addresses_set else 0
-        if keys is None:
+        cosigners = [a for w in self.cosigning for a in w.cosigners(client.key.address, action)]
+        if keys is None and not cosigners:
             return fit_fee(
                 lambda fee: sign_tx(client.key, self.chain_id, nonce, action, fee=fee),
                 fee_per_byte,
             )
-        chosen, accounts = list(keys), [client.key.address]
+        chosen = list(keys or [client.key])
+        chosen += [self.keys_by_address[a] for a in cosigners]
+        accounts = [client.key.address, *cosigners]
         return fit_fee(
             lambda fee: sign_tx_by(
                 chosen, self.chain_id, nonce, action, fee=fee, accounts=accounts
             ),
             fee_per_byte,
         )
+
+    def _count(self, sender: Address, action: msgspec.Struct, outcome: str, code: str) -> None:
+        tag = get_action_tag(type(action))
+        count_outcome(self.outcomes, tag, outcome)
+        if outcome != "ok":
+            self.refusals[code] = self.refusals.get(code, 0) + 1
+        phase = None
+        if sender in self._revoked:
+            phase = "revoked"
+        elif sender in self._unregistered:
+            phase = "before_registration"
+        elif sender in self._registered_late:
+            phase = "after_registration"
+        if phase is not None:
+            count_outcome(self.registry_outcomes.setdefault(phase, {}), tag, outcome)
 
     def _stale(self, client: Client, now_ms: TimeMs) -> PendingTx | None:
         for pending in client.pending:
@@ -258,17 +329,4 @@ class Workload:
         return tx
 
 
-def with_institutions(
-    section: GovernanceGenesis | None, institutions: Sequence[GenesisInstitutionSpec]
-) -> GovernanceGenesis:
-    """The governing module's genesis section with the module workloads' institutions added
-    (apps/institutions.py InstitutionWorkload)."""
-    base = GovernanceGenesis() if section is None else section
-    added = [
-        GenesisInstitution(i.id, i.name, list(i.roles), [key.hex() for key in i.public_keys])
-        for i in institutions
-    ]
-    return msgspec.structs.replace(base, institutions=[*base.institutions, *added])
-
-
-__all__ = ["Workload", "account_key", "with_institutions"]
+__all__ = ["OUTCOMES", "Outcomes", "Workload", "account_key", "count_outcome"]

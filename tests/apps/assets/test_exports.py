@@ -132,12 +132,34 @@ def test_a_module_may_not_move_from_another_account() -> None:
     state = ledger()
     receipt = send(state, BOB, Lock("CNYX", 1, source=ALICE.address))
     assert not receipt.ok and receipt.code == "assets.not_allowed"
-    assert "may move token 'CNYX' only from the transaction's sender or its own account" in (
-        receipt.error
+    assert (
+        "may move token 'CNYX' only from an account that signed the transaction or from its "
+        "own account" in receipt.error
     )
     receipt = send(state, BOB, Lock("CNYX", 1, source=module_account("settlement")))
     assert not receipt.ok and receipt.code == "assets.not_allowed"
     assert balance(state, "CNYX", ALICE) == 1_000
+
+
+def test_a_module_may_move_a_token_and_an_asset_from_a_co_signer_but_not_its_coins() -> None:
+    """A co-signer agreed to the transaction, so its tokens and assets may move (a swap's
+    second leg); its native coins may not: the bank moves those only from the sender."""
+    state = ledger()
+    cosigned = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 300, "house-1",
+                  source=ALICE.address), accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [cosigned]).receipts
+    assert receipt.ok, receipt.error
+    assert balance(state, "CNYX", ESCROW) == 300 and balance(state, "CNYX", ALICE) == 700
+    assert ask(state, "assets", "asset", asset_id="house-1").owner == ESCROW
+    coins = tx([BOB, ALICE], nonce(state, BOB), Lock("", 10, source=ALICE.address),
+               accounts=[BOB.address, ALICE.address])
+    (receipt,) = run_block(state, [coins]).receipts
+    assert not receipt.ok and receipt.code == "bank.unknown_account", receipt.error
+    assert balance_of(state, ALICE.address) == 1_000
+    # Alice's key signing without Alice among the accounts grants nothing.
+    stray = tx([BOB, ALICE], nonce(state, BOB), Lock("CNYX", 1, source=ALICE.address))
+    (receipt,) = run_block(state, [stray]).receipts
+    assert not receipt.ok and receipt.code == "assets.not_allowed"
 
 
 def test_the_asset_export_checks_the_owner_and_the_source() -> None:

@@ -106,7 +106,8 @@ export function valueNode(value) {
   return h("span", {}, String(value));
 }
 
-export function formatAmount(amount, decimals = COIN_DECIMALS) {
+// An amount in base units for people: "1,234.5 CBK"; a token passes its decimals and symbol.
+export function formatAmount(amount, decimals = COIN_DECIMALS, symbol = COIN_SYMBOL) {
   let value;
   try { value = BigInt(amount); } catch { return String(amount); }
   const negative = value < 0n;
@@ -114,7 +115,7 @@ export function formatAmount(amount, decimals = COIN_DECIMALS) {
   const scale = 10n ** BigInt(decimals);
   const whole = (value / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const fraction = (value % scale).toString().padStart(decimals, "0").replace(/0+$/, "");
-  return `${negative ? "-" : ""}${whole}${fraction ? "." + fraction : ""} ${COIN_SYMBOL}`;
+  return `${negative ? "-" : ""}${whole}${fraction ? "." + fraction : ""} ${symbol}`;
 }
 
 export function formatTime(ms) {

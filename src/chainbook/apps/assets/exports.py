@@ -1,8 +1,9 @@
 """What the assets module offers other modules during an action (apps/base.py TxView.call).
 
-    transfer(sender, to, token, amount) -> None     move a token; `sender` must be the
-                                                    transaction's sender or the calling
-                                                    module's own account (module_account)
+    transfer(sender, to, token, amount) -> None     move a token; `sender` must have signed
+                                                    the transaction (its sender or a
+                                                    co-signer) or be the calling module's
+                                                    own account (module_account)
     balance(address, token) -> int                  0 for an account that never held it;
                                                     token "" (the native coin) asks the bank
     token_info(token) -> TokenInfo                  found=False for an unknown id; token ""
@@ -31,10 +32,14 @@ from chainbook.types import Address, Amount
 
 
 def verify_may_move(ctx: TxContext, caller: str, source: Address, what: str) -> None:
-    if source not in (ctx.sender, module_account(caller)):
+    """An account that signed the transaction (sender or co-signer: it signed this very
+    action) or the caller's own. Unlike the bank's coin (sender only, because fees are paid
+    in it and admission counts on them: apps/tokens.py), no fee is paid in a token, so a
+    co-signer's token may move (a borrower's collateral in a loan the lender sends)."""
+    if source not in ctx.signers and source != module_account(caller):
         raise NotAllowed(
-            f"module {caller!r} may move {what} only from the transaction's sender or its own "
-            f"account, not from {source.hex()}"
+            f"module {caller!r} may move {what} only from an account that signed the "
+            f"transaction or from its own account, not from {source.hex()}"
         )
 
 

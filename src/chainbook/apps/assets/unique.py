@@ -13,7 +13,8 @@ Rules kept:
   chain); it never changes: a new description is a new asset.
 - Only the current owner transfers it (assets.not_owner names the owner); a transfer to the
   owner is refused (assets.invalid_party). Another module moves it through the export only
-  from the transaction's sender or its own module account (exports.py), e.g. into escrow.
+  from an account that signed the transaction (sender or co-signer) or from its own module
+  account (exports.py), e.g. into escrow.
 - History: entry 0 is the registration, then every transfer in commit order, each with the
   previous and new owner, the signer, the module that moved it (if any), height, block time
   and transaction; at most asset_history_entries_max entries (assets.history_full).

@@ -5,6 +5,11 @@ which must be refused with a failed receipt), withdraw proposals, and vote altho
 not validators (refused: only validators vote). The validators' own proposals and votes,
 including every validator-set change, are driven by the simulator, which holds the
 validators' keys (sim/governance.py).
+
+The genesis section registers the simulated institutions the simulator keeps for the genesis
+(`register_at_genesis`, apps/base.py RegistryWorkload): simulated accounts that other modules'
+workloads sign as. The random registry proposals here use their own ids and keys nobody holds,
+so they never touch those institutions.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from chainbook.apps.base import Rng
+from chainbook.apps.base import Rng, SimInstitution
 from chainbook.apps.governance.actions import (
     CastVote,
     Change,
@@ -24,7 +29,7 @@ from chainbook.apps.governance.actions import (
     UpdateInstitution,
     Withdraw,
 )
-from chainbook.apps.governance.genesis import GovernanceGenesis
+from chainbook.apps.governance.genesis import GenesisInstitution, GovernanceGenesis
 from chainbook.apps.institutions import ROLES
 from chainbook.types import Address
 
@@ -37,9 +42,18 @@ class GovernanceWorkload:
     def __init__(self) -> None:
         self.proposals_sent = 0
         self.outcomes = {"ok": 0, "refused": 0}
+        self.institutions: list[GenesisInstitution] = []
+
+    def register_at_genesis(self, institutions: Sequence[SimInstitution]) -> None:
+        self.institutions = [
+            GenesisInstitution(entry.id, entry.name, list(entry.roles), [entry.public_key.hex()])
+            for entry in institutions
+        ]
 
     def genesis_section(self, accounts: Sequence[Address]) -> GovernanceGenesis:
-        return GovernanceGenesis(proposers=[a.hex() for a in accounts])
+        return GovernanceGenesis(
+            proposers=[a.hex() for a in accounts], institutions=self.institutions
+        )
 
     def next_action(
         self, rng: Rng, sender: Address, accounts: Sequence[Address]
