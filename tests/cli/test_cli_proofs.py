@@ -155,19 +155,6 @@ def test_proof_get_reads_integer_fields_from_text(
     assert (answer["offer_id"], answer["found"]) == (1, False)
     bad = run("proof", "get", "settlement", "offer", "offer_id=one", "-o", str(out), "--node", url)
     assert bad.exit_code == 1 and "offer_id" in bad.output and "Traceback" not in bad.output
-def test_proof_get_reads_integer_fields_as_the_command_line_does(
-    tmp_path: Path, served_chain: tuple[LedgerChain, list[bytes], str], genesis_file: Path
-) -> None:
-    """`from_height=1` is the integer 1 (a query's field typed int), not the text "1"."""
-    _, _, url = served_chain
-    out = tmp_path / "history.json"
-    got = run("proof", "get", "governance", "history", "before_seq=1", "-o", str(out),
-              "--node", url, "--genesis", str(genesis_file))  # fmt: skip
-    assert got.exit_code == 0, got.output
-    assert json.loads(out.read_text())["query"] == "history"
-    bad = run("proof", "get", "governance", "history", "before_seq=x", "-o", str(out),
-              "--node", url)  # fmt: skip
-    assert bad.exit_code == 1 and "before_seq" in bad.output, bad.output
 
 
 def test_tx_verify_with_genesis_checks_the_outcome(

@@ -40,6 +40,8 @@ class Invoices:
     payment_hash: str
     voided: str
     height: int
+    buyer: str
+    """Alice's address (hex)."""
 
 
 def register_shop(root: Path, client: Client, shop: PrivateKey) -> None:
@@ -79,7 +81,7 @@ def make_invoices(root: Path) -> Invoices:
         voided = shop.send(Void("2025-0002", "printed in error"), wait=True, timeout_s=WAIT_S)
         assert voided.receipt is not None and voided.receipt.ok, voided
         return Invoices(f"{SHOP_ID}/2025-0001", paid.hash, f"{SHOP_ID}/2025-0002",
-                        paid.receipt.height)
+                        paid.receipt.height, alice.address.hex())
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +137,15 @@ def test_a_voided_number_the_sellers_list_and_the_totals(
     assert "printed in error" in view.inner_text() and "never paid" in view.inner_text()
     assert tab.page.locator("#invoice-status").get_attribute("data-status") == "voided"
     view = tab.open(base_url, f"/apps/invoice/by_seller?seller={SHOP_ID}")
-    rows = view.locator("table.list tbody tr")
+    rows = view.locator("#invoice-list tbody tr")
     assert rows.count() == 2, view.inner_text()[:500]
-    assert invoices.paid in rows.nth(0).inner_text() and "voided" in rows.nth(1).inner_text()
+    assert rows.nth(0).get_attribute("data-invoice") == invoices.paid
+    assert rows.nth(1).get_attribute("data-status") == "voided"
     view = tab.open(base_url, f"/apps/invoice/totals?seller={SHOP_ID}&from_height="
                               f"{invoices.height}")
     assert tab.page.locator("#invoice-totals-count").inner_text() == "1"
     assert "0.402 CBK" in view.inner_text()  # the tax: 390,000 + 12,000 base units
+    view = tab.open(base_url, f"/account/{invoices.buyer}")
+    assert "Invoices (as buyer)" in view.inner_text()
+    assert view.locator(f'#invoice-list tr[data-invoice="{invoices.paid}"]').count() == 1
     tab.assert_clean()

@@ -39,9 +39,6 @@ module that relies on it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
 import msgspec
 
 from chainbook.types import Address, Height
@@ -116,34 +113,11 @@ class InstitutionAnswer(msgspec.Struct, frozen=True):
     institution: InstitutionView | None
 
 
-class GenesisInstitutionSpec(msgspec.Struct, frozen=True):
-    """An institution a module's simulated clients need registered from genesis (its keys
-    are the workload's own, e.g. a seller that signs invoice offers)."""
-
-    id: str
-    name: str
-    roles: list[str]
-    public_keys: list[bytes]
-
-
-@runtime_checkable
-class KeyedInstitutionWorkload(Protocol):
-    """What a module workload (apps/base.py ModuleWorkload) whose success paths need a
-    registered institution with a key of its own also offers (one that signs off chain, as a
-    shop's till signs invoice offers; institutions that sign transactions as simulated
-    accounts are apps/base.py InstitutionWorkload's): the simulator adds these to the
-    governing module's genesis registry (sim/workload.py)."""
-
-    def genesis_institutions(self) -> Sequence[GenesisInstitutionSpec]: ...
-
-
 __all__ = [
     "ROLES",
-    "GenesisInstitutionSpec",
     "InstitutionAnswer",
     "InstitutionRequest",
     "InstitutionView",
-    "KeyedInstitutionWorkload",
     "describe_roles",
     "is_known_role",
 ]

@@ -60,8 +60,6 @@ from chainbook.apps.base import (
     SimInstitution,
     get_action_tag,
 )
-from chainbook.apps.governance import GenesisInstitution, GovernanceGenesis
-from chainbook.apps.institutions import GenesisInstitutionSpec, KeyedInstitutionWorkload
 from chainbook.apps.registry import Registry
 from chainbook.chain.tx import fit_fee, sign_tx, sign_tx_by, tx_hash
 from chainbook.crypto import PrivateKey
@@ -160,15 +158,6 @@ class Workload:
         self._revoked: set[Address] = set()
         self._unregistered: set[Address] = set()
         self._registered_late: set[Address] = set()
-        governor = registry.governor
-        self.registrar = (
-            governor.name
-            if governor is not None and governor.genesis is not None
-            and governor.genesis.type is GovernanceGenesis
-            else None
-        )
-        """The module whose genesis registers institutions (governance), if the registry has
-        it: keyed institutions (KeyedInstitutionWorkload) join its section."""
 
     def register_at_genesis(self, institutions: Sequence[SimInstitution]) -> None:
         """The institutions the genesis registers (the others of the roster are registered
@@ -195,16 +184,6 @@ class Workload:
             section = workload.genesis_section(self.addresses)
             if section is not None:
                 sections[name] = section
-        keyed = [
-            spec
-            for workload in self.modules.values()
-            if isinstance(workload, KeyedInstitutionWorkload)
-            for spec in workload.genesis_institutions()
-        ]
-        if keyed and self.registrar is not None:
-            section = sections.get(self.registrar)
-            assert section is None or isinstance(section, GovernanceGenesis), section
-            sections[self.registrar] = with_institutions(section, keyed)
         return sections
 
     def next_transaction(self, rng: random.Random, now_ms: TimeMs) -> bytes | None:
@@ -350,18 +329,4 @@ class Workload:
         return tx
 
 
-def with_institutions(
-    section: GovernanceGenesis | None, institutions: Sequence[GenesisInstitutionSpec]
-) -> GovernanceGenesis:
-    """The governing module's genesis section with the keyed institutions added."""
-    base = GovernanceGenesis() if section is None else section
-    added = [
-        GenesisInstitution(i.id, i.name, list(i.roles), [key.hex() for key in i.public_keys])
-        for i in institutions
-    ]
-    return msgspec.structs.replace(base, institutions=[*base.institutions, *added])
-
-
-__all__ = [
-    "OUTCOMES", "Outcomes", "Workload", "account_key", "count_outcome", "with_institutions",
-]
+__all__ = ["OUTCOMES", "Outcomes", "Workload", "account_key", "count_outcome"]

@@ -2,16 +2,18 @@
 // lines read from its paying transaction (the chain keeps only their hash; the amounts are
 // recomputed here with the module's rounding rule and must give the recorded total), the
 // payment transaction linked, and its reimbursement or void. The status follows the chain
-// live: its own WebSocket /events subscription (module invoice, item = the invoice id) asks
-// the invoice again when a committed height carries one of its events (a reimbursement).
+// live (live.js: its own WebSocket /events subscription, module invoice, item = the invoice
+// id, asks the invoice again when a committed height carries one of its events).
 // Also: the lines of an `invoice.pay` on its transaction's page, an account's invoices as a
 // buyer, the pages by seller, buyer and period, and a period's totals.
 
 import * as api from "../api.js";
 import {
-  accountLink, blockLink, clear, facts, formatAmount, formatTime, h, link, message, mono, section,
-  table, txLink,
+  accountLink, blockLink, facts, formatAmount, formatTime, h, link, message, mono, section, table,
+  txLink,
 } from "../dom.js";
+import { liveBox } from "../live.js";
+import { pagedTable } from "../paging.js";
 
 const BPS = 10_000n;
 
@@ -138,32 +140,32 @@ async function invoiceBox(invoice) {
 
 async function invoiceView(ctx, params, invoice) {
   if (!invoice.found) return message("warn", `no invoice ${JSON.stringify(params.id)} on this chain`);
-  const box = h("div", {}, await invoiceBox(invoice));
-  const refresh = async () => {
-    try {
-      const now = await api.query("invoice", "invoice", { id: invoice.id });
-      clear(box).appendChild(await invoiceBox(now));
-    } catch (err) {
-      clear(box).appendChild(message("error", `invoice: ${err.message}`));
-    }
-  };
-  ctx.onLeave(api.subscribe({ kinds: "events", module: "invoice", item: invoice.id }, refresh));
-  return box;
+  const redraw = async () => invoiceBox(await api.query("invoice", "invoice", { id: invoice.id }));
+  return liveBox(ctx, { module: "invoice", item: invoice.id }, await invoiceBox(invoice), redraw,
+    { what: "invoice" });
 }
 
-function pageView(ctx, params, page) {
-  const rows = page.invoices.map((i) => [
+function invoiceRow(i) {
+  const row = [
     invoiceLink(i.id), statusBadge(i.status), blockLink(i.height),
     i.buyer ? accountLink(i.buyer) : h("span", { class: "muted" }, "—"),
     i.status === "voided" ? "—" : `${i.total} ${i.token || "(native)"}`,
-  ]);
-  const next = page.next === null ? null : link(
-    `#/apps/invoice/${ctx.query || "by_period"}?${new URLSearchParams({ ...params, cursor: page.next })}`,
-    "next page");
+  ];
+  row.dataset = { invoice: i.id, status: i.status };
+  return row;
+}
+
+// A list (by seller, buyer or period) over the asked heights, a page at a time with its
+// cursor: the first page is the answer already asked; "More" asks the next.
+function pageView(ctx, query, params, first) {
+  const load = async (cursor) => {
+    const page = cursor ? await api.query("invoice", query, { ...params, cursor }) : first;
+    return { rows: page.invoices.map(invoiceRow), next: page.next, total: page.entries };
+  };
   return h("div", {},
-    h("p", {}, `${page.entries} in this list (every height)`),
-    table(["invoice", "status", "height", "buyer", "total (base units)"], rows, { empty: "no invoice in this range" }),
-    next ? h("p", {}, next) : null);
+    h("p", { class: "muted" }, `${first.entries} in this list, every height; in height order`),
+    pagedTable(["invoice", "status", "height", "buyer", "total (base units)"], load,
+      { id: "invoice-list", empty: "no invoice in this range" }));
 }
 
 async function totalsView(ctx, params, totals) {
@@ -205,13 +207,13 @@ export default {
   async account(ctx, address) {
     const page = await api.query("invoice", "by_buyer", { buyer: address });
     if (!page.found) return null;
-    return section("Invoices (as buyer)", pageView({ ...ctx, query: "by_buyer" }, { buyer: address }, page));
+    return section("Invoices (as buyer)", pageView(ctx, "by_buyer", { buyer: address }, page));
   },
   answers: {
     invoice: invoiceView,
-    by_seller: (ctx, params, page) => pageView({ ...ctx, query: "by_seller" }, params, page),
-    by_buyer: (ctx, params, page) => pageView({ ...ctx, query: "by_buyer" }, params, page),
-    by_period: (ctx, params, page) => pageView({ ...ctx, query: "by_period" }, params, page),
+    by_seller: (ctx, params, page) => pageView(ctx, "by_seller", params, page),
+    by_buyer: (ctx, params, page) => pageView(ctx, "by_buyer", params, page),
+    by_period: (ctx, params, page) => pageView(ctx, "by_period", params, page),
     totals: totalsView,
   },
 };
