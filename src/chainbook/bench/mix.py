@@ -26,6 +26,9 @@ from chainbook.apps.assets import Transfer as TokenTransfer
 from chainbook.apps.assets.genesis import AssetsGenesis, GenesisBalance, GenesisToken
 from chainbook.apps.bank import Transfer
 from chainbook.apps.governance.genesis import GenesisInstitution, GovernanceGenesis
+from chainbook.apps.invoice.actions import Line, Offer
+from chainbook.apps.invoice.actions import Pay as InvoicePay
+from chainbook.apps.invoice.offer import sign_offer
 from chainbook.apps.royalty import GenesisPrice, GenesisShare, GenesisWork, Pay, RoyaltyGenesis
 from chainbook.apps.settlement import Swap
 from chainbook.apps.tokens import NATIVE_TOKEN
@@ -155,11 +158,35 @@ def _sign_swap(chain_id: str, slot: TxSlot) -> bytes:
                       accounts=[slot.key.address, other.address])
 
 
+SHOP_ID = "bench-shop"
+INVOICE_VALID_UNTIL = 2**40
+
+
+def shop_key() -> PrivateKey:
+    return PrivateKey.from_label(SHOP_ID)
+
+
+def _shop_genesis(genesis: Genesis, accounts_total: int) -> Genesis:
+    return register_institution(genesis, SHOP_ID, ["taxpayer"], shop_key())
+
+
+def _sign_invoice_payment(chain_id: str, slot: TxSlot) -> bytes:
+    """The buyer pays a shop's signed offer (one line, 9 % tax): invoice and payment in one
+    transaction. The number names the sender and nonce: unique across the whole run."""
+    shop = shop_key()
+    offer = Offer(SHOP_ID, f"B{slot.sender}-{slot.nonce}", shop.public_key, slot.key.address,
+                  shop.address, NATIVE_TOKEN, [Line("bench item", 1, 100, 900)],
+                  INVOICE_VALID_UNTIL)
+    action = InvoicePay(offer, sign_offer(shop, chain_id, offer))
+    return sign_tx(slot.key, chain_id, slot.nonce, action)
+
+
 COMPONENTS: dict[str, MixComponent] = {
     "bank": MixComponent("bank", _no_genesis, _sign_transfer),
     "assets": MixComponent("assets", _token_genesis, _sign_token_transfer),
     "royalty": MixComponent("royalty", _work_genesis, _sign_royalty_payment),
     "settlement": MixComponent("settlement", _token_genesis, _sign_swap),
+    "invoice": MixComponent("invoice", _shop_genesis, _sign_invoice_payment),
 }
 """Every mix component by name (`--mix NAME=WEIGHT,...`)."""
 
