@@ -46,6 +46,7 @@ def receipts(
     loan_id: Annotated[str, typer.Argument(help="The loan's id.")],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the files.")],
     node: NodeOption = NODE_URL_DEFAULT,
+    json_output: JsonOption = False,
 ) -> None:
     """Fetch the receipt files of every transaction of a loan, and a proof of its record."""
     from chainbook.client.http import Client
@@ -77,7 +78,10 @@ def receipts(
         for name, document in documents:
             path = out_dir / name
             path.write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n")
-            console.print(f"wrote {path}")
+            if not json_output:
+                console.print(f"wrote {path}")
+        if json_output:
+            print_json({"loan_id": loan_id, "files": [str(out_dir / n) for n, _ in documents]})
 
 
 def _prove_record(client: Any, loan_id: str, height: int) -> Any:

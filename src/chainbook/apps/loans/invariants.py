@@ -13,11 +13,12 @@ Of every loan changed in the block:
   a loan without collateral has none anywhere;
 - its history only grows, within its bound.
 Of every offer changed: its terms never change; accepted or withdrawn stays so.
-Across records: what the module holds of each token (escrow/<token>) changes by exactly the
-change of what the changed offers and loans hold in escrow, and an asset is marked pledged
-(escrow_asset/<id>) exactly while its loan holds it. (That those totals are the module
-account's real balances, and that lending leaves every token's supply unchanged, is checked
-against the bank and the assets module by the property tests: tests/apps/loans.)
+Across records: what the module holds of each token (escrow/<token>) is never negative and
+changes by exactly the change of what the changed offers and loans hold in escrow, and an
+asset is marked pledged (escrow_asset/<id>) exactly while its loan holds it. (That those
+totals are the module account's real balances, and that lending leaves every token's supply
+unchanged, is checked against the bank and the assets module by the property tests:
+tests/apps/loans.)
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def assert_invariants(before: KVReader, after: KVReader, changed_keys: list[byte
             held_delta.setdefault(key[len(ESCROW_PREFIX) :].decode(), 0)
     for token, delta in held_delta.items():
         key = ESCROW_PREFIX + token.encode()
+        assert get_uint(after, key) >= 0, (token, "escrow total negative", get_uint(after, key))
         total_delta = get_uint(after, key) - get_uint(before, key)
         assert total_delta == delta, (token, "escrow total", total_delta, "records", delta)
     for asset, loans in holders.items():
