@@ -36,7 +36,6 @@ WITHOUT_JSON = {
     "proof get": "writes the state proof file (JSON itself)",
     "notary anchor": "writes notary receipt files (JSON themselves)",
     "evidence package": "writes the evidence package (JSON itself)",
-    "loans receipts": "writes the loan's receipt files and record proof (JSON themselves)",
     "governance vote": "submits a vote (the propose commands too)",
     "private submit": "submits a record (its receipt table; --wait)",
     "private disclose": "writes the disclosure file (JSON itself)",
