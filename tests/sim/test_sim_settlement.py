@@ -172,7 +172,7 @@ def replay_chain(node: SimNode, accounts: Sequence[Address]) -> ChainModel:
 
 def assert_node_matches(node: SimNode, model: ChainModel, accounts: Sequence[Address]) -> None:
     assert node.core is not None
-    state = node.core.app.state
+    state = node.core.ledger.state
     bank_view = PrefixedReader(state.kv, b"bank/")
     assets_view = PrefixedReader(state.kv, b"assets/")
     for address in [*accounts, ESCROW]:
