@@ -3,9 +3,10 @@
 With every module of the registry in the mix a seed gives each module two or three
 transactions, too few for a flow of several steps (a lot created, handed over, accepted).
 A focused run keeps the real cluster, faults and checkers, and gives the modules under test
-the clients' turns: governance is in the registry (it answers the institution registry and
-registers the simulated institutions at genesis) with a workload that sends nothing of its
-own, and the clients send more often (the validators' governance still runs).
+the clients' turns: the bank (it funds the accounts at genesis and moves the coins modules
+ask it to) and governance (it answers the institution registry and registers the simulated
+institutions at genesis) are in the registry with workloads that send nothing of their own,
+and the clients send more often (the validators' governance still runs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from chainbook.apps import governance
+from chainbook.apps import bank, governance
+from chainbook.apps.bank.workload import BankWorkload
 from chainbook.apps.base import Module, PrefixedReader, Rng
 from chainbook.apps.governance.workload import GovernanceWorkload
 from chainbook.apps.registry import Registry
@@ -37,12 +39,22 @@ class QuietGovernanceWorkload(GovernanceWorkload):
         return None
 
 
+class QuietBankWorkload(BankWorkload):
+    """The bank's genesis (every account funded), none of its transfers."""
+
+    def next_action(
+        self, rng: Rng, sender: Address, accounts: Sequence[Address]
+    ) -> msgspec.Struct | None:
+        return None
+
+
 QUIET_GOVERNANCE = dataclasses.replace(governance.MODULE, workload=QuietGovernanceWorkload)
+QUIET_BANK = dataclasses.replace(bank.MODULE, workload=QuietBankWorkload)
 
 
 def focused_config(*modules: Module, institution_changes: bool = False) -> SimConfig:
     return SimConfig(
-        registry=Registry([QUIET_GOVERNANCE, *modules]),
+        registry=Registry([QUIET_BANK, QUIET_GOVERNANCE, *modules]),
         tx_interval_ms_min=10,
         tx_interval_ms_max=40,
         txs_in_flight_per_account_max=3,
@@ -98,7 +110,9 @@ def run_focused(seed: int, config: SimConfig) -> tuple[SeedResult, Simulation]:
 
 
 __all__ = [
+    "QUIET_BANK",
     "QUIET_GOVERNANCE",
+    "QuietBankWorkload",
     "QuietGovernanceWorkload",
     "add_outcomes",
     "assert_module_invariants",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import msgspec
 import pytest
 
-from chainbook.apps import assets, evidence, identity, private, trace
+from chainbook.apps import assets, evidence, identity, invoice, private, royalty, trace
 from chainbook.apps.base import InstitutionWorkload, Rng, SimInstitution
 from chainbook.apps.governance.limits import institution_roles_max
 from chainbook.apps.institutions import InstitutionAnswer, InstitutionRequest
@@ -37,6 +37,9 @@ AUTHORITY_ACTIONS = frozenset({
     "assets.create_token",
     "assets.freeze",
     "assets.unfreeze",
+    "invoice.void",
+    "royalty.register",
+    "royalty.set_prices",
 })
 """Actions only an active registered institution may take (in its role): refused for one the
 registry revoked, or has not registered yet."""
@@ -112,7 +115,7 @@ def test_the_default_registry_roster_and_every_workload_told_of_it() -> None:
     assert workload.addresses[3] not in {e.address for e in roster}
     asking = [w for w in workload.modules.values() if isinstance(w, InstitutionWorkload)]
     assert {type(w).__module__.split(".")[2] for w in asking} == {
-        "assets", "evidence", "identity", "private", "trace"
+        "assets", "evidence", "identity", "invoice", "private", "royalty", "trace"
     }
     for module_workload in asking:
         wanted = {frozenset(p) for p in module_workload.institution_roles()}
@@ -154,7 +157,7 @@ def test_the_genesis_registers_the_roster_but_the_late_one() -> None:
 # ---------------------------------------------------------------------- registry changes
 
 INSTITUTION_MODULES = (identity.MODULE, private.MODULE, trace.MODULE, evidence.MODULE,
-                       assets.MODULE)
+                       assets.MODULE, invoice.MODULE, royalty.MODULE)
 
 
 def _seeds_with_both_changes(count: int) -> list[int]:

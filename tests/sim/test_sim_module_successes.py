@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainbook.apps import assets, evidence, identity, private, trace
+from chainbook.apps import assets, evidence, identity, invoice, private, royalty, trace
 from chainbook.apps.base import Module
 from chainbook.sim.workload import Outcomes
 from tests.sim.focused import (
@@ -66,6 +66,17 @@ CASES: dict[str, tuple[Module, dict[str, int], tuple[str, ...]]] = {
             "assets.register_asset": 8,
         },
         ("assets.not_an_issuer",),
+    ),
+    "royalty": (
+        royalty.MODULE,
+        {"royalty.pay": 20, "royalty.register": 1, "royalty.set_prices": 3,
+         "royalty.change_split": 2},
+        ("royalty.not_a_rights_manager",),
+    ),
+    "invoice": (
+        invoice.MODULE,
+        {"invoice.pay": 20, "invoice.void": 8, "invoice.reimburse": 2},
+        ("invoice.not_a_taxpayer",),
     ),
 }
 """Module -> (its manifest, minimum ok receipts per action over SEEDS, refusal codes that

@@ -5,9 +5,16 @@ change that lowers another holder who did not sign, a stale version, a second pa
 licence, a wrong amount, an unknown work, registrations and price changes by accounts that
 are no rights managers.
 
-The simulated accounts are addresses without an institution and sign alone, so successful
-registrations, price changes and co-signed changes are covered by the ledger tests
-(tests/apps/royalty), not here; the commit invariants still run on every block."""
+One simulated account signs as a rights manager the simulator registers (apps/base.py
+InstitutionWorkload; sim/institutions.py may register it late or revoke it during a run): the
+genesis catalogue is its institution's, and it registers new works (royalty.registered), paid
+for like the others, and changes the prices of its works (royalty.prices_set); the others'
+registrations and price changes, and its own while it is not an active rights manager, are
+refused (royalty.not_a_rights_manager). The clients pay the prices they learnt from the
+outcomes, so a payment sent before a price change lands after it is refused
+(royalty.amount_mismatch), as a real client's would be. Changes a holder other than the
+signer must co-sign are covered by the ledger tests (tests/apps/royalty); the commit
+invariants run on every block."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from chainbook.apps.base import Rng
+from chainbook.apps.base import Rng, SimInstitution
 from chainbook.apps.royalty import limits
 from chainbook.apps.royalty.actions import ChangeSplit, Pay, Price, Register, SetPrices, Share
 from chainbook.apps.royalty.genesis import GenesisPrice, GenesisShare, GenesisWork, RoyaltyGenesis
@@ -26,6 +33,13 @@ WORKS = ("sim-song-0", "sim-song-1", "sim-song-2")
 PRICES = {"download": 100, "stream": 1, "licence": 10_000}
 USES_MAX = 5
 REFERENCES_REMEMBERED_MAX = 64
+WORKS_MAX = 32
+"""Works a run's catalogue holds (the genesis ones and those the rights manager registers)."""
+PARTIES = (("rights_manager",),)
+DEFAULT_LABEL = "sim-label"
+"""The genesis catalogue's institution without a simulated rights manager (no registry)."""
+MANAGING_SHARE = 0.4
+"""Of the rights manager's turns, the share it spends registering works and setting prices."""
 
 
 class RoyaltyWorkload:
@@ -34,6 +48,20 @@ class RoyaltyWorkload:
         self.versions: dict[str, int] = {}
         self.references: list[tuple[str, str]] = []
         self.counter = 0
+        self.works: list[str] = list(WORKS)
+        self.prices: dict[str, dict[str, int]] = {work: dict(PRICES) for work in WORKS}
+        """Each work's prices as committed (the clients pay these)."""
+        self.label = DEFAULT_LABEL
+        self.manager: Address | None = None
+
+    def institution_roles(self) -> Sequence[Sequence[str]]:
+        return PARTIES
+
+    def on_institutions(self, institutions: Sequence[SimInstitution]) -> None:
+        for entry in institutions:
+            if "rights_manager" in entry.roles:
+                self.label, self.manager = entry.id, entry.address
+                return
 
     def genesis_section(self, accounts: Sequence[Address]) -> RoyaltyGenesis:
         works = []
@@ -45,7 +73,7 @@ class RoyaltyWorkload:
             self.splits[work], self.versions[work] = split, 0
             works.append(GenesisWork(
                 work=work, title=f"simulated song {i}", metadata_hash="ab" * 32,
-                institution="sim-label",
+                institution=self.label,
                 prices=[GenesisPrice(use, price) for use, price in PRICES.items()],
                 split=[GenesisShare(line.holder.hex(), line.share) for line in split],
             ))
@@ -54,30 +82,54 @@ class RoyaltyWorkload:
     def next_action(
         self, rng: Rng, sender: Address, accounts: Sequence[Address]
     ) -> msgspec.Struct | None:
-        work: str = rng.choice(WORKS)
+        if sender == self.manager and rng.random() < MANAGING_SHARE:
+            return self._manage(rng, sender, accounts)
+        work: str = rng.choice(self.works)
+        prices = self.prices[work]
         draw = rng.random()
         if draw < 0.45:
             use = rng.choice(["download", "stream"])
             uses = rng.randint(1, USES_MAX)
-            return Pay(work, use, uses, PRICES[use] * uses)
+            return Pay(work, use, uses, prices[use] * uses)
         if draw < 0.55:
             self.counter += 1
-            return Pay(work, "licence", 1, PRICES["licence"], f"{sender.hex()[:8]}-{self.counter}")
+            return Pay(work, "licence", 1, prices["licence"], f"{sender.hex()[:8]}-{self.counter}")
         if draw < 0.6 and self.references:
             licensed, reference = rng.choice(self.references)
-            return Pay(licensed, "licence", 1, PRICES["licence"], reference)  # paid already
+            price = self.prices[licensed]["licence"]
+            return Pay(licensed, "licence", 1, price, reference)  # paid already
         if draw < 0.7:
             return self.give_away(rng, work, sender, accounts)
         if draw < 0.77:
             return self.take(work, sender)
         if draw < 0.82:
-            return Pay(work, "download", 2, PRICES["download"])  # wrong amount: refused
+            return Pay(work, "download", 2, prices["download"])  # wrong amount: refused
         if draw < 0.87:
             return Pay("sim-no-such-song", "download", 1, PRICES["download"])  # refused
+        if sender == self.manager:
+            return self._manage(rng, sender, accounts)
         if draw < 0.93:
             return Register(f"sim-new-{rng.randint(0, 99)}", "mine", b"\x01" * 32,
                             [Share(sender, 10_000)], [Price("download", 1)])  # refused
         return SetPrices(work, [Price("download", 1)])  # refused: no rights manager
+
+    def _manage(self, rng: Rng, sender: Address, accounts: Sequence[Address]) -> msgspec.Struct:
+        """The rights manager registers a work of its own catalogue, or changes one's prices."""
+        if rng.random() < 0.5 and len(self.works) < WORKS_MAX:
+            self.counter += 1
+            others = [a for a in accounts if a != sender]
+            holders = [sender, *others[:2]]
+            shares = [6_000, 2_500, 1_500][: len(holders)]
+            shares[0] += 10_000 - sum(shares)
+            prices = [Price(use, price * rng.randint(1, 3)) for use, price in PRICES.items()]
+            return Register(f"sim-work-{sender.hex()[:6]}-{self.counter}", "a new song",
+                            rng.randbytes(32), [Share(h, n) for h, n in zip(holders, shares,
+                                                                            strict=True)],
+                            prices)
+        work: str = rng.choice(self.works)
+        changed = {use: max(1, price + rng.randint(-price // 2, price)) for use, price
+                   in self.prices[work].items()}
+        return SetPrices(work, [Price(use, price) for use, price in changed.items()])
 
     def give_away(
         self, rng: Rng, work: str, sender: Address, accounts: Sequence[Address]
@@ -114,12 +166,22 @@ class RoyaltyWorkload:
     def on_outcome(self, sender: Address, action: msgspec.Struct, ok: bool) -> None:
         if not ok:
             return
-        if isinstance(action, ChangeSplit):
-            self.splits[action.work] = list(action.split)
-            self.versions[action.work] = action.version + 1
-        elif (isinstance(action, Pay) and action.reference
-              and len(self.references) < REFERENCES_REMEMBERED_MAX):
-            self.references.append((action.work, action.reference))
+        match action:
+            case Register(work=work, split=split, prices=prices) if work not in self.prices:
+                self.works.append(work)
+                self.splits[work], self.versions[work] = list(split), 0
+                self.prices[work] = {line.use: line.price for line in prices}
+            case SetPrices(work=work, prices=prices) if work in self.prices:
+                self.prices[work] = {line.use: line.price for line in prices}
+            case ChangeSplit(work=work, version=version, split=split):
+                self.splits[work] = list(split)
+                self.versions[work] = version + 1
+            case Pay(work=work, reference=reference) if (
+                reference and len(self.references) < REFERENCES_REMEMBERED_MAX
+            ):
+                self.references.append((work, reference))
+            case _:
+                pass
 
 
 __all__ = ["RoyaltyWorkload"]
