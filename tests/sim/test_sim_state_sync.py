@@ -21,22 +21,28 @@ from chainbook.sim.config import FaultKind, draw_fault_plan
 from chainbook.sim.results import SeedResult
 from chainbook.sim.simulator import CHAIN_ID, validator_key
 
-STATE_SYNC_CONFIG = SimConfig(snapshot_interval_blocks=3, state_sync_start_ms=1_800)
-SEEDS = (2, 6, 7)
-"""Seeds that between them prove a snapshot across a validator-set change (2, 6), restart
-the state-synced node from its own book (6), and run under loss and partitions (7). If a
-change elsewhere in the simulator moves what a seed does, pick seeds that do these again."""
-
+STATE_SYNC_CONFIG = SimConfig(
+    snapshot_interval_blocks=3, state_sync_start_ms=1_800, state_sync_restart_after_ms=100
+)
+SEEDS_MIN = 3
+SEEDS_MAX = 10
+"""Seeds from 0 are run until one proved its snapshot across a validator-set change (at least
+SEEDS_MIN, at most SEEDS_MAX): which seeds do depends on the governance and workload drivers,
+which other parts of the simulator change."""
 
 Run = tuple[Simulation, SeedResult]
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict[int, Run]:
-    finished = {}
-    for seed in SEEDS:
+    finished: dict[int, Run] = {}
+    for seed in range(SEEDS_MAX):
         simulation = Simulation(seed, STATE_SYNC_CONFIG)
-        finished[seed] = (simulation, simulation.run())
+        result = simulation.run()
+        finished[seed] = (simulation, result)
+        crossed = any(r.counters.get("state_sync_validator_changes") for _, r in finished.values())
+        if crossed and len(finished) >= SEEDS_MIN:
+            break
     return finished
 
 
@@ -53,13 +59,13 @@ def test_the_late_node_joins_by_state_sync_catches_up_and_votes(runs: dict[int, 
         assert result.counters.get("state_synced_node_signed", 0) > 0, f"seed {seed}: no vote"
     crossed = [s for s, (_, r) in runs.items() if r.counters.get("state_sync_validator_changes")]
     restarted = [s for s, (_, r) in runs.items() if r.counters.get("state_synced_node_restarted")]
-    assert crossed, "no seed proved its snapshot across a validator-set change"
+    assert crossed, f"no seed below {SEEDS_MAX} proved its snapshot across a validator change"
     assert restarted, "no seed restarted the state-synced node from its own book"
 
 
 def test_a_state_sync_seed_replays_exactly(runs: dict[int, Run]) -> None:
-    again = Simulation(SEEDS[0], STATE_SYNC_CONFIG).run()
-    _, first = runs[SEEDS[0]]
+    again = Simulation(0, STATE_SYNC_CONFIG).run()
+    _, first = runs[0]
     assert (again.trace_digest, again.chain_digest) == (first.trace_digest, first.chain_digest)
 
 
@@ -133,7 +139,7 @@ def test_signed_above_snapshot_fires_on_a_vote_or_proposal_at_or_below_the_snaps
 def test_store_matches_fires_on_a_state_synced_store_with_another_base_header(
     runs: dict[int, Run],
 ) -> None:
-    simulation, _ = runs[SEEDS[0]]
+    simulation, _ = runs[0]
     late = simulation.late_node
     assert late is not None and late.snapshot_height is not None
     checkers = simulation.checkers

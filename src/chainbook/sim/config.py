@@ -191,6 +191,10 @@ class SimConfig:
     """The last genesis validator stays down until this simulated time, then joins by state
     sync from the snapshots its peers serve, block-syncs to the head and votes (needs
     snapshot_interval_blocks); None: every genesis validator boots at 0."""
+    state_sync_restart_after_ms: int | None = None
+    """The state-synced node crashes (clean) this long after it restored, if that is before
+    heal_ms and within the fault budget, and restarts from its own book downtime_ms_min later
+    (at heal_ms at the latest); None: only the seed's drawn crashes may strike it."""
 
     @property
     def faults_max(self) -> int:

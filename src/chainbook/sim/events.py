@@ -66,6 +66,13 @@ class StateSyncStart:
 
 
 @dataclass(frozen=True, slots=True)
+class StateSyncedCrash:
+    """The planned crash of the state-synced node (config.state_sync_restart_after_ms)."""
+
+    node: int
+
+
+@dataclass(frozen=True, slots=True)
 class PartitionHeal:
     pass
 
@@ -85,6 +92,7 @@ Scheduled = (
     | FaultTick
     | Restart
     | StateSyncStart
+    | StateSyncedCrash
     | PartitionHeal
     | Heal
 )
@@ -98,6 +106,7 @@ __all__ = [
     "Restart",
     "Scheduled",
     "StateSyncStart",
+    "StateSyncedCrash",
     "Timer",
     "Verified",
     "WorkloadTick",

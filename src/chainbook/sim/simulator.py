@@ -30,7 +30,8 @@ Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
   snapshots every node cuts (config.snapshot_interval_blocks) and serves; its syncer's
   outputs are carried out as a core's (Send to the network, Disconnect checked, LogEvent
   counted) and RestoreSnapshot stores the snapshot and boots its core (sim/node.py restore),
-  which block-syncs to the head and votes. Checked: the state it restored has the agreed app
+  which block-syncs to the head and votes (with config.state_sync_restart_after_ms it then
+  crashes once and restarts from its own book). Checked: the state it restored has the agreed app
   hash of its height (app_hash), it never signs at or below it (signed_above_snapshot), its
   store holds the agreed headers and blocks from its base (store_matches); the run is not done
   before it has joined and reached the target height.
@@ -136,6 +137,7 @@ from chainbook.sim.events import (
     PartitionHeal,
     Restart,
     Scheduled,
+    StateSyncedCrash,
     StateSyncStart,
     Timer,
     Verified,
@@ -376,6 +378,8 @@ class Simulation:
                 self.injector.on_restart(self.nodes[index])
             case StateSyncStart(node=index):
                 self._start_state_sync(self.nodes[index])
+            case StateSyncedCrash(node=index):
+                self._crash_state_synced(self.nodes[index])
             case PartitionHeal():
                 self.network.heal_partition()
                 self.trace.record(self.queue.now_ms, "partition healed")
@@ -576,6 +580,9 @@ class Simulation:
         )
         outputs = node.restore(snapshot, self.queue.now_ms)
         self.checkers.check_store(node.name, node.store)
+        restart_after_ms = self.config.state_sync_restart_after_ms
+        if restart_after_ms is not None:
+            self.queue.push_after(restart_after_ms, StateSyncedCrash(node.index))
         inputs: deque[Input] = deque()
         self._perform(node, outputs, inputs)
         inputs.extend(
@@ -589,6 +596,18 @@ class Simulation:
             outputs = node.core.handle(inputs.popleft(), node.local_time_ms(self.queue.now_ms))
             self._perform(node, outputs, inputs)
         self._after_step(node)
+
+    def _crash_state_synced(self, node: SimNode) -> None:
+        """The planned crash of the state-synced node: it restarts from its own book (a book
+        that begins at its snapshot), if that fits before heal and in the fault budget."""
+        now_ms, heal_ms = self.queue.now_ms, self.config.heal_ms
+        fits = node.up and node.crash_after_outputs is None and self.injector.crash_fits(node)
+        if now_ms >= heal_ms or not fits:
+            self.counters["state_synced_node_crash_skipped"] += 1
+            return
+        self.injector.crash(node, "clean, planned after its state sync")
+        restart_ms = min(now_ms + self.config.downtime_ms_min, heal_ms)
+        self.queue.push_at(restart_ms, Restart(node.index))
 
     # ------------------------------------------------------------------ network
 
