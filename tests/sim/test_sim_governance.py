@@ -47,7 +47,10 @@ def test_the_cluster_grows_to_seven_and_shrinks_back_under_faults() -> None:
     assert grew_and_shrank, [r.validator_set_sizes for r in results]
     for kind in ("add", "remove", "rotate", "power"):
         assert counters.get(f"governance_proposed_{kind}", 0) > 0, (kind, counters)
-    assert counters.get("governance_executed", 0) > 30
+    # Executed proposals include the simulated accounts' registry proposals, whose share of the
+    # seeded mix falls each time a module's workload joins it (seeds 0-5: 43 before the invoice
+    # workload joined, 30 after); the validators' own changes are checked above and below.
+    assert counters.get("governance_executed", 0) > 20
     assert counters.get("spare_joined_after_changes", 0) > 0
     assert counters.get("governance_proposed_remove_of_the_proposer", 0) > 0
 
