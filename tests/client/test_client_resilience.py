@@ -186,6 +186,28 @@ def test_the_async_client_speaks_the_same_api(node: FakeNode) -> None:
     asyncio.run(scenario())
 
 
+def test_the_async_client_waits_on_its_clock_and_says_a_halted_chain(node: FakeNode) -> None:
+    from chainbook.api import create_app
+
+    clock = FakeClock()
+
+    async def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+
+    async def scenario() -> None:
+        node.auto_commit = False
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(node)))
+        async with AsyncClient("http://testserver", http=http, sleep=sleep, clock=clock) as client:
+            tx = sign_tx(ALICE, CHAIN_ID, 0, Transfer(to=BOB.address, amount=5))
+            submitted = await client.submit_tx(tx)
+            with pytest.raises(ReceiptTimeout, match="not committing") as caught:
+                await client.wait_for_receipt(submitted.hash, timeout_s=0.05, poll_s=0.01)
+            assert caught.value.chain_advancing is False
+
+    asyncio.run(scenario())
+    assert clock.now_s == pytest.approx(0.05)  # five waits of 0.01 s, simulated
+
+
 # --- amounts --------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -52,8 +52,12 @@ class AsyncClient:
         http: httpx.AsyncClient | None = None,
         registry: Registry = REGISTRY,
         attempts_max: int = ATTEMPTS_MAX_DEFAULT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`sleep` and `clock` (seconds) are the waits' and deadlines' (tests give both)."""
         self.urls = normalise_urls(base_url)
+        self._sleep, self._clock = sleep, clock
         self.timeout_s = timeout_s
         self.registry = registry
         self.attempts_max = attempts_max
@@ -136,7 +140,7 @@ class AsyncClient:
         self, tx_hash: bytes | str, timeout_s: float = 30.0, poll_s: float = RECEIPT_POLL_S
     ) -> views.TxView:
         hash_text = _hex(tx_hash)
-        deadline = time.monotonic() + timeout_s
+        deadline = self._clock() + timeout_s
         first_height = (await self.status()).height
         while True:
             try:
@@ -144,10 +148,10 @@ class AsyncClient:
             except ApiError as exc:
                 if exc.code != "not_found":
                     raise
-            if time.monotonic() >= deadline:
+            if self._clock() >= deadline:
                 height = (await self.status()).height
                 raise ReceiptTimeout(hash_text, timeout_s, height, height > first_height)
-            await asyncio.sleep(poll_s)
+            await self._sleep(poll_s)
 
     def subscribe(self, **filters: Any) -> AsyncIterator[dict[str, Any]]:
         from chainbook.client.stream import subscribe_async
@@ -175,7 +179,7 @@ class AsyncClient:
         wait_s = 0.0
         for attempt in range(self.attempts_max):
             if attempt and attempt % len(self.urls) == 0 and wait_s > 0:
-                await asyncio.sleep(wait_s)
+                await self._sleep(wait_s)
                 wait_s = 0.0
             url = self.base_url + path
             try:
