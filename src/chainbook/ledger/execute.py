@@ -322,12 +322,17 @@ def apply_block_result(
 def assert_module_invariants(state: LedgerState, result: BlockResult) -> None:
     after = StateView(state.kv)
     after.writes = result.changes
+    # One pass over the changes (a module's prefix is its name and "/", a name has no "/"),
+    # not one per module: a block of transfers changes thousands of keys.
+    changed_by_prefix: dict[bytes, list[bytes]] = {}
+    for key in result.changes:
+        cut = key.find(b"/") + 1
+        changed_by_prefix.setdefault(key[:cut], []).append(key[cut:])
     for module in state.registry.modules:
         if module.assert_invariants is None:
             continue
         prefix = module.prefix
-        size = len(prefix)
-        changed = [key[size:] for key in result.changes if key.startswith(prefix)]
+        changed = changed_by_prefix.get(prefix, [])
         module.assert_invariants(
             PrefixedReader(state.kv, prefix), PrefixedReader(after, prefix), changed
         )
