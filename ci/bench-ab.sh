@@ -8,7 +8,8 @@
 # transaction per node, bytes on disk per transaction and p50 latency of every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-label=$1; before=$2; after=$3; runs=${4:-3}; rate=${5:-3500}
+label=$1; runs=${4:-3}; rate=${5:-3500}
+before=$(git rev-parse --verify "$2^{commit}"); after=$(git rev-parse --verify "$3^{commit}")
 root=$PWD; tree=$root/.bench-ab/tree; out=$root/.bench-ab/$label
 mkdir -p "$out"
 [ -e "$tree/.git" ] || git worktree add --detach "$tree" "$before" >/dev/null
