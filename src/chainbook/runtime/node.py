@@ -22,13 +22,17 @@ thread cuts and writes it, storage/snapshots.py) and its core serves them.
 
 Inputs that arrive while outputs are being carried out (BlockSaved, an answer fed back at
 once) are queued and handled after, in arrival order, so the core never re-enters itself.
+
+One file past 550 lines because it is one idea, the core's asyncio driver: its start-up, the
+carrying out of every output kind, and the stop and repair paths all touch the same handles
+(store, transport, workers, API server); the services beside it are modules of their own
+(reads.py, verifier.py, background_verify.py, metrics.py, collector.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import itertools
 import logging
 import signal
@@ -93,6 +97,7 @@ from chainbook.p2p import Transport, TransportConfig
 from chainbook.runtime.background_verify import BackgroundVerification, verify_book
 from chainbook.runtime.book_start import refuse_foreign_genesis
 from chainbook.runtime.chain_reads import ChainReads, NodeIndexing
+from chainbook.runtime.collector import tune_garbage_collector
 from chainbook.runtime.home import Home, configure_node_logging
 from chainbook.runtime.metrics import NodeMetrics, make_metrics_server
 from chainbook.runtime.private_service import PrivateDataMixin
@@ -118,9 +123,6 @@ TICK_INTERVAL_MS = 10
 """How often the core is given the time (its gossip flush is the finest cadence it keeps)."""
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long the event loop thread may hold the GIL while another thread waits for it."""
-GC_THRESHOLDS = (50_000, 20, 100)
-"""gc.set_threshold of a booted node: allocations between young collections (CPython's
-default 700), then young collections per middle one and middle per full (defaults 10, 10)."""
 LOG_LEVELS = {
     "info": logging.INFO,
     "warning": logging.WARNING,
@@ -748,23 +750,6 @@ def run_node(home: Path) -> None:
         uvloop.run(node.run())
     except ImportError:
         asyncio.run(node.run())
-
-
-def tune_garbage_collector() -> None:
-    """Keep the cycle collector off the hot path of a booted node.
-
-    What the node holds once booted (modules, the API app, the ledger state and its tree)
-    lives as long as the process, and a loaded node allocates hundreds of thousands of
-    short-lived objects a second, nearly all freed by reference counting. With CPython's
-    defaults the collector runs every 700 allocations and its full collections walk every
-    object the node holds. So: what exists after boot is frozen (never scanned again; it is
-    freed normally if released), and collections run less often (GC_THRESHOLDS).
-    `chainbook bench stages` with the node's modules imported: 142.5 -> 135.7 us per
-    transaction (minimum of four runs each, docs/BENCHMARKS.md).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def verify_home(home: Path) -> BookReport:

@@ -22,6 +22,10 @@ at a state checkpoint, the state rows; storage/checkpoints.py) -- the statements
 once and cached by sqlite3 -- and one fsync. Encoding and compressing the receipts happens
 before the lock and the transaction. (Inserting rows sorted by key measured no faster with the
 64 MiB page cache, so they go in block order.)
+
+One file a little past 550 lines because it is one idea, the book's one connection and its
+transactions: every method is a read or a write under the same lock and RaiseDamage, and the
+pieces that are not (schema, tx index, damage, salvage) are modules of their own already.
 """
 
 from __future__ import annotations
