@@ -34,7 +34,7 @@ op_st = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(st.lists(op_st, min_size=1, max_size=12))
 def test_units_add_up_and_scores_follow_the_model(ops: list[tuple[str, int, int, int]]) -> None:
     ledger = make_ledger()
@@ -61,7 +61,7 @@ def test_units_add_up_and_scores_follow_the_model(ops: list[tuple[str, int, int,
             lot.quantity, lot.holder = counted, receiver
         elif kind == "split" and lot.quantity >= 2:
             made += 1
-            first = max(1, lot.quantity // 2 + delta)
+            first = min(lot.quantity, max(1, lot.quantity // 2 + delta))  # never past the lot
             parts = [Part(f"s{made}a", first), Part(f"s{made}b", lot.quantity - first)]
             parts = [p for p in parts if p.quantity > 0]
             assert ledger.run(giver, Split(name, parts)).ok
