@@ -282,11 +282,11 @@ def test_untouched_senders_are_not_rechecked() -> None:
     state = make_state()
     pool = make_pool(state)
     pool.add(pay(BOB, 0, CAROL, 1))
-    bob_view = pool._senders[BOB.address].view
+    bob_view = pool._senders[BOB.address].speculative
     raw = pay(ALICE, 0, VALIDATOR, 1)
     result = commit(state, [raw])
     pool.update_after_commit([tx_hash(raw)], state, result.changes)
-    assert pool._senders[BOB.address].view is bob_view
+    assert pool._senders[BOB.address].speculative is bob_view
 
 
 def test_a_replaced_state_object_rebases_every_sender() -> None:
@@ -366,12 +366,12 @@ def test_a_credit_to_the_recipient_does_not_recheck_the_payer() -> None:
     pool = make_pool(state)
     pending = pay(ALICE, 0, BOB, 10)
     pool.add(pending)
-    alice_view = pool._senders[ALICE.address].view
+    alice_view = pool._senders[ALICE.address].speculative.view
     credit = pay(CAROL, 0, BOB, 100)  # changes Bob's balance, which Alice's credit read
     result = commit(state, [credit])
     assert ALICE.address not in pool._readers.get(b"bank/balance/" + BOB.address, set())
     pool.update_after_commit([tx_hash(credit)], state, result.changes)
-    assert pool._senders[ALICE.address].view is alice_view
+    assert pool._senders[ALICE.address].speculative.view is alice_view
     assert pool.get(tx_hash(pending)) is not None
     # The block's proposer executes it: still valid.
     txs = pool.reap(10, 10**6)
@@ -385,11 +385,11 @@ def test_a_credit_to_the_sender_rechecks_and_keeps_its_transactions() -> None:
     pending = [pay(BOB, 0, ALICE, 300), pay(BOB, 1, ALICE, 200)]
     for raw in pending:
         pool.add(raw)
-    bob_view = pool._senders[BOB.address].view
+    bob_view = pool._senders[BOB.address].speculative
     credit = pay(CAROL, 0, BOB, 400)
     result = commit(state, [credit])
     pool.update_after_commit([tx_hash(credit)], state, result.changes)
-    assert pool._senders[BOB.address].view is not bob_view  # its guard (balance) changed
+    assert pool._senders[BOB.address].speculative is not bob_view  # its guard (balance) changed
     assert all(pool.get(tx_hash(raw)) is not None for raw in pending)
     pool.add(pay(BOB, 2, ALICE, 400))  # the credit is now spendable: 900 - 500 = 400
 
@@ -435,4 +435,4 @@ def test_an_outdated_view_is_rebuilt_before_it_decides(monkeypatch: pytest.Monke
     assert calls == [0]
     pool.add(pay(ALICE, 1, BOB, 1))  # would be refused on the outdated view (b"old+")
     assert calls == [0, 1, 0, 1] and len(pool) == 2
-    assert pool._senders[ALICE.address].view.writes[key] == b"new+"
+    assert pool._senders[ALICE.address].speculative.view.writes[key] == b"new+"

@@ -134,18 +134,29 @@ class _Entry:
         self.action = action
         """Decoded once at admission; re-execution after a commit reuses it."""
         self.size = len(tx.tx_bytes)
-        self.rate = compute_rate(tx.fee, self.size)
+        self.rate = (tx.fee << RATE_SCALE_BITS) // self.size  # compute_rate, inlined
         """Fee per byte, scaled (compute_rate)."""
 
 
-class _SenderQueue:
-    __slots__ = ("entries", "view", "view_outdated")
+class _SpeculativeView:
+    """A sender's speculative state and the authorization checks over it (built together:
+    an Authorizer per view, not per transaction)."""
 
-    def __init__(self, entries: deque[_Entry], view: TrackedView) -> None:
+    __slots__ = ("authorizer", "view")
+
+    def __init__(self, state: LedgerState) -> None:
+        self.view = TrackedView(state.kv)
+        self.authorizer = Authorizer(state.registry, self.view)
+
+
+class _SenderQueue:
+    __slots__ = ("entries", "speculative", "view_outdated")
+
+    def __init__(self, entries: deque[_Entry], speculative: _SpeculativeView) -> None:
         self.entries = entries
         """Consecutive nonces, the first equal to the committed nonce."""
-        self.view = view
-        """Committed state + every entry applied in order; its reads are indexed."""
+        self.speculative = speculative
+        """Committed state + every entry applied in order (its view's reads are indexed)."""
         self.view_outdated = False
         """True after an eviction took entries off the end: `view` still has their effects
         and must be rebuilt from the committed state before it decides anything."""
@@ -179,7 +190,7 @@ class Mempool:
         (committed, dropped, evicted, or followed by a newer one) is skipped when popped.
         Kept only while the pool is near full (None otherwise): built from the queues when
         the pool first needs room, dropped once a commit leaves it half empty."""
-        self._rates: Counter[int] = Counter()
+        self._rates: dict[int, int] = {}
         """Pending transactions by fee per byte: one rate only (every fee 0, or all at the
         minimum) lets reap take its round-robin fast path."""
         self._arrivals = itertools.count()
@@ -277,28 +288,36 @@ class Mempool:
         sender = tx.sender
         queue = self._senders.get(sender)
         self.verify_sender_capacity(queue)
-        victims = self.plan_room(size, entry.rate, sender)
+        victims = (
+            self.plan_room(size, entry.rate, sender)
+            if len(self._by_hash) >= self.txs_max or self._bytes + size > self.bytes_max
+            else ()  # not full (is_full_for, inlined: every admission asks)
+        )
         if queue is not None and queue.view_outdated:
             self.process_sender_recheck(sender, set(), force=True)
             queue = self._senders.get(sender)
-        view = queue.view if queue is not None else TrackedView(self._state.kv)
+        speculative = queue.speculative if queue is not None else _SpeculativeView(self._state)
+        view = speculative.view
         guards_before = len(view.reads)
         try:
-            self.process_speculative(view, entry)
+            self.process_speculative(speculative, entry)
         except InvalidTransaction:
             if not view.outdated:
                 raise
-            queue, view, guards_before = self._rebuild_and_retry(sender, entry)
+            queue, speculative, guards_before = self._rebuild_and_retry(sender, entry)
         else:
             if view.outdated:
-                queue, view, guards_before = self._rebuild_and_retry(sender, entry)
+                queue, speculative, guards_before = self._rebuild_and_retry(sender, entry)
+        view = speculative.view
         for victim in victims:
             self.process_evict(victim)
         if queue is None:
-            queue = self._senders[sender] = _SenderQueue(deque(), view)
+            queue = self._senders[sender] = _SenderQueue(deque(), speculative)
         queue.entries.append(entry)
-        self._push_tail(entry)
-        self._rates[entry.rate] += 1
+        if self._tails is not None:  # near full: keep the eviction candidates
+            self._push_tail(entry)
+        rates = self._rates
+        rates[entry.rate] = rates.get(entry.rate, 0) + 1
         self._by_hash[hash_] = entry
         self._bytes += entry.size
         self._admitted += 1
@@ -308,17 +327,17 @@ class Mempool:
 
     def _rebuild_and_retry(
         self, sender: Address, entry: _Entry
-    ) -> tuple[_SenderQueue | None, TrackedView, int]:
+    ) -> tuple[_SenderQueue | None, _SpeculativeView, int]:
         """The sender's view was outdated (a guard promoted from a changed update read, see
         TrackedView): rebuild it from the committed state, as a commit's re-check would
         (dropping pending transactions that now fail), then run `entry` once more on it."""
         self.process_sender_recheck(sender, set(), force=True)
         queue = self._senders.get(sender)
-        view = queue.view if queue is not None else TrackedView(self._state.kv)
-        guards_before = len(view.reads)
-        self.process_speculative(view, entry)
-        assert not view.outdated, "a view built on the current state cannot be outdated"
-        return queue, view, guards_before
+        speculative = queue.speculative if queue is not None else _SpeculativeView(self._state)
+        guards_before = len(speculative.view.reads)
+        self.process_speculative(speculative, entry)
+        assert not speculative.view.outdated, "a view built on the current state is current"
+        return queue, speculative, guards_before
 
     def verify_tx_size(self, size: int) -> None:
         if size > self.tx_bytes_max:
@@ -417,7 +436,7 @@ class Mempool:
         self._bytes -= entry.size
         self._evicted += 1
         if not queue.entries:
-            self._unindex_reads(owner, queue.view.reads)
+            self._unindex_reads(owner, queue.speculative.view.reads)
             del self._senders[owner]
             return
         queue.view_outdated = True
@@ -442,22 +461,24 @@ class Mempool:
                 f"limit txs_per_sender_max={self.txs_per_sender_max}"
             )
 
-    def process_speculative(self, view: TrackedView, entry: _Entry) -> None:
+    def process_speculative(self, speculative: _SpeculativeView, entry: _Entry) -> None:
         """Apply one transaction to its sender's speculative state, or raise and leave the
         view unchanged: the ledger's steps (ledger/execute.py process_tx) in its order."""
         tx = entry.tx
+        view = speculative.view
         expected = get_nonce(view, tx.sender)
         if tx.nonce != expected:
             raise InvalidNonce(expected=expected, got=tx.nonce)
         state = self._state
         registry = state.registry
-        authorizer = Authorizer(registry, view)
+        authorizer = speculative.authorizer
         authorizer.verify_sender(tx)
         ctx = make_tx_context(self.chain_id, state.height + 1, state.time_ms, tx.nonce, tx)
         writes: dict[bytes, bytes | None] | None = None
         if tx.fee or self._min_fee_per_byte:
             writes = {}
             process_fee(registry, view, ctx, tx, self._min_fee_per_byte, writes)
+        authorizer.note_action(entry.action)
         if len(tx.accounts) > 1:
             authorizer.verify_cosigners(tx)
         process_action(registry, view, ctx, entry.action, writes)
@@ -560,26 +581,27 @@ class Mempool:
         if all(entry.tx.hash in committed for entry in queue.entries):
             # The usual case under load: the block took everything the sender had pending,
             # so there is nothing left to re-run, stale or not.
-            self._unindex_reads(sender, queue.view.reads)
+            self._unindex_reads(sender, queue.speculative.view.reads)
             for entry in queue.entries:
                 self.process_forget(entry, committed)
             del self._senders[sender]
             self._outdated.discard(sender)
             return
-        if not (force or queue.view_outdated or queue.view.is_stale(self._state.kv)):
+        if not (force or queue.view_outdated or queue.speculative.view.is_stale(self._state.kv)):
             return
-        self._unindex_reads(sender, queue.view.reads)
+        self._unindex_reads(sender, queue.speculative.view.reads)
         committed_nonce = get_nonce(self._state.kv, sender)
         entries = queue.entries
         last_before = entries[-1]
         while entries and entries[0].tx.nonce < committed_nonce:
             self.process_forget(entries.popleft(), committed)
-        view = TrackedView(self._state.kv)
+        speculative = _SpeculativeView(self._state)
+        view = speculative.view
         kept: deque[_Entry] = deque()
         while entries:
             entry = entries.popleft()
             try:
-                self.process_speculative(view, entry)
+                self.process_speculative(speculative, entry)
             except InvalidTransaction:
                 self.process_forget(entry, committed)
                 while entries:  # later nonces would leave a gap
@@ -593,14 +615,19 @@ class Mempool:
         if kept[-1] is not last_before:
             self._push_tail(kept[-1])
         queue.entries = kept
-        queue.view = view
+        queue.speculative = speculative
         queue.view_outdated = False
         self._outdated.discard(sender)
         self._index_reads(sender, view.reads)
 
     def process_forget(self, entry: _Entry, committed: set[Hash]) -> None:
         del self._by_hash[entry.tx.hash]
-        self._forget_rate(entry.rate)
+        rates, rate = self._rates, entry.rate  # _forget_rate, inlined: once per committed tx
+        left = rates[rate] - 1
+        if left:
+            rates[rate] = left
+        else:
+            del rates[rate]
         self._bytes -= entry.size
         if entry.tx.hash in committed:
             self._removed_committed += 1

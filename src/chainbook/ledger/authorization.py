@@ -22,6 +22,13 @@ Rules kept (the counting rule itself is apps/account_policy.py is_policy_met):
   whole body, the list of keys included (chain/tx.py), so an extra, dropped or reordered
   signature breaks the others, and no third party can change a transaction's hash. For the same
   reason more signers of a policy than its threshold needs are allowed.
+- One Authorizer per view (a block's, or a sender's speculative state in the mempool)
+  remembers the accounts it found without a policy, so an account that signs many
+  transactions of a block costs one policy lookup, not one per transaction. Only the module
+  that keeps policies writes them, and only through its own actions (apps/accounts has no
+  begin/end-block hook and no export), so the memo is dropped whenever such an action is
+  about to run on the view (`note_action`): the next check reads the policy again. The first
+  lookup is still a read of the view, so a mempool's TrackedView records it as a guard.
 """
 
 from __future__ import annotations
@@ -43,15 +50,25 @@ class Authorizer:
     """The authorization checks over one state view: built once per block in execution (and
     once per admission in the mempool), so a transaction costs one policy lookup."""
 
-    __slots__ = ("_policy_fn", "_policy_view")
+    __slots__ = ("_keeper_actions", "_no_policy", "_policy_fn", "_policy_view")
 
     def __init__(self, registry: Registry, view: KVReader) -> None:
         keeper = registry.policy_keeper
         self._policy_fn: PolicyFn | None = None
         self._policy_view: KVReader = view
+        self._keeper_actions: frozenset[type] = frozenset()
         if keeper is not None and keeper.account_policy is not None:
             self._policy_fn = keeper.account_policy
             self._policy_view = PrefixedReader(view, keeper.prefix)
+            self._keeper_actions = frozenset(keeper.actions)
+        self._no_policy: set[Address] = set()
+        """Accounts found without a policy on the view since the keeper last acted on it."""
+
+    def note_action(self, action: object) -> None:
+        """Call before `action` runs on the view: an action of the policy keeper may set or
+        clear a policy, so what was remembered is forgotten."""
+        if type(action) in self._keeper_actions:
+            self._no_policy.clear()
 
     def get_policy(self, account: Address) -> AccountPolicy | None:
         """The policy of `account` (None: the default rule, or no module keeps policies)."""
@@ -59,13 +76,24 @@ class Authorizer:
         return None if fn is None else fn(self._policy_view, account)
 
     def verify_account(self, tx: DecodedTx, account: Address, role: str) -> None:
-        policy = self.get_policy(account)
+        if account in self._no_policy:
+            policy = None
+        else:
+            fn = self._policy_fn
+            policy = None if fn is None else fn(self._policy_view, account)
+            if policy is None:
+                self._no_policy.add(account)
         if is_policy_met(policy, account, tx.key_addresses):
             return
         raise Unauthorized(describe_unauthorized(policy, account, tx.key_addresses, role))
 
     def verify_sender(self, tx: DecodedTx) -> None:
-        self.verify_account(tx, tx.sender, "sender")
+        # The usual case inlined (no policy remembered, the sender's own key signed): every
+        # transaction runs this at admission and again in its block.
+        sender = tx.sender
+        if sender in self._no_policy and sender in tx.key_addresses:
+            return
+        self.verify_account(tx, sender, "sender")
 
     def verify_cosigners(self, tx: DecodedTx) -> None:
         for account in tx.accounts[1:]:

@@ -165,6 +165,7 @@ def process_tx(
     except InvalidTransaction as exc:
         raise InvalidBlock(f"tx {index} ({tx.hash.hex()}): {exc}") from None
     process_nonce_increment(view, tx.sender, nonce)
+    authorizer.note_action(action)
     try:
         if len(tx.accounts) > 1:
             authorizer.verify_cosigners(tx)

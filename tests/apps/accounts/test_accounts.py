@@ -166,6 +166,34 @@ def test_key_rotation_keeps_the_address_and_its_coins() -> None:
     assert ask(state, "accounts", "policy", address=DAVE.address).custom is False
 
 
+def test_a_pending_rotation_decides_the_sender_s_next_transactions_in_the_mempool() -> None:
+    """The mempool remembers that Alice had no policy (ledger/authorization.py); her pending
+    rotation must make it look again: her old key no longer speaks for her, Dave's does."""
+    state = make_state()
+    pool = admit(state, signed(ALICE, 0, Transfer(BOB.address, 1)))
+    pool.add(signed([ALICE, DAVE], 1, policy((DAVE, 1), threshold=1)))
+    with pytest.raises(Unauthorized, match=f"sender {ALICE.address.hex()}"):
+        pool.add(signed(ALICE, 2, Transfer(BOB.address, 1)))
+    pool.add(signed(DAVE, 2, Transfer(BOB.address, 1), accounts=[ALICE.address]))
+    assert len(pool) == 3
+
+
+def test_a_rotation_earlier_in_the_block_decides_the_sender_s_later_transactions() -> None:
+    """The same within one block: after the rotation, Alice's old key makes the block invalid
+    (an honest proposer never includes it) and Dave's key is accepted."""
+    state = make_state()
+    before = dict(state.kv)
+    rotate = tx([ALICE, DAVE], 1, policy((DAVE, 1), threshold=1))
+    first = tx(ALICE, 0, Transfer(BOB.address, 1))
+    old_key = tx(ALICE, 2, Transfer(BOB.address, 1))
+    with pytest.raises(InvalidBlock, match=f"sender {ALICE.address.hex()}"):
+        execute_block(state, CHAIN_ID, [first, rotate, old_key], ctx(1))
+    assert state.kv == before
+    new_key = tx(DAVE, 2, Transfer(BOB.address, 1), accounts=[ALICE.address])
+    result = run_block(state, [first, rotate, new_key])
+    assert all(receipt.ok for receipt in result.receipts), result.receipts
+
+
 def test_the_new_policy_must_be_met_by_the_transaction_that_sets_it() -> None:
     """A mistyped key would otherwise lock the account for good."""
     state = make_state()
