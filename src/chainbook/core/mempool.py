@@ -158,7 +158,7 @@ class _SenderQueue:
         self.speculative = speculative
         """Committed state + every entry applied in order (its view's reads are indexed)."""
         self.view_outdated = False
-        """True after an eviction took entries off the end: `view` still has their effects
+        """True after an eviction took entries off the end: the view still has their effects
         and must be rebuilt from the committed state before it decides anything."""
 
 
@@ -622,12 +622,7 @@ class Mempool:
 
     def process_forget(self, entry: _Entry, committed: set[Hash]) -> None:
         del self._by_hash[entry.tx.hash]
-        rates, rate = self._rates, entry.rate  # _forget_rate, inlined: once per committed tx
-        left = rates[rate] - 1
-        if left:
-            rates[rate] = left
-        else:
-            del rates[rate]
+        self._forget_rate(entry.rate)
         self._bytes -= entry.size
         if entry.tx.hash in committed:
             self._removed_committed += 1

@@ -47,8 +47,9 @@ from chainbook.types import Address
 
 
 class Authorizer:
-    """The authorization checks over one state view: built once per block in execution (and
-    once per admission in the mempool), so a transaction costs one policy lookup."""
+    """The authorization checks over one state view: built once per block in execution and
+    once per sender's speculative state in the mempool; an account costs one policy lookup
+    per view while it has no policy (the module docstring)."""
 
     __slots__ = ("_keeper_actions", "_no_policy", "_policy_fn", "_policy_view")
 
@@ -79,8 +80,7 @@ class Authorizer:
         if account in self._no_policy:
             policy = None
         else:
-            fn = self._policy_fn
-            policy = None if fn is None else fn(self._policy_view, account)
+            policy = self.get_policy(account)
             if policy is None:
                 self._no_policy.add(account)
         if is_policy_met(policy, account, tx.key_addresses):

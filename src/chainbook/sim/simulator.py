@@ -1,5 +1,10 @@
 """The simulation of one seed: a cluster of real nodes on a simulated clock and network.
 
+One file past 550 lines because it is one idea, the driver of one seed's event loop: carrying
+out every output kind, the faults' crash/restart paths and the checkers all act on the same
+event queue, nodes and network; what stands alone is beside it (sim/faults.py, network.py,
+adversary.py, checkers.py, workload.py, node.py).
+
 Rules kept (TigerBeetle's VOPR and FoundationDB's simulator are the models):
 - Determinism: one `random.Random(seed)` is the only source of randomness, simulated time the
   only clock, and every iteration is over lists or dicts built in a deterministic order. A
